@@ -1,0 +1,53 @@
+# OneTrip: `make demo` serves the sample district; `make test` runs every test.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL = $(shell scripts/pg.sh url)
+
+.PHONY: env demo serve test test-sqlite test-postgres lint messages pg system-deps bench clean
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	uv sync --frozen --quiet
+	@touch $@
+
+env: $(VENV)/.synced
+
+messages: env
+	@if command -v msgfmt >/dev/null 2>&1; then cd src/onetrip && ../../$(PY) -m django compilemessages -v 0; fi
+
+demo: env messages
+	$(VENV)/bin/onetrip demo
+
+serve: env messages
+	$(VENV)/bin/onetrip serve
+
+system-deps:
+	@scripts/system-deps.sh
+
+pg: system-deps
+	@scripts/pg.sh start >/dev/null
+
+lint: env
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint messages pg
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: env
+	@echo "=== test suite on SQLite ==="
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+test-postgres: env pg
+	@echo "=== test suite on PostgreSQL ==="
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+bench: env pg
+	for b in bench/*_bench.py; do DATABASE_URL=$(PG_URL) $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,124 @@
+"""The JSON API root: /api/v1/…, OpenAPI at /api/openapi.json, docs at /api/docs.
+
+Authentication: a browser session (with CSRF) or a per-client token in
+``Authorization: Bearer ot_…``. Each app contributes a router; endpoints stay thin and
+call the app's services and selectors.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from onetrip.errors import DomainError
+from onetrip.people.selectors import user_for_api_key
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = user_for_api_key(key=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class OptionalAuth:
+    """Lets anonymous callers through but still recognises a token or a session user."""
+
+    def __call__(self, request):
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            user = user_for_api_key(key=header[7:].strip())
+            if user is None:
+                return None
+            request.user = user
+        return True
+
+
+token_auth = TokenAuth()
+#: For endpoints that need a signed-in caller: token first, then the session (CSRF-checked).
+staff_auth = [token_auth, django_auth]
+optional_auth = OptionalAuth()
+
+api = NinjaAPI(
+    title="OneTrip API",
+    version="1",
+    description="一窗通办平台接口 (run-at-most-once one-window service platform)",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request, status: int, code: str, message: str, fields=None):
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        fields.setdefault(".".join(loc) or "_", []).append(err.get("msg", ""))
+    return _error(request, 422, "validation_failed", _("提交的数据有误，请检查后重试。"), fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return _error(request, 401, "not_authenticated", _("请先登录或提供有效的接口令牌。"))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", _("未找到。"))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return _error(request, 403, "forbidden", _("无权访问。"))
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation(request, exc: DjangoValidationError):
+    fields = exc.message_dict if hasattr(exc, "error_dict") else None
+    return _error(request, 422, "validation_failed", "；".join(exc.messages), fields)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "http_error", str(exc))
+
+
+def _mount() -> None:
+    from onetrip.cases.api import router as cases_router
+    from onetrip.catalogue.api import router as catalogue_router
+    from onetrip.intake.api import router as intake_router
+    from onetrip.people.api import router as people_router
+    from onetrip.queueing.api import router as queueing_router
+    from onetrip.sharing.api import router as sharing_router
+    from onetrip.tracking.api import router as tracking_router
+
+    api.add_router("/v1/", catalogue_router)
+    api.add_router("/v1/", people_router)
+    api.add_router("/v1/", queueing_router)
+    api.add_router("/v1/", cases_router)
+    api.add_router("/v1/", intake_router)
+    api.add_router("/v1/", sharing_router)
+    api.add_router("/v1/", tracking_router)
+
+
+_mount()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from onetrip.audit.models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor: Any | None,
+    subject_type: str,
+    subject_id: Any,
+    action: str,
+    from_state: str = "",
+    to_state: str = "",
+    note: str = "",
+    role: str = "",
+    point: Any | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event. Call inside the transaction of the change it records."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent.objects.create(
+        actor=actor,
+        role=role,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        action=action,
+        from_state=from_state or "",
+        to_state=to_state or "",
+        note=note or "",
+        point=point,
+        data=data or {},
+    )

@@ -1,0 +1,205 @@
+"""Users, roles, applicants (people and companies), agencies and API clients."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.masking import mask_id_number, mask_name, mask_phone
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups with these names (created by a data migration)."""
+
+    APPLICANT = "applicant", _("办事群众")
+    GUIDE = "guide", _("导办员")
+    CLERK = "clerk", _("窗口受理人员")
+    REVIEWER = "reviewer", _("后台审批人员")
+    AGENT = "agent", _("中介代办员")
+    SOCIAL_WORKER = "social_worker", _("全能社工")
+    SPECIALIST = "specialist", _("服务专员")
+    GRID_WORKER = "grid_worker", _("网格员")
+    OPERATOR = "operator", _("指挥中心值班员")
+    MANAGER = "manager", _("管理者")
+    ADMIN = "admin", _("系统管理员")
+
+
+class User(AbstractUser):
+    """A person who signs in: staff, agent or applicant.
+
+    Staff are tied to the service point they work at and, for back-office reviewers, their
+    department; agents to their agency.
+    """
+
+    display_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True, db_index=True)
+    point = models.ForeignKey(
+        "catalogue.ServicePoint",
+        verbose_name=_("所在网点"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    department = models.ForeignKey(
+        "catalogue.Department",
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    agency = models.ForeignKey(
+        "people.Agency",
+        verbose_name=_("所属代办机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agents",
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def has_role(self, *roles: str) -> bool:
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        names = getattr(self, "_role_names", None)
+        if names is None:
+            names = set(self.groups.values_list("name", flat=True))
+            self._role_names = names
+        return bool(names.intersection(roles))
+
+
+class Applicant(models.Model):
+    """An individual applicant (办事群众), identified by resident ID number (GB 11643)."""
+
+    name = models.CharField(_("姓名"), max_length=60)
+    id_number = models.CharField(_("公民身份号码"), max_length=18, unique=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applicant",
+    )
+    bad_credit = models.BooleanField(_("失信名单"), default=False)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("个人申请人")
+        verbose_name_plural = _("个人申请人")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{mask_name(self.name)} {mask_id_number(self.id_number)}"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Company(models.Model):
+    """A company applicant (企业), identified by unified social credit code (GB 32100)."""
+
+    name = models.CharField(_("企业名称"), max_length=200)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=60, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    address = models.CharField(_("住所"), max_length=200, blank=True)
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办账号"), blank=True, related_name="companies"
+    )
+    bad_credit = models.BooleanField(_("失信名单"), default=False)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    WARNED = "warned", _("警示")
+    SUSPENDED = "suspended", _("暂停")
+
+
+class Agency(models.Model):
+    """An intermediary agency (中介代办机构) that applies on behalf of companies."""
+
+    district = models.ForeignKey(
+        "catalogue.ServicePoint",
+        verbose_name=_("登记区县"),
+        on_delete=models.PROTECT,
+        related_name="agencies",
+    )
+    name = models.CharField(_("机构名称"), max_length=200)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=AgencyStatus.choices, default=AgencyStatus.ACTIVE
+    )
+    clients = models.ManyToManyField(
+        Company, verbose_name=_("委托企业"), blank=True, related_name="agencies"
+    )
+    registered_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("代办机构")
+        verbose_name_plural = _("代办机构")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A per-client API token (kiosks, agency systems). Only the SHA-256 of the key is kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代表用户"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("客户端名称"), max_length=100)
+    prefix = models.CharField(_("前缀"), max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,53 @@
+"""Serve OneTrip with gunicorn (a production server), static files by WhiteNoise."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Migrate, collect static files and serve with gunicorn."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("ONETRIP_BIND", "127.0.0.1:8000"))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3"))
+        )
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("ONETRIP_THREADS", "4"))
+        )
+        parser.add_argument("--no-migrate", action="store_true")
+
+    def handle(self, *args, bind, workers, threads, no_migrate, **options):
+        if not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(
+            f"Serving OneTrip on http://{bind}/ ({settings.DATABASES['default']['ENGINE']})"
+        )
+        sys.stdout.flush()
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "onetrip.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
+        ]
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
+        os.execv(sys.executable, argv)

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def home(request):
+    links = [
+        {
+            "url": "/matters/",
+            "title": _("办事指南"),
+            "text": _("查事项、材料清单、跑动次数和办理地点"),
+        },
+    ]
+    for url, title, text in getattr(request, "extra_home_links", []):
+        links.append({"url": url, "title": title, "text": text})
+    return render(request, "onetrip/home.html", {"links": links})

@@ -14,37 +14,9 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
 
+from onetrip.auth import optional_auth, staff_auth, token_auth  # noqa: F401  (re-exported)
 from onetrip.errors import DomainError
-from onetrip.people.selectors import user_for_api_key
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request, token):
-        user = user_for_api_key(key=token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-class OptionalAuth:
-    """Lets anonymous callers through but still recognises a token or a session user."""
-
-    def __call__(self, request):
-        header = request.headers.get("Authorization", "")
-        if header.lower().startswith("bearer "):
-            user = user_for_api_key(key=header[7:].strip())
-            if user is None:
-                return None
-            request.user = user
-        return True
-
-
-token_auth = TokenAuth()
-#: For endpoints that need a signed-in caller: token first, then the session (CSRF-checked).
-staff_auth = [token_auth, django_auth]
-optional_auth = OptionalAuth()
 
 api = NinjaAPI(
     title="OneTrip API",
@@ -107,6 +79,7 @@ def _mount() -> None:
     from onetrip.cases.api import router as cases_router
     from onetrip.catalogue.api import router as catalogue_router
     from onetrip.intake.api import router as intake_router
+    from onetrip.notices.api import router as notices_router
     from onetrip.people.api import router as people_router
     from onetrip.queueing.api import router as queueing_router
     from onetrip.sharing.api import router as sharing_router
@@ -119,6 +92,7 @@ def _mount() -> None:
     api.add_router("/v1/", intake_router)
     api.add_router("/v1/", sharing_router)
     api.add_router("/v1/", tracking_router)
+    api.add_router("/v1/", notices_router)
 
 
 _mount()

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "onetrip.audit",
     "onetrip.people",
     "onetrip.catalogue",
+    "onetrip.workdays",
+    "onetrip.notices",
     "onetrip.queueing",
     "onetrip.cases",
     "onetrip.intake",

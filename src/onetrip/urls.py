@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("onetrip.intake.urls")),
     path("", include("onetrip.sharing.urls")),
     path("", include("onetrip.tracking.urls")),
+    path("", include("onetrip.notices.urls")),
 ]

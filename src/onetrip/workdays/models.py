@@ -1,0 +1,42 @@
+"""The working-day calendar (工作日历): which years have a published schedule, and the days
+that differ from the plain Monday–Friday rule (statutory holidays, shifted working weekends)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ScheduleYear(models.Model):
+    """A year whose official holiday schedule is known. Deadlines in other years are refused."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("来源"), max_length=100, default="chinese-calendar")
+    published_at = models.DateField(_("国务院通知发布日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("已发布的节假日安排年份")
+        verbose_name_plural = _("已发布的节假日安排年份")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class DayException(models.Model):
+    """A day that is not what its weekday says: a holiday on a weekday, or a working weekend."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    name = models.CharField(
+        _("名称"), max_length=60, blank=True, help_text=_("例如 春节、国庆节调休上班")
+    )
+
+    class Meta:
+        verbose_name = _("节假日/调休")
+        verbose_name_plural = _("节假日/调休")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

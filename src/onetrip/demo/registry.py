@@ -1,0 +1,57 @@
+"""The demo extension registry: other apps add their sample data to ``onetrip demo``.
+
+An extension is a plain function called with keyword arguments after the base load
+(catalogue, people, calendar) has finished::
+
+    # src/onetrip/<app>/demo.py  (imported automatically by demo_load)
+    from onetrip.demo.services import demo_extension
+
+    @demo_extension(name="queueing", order=10)
+    def load_queues(*, district, stdout=None) -> dict | None:
+        ...  # idempotent: look rows up by code/name before creating them
+        return {"queues": 4}
+
+``district`` is the sample district's ServicePoint (code ``sc``); ``stdout`` is a text stream
+(or None) for progress lines. The returned dict, if any, lands in demo_load's summary under the
+extension's name. Extensions must be idempotent: ``onetrip demo`` runs them on every start.
+Extensions run in ascending ``order`` (then name); lower numbers first (queues before history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DemoExtension:
+    name: str
+    func: Callable[..., dict[str, Any] | None]
+    order: int = 100
+
+
+DEMO_EXTENSIONS: list[DemoExtension] = []
+
+
+def demo_extension(
+    func: Callable[..., Any] | None = None, *, name: str | None = None, order: int = 100
+):
+    """Register ``func`` as a demo extension (usable bare or with arguments).
+
+    Registering the same name twice replaces the earlier entry, so re-importing a module is harmless.
+    """
+
+    def register(f: Callable[..., Any]) -> Callable[..., Any]:
+        ext = DemoExtension(name=name or f"{f.__module__}.{f.__qualname__}", func=f, order=order)
+        DEMO_EXTENSIONS[:] = [e for e in DEMO_EXTENSIONS if e.name != ext.name]
+        DEMO_EXTENSIONS.append(ext)
+        return f
+
+    if func is not None:
+        return register(func)
+    return register
+
+
+def demo_extensions_ordered() -> list[DemoExtension]:
+    return sorted(DEMO_EXTENSIONS, key=lambda e: (e.order, e.name))

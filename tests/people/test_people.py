@@ -1,0 +1,89 @@
+import pytest
+from django.test import Client
+
+from onetrip.audit.models import AuditEvent
+from onetrip.errors import Conflict, ValidationFailed
+from onetrip.people.models import Agency, Applicant, ApiToken, Company
+from onetrip.people.services import (
+    agency_register,
+    api_token_create,
+    api_token_revoke,
+    applicant_register,
+    company_register,
+)
+from tests.factories import make_user, ric_number, uscc_number
+
+pytestmark = pytest.mark.django_db
+
+
+def test_applicant_register_checks_id_number_and_masks_it():
+    number = ric_number()
+    applicant = applicant_register(name="王小明", id_number=number, phone="13812345678")
+    assert applicant.birth_date.year == 1985
+    assert applicant.masked_id_number == number[:6] + "********" + number[-4:]
+    assert number not in str(applicant)
+    assert AuditEvent.objects.filter(subject_type="applicant", action="register").count() == 1
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "330102198503150011", "33010219850315001", "330102198513150010", "abc"]
+)
+def test_bad_id_numbers_are_refused_and_nothing_is_written(bad):
+    with pytest.raises(ValidationFailed) as err:
+        applicant_register(name="王小明", id_number=bad)
+    assert err.value.code == "invalid_id_number"
+    assert "公民身份号码" in str(err.value.message)
+    assert Applicant.objects.count() == 0
+    assert AuditEvent.objects.count() == 0
+
+
+def test_duplicate_applicant_refused():
+    number = ric_number()
+    applicant_register(name="甲", id_number=number)
+    with pytest.raises(Conflict):
+        applicant_register(name="乙", id_number=number)
+    assert Applicant.objects.count() == 1
+
+
+@pytest.mark.parametrize("bad", ["91330102MA0000002A", "123", "", "91330102MA00000I2F"])
+def test_bad_credit_codes_are_refused(bad):
+    with pytest.raises(ValidationFailed) as err:
+        company_register(name="某公司", credit_code=bad)
+    assert err.value.code == "invalid_credit_code"
+    assert Company.objects.count() == 0
+
+
+def test_company_and_agency_register(world):
+    company = company_register(name="杭州某某科技有限公司", credit_code=uscc_number())
+    agency = agency_register(district=world.district, name="某代办公司", credit_code=uscc_number())
+    agency.clients.add(company)
+    assert list(company.agencies.all()) == [agency]
+    assert Agency.objects.count() == 1
+
+
+def test_bad_phone_refused():
+    with pytest.raises(ValidationFailed) as err:
+        applicant_register(name="甲", id_number=ric_number(), phone="12345")
+    assert err.value.code == "invalid_phone"
+    assert Applicant.objects.count() == 0
+
+
+def test_api_token_authenticates_and_revocation_stops_it(world):
+    token, key = api_token_create(user=world.clerk, name="大厅取号机")
+    assert ApiToken.objects.get().key_hash != key  # only the hash is stored
+    client = Client()
+    ok = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["username"] == "clerk1"
+    bad = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer ot_wrong")
+    assert bad.status_code == 401
+    assert set(bad.json()) >= {"code", "message"}
+    api_token_revoke(token=token)
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
+
+
+def test_roles_are_groups(world):
+    applicant = make_user("someone", "applicant")
+    assert applicant.has_role("applicant")
+    assert not applicant.has_role("clerk")
+    assert world.clerk.has_role("clerk", "guide")

@@ -3,7 +3,7 @@ from django.test import Client
 
 from onetrip.audit.models import AuditEvent
 from onetrip.errors import Conflict, ValidationFailed
-from onetrip.people.models import Agency, Applicant, ApiToken, Company
+from onetrip.people.models import Agency, ApiToken, Applicant, Company
 from onetrip.people.services import (
     agency_register,
     api_token_create,

@@ -16,7 +16,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 env: $(VENV)/.synced
 
 messages: env
-	@if command -v msgfmt >/dev/null 2>&1; then cd src/onetrip && DJANGO_SETTINGS_MODULE=onetrip.settings ../../$(PY) -m django compilemessages -v 0; fi
+	@if command -v msgfmt >/dev/null 2>&1 && [ -f src/onetrip/locale/en/LC_MESSAGES/django.po ]; then cd src/onetrip && DJANGO_SETTINGS_MODULE=onetrip.settings ../../$(PY) -m django compilemessages -v 0; fi
 
 demo: env messages
 	$(VENV)/bin/onetrip demo

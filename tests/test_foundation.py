@@ -27,3 +27,9 @@ def test_openapi_served(client, db):
     resp = client.get("/api/openapi.json")
     assert resp.status_code == 200
     assert resp.json()["info"]["title"] == "OneTrip API"
+
+
+def test_unknown_api_path_answers_json_404(client, db):
+    resp = client.get("/api/v1/no-such-thing")
+    assert resp.status_code == 404
+    assert resp.json()["code"] == "not_found"

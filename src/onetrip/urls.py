@@ -1,10 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from onetrip.api import api
+from onetrip.web import views as web_views
 
 urlpatterns = [
     path("api/", api.urls),
+    re_path(r"^api/", web_views.api_not_found),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("onetrip.web.urls")),

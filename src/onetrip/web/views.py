@@ -15,3 +15,10 @@ def home(request):
     for url, title, text in getattr(request, "extra_home_links", []):
         links.append({"url": url, "title": title, "text": text})
     return render(request, "onetrip/home.html", {"links": links})
+
+
+def api_not_found(request, *args, **kwargs):
+    """Unknown API paths answer in the API's error format, not with an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"code": "not_found", "message": _("接口不存在。")}, status=404)

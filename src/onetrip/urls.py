@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("onetrip.web.urls")),
+    path("", include("onetrip.people.urls")),
     path("", include("onetrip.catalogue.urls")),
     path("", include("onetrip.queueing.urls")),
     path("", include("onetrip.cases.urls")),

@@ -203,3 +203,27 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class PhoneCode(models.Model):
+    """A one-time SMS code for registering or resetting an applicant account (hash only)."""
+
+    phone = models.CharField(_("手机号"), max_length=20, db_index=True)
+    purpose = models.CharField(_("用途"), max_length=20, default="register")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("失效时间"))
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [models.Index(fields=["phone", "purpose", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{mask_phone(self.phone)} {self.purpose}"
+
+    @staticmethod
+    def hash_code(phone: str, code: str) -> str:
+        return hashlib.sha256(f"{phone}:{code}".encode()).hexdigest()

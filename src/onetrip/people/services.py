@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, ValidationFailed
-from onetrip.people.models import Agency, ApiToken, Applicant, Company, User
+from onetrip.people.models import Agency, ApiToken, Applicant, Company, PhoneCode, User
 from onetrip.people.validators import clean_credit_code, clean_id_number, clean_phone
 
 
@@ -167,3 +167,134 @@ def api_token_revoke(*, token: ApiToken, actor: Any = None) -> ApiToken:
             to_state="revoked",
         )
     return token
+
+
+# --- applicant accounts: phone + password, confirmed by an SMS code ---------------------------
+
+PHONE_CODE_TTL_MINUTES = 10
+PHONE_CODE_MAX_ATTEMPTS = 5
+PHONE_CODE_MIN_INTERVAL_SECONDS = 60
+PHONE_CODE_MAX_PER_DAY = 10
+
+
+def _send_sms_code(*, phone: str, code: str) -> None:
+    """Hand the code to the notification module (demo: console and the /demo/sms/ page)."""
+    from onetrip.notices.services import notice_send
+
+    notice_send(
+        channel="sms",
+        to=phone,
+        template="sms_login_code",
+        context={"code": code, "minutes": PHONE_CODE_TTL_MINUTES},
+        subject_type="phone_code",
+        subject_id=phone[-4:],
+    )
+
+
+@transaction.atomic
+def phone_code_send(*, phone: str, purpose: str = "register", now=None) -> PhoneCode:
+    """Send a 6-digit code; at most one a minute and ten a day per number."""
+    from datetime import timedelta
+
+    phone = clean_phone(phone)
+    now = now or timezone.now()
+    recent = PhoneCode.objects.select_for_update().filter(
+        phone=phone, created_at__gte=now - timedelta(days=1)
+    )
+    if recent.filter(
+        created_at__gte=now - timedelta(seconds=PHONE_CODE_MIN_INTERVAL_SECONDS)
+    ).exists():
+        raise Conflict(_("验证码发送过于频繁，请一分钟后再试。"), code="code_too_frequent")
+    if recent.count() >= PHONE_CODE_MAX_PER_DAY:
+        raise Conflict(_("今日验证码发送次数已达上限。"), code="code_daily_limit")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    row = PhoneCode.objects.create(
+        phone=phone,
+        purpose=purpose,
+        code_hash=PhoneCode.hash_code(phone, code),
+        expires_at=now + timedelta(minutes=PHONE_CODE_TTL_MINUTES),
+    )
+    _send_sms_code(phone=phone, code=code)
+    return row
+
+
+def _phone_code_use(*, phone: str, code: str, purpose: str, now) -> bool:
+    """Consume a matching code. A wrong code counts an attempt and returns False (no raise, so
+    the caller's transaction commits the count)."""
+    row = (
+        PhoneCode.objects.select_for_update()
+        .filter(phone=phone, purpose=purpose, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if row is None or row.attempts >= PHONE_CODE_MAX_ATTEMPTS:
+        return False
+    if not secrets.compare_digest(row.code_hash, PhoneCode.hash_code(phone, (code or "").strip())):
+        PhoneCode.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
+        return False
+    row.used_at = now
+    row.save(update_fields=["used_at"])
+    return True
+
+
+def applicant_account_register(
+    *, phone: str, code: str, password: str, name: str, id_number: str, now=None
+) -> User:
+    """Create an applicant account (username = phone) tied to a verified resident record."""
+    from django.contrib.auth.models import Group
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    now = now or timezone.now()
+    phone = clean_phone(phone)
+    id_number = clean_id_number(id_number)
+    try:
+        validate_password(password)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            "；".join(exc.messages), code="weak_password", fields={"password": exc.messages}
+        ) from exc
+    if User.objects.filter(username=phone).exists():
+        raise Conflict(_("该手机号已注册，请直接登录。"), code="account_exists")
+    if Applicant.objects.filter(id_number=id_number, user__isnull=False).exists():
+        raise Conflict(_("该公民身份号码已绑定其他账号。"), code="id_number_bound")
+    if not (name or "").strip():
+        raise ValidationFailed(
+            _("请填写姓名。"), code="name_required", fields={"name": [_("必填")]}
+        )
+    # A wrong code's attempt count is committed on its own, before the error is raised.
+    with transaction.atomic():
+        code_ok = _phone_code_use(phone=phone, code=code, purpose="register", now=now)
+    if not code_ok:
+        raise ValidationFailed(
+            _("短信验证码不正确或已失效。"),
+            code="bad_phone_code",
+            fields={"code": [_("验证码不正确或已失效")]},
+        )
+    with transaction.atomic():
+        if User.objects.filter(username=phone).exists():
+            raise Conflict(_("该手机号已注册，请直接登录。"), code="account_exists")
+        applicant = Applicant.objects.select_for_update().filter(id_number=id_number).first()
+        if applicant is not None and applicant.user_id is not None:
+            raise Conflict(_("该公民身份号码已绑定其他账号。"), code="id_number_bound")
+        user = User.objects.create_user(
+            username=phone, password=password, phone=phone, display_name=name.strip()
+        )
+        user.groups.add(Group.objects.get(name="applicant"))
+        if applicant is None:
+            applicant = applicant_register(
+                name=name, id_number=id_number, phone=phone, actor=user, user=user
+            )
+        else:
+            applicant.user = user
+            applicant.phone = applicant.phone or phone
+            applicant.save(update_fields=["user", "phone"])
+        audit_record(
+            actor=user,
+            subject_type="user",
+            subject_id=user.pk,
+            action="register",
+            to_state="active",
+            role="applicant",
+        )
+        return user

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.contrib.auth import login
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onetrip.errors import DomainError
+from onetrip.people.forms import RegisterForm
+from onetrip.people.services import applicant_account_register, phone_code_send
+
+
+def register(request):
+    """Applicant self-registration: phone + password, confirmed by an SMS code."""
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = applicant_account_register(**form.cleaned_data)
+        except DomainError as exc:
+            for field, messages in exc.fields.items():
+                if field in form.fields:
+                    for message in messages if isinstance(messages, list) else [messages]:
+                        form.add_error(field, message)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(request.GET.get("next") or "/")
+    return render(request, "people/register.html", {"form": form})
+
+
+@require_POST
+def register_code(request):
+    """htmx: send the SMS code for the phone number typed in the form."""
+    try:
+        phone_code_send(phone=request.POST.get("phone", ""), purpose="register")
+    except DomainError as exc:
+        return HttpResponse(
+            f'<span class="error" data-testid="code-status">{escape(exc.message)}</span>'
+        )
+    return HttpResponse(
+        f'<span class="muted" data-testid="code-status">{escape(_("验证码已发送，10分钟内有效。"))}</span>'
+    )

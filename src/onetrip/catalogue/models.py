@@ -187,6 +187,12 @@ class Matter(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        from onetrip.catalogue.validators import validate_matter
+
+        validate_matter(self)
+
     @property
     def is_five_star(self) -> bool:
         """五星级: fully online and no visit at all."""
@@ -248,3 +254,10 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        from onetrip.catalogue.validators import validate_material
+
+        district_id = self.matter.district_id if self.matter_id else None
+        validate_material(self, district_id=district_id)

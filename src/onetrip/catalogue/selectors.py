@@ -1,0 +1,223 @@
+"""Catalogue reads. Every selector takes its scope (a district, a point) explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from onetrip.catalogue.models import (
+    Department,
+    Material,
+    Matter,
+    OnlineDepth,
+    PointLevel,
+    ServicePoint,
+)
+from onetrip.errors import NotFound
+
+LEVELS = ("district", "street", "community")
+CHANNELS = ("window", "online", "door", "post")
+
+
+def default_district() -> ServicePoint | None:
+    """The deployment's first district (the only one in a single-district deployment)."""
+    return (
+        ServicePoint.objects.filter(level=PointLevel.DISTRICT, is_active=True)
+        .order_by("id")
+        .first()
+    )
+
+
+def district_get(*, code: str | None = None) -> ServicePoint:
+    """A district by code, or the default district when no code is given."""
+    if code:
+        district = ServicePoint.objects.filter(code=code, level=PointLevel.DISTRICT).first()
+    else:
+        district = default_district()
+    if district is None:
+        from django.utils.translation import gettext as _
+
+        raise NotFound(_("未找到该区县。"), code="district_not_found")
+    return district
+
+
+def districts_list() -> QuerySet[ServicePoint]:
+    return ServicePoint.objects.filter(level=PointLevel.DISTRICT, is_active=True).order_by("id")
+
+
+def _materials_prefetch() -> Prefetch:
+    return Prefetch(
+        "materials",
+        queryset=Material.objects.select_related("issuing_department").order_by("position", "id"),
+    )
+
+
+def matter_search(
+    *,
+    district: ServicePoint,
+    q: str | None = None,
+    audience: str | None = None,
+    level: str | None = None,
+    visits: int | None = None,
+    department: str | None = None,
+    channel: str | None = None,
+    five_star: bool | None = None,
+    with_materials: bool = True,
+) -> QuerySet[Matter]:
+    """Active matters of one district matching the filters, ordered by code.
+
+    ``q`` matches every whitespace-separated word against the name, description, result name
+    and material names. ``audience=individual`` (or ``company``) includes matters for both.
+    ``level`` is district/street/community, ``visits`` 0 or 1 (1 means "at most one"),
+    ``department`` a department code of the district.
+    """
+    qs = Matter.objects.filter(district=district, is_active=True).select_related("department")
+    for word in (q or "").split():
+        qs = qs.filter(
+            Q(name__icontains=word)
+            | Q(description__icontains=word)
+            | Q(result_name__icontains=word)
+            | Q(code__iexact=word)
+            | Q(pk__in=Material.objects.filter(name__icontains=word).values("matter_id"))
+        )
+    if audience in ("individual", "company"):
+        qs = qs.filter(audience__in=[audience, "both"])
+    elif audience == "both":
+        qs = qs.filter(audience="both")
+    if level in LEVELS:
+        qs = qs.filter(**{f"level_{level}": True})
+    if visits == 0:
+        qs = qs.filter(visits_needed=0)
+    elif visits == 1:
+        qs = qs.filter(visits_needed__lte=1)
+    if department:
+        qs = qs.filter(department__code=department)
+    if channel in CHANNELS:
+        qs = qs.filter(**{f"channel_{channel}": True})
+    if five_star:
+        qs = qs.filter(visits_needed=0, online_depth=OnlineDepth.IV)
+    if with_materials:
+        qs = qs.prefetch_related(_materials_prefetch())
+    return qs.order_by("code")
+
+
+@dataclass(frozen=True)
+class CatalogueCounts:
+    total: int
+    at_most_one_visit: int
+    zero_visit: int
+    five_star: int
+    street_level: int
+    community_level: int
+    per_department: list[tuple[str, str, int]]  # (code, name, matters)
+
+
+def catalogue_counts(*, district: ServicePoint) -> CatalogueCounts:
+    """The catalogue's own figures: N 项最多跑一次, N 项零跑动 (五星), N 项街道可办 …"""
+    qs = Matter.objects.filter(district=district, is_active=True)
+    agg = qs.aggregate(
+        total=Count("id"),
+        at_most_one=Count("id", filter=Q(visits_needed__lte=1)),
+        zero=Count("id", filter=Q(visits_needed=0)),
+        five=Count("id", filter=Q(visits_needed=0, online_depth=OnlineDepth.IV)),
+        street=Count("id", filter=Q(level_street=True)),
+        community=Count("id", filter=Q(level_community=True)),
+    )
+    per_dept = list(
+        Department.objects.filter(district=district)
+        .annotate(n=Count("matters", filter=Q(matters__is_active=True)))
+        .order_by("code")
+        .values_list("code", "name", "n")
+    )
+    return CatalogueCounts(
+        total=agg["total"],
+        at_most_one_visit=agg["at_most_one"],
+        zero_visit=agg["zero"],
+        five_star=agg["five"],
+        street_level=agg["street"],
+        community_level=agg["community"],
+        per_department=per_dept,
+    )
+
+
+def matter_get(*, code: str, district: ServicePoint | None = None) -> Matter:
+    """One active matter by code, with department and materials.
+
+    Without a district, the code must identify one matter; when several districts use the
+    same code, the default district's wins.
+    """
+    qs = (
+        Matter.objects.filter(code=code, is_active=True)
+        .select_related("department", "district")
+        .prefetch_related(_materials_prefetch())
+    )
+    if district is not None:
+        qs = qs.filter(district=district)
+    found = list(qs[:2])
+    if len(found) > 1:
+        dflt = default_district()
+        found = [m for m in found if dflt and m.district_id == dflt.pk]
+    if len(found) != 1:
+        from django.utils.translation import gettext as _
+
+        raise NotFound(_("未找到该事项。"), code="matter_not_found")
+    return found[0]
+
+
+def points_for_matter(*, matter: Matter) -> QuerySet[ServicePoint]:
+    """Active service points of the matter's district at the levels allowed to accept it."""
+    levels = matter.levels
+    return (
+        ServicePoint.objects.filter(
+            district_id=matter.district_id, level__in=levels, is_active=True
+        )
+        .select_related("parent")
+        .order_by("level", "code")
+    )
+
+
+def point_get(*, code: str) -> ServicePoint:
+    point = ServicePoint.objects.select_related("parent", "district").filter(code=code).first()
+    if point is None or not point.is_active:
+        from django.utils.translation import gettext as _
+
+        raise NotFound(_("未找到该服务网点。"), code="point_not_found")
+    return point
+
+
+def matters_at_point(*, point: ServicePoint) -> QuerySet[Matter]:
+    """Matters that can be accepted at this point (its district's matters for its level)."""
+    if point.level not in LEVELS or point.district_id is None:
+        return Matter.objects.none()
+    return (
+        Matter.objects.filter(
+            district_id=point.district_id, is_active=True, **{f"level_{point.level}": True}
+        )
+        .select_related("department")
+        .order_by("code")
+    )
+
+
+def point_tree(*, district: ServicePoint | None = None) -> list[dict]:
+    """Service points as nested dicts (one query). Scoped to a district when given."""
+    qs = ServicePoint.objects.filter(is_active=True)
+    if district is not None:
+        qs = qs.filter(Q(district=district) | Q(pk=district.pk))
+    points = list(qs.order_by("code"))
+    nodes = {p.pk: {"point": p, "children": []} for p in points}
+    roots = []
+    for p in points:
+        if p.parent_id in nodes:
+            nodes[p.parent_id]["children"].append(nodes[p.pk])
+        else:
+            roots.append(nodes[p.pk])
+    return roots
+
+
+def departments_list(*, district: ServicePoint) -> QuerySet[Department]:
+    return (
+        Department.objects.filter(district=district)
+        .annotate(matter_count=Count("matters", filter=Q(matters__is_active=True)))
+        .order_by("code")
+    )

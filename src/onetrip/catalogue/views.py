@@ -1,0 +1,199 @@
+"""Citizen pages of the catalogue (办事指南): search, a matter's checklist, a service point."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import PurePosixPath
+from urllib.parse import urlencode
+
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from onetrip.catalogue import selectors
+from onetrip.catalogue.models import Audience, Material, Matter, PointLevel, ServicePoint
+from onetrip.errors import NotFound
+
+WEEKDAYS = "一二三四五六日"
+FILE_KINDS = ("result", "sample", "blank_form")
+
+
+def weekdays_label(open_weekdays: str) -> str:
+    days = sorted({int(c) for c in open_weekdays if c.isdigit() and 1 <= int(c) <= 7})
+    if not days:
+        return ""
+    if len(days) == 7:
+        return _("每天")
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        return _("周%(a)s至周%(b)s") % {"a": WEEKDAYS[days[0] - 1], "b": WEEKDAYS[days[-1] - 1]}
+    return "、".join(_("周%(a)s") % {"a": WEEKDAYS[d - 1]} for d in days)
+
+
+def _district_query(matter: Matter) -> str:
+    default = selectors.default_district()
+    if default is not None and matter.district_id == default.pk:
+        return ""
+    return "?" + urlencode({"district": matter.district.code})
+
+
+def matter_url(matter: Matter) -> str:
+    return reverse("catalogue:matter", args=[matter.code]) + _district_query(matter)
+
+
+def file_url(matter: Matter, kind: str, material: Material | None = None) -> str | None:
+    """URL of a matter's result sample, or a material's sample/blank form; None when absent."""
+    if kind == "result":
+        if not matter.result_sample:
+            return None
+        url = reverse("catalogue:result_file", args=[matter.code])
+    else:
+        if material is None or not getattr(material, kind):
+            return None
+        url = reverse("catalogue:material_file", args=[matter.code, material.pk, kind])
+    return url + _district_query(matter)
+
+
+def _scope(request) -> ServicePoint | None:
+    code = request.GET.get("district") or None
+    if not code:
+        return None
+    try:
+        return selectors.district_get(code=code)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+def matter_list(request):
+    try:
+        district = selectors.district_get(code=request.GET.get("district") or None)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    f = {
+        "q": (request.GET.get("q") or "").strip(),
+        "audience": request.GET.get("audience") or "",
+        "level": request.GET.get("level") or "",
+        "visits": request.GET.get("visits") or "",
+        "department": request.GET.get("department") or "",
+    }
+    visits = int(f["visits"]) if f["visits"] in ("0", "1") else None
+    matters = list(
+        selectors.matter_search(
+            district=district,
+            q=f["q"],
+            audience=f["audience"] or None,
+            level=f["level"] or None,
+            visits=visits,
+            department=f["department"] or None,
+            with_materials=False,
+        )
+    )
+    dq = (
+        ""
+        if district == selectors.default_district()
+        else "?" + urlencode({"district": district.code})
+    )
+    for m in matters:
+        m.url = reverse("catalogue:matter", args=[m.code]) + dq
+    return render(
+        request,
+        "catalogue/matter_list.html",
+        {
+            "district": district,
+            "districts": list(selectors.districts_list()),
+            "counts": selectors.catalogue_counts(district=district),
+            "departments": list(selectors.departments_list(district=district)),
+            "matters": matters,
+            "f": f,
+            "filtered": any(f.values()),
+            "audiences": Audience.choices,
+            "levels": [(c, lbl) for c, lbl in PointLevel.choices if c in selectors.LEVELS],
+        },
+    )
+
+
+def matter_detail(request, code: str):
+    try:
+        matter = selectors.matter_get(code=code, district=_scope(request))
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    materials = list(matter.materials.all())
+    for mat in materials:
+        mat.sample_url = file_url(matter, "sample", mat)
+        mat.blank_form_url = file_url(matter, "blank_form", mat)
+    points = list(selectors.points_for_matter(matter=matter))
+    for p in points:
+        p.weekdays = weekdays_label(p.open_weekdays)
+    return render(
+        request,
+        "catalogue/matter_detail.html",
+        {
+            "matter": matter,
+            "materials": materials,
+            "to_submit": [m for m in materials if not m.government_held],
+            "held": [m for m in materials if m.government_held],
+            "points": points,
+            "result_sample_url": file_url(matter, "result"),
+        },
+    )
+
+
+def point_detail(request, code: str):
+    try:
+        point = selectors.point_get(code=code)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    matters = list(selectors.matters_at_point(point=point))
+    default = selectors.default_district()
+    dq = (
+        ""
+        if default is None or point.district_id == default.pk
+        else "?" + urlencode({"district": point.district.code})
+    )
+    for m in matters:
+        m.url = reverse("catalogue:matter", args=[m.code]) + dq
+    return render(
+        request,
+        "catalogue/point_detail.html",
+        {
+            "point": point,
+            "weekdays": weekdays_label(point.open_weekdays),
+            "children": list(point.children.filter(is_active=True).order_by("code")),
+            "matters": matters,
+        },
+    )
+
+
+def _send(fieldfile) -> FileResponse:
+    name = PurePosixPath(fieldfile.name).name
+    try:
+        handle = fieldfile.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404(_("文件不存在。")) from exc
+    ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    resp = FileResponse(handle, as_attachment=False, filename=name, content_type=ctype)
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def result_file(request, code: str):
+    try:
+        matter = selectors.matter_get(code=code, district=_scope(request))
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    if not matter.result_sample:
+        raise Http404(_("该事项没有结果样本。"))
+    return _send(matter.result_sample)
+
+
+def material_file(request, code: str, pk: int, kind: str):
+    if kind not in ("sample", "blank_form"):
+        raise Http404
+    try:
+        matter = selectors.matter_get(code=code, district=_scope(request))
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    material = next((m for m in matter.materials.all() if m.pk == pk), None)
+    if material is None or not getattr(material, kind):
+        raise Http404(_("文件不存在。"))
+    return _send(getattr(material, kind))

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from onetrip.intake import views
 
 app_name = "intake"
-urlpatterns: list = []
+urlpatterns = [
+    path("guide/precheck/", views.precheck_page, name="precheck"),
+    path("precheck/<str:token>/", views.precheck_result, name="precheck_result"),
+    path("precheck/<str:token>/notice.pdf", views.precheck_notice_pdf, name="precheck_notice_pdf"),
+    path("matters/<slug:code>/form/", views.form_page, name="form"),
+    path(
+        "matters/<slug:code>/form/validate/<slug:field>/",
+        views.form_field_validate,
+        name="form_validate",
+    ),
+]

@@ -5,3 +5,12 @@ class SharingConfig(AppConfig):
     name = "onetrip.sharing"
     label = "sharing"
     verbose_name = "数据共享"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from onetrip.sharing.resolvers import register_case_resolver
+        from onetrip.sharing.sources import load_configured_sources
+
+        load_configured_sources(getattr(settings, "ONETRIP_SHARING_SOURCES", None))
+        register_case_resolver()

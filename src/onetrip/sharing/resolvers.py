@@ -1,0 +1,57 @@
+"""The cases hook: a case's material that government already holds is satisfied from shared data.
+
+Registered into ``onetrip.cases.hooks.MATERIAL_RESOLVERS`` by ``SharingConfig.ready`` when the
+cases app provides the hook. Every successful lookup writes a read-log row with the case number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onetrip.sharing.selectors import shared_document_find
+from onetrip.sharing.services import shared_document_read_log
+
+CASE_PURPOSE = "办件材料核验（政府已有材料免提交）"
+
+
+def source_text(document: Any) -> str:
+    """What the reviewer sees as the source: department, document title and number."""
+    return f"{document.source_department} {document.title} {document.number}".strip()
+
+
+def shared_material_resolver(case: Any, material: Any, *, reader: Any = None):
+    """``(case, material) -> ResolvedMaterial | None`` for materials with a ``shared_kind``."""
+    from onetrip.cases.hooks import ResolvedMaterial
+
+    if not getattr(material, "shared_kind", ""):
+        return None
+    holder_number = getattr(case, "holder_number", "")
+    if not holder_number:
+        return None
+    document = shared_document_find(
+        holder_number=holder_number,
+        kind=material.shared_kind,
+        district=getattr(case, "district", None),
+    )
+    if document is None:
+        return None
+    shared_document_read_log(
+        document=document,
+        reader=reader,
+        purpose=CASE_PURPOSE,
+        case_ref=getattr(case, "number", "") or "",
+    )
+    return ResolvedMaterial(
+        source=source_text(document), number=document.number, valid_until=document.valid_until
+    )
+
+
+def register_case_resolver() -> bool:
+    """Add the resolver to the cases hook if the cases app has one. Idempotent."""
+    try:
+        from onetrip.cases.hooks import MATERIAL_RESOLVERS
+    except ImportError:
+        return False
+    if shared_material_resolver not in MATERIAL_RESOLVERS:
+        MATERIAL_RESOLVERS.insert(0, shared_material_resolver)
+    return True

@@ -1,0 +1,118 @@
+"""Admin (in Chinese) for the working-day calendar: a year's schedule with its days inline.
+
+Every change is audited; the changelist warns when the calendar is about to run out.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.audit.services import audit_record
+from onetrip.workdays.models import DayException, ScheduleYear
+from onetrip.workdays.selectors import schedule_warning
+
+
+class DayExceptionInline(admin.TabularInline):
+    model = DayException
+    extra = 3
+    fields = ("date", "is_workday", "name")
+    ordering = ("date",)
+
+
+@admin.register(ScheduleYear)
+class ScheduleYearAdmin(admin.ModelAdmin):
+    list_display = ("year", "source", "published_at", "holiday_count", "workday_count", "note")
+    search_fields = ("year", "source", "note")
+    inlines = [DayExceptionInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_holidays=Count("days", filter=Q(days__is_workday=False)),
+                n_workdays=Count("days", filter=Q(days__is_workday=True)),
+            )
+        )
+
+    @admin.display(description=_("节假日天数"), ordering="n_holidays")
+    def holiday_count(self, obj):
+        return obj.n_holidays
+
+    @admin.display(description=_("调休上班天数"), ordering="n_workdays")
+    def workday_count(self, obj):
+        return obj.n_workdays
+
+    def changelist_view(self, request, extra_context=None):
+        warning = schedule_warning(today=timezone.localdate())
+        if warning:
+            messages.warning(request, warning)
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or form.changed_data:
+            audit_record(
+                actor=request.user,
+                subject_type="workdays.schedule",
+                subject_id=obj.year,
+                action="schedule_changed" if change else "schedule_created",
+                note=gettext("后台修改字段：%(fields)s") % {"fields": ", ".join(form.changed_data)},
+                data={"fields": form.changed_data, "source": obj.source},
+            )
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is not DayException:
+            return
+        changed = {
+            "added": [d.date.isoformat() for d in formset.new_objects],
+            "changed": [d.date.isoformat() for d, _fields in formset.changed_objects],
+            "deleted": [d.date.isoformat() for d in formset.deleted_objects],
+        }
+        if any(changed.values()):
+            audit_record(
+                actor=request.user,
+                subject_type="workdays.schedule",
+                subject_id=form.instance.year,
+                action="schedule_days_changed",
+                note=gettext("后台修改节假日/调休：新增 %(a)s，修改 %(c)s，删除 %(d)s")
+                % {
+                    "a": len(changed["added"]),
+                    "c": len(changed["changed"]),
+                    "d": len(changed["deleted"]),
+                },
+                data=changed,
+            )
+
+    def delete_model(self, request, obj):
+        audit_record(
+            actor=request.user,
+            subject_type="workdays.schedule",
+            subject_id=obj.year,
+            action="schedule_deleted",
+            note=gettext("后台删除 %(year)s 年安排") % {"year": obj.year},
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(DayException)
+class DayExceptionAdmin(admin.ModelAdmin):
+    list_display = ("date", "is_workday", "name", "schedule")
+    list_filter = ("is_workday", "schedule")
+    date_hierarchy = "date"
+    search_fields = ("name",)
+
+    def has_add_permission(self, request):
+        return False  # add days through their year, so the year check applies
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,221 @@
+"""The case state machine, as data.
+
+``STATES`` says, per state, whether the clock runs, the limit for the step in working days, and
+whether (and with which text) the applicant is told when a case enters it — the notifications
+module reads ``StateInfo.notify_template``/``notify_text``. ``TRANSITIONS`` lists every allowed
+move with the roles that may take it. ``cases.services.case_transition`` is the only writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    ACCEPTED = "accepted", _("已受理")
+    REFUSED = "refused", _("不予受理")
+    IN_REVIEW = "in_review", _("审查中")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("待补正")
+    RESUBMITTED = "resubmitted", _("已补正")
+    SUSPENDED = "suspended", _("中止（暂停计时）")
+    APPROVED = "approved", _("准予许可")
+    REJECTED = "rejected", _("不予许可")
+    DELIVERED = "delivered", _("已送达")
+    CLOSED = "closed", _("已归档")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+@dataclass(frozen=True)
+class StateInfo:
+    #: the case is open (the applicant may still withdraw it)
+    open: bool
+    #: the promised/legal clock runs in this state
+    clock_runs: bool = False
+    #: working days allowed for this step (None: the case's promised due date applies)
+    limit_days: int | None = None
+    #: notification template code (notices app) and the Chinese text it uses; None: not told
+    notify_template: str | None = None
+    notify_text: str = ""
+
+
+STATES: dict[str, StateInfo] = {
+    State.DRAFT: StateInfo(open=True),
+    State.SUBMITTED: StateInfo(
+        open=True,
+        limit_days=1,
+        notify_template="case_submitted",
+        notify_text="您的办件 {number}（{matter}）已提交，工作人员将在1个工作日内完成受理审核。",
+    ),
+    State.ACCEPTED: StateInfo(
+        open=True,
+        clock_runs=True,
+        notify_template="case_accepted",
+        notify_text="您的办件 {number}（{matter}）已受理，承诺于 {promised_due} 前办结。",
+    ),
+    State.REFUSED: StateInfo(
+        open=False,
+        notify_template="case_refused",
+        notify_text="您的申请 {number}（{matter}）不予受理，理由：{note}",
+    ),
+    State.IN_REVIEW: StateInfo(open=True, clock_runs=True),
+    State.SUPPLEMENT_REQUESTED: StateInfo(
+        open=True,
+        limit_days=5,
+        notify_template="supplement_needed",
+        notify_text="您的办件 {number} 需补正材料，请于 {state_due} 前按一次性告知书补齐：{tracking_url}",
+    ),
+    State.RESUBMITTED: StateInfo(open=True, clock_runs=True),
+    State.SUSPENDED: StateInfo(
+        open=True,
+        notify_template="case_suspended",
+        notify_text="您的办件 {number} 因“{note}”中止办理，期限暂停计算。",
+    ),
+    State.APPROVED: StateInfo(
+        open=False,
+        limit_days=3,
+        notify_template="case_decided",
+        notify_text="您的办件 {number}（{matter}）已办结：准予许可。",
+    ),
+    State.REJECTED: StateInfo(
+        open=False,
+        limit_days=3,
+        notify_template="case_decided",
+        notify_text="您的办件 {number}（{matter}）已办结：不予许可，理由：{note}",
+    ),
+    State.DELIVERED: StateInfo(
+        open=False,
+        notify_template="case_delivered",
+        notify_text="您的办件 {number} 办理结果已送达（{delivery}）。",
+    ),
+    State.CLOSED: StateInfo(open=False),
+    State.WITHDRAWN: StateInfo(
+        open=False,
+        notify_template="case_withdrawn",
+        notify_text="您的办件 {number} 已撤回。",
+    ),
+}
+
+#: a target meaning "the state the case was in before it was suspended"
+PREVIOUS = "__previous__"
+#: a target meaning "stay in the same state" (an event without a state change, e.g. extension)
+SAME = "__same__"
+
+# Relationship roles a user can hold on one case (see selectors.case_roles).
+APPLICANT = "applicant"
+AGENT = "agent"
+CLERK = "clerk"
+SOCIAL_WORKER = "social_worker"
+REVIEWER = "reviewer"
+MANAGER = "manager"
+SYSTEM = "system"
+
+FRONT = (CLERK, SOCIAL_WORKER, MANAGER)
+OWNER = (APPLICANT, AGENT)
+WORKING = (State.ACCEPTED, State.IN_REVIEW, State.RESUBMITTED)
+OPEN = tuple(s for s, info in STATES.items() if info.open)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    label: str
+    needs_note: bool = False
+    #: fields the caller must pass in ``data``
+    needs: tuple[str, ...] = field(default=())
+    #: a style hint for buttons
+    danger: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("submit", (State.DRAFT,), State.SUBMITTED, (*OWNER, *FRONT), _("提交申请")),
+        Transition("accept", (State.SUBMITTED,), State.ACCEPTED, FRONT, _("受理")),
+        Transition(
+            "refuse",
+            (State.SUBMITTED,),
+            State.REFUSED,
+            FRONT,
+            _("不予受理"),
+            needs_note=True,
+            danger=True,
+        ),
+        Transition(
+            "start_review",
+            (State.ACCEPTED, State.RESUBMITTED),
+            State.IN_REVIEW,
+            (REVIEWER, MANAGER),
+            _("开始审查"),
+        ),
+        Transition(
+            "request_supplement",
+            WORKING,
+            State.SUPPLEMENT_REQUESTED,
+            (REVIEWER, MANAGER),
+            _("要求补正（一次性告知）"),
+            needs=("items",),
+        ),
+        Transition(
+            "resubmit",
+            (State.SUPPLEMENT_REQUESTED,),
+            State.RESUBMITTED,
+            (*OWNER, *FRONT),
+            _("提交补正材料"),
+        ),
+        Transition(
+            "suspend", WORKING, State.SUSPENDED, (MANAGER,), _("中止（批准）"), needs_note=True
+        ),
+        Transition("resume", (State.SUSPENDED,), PREVIOUS, (MANAGER,), _("恢复办理")),
+        Transition(
+            "extend",
+            WORKING,
+            SAME,
+            (MANAGER,),
+            _("延长期限（批准）"),
+            needs_note=True,
+            needs=("days",),
+        ),
+        Transition("approve", WORKING, State.APPROVED, (REVIEWER, MANAGER), _("准予许可")),
+        Transition(
+            "reject",
+            WORKING,
+            State.REJECTED,
+            (REVIEWER, MANAGER),
+            _("不予许可"),
+            needs_note=True,
+            danger=True,
+        ),
+        Transition(
+            "deliver",
+            (State.APPROVED, State.REJECTED),
+            State.DELIVERED,
+            (*FRONT, REVIEWER),
+            _("登记送达"),
+            needs=("method",),
+        ),
+        Transition("close", (State.DELIVERED,), State.CLOSED, (*FRONT, SYSTEM), _("归档")),
+        Transition(
+            "withdraw",
+            OPEN,
+            State.WITHDRAWN,
+            (*OWNER, *FRONT),
+            _("撤回申请"),
+            danger=True,
+        ),
+    ]
+}
+
+
+def state_label(state: str) -> str:
+    try:
+        return str(State(state).label)
+    except ValueError:
+        return state

@@ -1,3 +1,285 @@
-from ninja import Router
+"""Cases API: thin endpoints over ``cases.services`` and ``cases.selectors``.
+
+Every endpoint fetches its case through ``case_get_for_user`` (object-level check: a case the
+caller may not see is reported as not found).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from onetrip.auth import staff_auth
+from onetrip.cases import selectors as sel
+from onetrip.cases import services
+from onetrip.cases import states as S
+from onetrip.cases.models import Case, CaseEvent
+from onetrip.catalogue.models import ServicePoint
+from onetrip.errors import ValidationFailed
+from onetrip.masking import mask_id_number, mask_name
 
 router = Router(tags=["cases"])
+
+
+class ApplicantIn(Schema):
+    kind: str
+    number: str
+    name: str = ""
+    phone: str = ""
+
+
+class MaterialIn(Schema):
+    material: int
+    status: str = "received"
+    count: int | None = None
+    form: str | None = None
+    commitment_signed: bool = False
+    reason: str = ""
+
+
+class CaseIn(Schema):
+    matter: str
+    applicant: ApplicantIn
+    channel: str = "window"
+    point: str | None = None
+    district: str | None = None
+    ticket: int | None = None
+    materials: list[MaterialIn] = []
+    submit: bool = True
+    accept: bool = False
+
+
+class TransitionIn(Schema):
+    action: str
+    note: str = ""
+    data: dict[str, Any] = {}
+
+
+class MaterialOut(Schema):
+    id: int
+    name: str
+    required: bool
+    status: str
+    count: int
+    reason: str
+    later_due: dt.date | None
+    files: int
+
+
+class CaseOut(Schema):
+    number: str
+    state: str
+    state_label: str
+    matter: str
+    matter_name: str
+    department: str
+    applicant_kind: str
+    applicant_name: str
+    applicant_number: str
+    channel: str
+    point: str
+    accepted_on: dt.date | None
+    promised_due: dt.date | None
+    legal_due: dt.date | None
+    state_due: dt.date | None
+    paused_days: int
+    extended_days: int
+    flags: dict[str, bool]
+    visit_count: int
+    supplement_rounds: int
+    materials: list[MaterialOut]
+    allowed_actions: list[str]
+    tracking_url: str
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    actor: str
+    role: str
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+
+
+def case_out(case: Case, user) -> dict[str, Any]:
+    today = sel.local_today()
+    return {
+        "number": case.number,
+        "state": case.state,
+        "state_label": S.state_label(case.state),
+        "matter": case.matter.code,
+        "matter_name": case.matter.name,
+        "department": case.department.name,
+        "applicant_kind": "individual" if case.applicant_id else "company",
+        "applicant_name": mask_name(case.applicant.name)
+        if case.applicant_id
+        else case.company.name,
+        "applicant_number": mask_id_number(case.holder_number),
+        "channel": case.channel,
+        "point": case.point.code,
+        "accepted_on": case.accepted_on,
+        "promised_due": case.promised_due,
+        "legal_due": case.legal_due,
+        "state_due": case.state_due,
+        "paused_days": case.paused_days,
+        "extended_days": case.extended_days,
+        "flags": sel.case_flags(case=case, today=today),
+        "visit_count": case.visit_count,
+        "supplement_rounds": case.supplement_rounds,
+        "materials": [
+            {
+                "id": cm.pk,
+                "name": cm.name,
+                "required": cm.required,
+                "status": cm.status,
+                "count": cm.count,
+                "reason": cm.reason,
+                "later_due": cm.later_due,
+                "files": cm.files.count(),
+            }
+            for cm in case.materials.all()
+        ],
+        "allowed_actions": [t.action for t in sel.allowed_actions(user=user, case=case)],
+        "tracking_url": f"/t/{case.tracking_token}",
+    }
+
+
+def _point(code: str | None, field: str = "point") -> ServicePoint | None:
+    if not code:
+        return None
+    point = ServicePoint.objects.filter(code=code, is_active=True).first()
+    if point is None:
+        raise ValidationFailed(
+            _("网点“%(code)s”不存在。") % {"code": code},
+            code="point_not_found",
+            fields={field: [_("不存在")]},
+        )
+    return point
+
+
+def _ticket(ticket_id: int | None):
+    if ticket_id is None:
+        return None
+    from onetrip.queueing.models import Ticket
+
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None:
+        raise ValidationFailed(
+            _("号票不存在。"), code="ticket_not_found", fields={"ticket": [_("不存在")]}
+        )
+    return ticket
+
+
+@router.post("/cases", auth=staff_auth, response={201: CaseOut}, summary="Open a case")
+def create_case(request, payload: CaseIn):
+    case = services.case_open(
+        actor=request.user,
+        matter_code=payload.matter,
+        applicant_kind=payload.applicant.kind,
+        applicant_number=payload.applicant.number,
+        applicant_name=payload.applicant.name,
+        applicant_phone=payload.applicant.phone,
+        channel=payload.channel,
+        point=_point(payload.point),
+        district=_point(payload.district, "district"),
+        ticket=_ticket(payload.ticket),
+        materials=[m.dict() for m in payload.materials],
+        submit=payload.submit,
+        accept=payload.accept,
+    )
+    return 201, case_out(case, request.user)
+
+
+@router.get("/cases", auth=staff_auth, response=list[CaseOut], summary="Cases I may see")
+def list_cases(request, state: str | None = None, due: str | None = None, limit: int = 50):
+    today = sel.local_today()
+    qs = sel.cases_visible_to(user=request.user)
+    if state:
+        qs = qs.filter(state=state)
+    if due == "overdue":
+        qs = qs.filter(sel.overdue_q(today=today))
+    return [case_out(c, request.user) for c in qs.order_by("-id")[: max(1, min(limit, 200))]]
+
+
+@router.get("/cases/{number}", auth=staff_auth, response=CaseOut, summary="One case")
+def get_case(request, number: str):
+    return case_out(sel.case_get_for_user(user=request.user, number=number), request.user)
+
+
+@router.post(
+    "/cases/{number}/transitions", auth=staff_auth, response=CaseOut, summary="Take an action"
+)
+def transition_case(request, number: str, payload: TransitionIn):
+    case = sel.case_get_for_user(user=request.user, number=number)
+    data = dict(payload.data)
+    for reserved in ("case", "action", "actor", "note", "now", "today"):
+        data.pop(reserved, None)
+    case = services.case_transition(
+        case=case, action=payload.action, actor=request.user, note=payload.note, **data
+    )
+    return case_out(case, request.user)
+
+
+@router.post(
+    "/cases/{number}/materials",
+    auth=staff_auth,
+    response={200: CaseOut},
+    summary="Upload a file for a material or change its status",
+)
+def material_case(
+    request,
+    number: str,
+    material: int = Form(...),
+    status: str | None = Form(None),
+    count: int | None = Form(None),
+    commitment_signed: bool = Form(False),
+    reason: str = Form(""),
+    file: UploadedFile = File(None),  # noqa: B008
+):
+    case = sel.case_get_for_user(user=request.user, number=number)
+    with transaction.atomic():
+        if file is not None:
+            services.case_file_upload(
+                case=case, case_material_id=material, actor=request.user, upload=file
+            )
+        elif status:
+            services.case_material_update(
+                case=case,
+                case_material_id=material,
+                actor=request.user,
+                status=status,
+                count=count,
+                commitment_signed=commitment_signed,
+                reason=reason,
+            )
+        else:
+            raise ValidationFailed(
+                _("请上传文件或指定材料状态。"),
+                code="file_or_status_required",
+                fields={"file": [_("必填")]},
+            )
+    case.refresh_from_db()
+    return case_out(case, request.user)
+
+
+@router.get("/cases/{number}/events", auth=staff_auth, response=list[EventOut], summary="Event log")
+def case_events(request, number: str):
+    case = sel.case_get_for_user(user=request.user, number=number)
+    return [
+        {
+            "at": e.at,
+            "actor": str(e.actor) if e.actor_id else "",
+            "role": e.role,
+            "action": e.action,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "note": e.note,
+        }
+        for e in CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+    ]

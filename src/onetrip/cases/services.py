@@ -408,6 +408,121 @@ def case_create(
     return case
 
 
+def applicant_resolve(
+    *, kind: str, number: str, name: str = "", phone: str = "", actor: Any = None, link_user=None
+):
+    """The applicant (person) or company with this ID number / credit code, registered when new
+    (a name is then required). Numbers are checked with their check digits."""
+    from onetrip.people.models import Applicant, Company
+    from onetrip.people.services import applicant_register, company_register
+    from onetrip.people.validators import clean_credit_code, clean_id_number
+
+    if kind == "individual":
+        number = clean_id_number(number, field="applicant.number")
+        found = Applicant.objects.filter(id_number=number).first()
+        if found is not None:
+            return found, None
+        if not (name or "").strip():
+            raise ValidationFailed(
+                _("新申请人须填写姓名。"),
+                code="applicant_name_required",
+                fields={"applicant.name": [_("必填")]},
+            )
+        return applicant_register(
+            name=name, id_number=number, phone=phone, actor=actor, user=link_user
+        ), None
+    if kind == "company":
+        number = clean_credit_code(number, field="applicant.number")
+        found = Company.objects.filter(credit_code=number).first()
+        if found is not None:
+            return None, found
+        if not (name or "").strip():
+            raise ValidationFailed(
+                _("新企业须填写企业名称。"),
+                code="applicant_name_required",
+                fields={"applicant.name": [_("必填")]},
+            )
+        return None, company_register(name=name, credit_code=number, phone=phone, actor=actor)
+    raise ValidationFailed(
+        _("申请人类型须为个人或企业。"),
+        code="invalid_applicant_kind",
+        fields={"applicant.kind": [_("无效")]},
+    )
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: Any,
+    matter_code: str,
+    applicant_kind: str,
+    applicant_number: str,
+    applicant_name: str = "",
+    applicant_phone: str = "",
+    channel: str = Channel.WINDOW,
+    point: ServicePoint | None = None,
+    district: ServicePoint | None = None,
+    ticket=None,
+    materials: list[dict[str, Any]] | None = None,
+    submit: bool = True,
+    accept: bool = False,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+) -> Case:
+    """Validate raw input (matter code in the scope, applicant numbers) and open a case.
+    Used by the API and the intake page; everything rolls back on any error."""
+    if point is None and channel != Channel.ONLINE:
+        point = getattr(actor, "point", None)
+    scope = point.district if point is not None else district
+    if scope is None:
+        raise ValidationFailed(
+            _("请指定受理网点或区县。"), code="point_required", fields={"point": [_("必填")]}
+        )
+    matter = Matter.objects.filter(district=scope, code=matter_code or "").first()
+    if matter is None:
+        raise ValidationFailed(
+            _("本区县没有事项“%(code)s”。") % {"code": matter_code},
+            code="matter_not_found",
+            fields={"matter": [_("事项不存在")]},
+        )
+    link_user = None
+    if channel == Channel.ONLINE and applicant_kind == "individual":
+        from onetrip.people.models import Applicant
+
+        if not Applicant.objects.filter(user=actor).exists():
+            link_user = actor
+    applicant, company = applicant_resolve(
+        kind=applicant_kind,
+        number=applicant_number,
+        name=applicant_name,
+        phone=applicant_phone,
+        actor=actor,
+        link_user=link_user,
+    )
+    given: dict[int, dict[str, Any]] = {}
+    for item in materials or []:
+        try:
+            given[int(item["material"])] = item
+        except (KeyError, TypeError, ValueError):
+            raise ValidationFailed(
+                _("材料项无效。"), code="invalid_material", fields={"materials": [_("无效")]}
+            ) from None
+    return case_create(
+        matter=matter,
+        actor=actor,
+        channel=channel,
+        point=point if channel != Channel.ONLINE else matter.district,
+        applicant=applicant,
+        company=company,
+        ticket=ticket,
+        materials=given,
+        submit=submit,
+        accept=accept,
+        now=now,
+        today=today,
+    )
+
+
 def _point_subtree(actor: Any) -> set[int]:
     from onetrip.cases.selectors import point_subtree_ids
 

@@ -1,0 +1,322 @@
+"""Pages for cases: intake at the window, the case page, the back-office queue, notices and
+printable PDFs. Thin: every read goes through selectors, every write through services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onetrip.cases import selectors as sel
+from onetrip.cases import services
+from onetrip.cases import states as S
+from onetrip.cases.models import Case, DeliveryMethod, MaterialStatus
+from onetrip.catalogue.models import Department, Matter, PointLevel
+from onetrip.documents import pdf_response, render_pdf
+from onetrip.errors import DomainError
+from onetrip.masking import mask_id_number, mask_name
+from onetrip.qr import qr_svg
+
+FRONT_ROLES = ("clerk", "social_worker", "manager")
+
+
+def _channel_for(point) -> str:
+    return {PointLevel.STREET: "street", PointLevel.COMMUNITY: "community"}.get(
+        point.level, "window"
+    )
+
+
+def _matters_for(point):
+    level_field = {
+        PointLevel.DISTRICT: "level_district",
+        PointLevel.STREET: "level_street",
+        PointLevel.COMMUNITY: "level_community",
+    }.get(point.level)
+    qs = Matter.objects.filter(district_id=point.district_id, is_active=True)
+    if level_field:
+        qs = qs.filter(**{level_field: True})
+    return qs.select_related("department").order_by("code")
+
+
+@login_required
+def case_new(request):
+    user = request.user
+    if not user.has_role(*FRONT_ROLES) or user.point_id is None:
+        return HttpResponseForbidden(_("只有窗口工作人员可以受理办件。"))
+    point = user.point
+    ticket = None
+    ticket_id = request.GET.get("ticket") or request.POST.get("ticket")
+    if ticket_id:
+        from onetrip.queueing.models import Ticket
+
+        ticket = Ticket.objects.filter(pk=ticket_id).select_related("queue").first()
+        if ticket is None or ticket.point_id not in sel.point_subtree_ids(point):
+            raise Http404
+    matters = _matters_for(point)
+    matter = None
+    matter_id = request.POST.get("matter") or request.GET.get("matter")
+    if matter_id:
+        matter = matters.filter(pk=matter_id).first()
+    error = None
+    if request.method == "POST" and matter is not None:
+        materials = []
+        for m in matter.materials.all():
+            choice = request.POST.get(f"material_{m.pk}", "")
+            if choice in MaterialStatus.values:
+                materials.append(
+                    {
+                        "material": m.pk,
+                        "status": choice,
+                        "commitment_signed": bool(request.POST.get(f"commit_{m.pk}")),
+                    }
+                )
+        try:
+            case = services.case_open(
+                actor=user,
+                matter_code=matter.code,
+                applicant_kind=request.POST.get("applicant_kind", ""),
+                applicant_number=request.POST.get("applicant_number", "").strip(),
+                applicant_name=request.POST.get("applicant_name", "").strip(),
+                applicant_phone=request.POST.get("applicant_phone", "").strip(),
+                channel=_channel_for(point),
+                point=point,
+                ticket=ticket,
+                materials=materials,
+                submit=True,
+                accept=request.POST.get("do") == "accept",
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(request, _("已创建办件 %(n)s。") % {"n": case.number})
+            return redirect("cases:detail", number=case.number)
+    return render(
+        request,
+        "cases/new.html",
+        {
+            "ticket": ticket,
+            "matters": matters,
+            "matter": matter,
+            "materials": matter.materials.all() if matter else [],
+            "error": error,
+            "post": request.POST,
+            "statuses": MaterialStatus.choices,
+        },
+    )
+
+
+def _case_or_404(request, number: str) -> Case:
+    try:
+        return sel.case_get_for_user(user=request.user, number=number)
+    except DomainError as exc:
+        raise Http404 from exc
+
+
+@login_required
+def case_detail(request, number: str):
+    case = _case_or_404(request, number)
+    roles = sel.case_roles(user=request.user, case=case)
+    today = sel.local_today()
+    actions = sel.allowed_actions(user=request.user, case=case)
+    editable = case.state in services.EDITABLE_STATES
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "state_label": S.state_label(case.state),
+            "roles": roles,
+            "is_staff_role": bool(roles - {S.APPLICANT, S.AGENT}),
+            "actions": [t for t in actions if t.action not in ("request_supplement", "deliver")],
+            "can_supplement": any(t.action == "request_supplement" for t in actions),
+            "can_deliver": any(t.action == "deliver" for t in actions),
+            "materials": case.materials.prefetch_related("files"),
+            "events": case.events.select_related("actor").order_by("at", "id"),
+            "visits": case.visits.select_related("point", "ticket"),
+            "flags": sel.case_flags(case=case, today=today, soon=sel.soon_date(today=today)),
+            "notice": case.supplement_notices.order_by("-round").first(),
+            "editable": editable,
+            "delivery_methods": DeliveryMethod.choices,
+            "statuses": MaterialStatus.choices,
+            "holder_name": mask_name(case.applicant.name)
+            if case.applicant_id
+            else case.holder_name,
+            "holder_number": mask_id_number(case.holder_number),
+        },
+    )
+
+
+@login_required
+@require_POST
+def case_act(request, number: str):
+    case = _case_or_404(request, number)
+    action = request.POST.get("action", "")
+    data: dict = {}
+    if action == "request_supplement":
+        items = []
+        for cm in case.materials.all():
+            status = request.POST.get(f"sup_{cm.pk}", "")
+            if status in (MaterialStatus.MISSING, MaterialStatus.DEFECTIVE):
+                items.append(
+                    {
+                        "material": cm.pk,
+                        "status": status,
+                        "reason": request.POST.get(f"reason_{cm.pk}", ""),
+                    }
+                )
+        data["items"] = items
+    if action == "deliver":
+        data["method"] = request.POST.get("method", "")
+    if action == "extend":
+        data["days"] = request.POST.get("days", "")
+    try:
+        services.case_transition(
+            case=case, action=action, actor=request.user, note=request.POST.get("note", ""), **data
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("操作已完成。"))
+    return redirect("cases:detail", number=case.number)
+
+
+@login_required
+@require_POST
+def case_material(request, number: str):
+    case = _case_or_404(request, number)
+    try:
+        upload = request.FILES.get("file")
+        if upload is not None:
+            services.case_file_upload(
+                case=case,
+                case_material_id=request.POST.get("material"),
+                actor=request.user,
+                upload=upload,
+            )
+        else:
+            services.case_material_update(
+                case=case,
+                case_material_id=request.POST.get("material"),
+                actor=request.user,
+                status=request.POST.get("status", ""),
+                commitment_signed=bool(request.POST.get("commitment_signed")),
+                reason=request.POST.get("reason", ""),
+            )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("材料已更新。"))
+    return redirect("cases:detail", number=case.number)
+
+
+def _notice_case(request, number: str) -> Case:
+    """The case for the one-time notice: its viewers, or anyone holding the tracking token."""
+    token = request.GET.get("t", "")
+    if token:
+        case = (
+            Case.objects.filter(number=number, tracking_token=token, token_revoked_at__isnull=True)
+            .select_related("matter", "department", "point", "applicant", "company")
+            .first()
+        )
+        if case is None:
+            raise Http404
+        return case
+    if not request.user.is_authenticated:
+        raise Http404
+    return _case_or_404(request, number)
+
+
+def _notice_context(case: Case):
+    notice = case.supplement_notices.order_by("-round").first()
+    if notice is None:
+        raise Http404
+    labels = dict(MaterialStatus.choices)
+    return {
+        "case": case,
+        "notice": notice,
+        "holder_name": mask_name(case.applicant.name) if case.applicant_id else case.holder_name,
+        "items": [
+            {**item, "status_label": labels.get(item.get("status"), item.get("status"))}
+            for item in notice.items
+        ],
+    }
+
+
+def case_notice(request, number: str):
+    case = _notice_case(request, number)
+    ctx = _notice_context(case)
+    ctx["token"] = request.GET.get("t", "")
+    return render(request, "cases/notice.html", ctx)
+
+
+def case_notice_pdf(request, number: str):
+    case = _notice_case(request, number)
+    pdf = render_pdf(template="cases/print_notice.html", context=_notice_context(case))
+    return pdf_response(pdf=pdf, filename=f"notice-{case.number}.pdf")
+
+
+@login_required
+def case_receipt_pdf(request, number: str):
+    case = _case_or_404(request, number)
+    if case.accepted_at is None:
+        raise Http404
+    url = request.build_absolute_uri(f"/t/{case.tracking_token}")
+    ctx = {
+        "case": case,
+        "qr": qr_svg(url, box_size=4),
+        "url": url,
+        "holder_name": case.holder_name,
+        "materials": case.materials.all(),
+    }
+    pdf = render_pdf(template="cases/print_receipt.html", context=ctx)
+    return pdf_response(pdf=pdf, filename=f"receipt-{case.number}.pdf")
+
+
+@login_required
+def case_result_pdf(request, number: str):
+    case = _case_or_404(request, number)
+    if case.decided_at is None:
+        raise Http404
+    ctx = {"case": case, "holder_name": case.holder_name, "state_label": S.state_label(case.state)}
+    pdf = render_pdf(template="cases/print_result.html", context=ctx)
+    return pdf_response(pdf=pdf, filename=f"result-{case.number}.pdf")
+
+
+@login_required
+def backoffice(request):
+    user = request.user
+    if not user.has_role("reviewer", "manager"):
+        return HttpResponseForbidden(_("只有后台审批人员和管理者可以查看工作队列。"))
+    departments = Department.objects.none()
+    if user.department_id:
+        departments = Department.objects.filter(pk=user.department_id)
+    elif user.has_role("manager") and user.point_id:
+        departments = Department.objects.filter(district_id=user.point.district_id)
+    dept = departments.filter(pk=request.GET.get("department") or 0).first() or departments.first()
+    today = sel.local_today()
+    state = request.GET.get("state") or None
+    due = request.GET.get("due") or None
+    cases = []
+    if dept is not None:
+        soon = sel.soon_date(today=today)
+        for case in sel.backoffice_queue(
+            user=user, department=dept, today=today, state=state, due=due
+        )[:200]:
+            case.flags = sel.case_flags(case=case, today=today, soon=soon)
+            case.state_text = S.state_label(case.state)
+            cases.append(case)
+    return render(
+        request,
+        "cases/backoffice.html",
+        {
+            "departments": departments,
+            "dept": dept,
+            "cases": cases,
+            "states": S.State.choices,
+            "state": state or "",
+            "due": due or "",
+        },
+    )

@@ -1,0 +1,337 @@
+"""Reads for queues, windows and tickets. Each takes its scope (point, window, ticket)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from onetrip.masking import mask_phone
+from onetrip.queueing.models import (
+    LIVE_STATUSES,
+    Queue,
+    Ticket,
+    TicketStatus,
+    Window,
+    WindowKind,
+)
+
+log = logging.getLogger(__name__)
+
+RECENT_SERVICE_SAMPLE = 20
+
+
+def local_day(at: dt.datetime) -> dt.date:
+    return timezone.localtime(at).date()
+
+
+# ------------------------------------------------------------------ opening hours
+
+_DAY_CACHE: dict[dt.date, tuple[float, str]] = {}
+_DAY_TTL = 60.0
+
+
+def _day_kind(day: dt.date) -> str:
+    """'workday_exception' (shifted working weekend), 'holiday' (statutory day off),
+    'normal' (no exception), or 'unknown' (no published schedule for that year).
+    Cached for a minute per process: the hall board and the kiosk ask this a lot."""
+    cached = _DAY_CACHE.get(day)
+    if cached and time.monotonic() - cached[0] < _DAY_TTL:
+        return cached[1]
+    from onetrip.workdays.models import DayException
+    from onetrip.workdays.selectors import NoSchedule, is_workday
+
+    try:
+        workday = is_workday(day=day)
+    except NoSchedule:
+        log.warning("No working-day schedule for %s: opening hours use weekdays only", day.year)
+        kind = "unknown"
+    else:
+        exception = DayException.objects.filter(date=day).values_list("is_workday", flat=True)
+        if exception:
+            kind = "workday_exception" if workday else "holiday"
+        else:
+            kind = "normal"
+    _DAY_CACHE[day] = (time.monotonic(), kind)
+    return kind
+
+
+def point_is_open(*, point: Any, at: dt.datetime) -> bool:
+    """Whether ``point`` receives the public at ``at``: its hours and weekdays, statutory
+    holidays (closed unless ``open_on_holidays``) and shifted working weekends (open).
+    Years without a published schedule fall back to the weekday rule (and log a warning)."""
+    local = timezone.localtime(at)
+    opens, closes = _as_time(point.opens_at), _as_time(point.closes_at)
+    if not (opens <= local.time() < closes):
+        return False
+    kind = _day_kind(local.date())
+    if kind == "holiday":
+        return bool(point.open_on_holidays)
+    if kind == "workday_exception":
+        return True
+    return str(local.isoweekday()) in (point.open_weekdays or "")
+
+
+def _as_time(value: Any) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    return dt.time.fromisoformat(str(value))
+
+
+# ------------------------------------------------------------------ access
+
+
+def staff_can_manage_point(*, user: Any, point: Any) -> bool:
+    """Staff work at their own point; a manager at a district manages the district's points."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    if user.point_id is None:
+        return False
+    if user.point_id == point.pk:
+        return True
+    return bool(
+        user.has_role("manager")
+        and user.point_id == point.district_id
+        and point.district_id is not None
+    )
+
+
+def windows_for_staff(*, user: Any) -> list[Window]:
+    if not getattr(user, "is_authenticated", False) or user.point_id is None:
+        return []
+    qs = Window.objects.select_related("point", "clerk")
+    if user.is_superuser:
+        return list(qs)
+    if user.has_role("manager"):
+        qs = qs.filter(Q(point_id=user.point_id) | Q(point__district_id=user.point_id))
+    else:
+        qs = qs.filter(point_id=user.point_id)
+    return list(qs)
+
+
+# ------------------------------------------------------------------ queues and waits
+
+
+def queues_for_point(*, point: Any) -> list[Queue]:
+    return list(Queue.objects.filter(point=point).order_by("position", "code"))
+
+
+def _mean_service_seconds(*, queue: Queue, day: dt.date) -> float:
+    rows = list(
+        Ticket.objects.filter(
+            queue=queue,
+            day=day,
+            status=TicketStatus.DONE,
+            started_at__isnull=False,
+            finished_at__isnull=False,
+        )
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[:RECENT_SERVICE_SAMPLE]
+    )
+    if not rows:
+        return queue.default_service_minutes * 60.0
+    return sum((f - s).total_seconds() for s, f in rows) / len(rows)
+
+
+def _open_windows(queue: Queue) -> int:
+    return Window.objects.filter(window_queues__queue=queue, is_open=True).count()
+
+
+def estimate_wait_seconds(*, queue: Queue, ahead: int, day: dt.date) -> float | None:
+    """People ahead ÷ open windows serving the queue × recent mean service time
+    (the last 20 tickets finished today in this queue; the queue's default when none).
+    None when no window serving the queue is open."""
+    windows = _open_windows(queue)
+    if windows == 0:
+        return None
+    return ahead / windows * _mean_service_seconds(queue=queue, day=day)
+
+
+def people_ahead(*, ticket: Ticket) -> int:
+    if ticket.status != TicketStatus.WAITING:
+        return 0
+    before = Q(sort_at__lt=ticket.sort_at) | Q(sort_at=ticket.sort_at, id__lt=ticket.id)
+    order = Q(priority=True) & before if ticket.priority else Q(priority=True) | before
+    return (
+        Ticket.objects.filter(queue_id=ticket.queue_id, day=ticket.day, status=TicketStatus.WAITING)
+        .filter(order)
+        .count()
+    )
+
+
+def queue_summaries(*, point: Any, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Each queue of the point with its waiting count and an estimated wait for a new ticket."""
+    now = now or timezone.now()
+    day = local_day(now)
+    queues = queues_for_point(point=point)
+    waiting = dict(
+        Ticket.objects.filter(point=point, day=day, status=TicketStatus.WAITING)
+        .values_list("queue_id")
+        .annotate(n=Count("id"))
+        .values_list("queue_id", "n")
+    )
+    out = []
+    for q in queues:
+        n = waiting.get(q.pk, 0)
+        est = estimate_wait_seconds(queue=q, ahead=n, day=day)
+        out.append(
+            {
+                "queue": q,
+                "id": q.pk,
+                "code": q.code,
+                "name": q.name,
+                "applicant_type": q.applicant_type,
+                "applicant_type_label": q.get_applicant_type_display(),
+                "is_open": q.is_open,
+                "waiting": n,
+                "estimated_wait_minutes": None if est is None else math.ceil(est / 60),
+            }
+        )
+    return out
+
+
+def ticket_public_status(*, ticket: Ticket, now: dt.datetime | None = None) -> dict[str, Any]:
+    """What the public status page may show: no personal data."""
+    now = now or timezone.now()
+    ahead = people_ahead(ticket=ticket)
+    est = None
+    if ticket.status == TicketStatus.WAITING:
+        est = estimate_wait_seconds(queue=ticket.queue, ahead=ahead, day=ticket.day)
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "status_label": TicketStatus(ticket.status).label,
+        "queue": ticket.queue.name,
+        "queue_code": ticket.queue.code,
+        "point": ticket.point.name,
+        "point_code": ticket.point.code,
+        "day": ticket.day.isoformat(),
+        "issued_at": ticket.issued_at,
+        "slot_start": ticket.slot_start,
+        "ahead": ahead,
+        "estimated_wait_minutes": None if est is None else math.ceil(est / 60),
+        "window": ticket.window.number
+        if ticket.window_id and ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
+        else None,
+        "called_at": ticket.called_at,
+    }
+
+
+# ------------------------------------------------------------------ window console
+
+
+def window_current(*, window: Window) -> Ticket | None:
+    return (
+        Ticket.objects.select_related("queue")
+        .filter(window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
+        .order_by("-called_at")
+        .first()
+    )
+
+
+def window_waiting_list(
+    *, window: Window, now: dt.datetime | None = None, limit: int = 50
+) -> list[Ticket]:
+    now = now or timezone.now()
+    positions = dict(window.window_queues.values_list("queue_id", "position"))
+    tickets = list(
+        Ticket.objects.select_related("queue")
+        .filter(queue_id__in=positions, day=local_day(now), status=TicketStatus.WAITING)
+        .order_by("-priority", "sort_at", "id")[:500]
+    )
+    tickets.sort(key=lambda t: (not t.priority, positions.get(t.queue_id, 9999), t.sort_at, t.id))
+    return tickets[:limit]
+
+
+def window_parked_list(*, window: Window, now: dt.datetime | None = None) -> list[Ticket]:
+    now = now or timezone.now()
+    return list(
+        Ticket.objects.select_related("queue")
+        .filter(point_id=window.point_id, day=local_day(now), status=TicketStatus.PARKED)
+        .order_by("sort_at")
+    )
+
+
+def ticket_row(ticket: Ticket) -> dict[str, Any]:
+    """A staff-facing row: phone masked."""
+    return {
+        "id": ticket.pk,
+        "number": ticket.number,
+        "queue": ticket.queue.code,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "issued_at": ticket.issued_at,
+        "slot_start": ticket.slot_start,
+        "called_at": ticket.called_at,
+        "started_at": ticket.started_at,
+        "finished_at": ticket.finished_at,
+        "window": ticket.window.number if ticket.window_id else None,
+        "phone": mask_phone(ticket.applicant_phone),
+    }
+
+
+# ------------------------------------------------------------------ hall board
+
+
+def board_data(*, point: Any, now: dt.datetime | None = None, limit: int = 8) -> dict[str, Any]:
+    """The hall board: latest calls (number → window) and waiting counts. Cheap: two queries."""
+    now = now or timezone.now()
+    day = local_day(now)
+    calls = list(
+        Ticket.objects.filter(point=point, day=day, called_at__isnull=False)
+        .exclude(window__isnull=True)
+        .order_by("-called_at", "-id")
+        .values("id", "number", "status", "called_at", "call_count", "window__number")[:limit]
+    )
+    waiting = dict(
+        Ticket.objects.filter(point=point, day=day, status=TicketStatus.WAITING)
+        .values_list("queue__code")
+        .annotate(n=Count("id"))
+        .values_list("queue__code", "n")
+    )
+    return {
+        "point": point.code,
+        "name": point.name,
+        "now": now,
+        "calls": [
+            {
+                "key": f"{c['id']}-{c['call_count']}",
+                "number": c["number"],
+                "window": c["window__number"],
+                "status": c["status"],
+                "called_at": c["called_at"],
+            }
+            for c in calls
+        ],
+        "waiting": waiting,
+    }
+
+
+def window_share(*, point: Any) -> dict[str, Any]:
+    """Share of self-service windows at a point (the reform asks for over 70%)."""
+    counts = dict(
+        Window.objects.filter(point=point)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    total = sum(counts.values())
+    counted = total - counts.get(WindowKind.GUIDE, 0)
+    self_n = counts.get(WindowKind.SELF, 0)
+    return {
+        "total": total,
+        "by_kind": counts,
+        "self_service": self_n,
+        "self_service_share": (self_n / counted) if counted else 0.0,
+    }
+
+
+def live_ticket_count(*, point: Any, day: dt.date) -> int:
+    return Ticket.objects.filter(point=point, day=day, status__in=LIVE_STATUSES).count()

@@ -1,0 +1,799 @@
+"""Writes for queues, windows and tickets. Every function is one transaction.
+
+Concurrency: issuing locks the (queue, day) counter row, so numbers and the one-live-ticket rule
+hold under parallel kiosks; calling locks the window row, picks the next ticket with
+``select_for_update(skip_locked=True)`` (PostgreSQL; SQLite serialises writers with IMMEDIATE
+transactions) and claims it with a conditional UPDATE that only succeeds while it is still waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onetrip.audit.services import audit_record
+from onetrip.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from onetrip.people.permissions import require_role
+from onetrip.people.validators import clean_phone
+from onetrip.queueing.models import (
+    LIVE_STATUSES,
+    ApplicantType,
+    DailyCounter,
+    Queue,
+    Ticket,
+    TicketChannel,
+    TicketEvent,
+    TicketStatus,
+    Window,
+    WindowKind,
+    WindowQueue,
+)
+from onetrip.queueing.selectors import (
+    local_day,
+    point_is_open,
+    staff_can_manage_point,
+)
+from onetrip.queueing.transitions import TRANSITIONS, WINDOW_ROLES
+
+
+class TransitionRefused(DomainError):
+    status = 409
+    code = "illegal_transition"
+
+
+# --------------------------------------------------------------------------------------------
+# Set-up: queues and windows (used by admin, demo data and tests)
+
+
+@transaction.atomic
+def queue_create(
+    *,
+    point: Any,
+    code: str,
+    name: str,
+    applicant_type: str = ApplicantType.SELF,
+    department: Any = None,
+    matters: list[Any] | tuple[Any, ...] = (),
+    position: int = 0,
+    is_open: bool = True,
+    default_service_minutes: int = 8,
+    actor: Any = None,
+) -> Queue:
+    code = (code or "").strip().upper()
+    if not code.isalpha() or not code.isascii() or not 1 <= len(code) <= 2:
+        raise ValidationFailed(_("号码前缀须为一到两个英文字母。"), code="bad_queue_code")
+    if applicant_type not in ApplicantType.values:
+        raise ValidationFailed(_("办事人类型无效。"), code="bad_applicant_type")
+    if department is not None and department.district_id != point.district_id:
+        raise ValidationFailed(_("部门不属于该网点所在区县。"), code="department_out_of_scope")
+    for matter in matters:
+        if matter.district_id != point.district_id:
+            raise ValidationFailed(_("事项不属于该网点所在区县。"), code="matter_out_of_scope")
+    if Queue.objects.filter(point=point, code=code).exists():
+        raise Conflict(
+            _("该网点已有前缀为 %(code)s 的队列。") % {"code": code}, code="queue_exists"
+        )
+    queue = Queue.objects.create(
+        point=point,
+        code=code,
+        name=name,
+        applicant_type=applicant_type,
+        department=department,
+        position=position,
+        is_open=is_open,
+        default_service_minutes=default_service_minutes,
+    )
+    if matters:
+        queue.matters.set(matters)
+    audit_record(
+        actor=actor,
+        subject_type="queue",
+        subject_id=queue.pk,
+        action="create",
+        to_state="open" if is_open else "closed",
+        point=point,
+    )
+    return queue
+
+
+@transaction.atomic
+def queue_set_open(*, queue: Queue, is_open: bool, actor: Any) -> Queue:
+    require_role(actor, "manager", "guide", "clerk")
+    if not staff_can_manage_point(user=actor, point=queue.point):
+        raise Forbidden(_("无权管理该网点的队列。"))
+    before = "open" if queue.is_open else "closed"
+    Queue.objects.filter(pk=queue.pk).update(is_open=is_open)
+    queue.is_open = is_open
+    audit_record(
+        actor=actor,
+        subject_type="queue",
+        subject_id=queue.pk,
+        action="open" if is_open else "close",
+        from_state=before,
+        to_state="open" if is_open else "closed",
+        point=queue.point,
+    )
+    return queue
+
+
+@transaction.atomic
+def window_create(
+    *,
+    point: Any,
+    number: str,
+    name: str = "",
+    kind: str = WindowKind.SELF,
+    queues: list[Queue] | tuple[Queue, ...] = (),
+    actor: Any = None,
+) -> Window:
+    number = (number or "").strip()
+    if not number:
+        raise ValidationFailed(_("请填写窗口号。"), code="window_number_required")
+    if kind not in WindowKind.values:
+        raise ValidationFailed(_("窗口类型无效。"), code="bad_window_kind")
+    for q in queues:
+        if q.point_id != point.pk:
+            raise ValidationFailed(_("队列不属于该网点。"), code="queue_out_of_scope")
+    if Window.objects.filter(point=point, number=number).exists():
+        raise Conflict(_("该网点已有 %(n)s 号窗口。") % {"n": number}, code="window_exists")
+    window = Window.objects.create(point=point, number=number, name=name, kind=kind)
+    WindowQueue.objects.bulk_create(
+        [WindowQueue(window=window, queue=q, position=i) for i, q in enumerate(queues)]
+    )
+    audit_record(
+        actor=actor,
+        subject_type="window",
+        subject_id=window.pk,
+        action="create",
+        to_state="closed",
+        point=point,
+    )
+    return window
+
+
+def _check_window_staff(*, window: Window, user: Any) -> None:
+    require_role(user, *WINDOW_ROLES)
+    if not staff_can_manage_point(user=user, point=window.point):
+        raise Forbidden(_("该窗口不属于您所在的网点。"), code="window_out_of_scope")
+
+
+def _lock_window(window: Window) -> Window:
+    return Window.objects.select_for_update().select_related("point").get(pk=window.pk)
+
+
+def _check_window_operator(*, window: Window, user: Any) -> None:
+    """The window must be open, and operated by the clerk who opened it (or a manager)."""
+    if not window.is_open:
+        raise Conflict(_("窗口尚未开窗，请先签到开窗。"), code="window_closed")
+    if window.clerk_id != user.pk and not user.has_role("manager"):
+        raise Forbidden(_("该窗口已由其他人员签到。"), code="window_taken")
+
+
+@transaction.atomic
+def window_open(*, window: Window, user: Any, now: dt.datetime | None = None) -> Window:
+    _check_window_staff(window=window, user=user)
+    window = _lock_window(window)
+    if window.is_open and window.clerk_id not in (None, user.pk):
+        raise Conflict(
+            _("该窗口已由 %(who)s 签到，请对方先签退。") % {"who": window.clerk},
+            code="window_taken",
+        )
+    if window.is_open and window.clerk_id == user.pk:
+        return window
+    now = now or timezone.now()
+    Window.objects.filter(pk=window.pk).update(is_open=True, clerk=user, opened_at=now)
+    window.is_open, window.clerk, window.opened_at = True, user, now
+    audit_record(
+        actor=user,
+        subject_type="window",
+        subject_id=window.pk,
+        action="open",
+        from_state="closed",
+        to_state="open",
+        point=window.point,
+    )
+    return window
+
+
+@transaction.atomic
+def window_close(*, window: Window, user: Any) -> Window:
+    _check_window_staff(window=window, user=user)
+    window = _lock_window(window)
+    if not window.is_open:
+        return window
+    _check_window_operator(window=window, user=user)
+    if Ticket.objects.filter(
+        window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
+    ).exists():
+        raise Conflict(_("窗口还有正在叫号或办理中的号码，请先处理。"), code="window_busy")
+    Window.objects.filter(pk=window.pk).update(is_open=False, clerk=None)
+    window.is_open, window.clerk = False, None
+    audit_record(
+        actor=user,
+        subject_type="window",
+        subject_id=window.pk,
+        action="close",
+        from_state="open",
+        to_state="closed",
+        point=window.point,
+    )
+    return window
+
+
+# --------------------------------------------------------------------------------------------
+# Issuing tickets
+
+
+def _next_number(*, queue: Queue, day: dt.date) -> int:
+    """Increment the (queue, day) counter and return the new value; holds its row lock."""
+    table = DailyCounter._meta.db_table
+    sql = f"UPDATE {table} SET last = last + 1 WHERE queue_id = %s AND day = %s RETURNING last"
+    with connection.cursor() as cur:
+        cur.execute(sql, [queue.pk, day])
+        row = cur.fetchone()
+        if row is None:
+            DailyCounter.objects.bulk_create(
+                [DailyCounter(queue=queue, day=day, last=0)], ignore_conflicts=True
+            )
+            cur.execute(sql, [queue.pk, day])
+            row = cur.fetchone()
+    return int(row[0])
+
+
+def _event(
+    ticket: Ticket,
+    *,
+    action: str,
+    from_status: str,
+    to_status: str,
+    at: dt.datetime,
+    actor: Any = None,
+    window: Window | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    TicketEvent.objects.create(
+        ticket=ticket,
+        at=at,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        window=window,
+        actor=actor,
+        note=note[:200],
+    )
+    audit_record(
+        actor=actor,
+        subject_type="ticket",
+        subject_id=ticket.pk,
+        action=action,
+        from_state=from_status,
+        to_state=to_status,
+        note=note,
+        point=ticket.point if ticket.point_id else None,
+        data={
+            "number": ticket.number,
+            **({"window": window.number} if window else {}),
+            **(data or {}),
+        },
+    )
+
+
+@transaction.atomic
+def ticket_issue(
+    *,
+    queue: Queue,
+    phone: str = "",
+    channel: str = TicketChannel.KIOSK,
+    applicant: Any = None,
+    company: Any = None,
+    agency: Any = None,
+    priority: bool = False,
+    slot_start: dt.datetime | None = None,
+    actor: Any = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Issue a ticket in ``queue``: now at a kiosk or window zero, or online for a time slot."""
+    now = now or timezone.now()
+    point = queue.point
+    if channel not in TicketChannel.values:
+        raise ValidationFailed(_("取号渠道无效。"), code="bad_channel")
+    if channel == TicketChannel.GUIDE:
+        require_role(actor, "guide", "clerk", "manager")
+        if not staff_can_manage_point(user=actor, point=point):
+            raise Forbidden(_("无权为该网点出号。"), code="point_out_of_scope")
+    if phone:
+        phone = clean_phone(phone)
+    if not point.is_active:
+        raise Conflict(_("该服务网点已停用。"), code="point_inactive")
+    if not queue.is_open:
+        raise Conflict(
+            _("“%(queue)s”队列暂停取号，请咨询0号窗口。") % {"queue": queue.name},
+            code="queue_closed",
+        )
+    if slot_start is not None:
+        if timezone.is_naive(slot_start):
+            raise ValidationFailed(_("预约时间须带时区。"), code="bad_slot")
+        if slot_start < now:
+            raise ValidationFailed(_("预约时段已过，请选择之后的时段。"), code="slot_in_past")
+        if slot_start - now > dt.timedelta(days=14):
+            raise ValidationFailed(_("只能预约14天内的时段。"), code="slot_too_far")
+        if not point_is_open(point=point, at=slot_start):
+            raise Conflict(_("所选预约时段不在网点办公时间内。"), code="point_closed")
+        channel = TicketChannel.ONLINE
+        when = slot_start
+    else:
+        if not point_is_open(point=point, at=now):
+            raise Conflict(
+                _(
+                    "现在不在%(point)s的办公时间（%(opens)s–%(closes)s），请在办公时间内取号或网上预约。"
+                )
+                % {
+                    "point": point.name,
+                    "opens": point.opens_at.strftime("%H:%M")
+                    if hasattr(point.opens_at, "strftime")
+                    else point.opens_at,
+                    "closes": point.closes_at.strftime("%H:%M")
+                    if hasattr(point.closes_at, "strftime")
+                    else point.closes_at,
+                },
+                code="point_closed",
+            )
+        when = now
+    day = local_day(when)
+    seq = _next_number(queue=queue, day=day)  # serialises issuing in this queue from here on
+    who = Q()
+    if phone:
+        who |= Q(applicant_phone=phone)
+    if applicant is not None:
+        who |= Q(applicant=applicant)
+    if company is not None:
+        who |= Q(company=company)
+    if who and Ticket.objects.filter(who, queue=queue, day=day, status__in=LIVE_STATUSES).exists():
+        raise Conflict(
+            _("您在该队列已有一个未办结的号码，无需重复取号。"), code="duplicate_live_ticket"
+        )
+    ticket = Ticket(
+        queue=queue,
+        point=point,
+        day=day,
+        seq=seq,
+        number=f"{queue.code}{seq:03d}",
+        channel=channel,
+        priority=priority or queue.applicant_type == ApplicantType.PRIORITY,
+        sort_at=when,
+        issued_at=now,
+        slot_start=slot_start,
+        applicant_phone=phone,
+        applicant=applicant,
+        company=company,
+        agency=agency,
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    try:
+        with transaction.atomic():
+            ticket.save(force_insert=True)
+    except IntegrityError as exc:
+        raise Conflict(
+            _("您在该队列已有一个未办结的号码，无需重复取号。"), code="duplicate_live_ticket"
+        ) from exc
+    _event(
+        ticket,
+        action="issue",
+        from_status="",
+        to_status=TicketStatus.WAITING,
+        at=now,
+        actor=actor,
+        data={"channel": channel},
+    )
+    return ticket
+
+
+# --------------------------------------------------------------------------------------------
+# Calling and serving
+
+
+def _check_transition(ticket: Ticket, action: str) -> str:
+    t = TRANSITIONS[action]
+    if ticket.status not in t.sources:
+        raise TransitionRefused(
+            _("号码 %(number)s 当前为“%(status)s”，不能%(action)s。")
+            % {
+                "number": ticket.number,
+                "status": TicketStatus(ticket.status).label,
+                "action": t.label,
+            }
+        )
+    return t.target
+
+
+def _today_calls(window: Window, now: dt.datetime):
+    return (
+        Ticket.objects.filter(
+            queue__window_queues__window=window,
+            status=TicketStatus.WAITING,
+            day=local_day(now),
+            sort_at__lte=now,
+        )
+        .annotate(
+            qpos=Case(
+                *[
+                    When(queue_id=wq.queue_id, then=Value(wq.position))
+                    for wq in window.window_queues.all()
+                ],
+                default=Value(9999),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("-priority", "qpos", "sort_at", "id")
+    )
+
+
+def _current(window: Window) -> Ticket | None:
+    return (
+        Ticket.objects.select_for_update()
+        .filter(window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
+        .order_by("-called_at")
+        .first()
+    )
+
+
+def _claim(*, ticket_id: int, window: Window, user: Any, now: dt.datetime) -> Ticket | None:
+    """The final guard: the ticket becomes ours only if it is still waiting."""
+    updated = Ticket.objects.filter(pk=ticket_id, status=TicketStatus.WAITING).update(
+        status=TicketStatus.CALLED,
+        window=window,
+        called_at=now,
+        served_by=user,
+    )
+    if updated != 1:
+        return None
+    ticket = Ticket.objects.select_related("queue", "point").get(pk=ticket_id)
+    changed = []
+    if ticket.first_called_at is None:
+        ticket.first_called_at = now
+        changed.append("first_called_at")
+    ticket.call_count += 1
+    changed.append("call_count")
+    ticket.save(update_fields=changed)
+    return ticket
+
+
+@transaction.atomic
+def ticket_call_next(*, window: Window, user: Any, now: dt.datetime | None = None) -> Ticket:
+    """Call the next waiting ticket for this window: green-channel tickets first, then the
+    window's queues in their order, oldest first. Never hands one ticket to two windows."""
+    _check_window_staff(window=window, user=user)
+    window = _lock_window(window)
+    _check_window_operator(window=window, user=user)
+    if _current(window) is not None:
+        raise Conflict(
+            _("当前号码尚未处理完毕（开始办理、过号或退回后再叫下一位）。"), code="window_busy"
+        )
+    now = now or timezone.now()
+    candidates = _today_calls(window, now)
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    for _attempt in range(5):
+        ticket_id = candidates.values_list("id", flat=True).first()
+        if ticket_id is None:
+            break
+        ticket = _claim(ticket_id=ticket_id, window=window, user=user, now=now)
+        if ticket is not None:
+            _event(
+                ticket,
+                action="call",
+                from_status=TicketStatus.WAITING,
+                to_status=TicketStatus.CALLED,
+                at=now,
+                actor=user,
+                window=window,
+            )
+            return ticket
+    raise NotFound(_("当前没有等候的号码。"), code="queue_empty")
+
+
+def _ticket_at_window(*, window: Window, ticket: Ticket | None) -> Ticket:
+    if ticket is None:
+        current = _current(window)
+        if current is None:
+            raise Conflict(_("该窗口当前没有号码。"), code="no_current_ticket")
+        return current
+    locked = Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
+    if locked is None or locked.point_id != window.point_id:
+        raise NotFound(_("未找到该号码。"), code="ticket_not_found")
+    return locked
+
+
+@transaction.atomic
+def ticket_call(
+    *, window: Window, ticket: Ticket, user: Any, now: dt.datetime | None = None
+) -> Ticket:
+    """Call a chosen waiting ticket out of order (it must be one this window serves)."""
+    _check_window_staff(window=window, user=user)
+    window = _lock_window(window)
+    _check_window_operator(window=window, user=user)
+    if _current(window) is not None:
+        raise Conflict(_("当前号码尚未处理完毕。"), code="window_busy")
+    if ticket.point_id != window.point_id:
+        raise NotFound(_("未找到该号码。"), code="ticket_not_found")
+    if not WindowQueue.objects.filter(window=window, queue_id=ticket.queue_id).exists():
+        raise ValidationFailed(_("该号码不属于本窗口服务的队列。"), code="queue_not_served")
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    _check_transition(fresh, "call")
+    now = now or timezone.now()
+    claimed = _claim(ticket_id=ticket.pk, window=window, user=user, now=now)
+    if claimed is None:
+        raise Conflict(_("该号码已被其他窗口叫走。"), code="already_called")
+    _event(
+        claimed,
+        action="call",
+        from_status=TicketStatus.WAITING,
+        to_status=TicketStatus.CALLED,
+        at=now,
+        actor=user,
+        window=window,
+        note="out of order",
+    )
+    return claimed
+
+
+def _window_action(
+    *,
+    action: str,
+    window: Window,
+    user: Any,
+    ticket: Ticket | None = None,
+    now: dt.datetime | None = None,
+    note: str = "",
+    updates: dict[str, Any] | None = None,
+    need_open: bool = True,
+) -> Ticket:
+    _check_window_staff(window=window, user=user)
+    window = _lock_window(window)
+    if need_open:
+        _check_window_operator(window=window, user=user)
+    t = _ticket_at_window(window=window, ticket=ticket)
+    if t.window_id not in (None, window.pk) and t.status != TicketStatus.WAITING:
+        raise Conflict(_("该号码正由其他窗口处理。"), code="ticket_at_other_window")
+    target = _check_transition(t, action)
+    now = now or timezone.now()
+    before = t.status
+    fields = {"status": target, **(updates or {})}
+    for key, value in fields.items():
+        setattr(t, key, value(now) if callable(value) else value)
+    t.save(update_fields=list(fields))
+    _event(
+        t,
+        action=action,
+        from_status=before,
+        to_status=target,
+        at=now,
+        actor=user,
+        window=window,
+        note=note,
+    )
+    return t
+
+
+def ticket_recall(
+    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    """Call the current ticket again (the board chimes and reads it out once more)."""
+    with transaction.atomic():
+        t = _window_action(
+            action="recall",
+            window=window,
+            user=user,
+            ticket=ticket,
+            now=now,
+            updates={"called_at": lambda n: n},
+        )
+        Ticket.objects.filter(pk=t.pk).update(call_count=t.call_count + 1)
+        t.call_count += 1
+        return t
+
+
+@transaction.atomic
+def ticket_no_show(
+    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    """Called but absent (过号) — distinct from walking out before being called."""
+    return _window_action(
+        action="no_show",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"no_show_at": lambda n: n},
+    )
+
+
+@transaction.atomic
+def ticket_return(
+    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    """Put a called ticket back in its queue (keeps its place: the original order time)."""
+    return _window_action(
+        action="return",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"window": None},
+    )
+
+
+@transaction.atomic
+def ticket_start(
+    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    return _window_action(
+        action="start",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"started_at": lambda n: n, "served_by": user},
+    )
+
+
+@transaction.atomic
+def ticket_finish(
+    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    return _window_action(
+        action="finish",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"finished_at": lambda n: n},
+    )
+
+
+@transaction.atomic
+def ticket_park(
+    *,
+    window: Window,
+    user: Any,
+    ticket: Ticket | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Park a ticket while the applicant fills in a form (typically at window zero)."""
+    return _window_action(
+        action="park",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        note=note,
+        updates={"window": window},
+    )
+
+
+@transaction.atomic
+def ticket_resume(
+    *, window: Window, user: Any, ticket: Ticket, now: dt.datetime | None = None
+) -> Ticket:
+    """A parked ticket goes back to waiting with its original place in the queue."""
+    return _window_action(
+        action="resume",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"window": None},
+        need_open=False,
+    )
+
+
+@transaction.atomic
+def ticket_transfer(
+    *,
+    window: Window,
+    user: Any,
+    to_queue: Queue,
+    ticket: Ticket | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Move a ticket to another queue of the same point, keeping its number and issue time."""
+    _check_window_staff(window=window, user=user)
+    if to_queue.point_id != window.point_id:
+        raise ValidationFailed(_("只能转到本网点的队列。"), code="queue_out_of_scope")
+    locked = _lock_window(window)
+    t = _ticket_at_window(window=locked, ticket=ticket)
+    if t.queue_id == to_queue.pk:
+        raise ValidationFailed(_("号码已在该队列中。"), code="same_queue")
+    if t.window_id not in (None, locked.pk) and t.status != TicketStatus.WAITING:
+        raise Conflict(_("该号码正由其他窗口处理。"), code="ticket_at_other_window")
+    target = _check_transition(t, "transfer")
+    if (
+        t.applicant_phone
+        and Ticket.objects.filter(
+            queue=to_queue, day=t.day, applicant_phone=t.applicant_phone, status__in=LIVE_STATUSES
+        ).exists()
+    ):
+        raise Conflict(_("该办事人在目标队列已有号码。"), code="duplicate_live_ticket")
+    now = now or timezone.now()
+    before, from_queue = t.status, t.queue
+    t.transferred_from = from_queue
+    t.queue = to_queue
+    t.status = target
+    t.window = None
+    t.save(update_fields=["transferred_from", "queue", "status", "window"])
+    _event(
+        t,
+        action="transfer",
+        from_status=before,
+        to_status=target,
+        at=now,
+        actor=user,
+        window=locked,
+        note=note or f"{from_queue.code} → {to_queue.code}",
+        data={"from_queue": from_queue.code, "to_queue": to_queue.code},
+    )
+    return t
+
+
+@transaction.atomic
+def ticket_walk_out(
+    *, ticket: Ticket, actor: Any = None, note: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """The applicant left before being called (or the day ended): not a no-show."""
+    locked = Ticket.objects.select_for_update().select_related("point").get(pk=ticket.pk)
+    if actor is not None:
+        require_role(actor, *WINDOW_ROLES)
+        if not staff_can_manage_point(user=actor, point=locked.point):
+            raise Forbidden(_("无权操作该网点的号码。"))
+    target = _check_transition(locked, "walk_out")
+    now = now or timezone.now()
+    before = locked.status
+    locked.status, locked.walked_out_at, locked.window = target, now, None
+    locked.save(update_fields=["status", "walked_out_at", "window"])
+    _event(
+        locked,
+        action="walk_out",
+        from_status=before,
+        to_status=target,
+        at=now,
+        actor=actor,
+        note=note,
+    )
+    return locked
+
+
+def tickets_close_day(*, before_day: dt.date, now: dt.datetime | None = None) -> int:
+    """End-of-day sweep: tickets of earlier days still waiting or parked become walk-outs,
+    called ones become no-shows; served ones are finished. Returns how many were closed."""
+    now = now or timezone.now()
+    closed = 0
+    stale = Ticket.objects.filter(day__lt=before_day, status__in=LIVE_STATUSES).values_list(
+        "pk", "status"
+    )
+    for pk, status in list(stale):
+        with transaction.atomic():
+            t = Ticket.objects.select_for_update().select_related("point").get(pk=pk)
+            if t.status != status:
+                continue
+            if status in (TicketStatus.WAITING, TicketStatus.PARKED):
+                t.status, t.walked_out_at, action = TicketStatus.WALKED_OUT, now, "walk_out"
+            elif status == TicketStatus.CALLED:
+                t.status, t.no_show_at, action = TicketStatus.NO_SHOW, now, "no_show"
+            else:
+                t.status, t.finished_at, action = TicketStatus.DONE, now, "finish"
+            t.save(update_fields=["status", "walked_out_at", "no_show_at", "finished_at"])
+            _event(
+                t, action=action, from_status=status, to_status=t.status, at=now, note="day closed"
+            )
+            closed += 1
+    return closed

@@ -1,3 +1,400 @@
-from ninja import Router
+"""Queueing API: issue tickets (public kiosk or token), window actions (staff), hall board."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from onetrip.auth import optional_auth, staff_auth
+from onetrip.catalogue.models import ServicePoint
+from onetrip.errors import Forbidden, NotFound, ValidationFailed
+from onetrip.queueing import selectors, services
+from onetrip.queueing.models import Queue, Ticket, TicketChannel, Window
 
 router = Router(tags=["queueing"])
+
+
+def _user(request) -> Any:
+    auth = getattr(request, "auth", None)
+    if hasattr(auth, "username"):
+        return auth
+    return request.user
+
+
+def _point(code: str) -> ServicePoint:
+    point = ServicePoint.objects.filter(code=code, is_active=True).first()
+    if point is None:
+        raise NotFound(_("未找到该服务网点。"), code="point_not_found")
+    return point
+
+
+def _window(window_id: int) -> Window:
+    window = Window.objects.select_related("point").filter(pk=window_id).first()
+    if window is None:
+        raise NotFound(_("未找到该窗口。"), code="window_not_found")
+    return window
+
+
+def _ticket_in_point(ticket_id: int | None, window: Window) -> Ticket | None:
+    if ticket_id is None:
+        return None
+    ticket = Ticket.objects.filter(pk=ticket_id, point_id=window.point_id).first()
+    if ticket is None:
+        raise NotFound(_("未找到该号码。"), code="ticket_not_found")
+    return ticket
+
+
+class TicketIn(Schema):
+    queue_id: int | None = None
+    point: str | None = None
+    queue: str | None = None
+    phone: str = ""
+    priority: bool = False
+    slot_start: dt.datetime | None = None
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    token: str
+    status: str
+    status_label: str
+    queue: str
+    queue_code: str
+    point: str
+    point_code: str
+    day: str
+    issued_at: dt.datetime
+    slot_start: dt.datetime | None
+    ahead: int
+    estimated_wait_minutes: int | None
+    window: str | None
+    called_at: dt.datetime | None
+    status_url: str
+
+
+class StaffTicketOut(Schema):
+    id: int
+    number: str
+    queue: str
+    status: str
+    priority: bool
+    issued_at: dt.datetime
+    slot_start: dt.datetime | None
+    called_at: dt.datetime | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    window: str | None
+    phone: str
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class ActionIn(Schema):
+    ticket: int | None = None
+    note: str = ""
+
+
+class TransferIn(Schema):
+    ticket: int | None = None
+    queue: int | None = None
+    queue_code: str | None = None
+    note: str = ""
+
+
+class FinishIn(Schema):
+    ticket: int | None = None
+    open_case: bool = False
+
+
+class WindowOut(Schema):
+    id: int
+    number: str
+    kind: str
+    is_open: bool
+    clerk: str | None
+    current: StaffTicketOut | None
+    waiting: list[StaffTicketOut]
+
+
+class ActionOut(Schema):
+    ticket: StaffTicketOut
+    case_url: str | None = None
+
+
+class BoardCall(Schema):
+    key: str
+    number: str
+    window: str | None
+    status: str
+    called_at: dt.datetime
+
+
+class BoardOut(Schema):
+    point: str
+    name: str
+    now: dt.datetime
+    calls: list[BoardCall]
+    waiting: dict[str, int]
+
+
+class QueueSummaryOut(Schema):
+    id: int
+    code: str
+    name: str
+    applicant_type: str
+    is_open: bool
+    waiting: int
+    estimated_wait_minutes: int | None
+
+
+def _public(ticket: Ticket) -> dict[str, Any]:
+    data = selectors.ticket_public_status(ticket=ticket)
+    data["id"] = ticket.pk
+    data["token"] = ticket.token
+    data["status_url"] = f"/q/{ticket.token}/"
+    return data
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@router.post(
+    "/tickets",
+    response={201: TicketOut, **ERRORS},
+    auth=optional_auth,
+    summary="Take a ticket (kiosk, window-zero guide or online appointment)",
+)
+def ticket_create(request, payload: TicketIn):
+    if payload.queue_id is not None:
+        queue = Queue.objects.select_related("point").filter(pk=payload.queue_id).first()
+    elif payload.point and payload.queue:
+        queue = (
+            Queue.objects.select_related("point")
+            .filter(point__code=payload.point, code=payload.queue.upper())
+            .first()
+        )
+    else:
+        raise ValidationFailed(_("请指定队列。"), code="queue_required")
+    if queue is None:
+        raise NotFound(_("未找到该队列。"), code="queue_not_found")
+    user = _user(request)
+    channel = TicketChannel.KIOSK
+    if getattr(user, "is_authenticated", False):
+        channel = TicketChannel.API
+        if user.has_role("guide", "clerk", "manager") and selectors.staff_can_manage_point(
+            user=user, point=queue.point
+        ):
+            channel = TicketChannel.GUIDE
+    if payload.priority and channel != TicketChannel.GUIDE:
+        raise Forbidden(_("绿色通道号码请到0号窗口由导办员出号。"), code="priority_needs_guide")
+    ticket = services.ticket_issue(
+        queue=queue,
+        phone=payload.phone,
+        channel=channel,
+        priority=payload.priority,
+        slot_start=payload.slot_start,
+        actor=user if getattr(user, "is_authenticated", False) else None,
+    )
+    return Status(201, _public(ticket))
+
+
+@router.get(
+    "/tickets/{ticket_id}",
+    response={200: TicketOut, **ERRORS},
+    auth=optional_auth,
+    summary="A ticket: staff of its point, or anyone holding its token (?token=…)",
+)
+def ticket_get(request, ticket_id: int, token: str = ""):
+    ticket = Ticket.objects.select_related("queue", "point", "window").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(_("未找到该号码。"), code="ticket_not_found")
+    user = _user(request)
+    if token:
+        import secrets
+
+        if not secrets.compare_digest(token, ticket.token):
+            raise NotFound(_("未找到该号码。"), code="ticket_not_found")
+    elif not (
+        getattr(user, "is_authenticated", False)
+        and user.has_role("guide", "clerk", "manager")
+        and selectors.staff_can_manage_point(user=user, point=ticket.point)
+    ):
+        raise NotFound(_("未找到该号码。"), code="ticket_not_found")
+    return _public(ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/walk-out",
+    response={200: ActionOut, **ERRORS},
+    auth=staff_auth,
+    summary="The applicant left before being called",
+)
+def ticket_walk_out(request, ticket_id: int):
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(_("未找到该号码。"), code="ticket_not_found")
+    t = services.ticket_walk_out(ticket=ticket, actor=_user(request))
+    return {"ticket": _staff_row(t)}
+
+
+def _staff_row(ticket: Ticket) -> dict[str, Any]:
+    return selectors.ticket_row(ticket)
+
+
+@router.get(
+    "/windows/{window_id}",
+    response={200: WindowOut, **ERRORS},
+    auth=staff_auth,
+    summary="A window: its current ticket and waiting list",
+)
+def window_get(request, window_id: int):
+    window = _window(window_id)
+    user = _user(request)
+    if not selectors.staff_can_manage_point(user=user, point=window.point):
+        raise Forbidden(_("该窗口不属于您所在的网点。"), code="window_out_of_scope")
+    current = selectors.window_current(window=window)
+    return {
+        "id": window.pk,
+        "number": window.number,
+        "kind": window.kind,
+        "is_open": window.is_open,
+        "clerk": str(window.clerk) if window.clerk_id else None,
+        "current": _staff_row(current) if current else None,
+        "waiting": [_staff_row(t) for t in selectors.window_waiting_list(window=window)],
+    }
+
+
+def _action_response(ticket: Ticket, case_url: str | None = None):
+    return {"ticket": _staff_row(ticket), "case_url": case_url}
+
+
+@router.post("/windows/{window_id}/open", response={200: WindowOut, **ERRORS}, auth=staff_auth)
+def window_open(request, window_id: int):
+    services.window_open(window=_window(window_id), user=_user(request))
+    return window_get(request, window_id)
+
+
+@router.post("/windows/{window_id}/close", response={200: WindowOut, **ERRORS}, auth=staff_auth)
+def window_close(request, window_id: int):
+    services.window_close(window=_window(window_id), user=_user(request))
+    return window_get(request, window_id)
+
+
+@router.post(
+    "/windows/{window_id}/call-next",
+    response={200: ActionOut, **ERRORS},
+    auth=staff_auth,
+    summary="Call the next ticket for this window",
+)
+def window_call_next(request, window_id: int):
+    ticket = services.ticket_call_next(window=_window(window_id), user=_user(request))
+    return _action_response(ticket)
+
+
+@router.post(
+    "/windows/{window_id}/call",
+    response={200: ActionOut, **ERRORS},
+    auth=staff_auth,
+    summary="Call a chosen ticket out of order",
+)
+def window_call(request, window_id: int, payload: ActionIn):
+    window = _window(window_id)
+    ticket = _ticket_in_point(payload.ticket, window)
+    if ticket is None:
+        raise ValidationFailed(_("请指定号码。"), code="ticket_required")
+    return _action_response(services.ticket_call(window=window, ticket=ticket, user=_user(request)))
+
+
+def _simple(action):
+    def endpoint(request, window_id: int, payload: ActionIn | None = None):
+        window = _window(window_id)
+        payload = payload or ActionIn()
+        ticket = _ticket_in_point(payload.ticket, window)
+        kwargs: dict[str, Any] = {"window": window, "user": _user(request), "ticket": ticket}
+        if action is services.ticket_park:
+            kwargs["note"] = payload.note
+        return _action_response(action(**kwargs))
+
+    return endpoint
+
+
+for _path, _fn, _summary in [
+    ("recall", services.ticket_recall, "Call the current ticket again"),
+    ("no-show", services.ticket_no_show, "Called but absent"),
+    ("return", services.ticket_return, "Put the called ticket back in its queue"),
+    ("start", services.ticket_start, "Start serving the called ticket"),
+    ("park", services.ticket_park, "Park a ticket while the applicant fills in a form"),
+    ("resume", services.ticket_resume, "Put a parked ticket back in its queue"),
+]:
+    router.add_api_operation(
+        f"/windows/{{window_id}}/{_path}",
+        ["POST"],
+        _simple(_fn),
+        response={200: ActionOut, **ERRORS},
+        auth=staff_auth,
+        summary=_summary,
+        operation_id=f"window_{_path.replace('-', '_')}",
+    )
+
+
+@router.post(
+    "/windows/{window_id}/transfer",
+    response={200: ActionOut, **ERRORS},
+    auth=staff_auth,
+    summary="Transfer a ticket to another queue of the point (keeps its issue time)",
+)
+def window_transfer(request, window_id: int, payload: TransferIn):
+    window = _window(window_id)
+    ticket = _ticket_in_point(payload.ticket, window)
+    qs = Queue.objects.filter(point_id=window.point_id)
+    if payload.queue is not None:
+        to_queue = qs.filter(pk=payload.queue).first()
+    elif payload.queue_code:
+        to_queue = qs.filter(code=payload.queue_code.upper()).first()
+    else:
+        raise ValidationFailed(_("请指定目标队列。"), code="queue_required")
+    if to_queue is None:
+        raise NotFound(_("未找到该队列。"), code="queue_not_found")
+    t = services.ticket_transfer(
+        window=window, user=_user(request), to_queue=to_queue, ticket=ticket, note=payload.note
+    )
+    return _action_response(t)
+
+
+@router.post(
+    "/windows/{window_id}/finish",
+    response={200: ActionOut, **ERRORS},
+    auth=staff_auth,
+    summary="End service; with open_case the answer links to a new case for this ticket",
+)
+def window_finish(request, window_id: int, payload: FinishIn | None = None):
+    window = _window(window_id)
+    payload = payload or FinishIn()
+    ticket = _ticket_in_point(payload.ticket, window)
+    t = services.ticket_finish(window=window, user=_user(request), ticket=ticket)
+    return _action_response(t, f"/cases/new/?ticket={t.pk}" if payload.open_case else None)
+
+
+@router.get(
+    "/points/{code}/board",
+    response={200: BoardOut, **ERRORS},
+    summary="Hall board: latest calls and waiting counts (public, no personal data)",
+)
+def point_board(request, code: str):
+    return selectors.board_data(point=_point(code))
+
+
+@router.get(
+    "/points/{code}/queues",
+    response={200: list[QueueSummaryOut], **ERRORS},
+    summary="Queues of a point with waiting counts and estimated waits",
+)
+def point_queues(request, code: str):
+    return selectors.queue_summaries(point=_point(code))

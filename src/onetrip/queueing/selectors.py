@@ -207,7 +207,7 @@ def ticket_public_status(*, ticket: Ticket, now: dt.datetime | None = None) -> d
     return {
         "number": ticket.number,
         "status": ticket.status,
-        "status_label": TicketStatus(ticket.status).label,
+        "status_label": str(TicketStatus(ticket.status).label),
         "queue": ticket.queue.name,
         "queue_code": ticket.queue.code,
         "point": ticket.point.name,

@@ -1,0 +1,230 @@
+"""Pages: kiosk, ticket slip, public ticket status, clerk console, hall board. Thin: they call
+the services and selectors and show DomainError messages next to the controls."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onetrip.catalogue.models import ServicePoint
+from onetrip.errors import DomainError
+from onetrip.people.permissions import require_role
+from onetrip.qr import qr_svg
+from onetrip.queueing import selectors, services
+from onetrip.queueing.models import Queue, Ticket, TicketChannel, TicketStatus, Window
+from onetrip.queueing.transitions import WINDOW_ROLES
+
+
+def _point(code: str) -> ServicePoint:
+    return get_object_or_404(ServicePoint, code=code, is_active=True)
+
+
+# ------------------------------------------------------------------ kiosk
+
+
+def kiosk(request, code: str):
+    point = _point(code)
+    error = None
+    if request.method == "POST":
+        queue = Queue.objects.filter(point=point, pk=request.POST.get("queue") or 0).first()
+        try:
+            if queue is None:
+                raise DomainError(_("请选择要办理的业务队列。"), code="queue_required")
+            ticket = services.ticket_issue(
+                queue=queue,
+                phone=request.POST.get("phone", "").strip(),
+                channel=TicketChannel.KIOSK,
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return redirect("queueing:kiosk_ticket", code=point.code, token=ticket.token)
+    return render(
+        request,
+        "queueing/kiosk.html",
+        {
+            "point": point,
+            "queues": selectors.queue_summaries(point=point),
+            "error": error,
+            "is_open": selectors.point_is_open(point=point, at=timezone.now()),
+        },
+        status=400 if error else 200,
+    )
+
+
+def kiosk_ticket(request, code: str, token: str):
+    ticket = get_object_or_404(
+        Ticket.objects.select_related("queue", "point", "window"), token=token, point__code=code
+    )
+    status_url = request.build_absolute_uri(reverse("queueing:ticket_status", args=[ticket.token]))
+    return render(
+        request,
+        "queueing/kiosk_ticket.html",
+        {
+            "ticket": ticket,
+            "status": selectors.ticket_public_status(ticket=ticket),
+            "status_url": status_url,
+            "qr": qr_svg(status_url, box_size=8),
+        },
+    )
+
+
+def ticket_status(request, token: str):
+    ticket = get_object_or_404(
+        Ticket.objects.select_related("queue", "point", "window"), token=token
+    )
+    template = (
+        "queueing/_ticket_status.html"
+        if request.headers.get("HX-Request")
+        else "queueing/status.html"
+    )
+    return render(
+        request,
+        template,
+        {"ticket": ticket, "status": selectors.ticket_public_status(ticket=ticket)},
+    )
+
+
+# ------------------------------------------------------------------ hall board
+
+
+def board(request, code: str):
+    point = _point(code)
+    return render(request, "queueing/board.html", {"point": point})
+
+
+# ------------------------------------------------------------------ clerk console
+
+
+def _staff_window(request, window_id: int) -> Window:
+    require_role(request.user, *WINDOW_ROLES)
+    window = get_object_or_404(Window.objects.select_related("point", "clerk"), pk=window_id)
+    if not selectors.staff_can_manage_point(user=request.user, point=window.point):
+        raise Http404
+    return window
+
+
+def _forbidden_page(request, exc: DomainError):
+    return render(request, "queueing/forbidden.html", {"message": exc.message}, status=exc.status)
+
+
+@login_required
+def console_index(request):
+    try:
+        require_role(request.user, *WINDOW_ROLES)
+    except DomainError as exc:
+        return _forbidden_page(request, exc)
+    windows = selectors.windows_for_staff(user=request.user)
+    points = {w.point for w in windows}
+    return render(
+        request,
+        "queueing/console_index.html",
+        {
+            "windows": windows,
+            "shares": [(p, selectors.window_share(point=p)) for p in sorted(points, key=str)],
+        },
+    )
+
+
+def _panel_context(request, window: Window, error=None, notice=None):
+    window.refresh_from_db()
+    current = selectors.window_current(window=window)
+    from onetrip.queueing.transitions import allowed_actions
+
+    return {
+        "window": window,
+        "current": current,
+        "actions": allowed_actions(current.status) if current else [],
+        "waiting": selectors.window_waiting_list(window=window),
+        "parked": selectors.window_parked_list(window=window),
+        "queues": Queue.objects.filter(point_id=window.point_id).order_by("position", "code"),
+        "mine": window.is_open and window.clerk_id == request.user.pk,
+        "error": error,
+        "notice": notice,
+    }
+
+
+@login_required
+def console_window(request, window_id: int):
+    try:
+        window = _staff_window(request, window_id)
+    except DomainError as exc:
+        return _forbidden_page(request, exc)
+    ctx = _panel_context(request, window)
+    if request.headers.get("HX-Request"):
+        return render(request, "queueing/_console_panel.html", ctx)
+    return render(request, "queueing/console.html", ctx)
+
+
+ACTIONS = {
+    "open": lambda w, u, t, p: services.window_open(window=w, user=u),
+    "close": lambda w, u, t, p: services.window_close(window=w, user=u),
+    "call-next": lambda w, u, t, p: services.ticket_call_next(window=w, user=u),
+    "call": lambda w, u, t, p: services.ticket_call(window=w, user=u, ticket=t),
+    "recall": lambda w, u, t, p: services.ticket_recall(window=w, user=u, ticket=t),
+    "no-show": lambda w, u, t, p: services.ticket_no_show(window=w, user=u, ticket=t),
+    "return": lambda w, u, t, p: services.ticket_return(window=w, user=u, ticket=t),
+    "start": lambda w, u, t, p: services.ticket_start(window=w, user=u, ticket=t),
+    "finish": lambda w, u, t, p: services.ticket_finish(window=w, user=u, ticket=t),
+    "park": lambda w, u, t, p: services.ticket_park(
+        window=w, user=u, ticket=t, note=p.get("note", "")
+    ),
+    "resume": lambda w, u, t, p: services.ticket_resume(window=w, user=u, ticket=t),
+    "walk-out": lambda w, u, t, p: services.ticket_walk_out(ticket=t, actor=u),
+    "transfer": lambda w, u, t, p: services.ticket_transfer(
+        window=w,
+        user=u,
+        ticket=t,
+        to_queue=get_object_or_404(Queue, pk=p.get("queue") or 0, point_id=w.point_id),
+    ),
+}
+
+
+@login_required
+@require_POST
+def console_action(request, window_id: int, action: str):
+    try:
+        window = _staff_window(request, window_id)
+    except DomainError as exc:
+        return _forbidden_page(request, exc)
+    if action not in ACTIONS:
+        raise Http404
+    ticket = None
+    if request.POST.get("ticket"):
+        ticket = get_object_or_404(Ticket, pk=request.POST["ticket"], point_id=window.point_id)
+    error = notice = None
+    try:
+        result = ACTIONS[action](window, request.user, ticket, request.POST)
+    except DomainError as exc:
+        error = exc.message
+    else:
+        if action == "finish" and request.POST.get("open_case"):
+            url = f"/cases/new/?ticket={result.pk}"
+            if request.headers.get("HX-Request"):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
+        if isinstance(result, Ticket):
+            notice = _("%(number)s：%(status)s") % {
+                "number": result.number,
+                "status": TicketStatus(result.status).label,
+            }
+    if request.headers.get("HX-Request"):
+        return render(
+            request,
+            "queueing/_console_panel.html",
+            _panel_context(request, window, error, notice),
+            status=200,
+        )
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    return redirect("queueing:console_window", window_id=window.pk)

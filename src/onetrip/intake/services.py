@@ -30,6 +30,10 @@ PRECHECK_PURPOSE = "导办预检：核对政府已有材料"
 STAFF_PRECHECK_ROLES = ("guide", "clerk", "social_worker", "specialist", "manager", "admin")
 
 
+def _hhmm(value: Any) -> str:
+    return value.strftime("%H:%M") if hasattr(value, "strftime") else str(value)[:5]
+
+
 def _point_dict(point: ServicePoint) -> dict[str, Any]:
     return {
         "code": point.code,
@@ -37,7 +41,7 @@ def _point_dict(point: ServicePoint) -> dict[str, Any]:
         "level": point.level,
         "address": point.address,
         "phone": point.phone,
-        "hours": f"{point.opens_at:%H:%M}–{point.closes_at:%H:%M}",
+        "hours": f"{_hhmm(point.opens_at)}–{_hhmm(point.closes_at)}",
         "open_weekdays": point.open_weekdays,
     }
 

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema
 from onetrip.auth import optional_auth
 from onetrip.catalogue import selectors
 from onetrip.catalogue.models import Material, Matter, ServicePoint
+from onetrip.catalogue.services import hhmm
 
 router = Router(tags=["catalogue"], auth=optional_auth)
 
@@ -123,8 +124,8 @@ def _point_out(p: ServicePoint) -> dict:
         "phone": p.phone,
         "latitude": float(p.latitude) if p.latitude is not None else None,
         "longitude": float(p.longitude) if p.longitude is not None else None,
-        "opens_at": p.opens_at.strftime("%H:%M"),
-        "closes_at": p.closes_at.strftime("%H:%M"),
+        "opens_at": hhmm(p.opens_at),
+        "closes_at": hhmm(p.closes_at),
         "open_weekdays": p.open_weekdays,
         "open_on_holidays": p.open_on_holidays,
         "url": reverse("catalogue:point", args=[p.code]),

@@ -129,10 +129,13 @@ class ImportReport:
 # --------------------------------------------------------------------------- YAML with lines
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
+
+
 def _compose(text: str) -> tuple[Any, dict[tuple, int]]:
     """Parse YAML into plain Python, plus a map from each value's path to its 1-based line."""
     lines: dict[tuple, int] = {}
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -675,7 +678,7 @@ def _write(plan: _Plan, report: ImportReport) -> ServicePoint:
         m.code: m
         for m in Matter.objects.filter(
             district=district, code__in=[m["code"] for m in plan.matters]
-        )
+        ).prefetch_related("materials")
     }
     for m in plan.matters:
         values = {
@@ -686,6 +689,7 @@ def _write(plan: _Plan, report: ImportReport) -> ServicePoint:
         matter = existing.get(m["code"])
         if matter is None:
             matter = Matter.objects.create(district=district, code=m["code"], **values)
+            matter._prefetched_objects_cache = {"materials": Material.objects.none()}
             report.bump("created", "matters")
         elif _apply(matter, values):
             matter.save()
@@ -697,11 +701,12 @@ def _write(plan: _Plan, report: ImportReport) -> ServicePoint:
 
 
 def _write_materials(matter: Matter, wanted: list[dict], depts, report: ImportReport) -> None:
-    current = list(matter.materials.all()) if matter.pk else []
+    current = list(matter.materials.all())
     by_name: dict[str, list[Material]] = {}
     for mat in current:
         by_name.setdefault(mat.name, []).append(mat)
     used: set[int] = set()
+    fresh: list[Material] = []
     for w in wanted:
         values = {k: v for k, v in w.items() if not k.startswith("_")}
         values["issuing_department"] = (
@@ -711,7 +716,7 @@ def _write_materials(matter: Matter, wanted: list[dict], depts, report: ImportRe
         values["blank_form"] = _store(w["blank_form"])
         candidates = [c for c in by_name.get(w["name"], []) if c.pk not in used]
         if not candidates:
-            Material.objects.create(matter=matter, **values)
+            fresh.append(Material(matter=matter, **values))
             report.bump("created", "materials")
             continue
         mat = candidates[0]
@@ -721,6 +726,8 @@ def _write_materials(matter: Matter, wanted: list[dict], depts, report: ImportRe
             report.bump("updated", "materials")
         else:
             report.bump("unchanged", "materials")
+    if fresh:
+        Material.objects.bulk_create(fresh)
     stale = [m.pk for m in current if m.pk not in used]
     if stale:
         Material.objects.filter(pk__in=stale).delete()
@@ -808,8 +815,15 @@ def _export_file(fieldfile, root: Path, rel: PurePosixPath) -> str | None:
     return str(rel)
 
 
+def hhmm(value: dt.time | str) -> str:
+    """``time(9, 0)`` or an unsaved default ``"09:00"`` -> ``"09:00"``."""
+    if isinstance(value, str):
+        value = dt.time.fromisoformat(value)
+    return value.strftime("%H:%M")
+
+
 def _point_dict(p: ServicePoint) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": p.code, "name": p.name, "level": p.level}
+    out: dict[str, Any] = {"code": p.code, "name": p.name, "level": str(p.level)}
     if p.parent_id:
         out["parent"] = p.parent.code
     for key in ("address",):
@@ -821,8 +835,8 @@ def _point_dict(p: ServicePoint) -> dict[str, Any]:
         out["longitude"] = _number(p.longitude)
     if p.phone:
         out["phone"] = p.phone
-    out["opens_at"] = p.opens_at.strftime("%H:%M")
-    out["closes_at"] = p.closes_at.strftime("%H:%M")
+    out["opens_at"] = hhmm(p.opens_at)
+    out["closes_at"] = hhmm(p.closes_at)
     out["open_weekdays"] = p.open_weekdays
     out["open_on_holidays"] = p.open_on_holidays
     if not p.is_active:

@@ -4,7 +4,6 @@ secondary (容缺) material. Times are passed explicitly; nothing depends on tod
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 
@@ -67,9 +66,14 @@ def cw(world):
     return w
 
 
+FROZEN_NOW = at(dt.date(2026, 3, 2))
+
+
 @pytest.fixture
-def days():
-    return SimpleNamespace(
-        mon=dt.date(2026, 3, 2),  # an ordinary Monday
-        spring_eve=dt.date(2026, 2, 13),  # Friday before Spring Festival 2026
-    )
+def frozen(monkeypatch):
+    """Freeze the clock at Monday 2 March 2026, 10:00 Shanghai, so nothing depends on the real
+    date (the calendar has no schedule after 2026)."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: FROZEN_NOW)
+    return FROZEN_NOW

@@ -13,6 +13,8 @@ from onetrip.workdays.selectors import NoSchedule
 from tests.cases.conftest import at
 from tests.cases.helpers import window_case
 
+pytestmark = pytest.mark.usefixtures("frozen")
+
 D = dt.date
 
 

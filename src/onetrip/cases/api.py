@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from onetrip.auth import staff_auth
@@ -193,7 +193,7 @@ def create_case(request, payload: CaseIn):
         submit=payload.submit,
         accept=payload.accept,
     )
-    return 201, case_out(case, request.user)
+    return Status(201, case_out(case, request.user))
 
 
 @router.get("/cases", auth=staff_auth, response=list[CaseOut], summary="Cases I may see")

@@ -1,3 +1,80 @@
-from ninja import Router
+"""Notices API (staff): list failed/pending notices, resend one by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from onetrip.auth import staff_auth
+from onetrip.notices.models import Notice
+from onetrip.notices.selectors import notice_get, notice_list
+from onetrip.notices.services import notice_resend
+from onetrip.notices.texts import TEMPLATES
 
 router = Router(tags=["notices"])
+
+
+class NoticeOut(Schema):
+    id: int
+    channel: str
+    recipient: str  # masked
+    template: str
+    text: str
+    status: str
+    attempts: int
+    max_attempts: int
+    next_attempt_at: dt.datetime | None
+    last_error: str
+    subject_type: str
+    subject_id: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+class NoticeFilter(Schema):
+    status: str | None = "problem"
+    template: str | None = None
+    limit: int = 100
+
+
+def _out(notice: Notice) -> NoticeOut:
+    tpl = TEMPLATES.get(notice.template)
+    return NoticeOut(
+        id=notice.pk,
+        channel=notice.channel,
+        recipient=notice.masked_recipient,
+        template=notice.template,
+        text=_("（验证码内容已隐藏）") if tpl and tpl.sensitive else notice.text,
+        status=notice.status,
+        attempts=notice.attempts,
+        max_attempts=notice.max_attempts,
+        next_attempt_at=notice.next_attempt_at,
+        last_error=notice.last_error,
+        subject_type=notice.subject_type,
+        subject_id=notice.subject_id,
+        created_at=notice.created_at,
+        sent_at=notice.sent_at,
+    )
+
+
+@router.get("/notices", response=list[NoticeOut], auth=staff_auth)
+def list_notices(request, filters: Query[NoticeFilter]):
+    """Notices in the caller's district; ``status=problem`` (default) = not sent or failed,
+    ``all``, or one status. Recipients are masked; login codes are hidden."""
+    notices = notice_list(
+        user=request.user,
+        status=filters.status,
+        template=filters.template,
+        limit=max(1, min(filters.limit, 500)),
+    )
+    return [_out(n) for n in notices]
+
+
+@router.post("/notices/{notice_id}/resend", response=NoticeOut, auth=staff_auth)
+def resend_notice(request, notice_id: int):
+    notice = notice_get(user=request.user, notice_id=notice_id)
+    notice = notice_resend(notice=notice, actor=request.user)
+    notice.refresh_from_db()  # an immediate backend may have delivered it already
+    return _out(notice)

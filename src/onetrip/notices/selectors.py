@@ -1,0 +1,74 @@
+"""Reads: notices a staff member may see (scoped by district), and the demo phone inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from onetrip.errors import NotFound
+from onetrip.notices.models import Notice, NoticeStatus
+from onetrip.people.permissions import require_role
+
+STAFF_NOTICE_ROLES = ("manager", "admin", "clerk")
+PROBLEM_STATUSES = (
+    NoticeStatus.PENDING,
+    NoticeStatus.SENDING,
+    NoticeStatus.FAILED,
+    NoticeStatus.GIVEN_UP,
+)
+DEMO_SENDERS = ("console", "outbox")
+
+
+def notice_scope(*, user: Any) -> QuerySet[Notice]:
+    """Notices ``user`` may see: system administrators all; other staff their district's.
+
+    Raises Forbidden for roles that have no business with notices.
+    """
+    require_role(user, *STAFF_NOTICE_ROLES)
+    qs = Notice.objects.select_related("district")
+    if user.is_superuser or (user.has_role("admin") and user.point_id is None):
+        return qs
+    point = user.point
+    district_id = getattr(point, "district_id", None) if point else None
+    if district_id is None:
+        return qs.none()
+    return qs.filter(district_id=district_id)
+
+
+def notice_list(
+    *, user: Any, status: str | None = None, template: str | None = None, limit: int = 200
+) -> list[Notice]:
+    """``status``: one status, ``"problem"`` (not yet sent or failed) or None/``"all"``."""
+    qs = notice_scope(user=user)
+    if status == "problem":
+        qs = qs.filter(status__in=PROBLEM_STATUSES)
+    elif status and status != "all":
+        qs = qs.filter(status=status)
+    if template:
+        qs = qs.filter(template=template)
+    return list(qs.order_by("-created_at", "-id")[:limit])
+
+
+def notice_get(*, user: Any, notice_id: int) -> Notice:
+    """One notice within the user's scope; NotFound otherwise (no hint that it exists)."""
+    notice = notice_scope(user=user).filter(pk=notice_id).first()
+    if notice is None:
+        raise NotFound(_("未找到该通知。"))
+    return notice
+
+
+def demo_inbox_enabled() -> bool:
+    """The demo phone inbox exists only where SMS go to the console/outbox (a demo)."""
+    default = getattr(settings, "ONETRIP_SMS_BACKEND", "console") in DEMO_SENDERS
+    return bool(getattr(settings, "ONETRIP_DEMO_INBOX", default))
+
+
+def demo_inbox(*, phone: str | None = None, limit: int = 50) -> list[Notice]:
+    """Latest messages delivered by the demo senders, newest first."""
+    qs = Notice.objects.filter(sender__in=DEMO_SENDERS, status=NoticeStatus.SENT)
+    if phone:
+        qs = qs.filter(recipient=phone.strip())
+    return list(qs.order_by("-sent_at", "-id")[:limit])

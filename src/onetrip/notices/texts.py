@@ -1,0 +1,122 @@
+"""Message templates (Chinese first), keyed by a stable code.
+
+Placeholders are ``{name}``; every placeholder must be given in the context, otherwise
+rendering fails with a message naming the template and the missing fields. Templates marked
+``sensitive`` (login codes) are hidden in staff lists.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onetrip.errors import ValidationFailed
+
+
+@dataclass(frozen=True)
+class NoticeTemplate:
+    code: str
+    title: str | Promise
+    text: str | Promise
+    sensitive: bool = False
+
+    @property
+    def fields(self) -> list[str]:
+        names = []
+        for _literal, name, _spec, _conv in string.Formatter().parse(str(self.text)):
+            if name is not None and name not in names:
+                names.append(name)
+        return names
+
+
+TEMPLATES: dict[str, NoticeTemplate] = {}
+
+
+def define(code: str, title: str | Promise, text: str | Promise, *, sensitive=False) -> None:
+    """Add (or replace) a template; other apps may define their own at import time."""
+    TEMPLATES[code] = NoticeTemplate(code=code, title=title, text=text, sensitive=sensitive)
+
+
+define(
+    "case_accepted",
+    gettext_lazy("办件已受理"),
+    gettext_lazy(
+        "您的办件 {case_number}（{matter}）已受理，承诺于 {due_date} 前办结。查询进度：{url}"
+    ),
+)
+define(
+    "supplement_needed",
+    gettext_lazy("需要补正材料"),
+    gettext_lazy(
+        "您的办件 {case_number}（{matter}）需要补正材料：{missing}。"
+        "请于 {due_date} 前一次性补齐，可在线上传：{url}"
+    ),
+)
+define(
+    "case_decided",
+    gettext_lazy("办件已办结"),
+    gettext_lazy("您的办件 {case_number}（{matter}）已办结，结果：{result}。详情：{url}"),
+)
+define(
+    "ready_for_pickup",
+    gettext_lazy("办理结果可领取"),
+    gettext_lazy("您的办件 {case_number}（{matter}）的办理结果已可领取，请到 {place} 领取。"),
+)
+define(
+    "ticket_almost_due",
+    gettext_lazy("即将叫号"),
+    gettext_lazy("您的 {ticket} 号前面还有 {ahead} 位，请回到 {place} 等候叫号。"),
+)
+define(
+    "sms_login_code",
+    gettext_lazy("登录验证码"),
+    gettext_lazy("您的登录验证码是 {code}，{minutes} 分钟内有效。请勿告诉他人。"),
+    sensitive=True,
+)
+define(
+    "message_reply",
+    gettext_lazy("工作人员回复"),
+    gettext_lazy("工作人员回复了您关于办件 {case_number} 的留言：{excerpt} 查看：{url}"),
+)
+define(
+    "case_overdue",
+    gettext_lazy("办件超期"),
+    gettext_lazy("办件 {case_number}（{matter}）已超过期限 {due_date}，请尽快处理。"),
+)
+define(
+    "case_due_soon",
+    gettext_lazy("办件即将到期"),
+    gettext_lazy("办件 {case_number}（{matter}）将于 {due_date} 到期，请及时处理。"),
+)
+
+
+def notice_render(
+    *, template: str, context: dict[str, Any], language: str = "zh-hans"
+) -> tuple[str, str]:
+    """``(title, text)`` of a template filled with ``context``; clear errors otherwise."""
+    tpl = TEMPLATES.get(template)
+    if tpl is None:
+        raise ValidationFailed(
+            _("未知的消息模板“%(code)s”。可用模板：%(known)s")
+            % {"code": template, "known": "、".join(sorted(TEMPLATES))},
+            code="unknown_template",
+        )
+    context = context or {}
+    missing = [name for name in tpl.fields if name not in context]
+    if missing:
+        raise ValidationFailed(
+            _("消息模板“%(code)s”缺少参数：%(missing)s（需要：%(needed)s）。")
+            % {"code": template, "missing": "、".join(missing), "needed": "、".join(tpl.fields)},
+            code="template_context_missing",
+            fields={name: _("缺少此参数。") for name in missing},
+        )
+    with translation.override(language):
+        text = str(tpl.text).format_map({k: str(v) for k, v in context.items()})
+        title = str(tpl.title)
+    return title, text

@@ -1,0 +1,88 @@
+"""Pages: the staff notice list with resend (/staff/notices/) and the demo phone inbox
+(/demo/sms/)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onetrip.errors import DomainError, Forbidden, NotFound
+from onetrip.notices.models import NoticeStatus
+from onetrip.notices.selectors import (
+    demo_inbox,
+    demo_inbox_enabled,
+    notice_get,
+    notice_list,
+)
+from onetrip.notices.services import RESENDABLE, notice_resend
+from onetrip.notices.texts import TEMPLATES
+
+STATUS_FILTERS = [("problem", _("待处理（未发出/失败）")), ("all", _("全部"))] + [
+    (value, label) for value, label in NoticeStatus.choices
+]
+
+
+def _rows(notices):
+    for n in notices:
+        tpl = TEMPLATES.get(n.template)
+        yield {
+            "notice": n,
+            "text": _("（验证码内容已隐藏）") if tpl and tpl.sensitive else n.text,
+            "resendable": n.status in RESENDABLE,
+        }
+
+
+def staff_notices(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    status = request.GET.get("status") or "problem"
+    try:
+        notices = notice_list(user=request.user, status=status)
+    except Forbidden as exc:
+        return HttpResponseForbidden(str(exc.message))
+    return render(
+        request,
+        "notices/staff_list.html",
+        {
+            "rows": list(_rows(notices)),
+            "status": status,
+            "filters": [(value, str(label)) for value, label in STATUS_FILTERS],
+        },
+    )
+
+
+@require_POST
+def staff_notice_resend(request, notice_id: int):
+    if not request.user.is_authenticated:
+        return redirect_to_login("/staff/notices/")
+    try:
+        notice = notice_get(user=request.user, notice_id=notice_id)
+    except Forbidden as exc:
+        return HttpResponseForbidden(str(exc.message))
+    except NotFound:
+        raise Http404 from None
+    try:
+        notice = notice_resend(notice=notice, actor=request.user)
+        notice.refresh_from_db()
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("已重新发送，当前状态：%(status)s。") % {"status": notice.get_status_display()},
+        )
+    return redirect(request.POST.get("next") or "/staff/notices/")
+
+
+def demo_sms(request):
+    if not demo_inbox_enabled():
+        raise Http404
+    phone = (request.GET.get("phone") or "").strip()
+    context = {"notices": demo_inbox(phone=phone or None), "phone": phone}
+    if request.headers.get("HX-Request"):
+        return render(request, "notices/_demo_inbox_list.html", context)
+    return render(request, "notices/demo_sms.html", context)

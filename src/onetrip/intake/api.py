@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema
-from ninja.errors import HttpError  # noqa: F401
+from ninja import Router, Schema, Status
 
 from onetrip.auth import optional_auth
 from onetrip.catalogue.models import ServicePoint
@@ -121,7 +120,7 @@ def precheck_create(request, payload: PreCheckIn):
         actor=_token_user(request),
         point=point,
     )
-    return 201, precheck_payload(request, precheck)
+    return Status(201, precheck_payload(request, precheck))
 
 
 class FieldOut(Schema):
@@ -205,7 +204,7 @@ def form_draft_create(request, matter_code: str, payload: DraftIn, district: str
     draft = form_draft_save(
         matter=matter, data=payload.data, user=_token_user(request), token=payload.token
     )
-    return (200 if payload.token else 201), _draft_out(draft)
+    return Status(200 if payload.token else 201, _draft_out(draft))
 
 
 @router.get("/forms/{matter_code}/drafts/{token}", response=DraftOut, auth=optional_auth)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from onetrip.auth import optional_auth
 from onetrip.catalogue import selectors
@@ -105,12 +105,12 @@ class MatterFilters(Schema):
     q: str | None = None
     audience: Literal["individual", "company", "both"] | None = None
     level: Literal["district", "street", "community"] | None = None
-    visits: Literal[0, 1] | None = None
+    visits: int | None = Field(None, ge=0, le=1, description="0 = 零跑动, 1 = 最多跑一次")
     department: str | None = None
     channel: Literal["window", "online", "door", "post"] | None = None
     district: str | None = None
-    page: int = 1
-    page_size: int = 20
+    page: int = Field(1, ge=1)
+    page_size: int = Field(20, ge=1, le=100)
 
 
 def _point_out(p: ServicePoint) -> dict:

@@ -20,6 +20,10 @@ def _fast_password_hasher(settings):
 
 @pytest.fixture
 def senior(world):
+    return make_senior(world)
+
+
+def make_senior(world):
     """老年人优待证: ID held by government, household register in shared data, a photo to bring,
     an application form that may come later (容缺)."""
     s = SimpleNamespace(world=world, matter=world.senior_card)

@@ -1,0 +1,117 @@
+"""Pages: intake, case page per role, back-office queue, notice page and PDFs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from onetrip.cases.models import Case
+from onetrip.cases.services import case_transition
+from tests.cases.conftest import at
+from tests.cases.helpers import window_case
+
+pytestmark = pytest.mark.usefixtures("frozen")
+D = dt.date(2026, 3, 2)
+
+
+def test_clerk_accepts_case_on_the_intake_page(cw, client):
+    client.force_login(cw.clerk)
+    r = client.get(f"/cases/new/?matter={cw.permit.pk}")
+    assert r.status_code == 200 and "租赁合同" in r.content.decode()
+    assert cw.other_matter.name not in r.content.decode()
+    r = client.post(
+        "/cases/new/",
+        {
+            "matter": cw.permit.pk,
+            "applicant_kind": "individual",
+            "applicant_number": cw.person.id_number,
+            f"material_{cw.form.pk}": "received",
+            f"material_{cw.lease.pk}": "received",
+            "do": "accept",
+        },
+    )
+    case = Case.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/cases/{case.number}/"
+    assert case.state == "accepted" and case.channel == "window"
+    # bad number: the page shows the message, nothing created
+    r = client.post(
+        "/cases/new/",
+        {
+            "matter": cw.permit.pk,
+            "applicant_kind": "individual",
+            "applicant_number": "123",
+            "do": "accept",
+        },
+    )
+    assert r.status_code == 200 and "公民身份号码" in r.content.decode()
+    assert Case.objects.count() == 1
+
+
+def test_intake_page_for_staff_only(cw, client):
+    client.force_login(cw.person_user)
+    assert client.get("/cases/new/").status_code == 403
+
+
+def test_case_page_visibility(cw, client):
+    case = window_case(cw, day=D)
+    url = f"/cases/{case.number}/"
+    for user, status in [
+        (cw.person_user, 200),
+        (cw.clerk, 200),
+        (cw.civil_reviewer, 200),
+        (cw.manager, 200),
+        (cw.other_user, 404),
+        (cw.reviewer, 404),  # another department
+        (cw.street_clerk, 404),  # accepted above the street point
+        (cw.other_clerk, 404),
+        (cw.other_manager, 404),
+    ]:
+        client.force_login(user)
+        assert client.get(url).status_code == status, user
+    client.force_login(cw.person_user)
+    page = client.get(url).content.decode()
+    assert cw.person.id_number not in page  # masked
+    assert 'data-action="withdraw"' in page and 'data-action="approve"' not in page
+    client.force_login(cw.civil_reviewer)
+    page = client.get(url).content.decode()
+    assert 'data-action="approve"' in page and "supplement-form" in page
+
+
+def test_backoffice_queue_sorted_and_scoped(cw, client):
+    later = window_case(cw, day=dt.date(2026, 3, 4))
+    early = window_case(cw, day=D)
+    window_case(cw, day=D, matter=cw.matter, applicant=None, company=cw.company)  # other dept
+    client.force_login(cw.civil_reviewer)
+    page = client.get("/backoffice/").content.decode()
+    assert page.index(early.number) < page.index(later.number)
+    assert "市场监督管理局" not in page
+    overdue = client.get("/backoffice/?due=overdue").content.decode()
+    assert early.number not in overdue
+    client.force_login(cw.person_user)
+    assert client.get("/backoffice/").status_code == 403
+
+
+def test_notice_page_and_pdfs(cw, client):
+    case = window_case(cw, day=D)
+    lease = case.materials.get(name="租赁合同")
+    case = case_transition(
+        case=case,
+        action="request_supplement",
+        actor=cw.civil_reviewer,
+        items=[{"material": lease.pk, "status": "defective", "reason": "缺少出租人签字"}],
+        now=at(D),
+    )
+    # by tracking token, without signing in
+    r = client.get(f"/cases/{case.number}/notice/?t={case.tracking_token}")
+    assert r.status_code == 200 and "缺少出租人签字" in r.content.decode()
+    assert client.get(f"/cases/{case.number}/notice/?t=wrong").status_code == 404
+    assert client.get(f"/cases/{case.number}/notice/").status_code == 404
+    r = client.get(f"/cases/{case.number}/notice.pdf?t={case.tracking_token}")
+    assert r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF-")
+    client.force_login(cw.clerk)
+    r = client.get(f"/cases/{case.number}/receipt.pdf")
+    assert r["Content-Type"] == "application/pdf" and len(r.content) > 1000
+    assert client.get(f"/cases/{case.number}/result.pdf").status_code == 404  # not decided yet
+    client.force_login(cw.other_user)
+    assert client.get(f"/cases/{case.number}/receipt.pdf").status_code == 404

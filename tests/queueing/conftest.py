@@ -50,3 +50,23 @@ def hall(world):
 def _fast_passwords(settings):
     # PBKDF2 at full strength costs ~0.5 s per user; the hall makes several.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def ensure_role_groups() -> None:
+    """Transactional tests flush the database, data-migration rows included (the role groups):
+    put them back so make_world() works in any order."""
+    from django.contrib.auth.models import Group
+
+    from onetrip.people.models import Role
+
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+
+
+@pytest.fixture
+def tworld(transactional_db):
+    """make_world() for tests that run with transaction=True (threads, live server)."""
+    from tests.factories import make_world
+
+    ensure_role_groups()
+    return make_world()

@@ -353,3 +353,37 @@ def test_demo_extension_is_idempotent(world):
     assert first["shared_documents"] == 1 + 2 + 2 + 1  # licence, id×2, hukou×2, senior card×1
     assert load_shared_documents(district=world.district)["shared_documents"] == 0
     assert SharedDocument.objects.filter(kind="senior_card").count() == 1
+
+
+def test_real_case_marks_shared_material_satisfied(shared):
+    """A company that holds a business licence in the registry opens a case at the window:
+    the licence material is satisfied from shared data, with the source for the reviewer."""
+    from onetrip.cases.models import MaterialStatus
+    from onetrip.cases.services import case_create
+    from onetrip.catalogue.models import Material
+    from onetrip.people.services import company_register
+
+    world = shared.world
+    licence = Material.objects.create(
+        matter=world.matter,
+        position=3,
+        name="营业执照",
+        government_held=True,
+        issuing_department=world.dept,
+        shared_kind="business_licence",
+    )
+    company = company_register(name="湖滨示范公司", credit_code=shared.company)
+    case = case_create(
+        matter=world.matter,
+        actor=world.clerk,
+        channel="window",
+        company=company,
+        materials={
+            m.pk: {"status": "received"} for m in world.matter.materials.exclude(pk=licence.pk)
+        },
+    )
+    row = case.materials.get(material=licence)
+    assert row.status == MaterialStatus.GOVERNMENT_HELD
+    assert "市场监督管理局" in row.source and shared.company in row.source
+    log = ShareReadLog.objects.get()
+    assert log.case_ref == case.number and log.document == shared.licence

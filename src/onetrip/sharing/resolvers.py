@@ -15,8 +15,9 @@ CASE_PURPOSE = "办件材料核验（政府已有材料免提交）"
 
 
 def source_text(document: Any) -> str:
-    """What the reviewer sees as the source: department, document title and number."""
-    return f"{document.source_department} {document.title} {document.number}".strip()
+    """What the reviewer sees as the source: department and document title (the number is
+    carried separately in ``ResolvedMaterial.number``)."""
+    return f"{document.source_department} {document.title}".strip()
 
 
 def shared_material_resolver(case: Any, material: Any, *, reader: Any = None):

@@ -1,7 +1,337 @@
-"""Writes for the sample district (work in progress: see demo_load)."""
+"""Writes for the sample district (上城区): ``demo_load`` and the extension registry.
+
+``demo_load`` is idempotent: every row is looked up by its natural key (code, username, ID
+number, credit code) before it is created, and the catalogue import itself changes nothing when
+the file has not changed. Running it twice leaves the database exactly as after the first run.
+
+Other apps add their own sample data (queues and windows, a season of case history, shared
+certificates…) by registering an extension, see ``onetrip.demo.registry``; ``demo_load`` imports
+each installed app's ``demo`` module, then calls the registered extensions in order.
+"""
 
 from __future__ import annotations
 
-from onetrip.demo.registry import DEMO_EXTENSIONS, DemoExtension, demo_extension
+import datetime as dt
+import functools
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any, TextIO
 
-__all__ = ["DEMO_EXTENSIONS", "DemoExtension", "demo_extension"]
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from onetrip.audit.services import audit_record
+from onetrip.demo import people_data as pd
+from onetrip.demo.files import CATALOGUE_YAML, catalogue_files_build
+from onetrip.demo.registry import (
+    DEMO_EXTENSIONS,
+    DemoExtension,
+    demo_extension,
+    demo_extensions_ordered,
+)
+
+__all__ = [
+    "DEMO_EXTENSIONS",
+    "DEMO_PASSWORD",
+    "DemoExtension",
+    "demo_extension",
+    "demo_load",
+    "demo_logins",
+    "provisional_years_ensure",
+]
+
+DEMO_PASSWORD = pd.DEMO_PASSWORD
+DISTRICT_CODE = "sc"
+PROVISIONAL_SOURCE = "demo-provisional"
+PROVISIONAL_NOTE = "演示用临时安排（非官方，仅周末休息）"
+
+
+def _say(stdout: TextIO | None, line: str) -> None:
+    if stdout is not None:
+        stdout.write(line + "\n")
+
+
+# --------------------------------------------------------------------------- people
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    """One PBKDF2 hash shared by every demo account (~1 s of CPU each otherwise)."""
+    return make_password(DEMO_PASSWORD)
+
+
+def _user_ensure(spec: pd.StaffSpec | None = None, **kw: Any):
+    """Create a demo user unless its username exists; return (user, created)."""
+    from onetrip.catalogue.models import Department, ServicePoint
+    from onetrip.people.models import User
+
+    username = spec.username if spec else kw["username"]
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user, False
+    fields: dict[str, Any] = {"display_name": spec.display_name if spec else kw["display_name"]}
+    roles = spec.roles if spec else kw.get("roles", ())
+    if spec:
+        fields["point"] = ServicePoint.objects.get(code=spec.point)
+        if spec.department:
+            fields["department"] = Department.objects.get(
+                district=fields["point"].district, code=spec.department
+            )
+    for key in ("point", "agency", "phone"):
+        if key in kw:
+            fields[key] = kw[key]
+    superuser = bool(spec and spec.superuser)
+    user = User(username=username, is_staff=superuser, is_superuser=superuser, **fields)
+    user.password = _demo_password_hash()
+    user.save()
+    user.groups.add(*Group.objects.filter(name__in=roles))
+    audit_record(
+        actor=None,
+        subject_type="user",
+        subject_id=user.pk,
+        action="demo_create",
+        to_state="active",
+        note=",".join(roles),
+    )
+    return user, True
+
+
+def _people_load(*, district, counts: dict[str, int]) -> None:
+    from onetrip.catalogue.models import ServicePoint
+    from onetrip.people.models import Agency, Applicant, Company
+    from onetrip.people.services import agency_register, applicant_register, company_register
+
+    def bump(key: str, created: bool) -> None:
+        counts[key] = counts.get(key, 0) + (1 if created else 0)
+
+    for spec in pd.STAFF:
+        _user, created = _user_ensure(spec)
+        bump("users", created)
+
+    hubin = ServicePoint.objects.get(code="sc-hubin-dongpo")
+    for p in pd.PEOPLE:
+        number = pd.ric_make(region=p.region, birth=p.birth, seq=p.seq, female=p.female)
+        applicant = Applicant.objects.filter(id_number=number).first()
+        if applicant is None:
+            applicant = applicant_register(
+                name=p.name, id_number=number, phone=p.phone, address=p.address
+            )
+            bump("applicants", True)
+        if p.username:
+            user, created = _user_ensure(
+                username=p.username,
+                display_name=p.name,
+                roles=("applicant",),
+                phone=p.phone,
+                point=hubin,
+            )
+            bump("users", created)
+            if applicant.user_id is None:
+                Applicant.objects.filter(pk=applicant.pk).update(user=user)
+
+    companies: dict[str, Any] = {}
+    for c in pd.COMPANIES:
+        code = pd.uscc_make(seq=c.seq)
+        company = Company.objects.filter(credit_code=code).first()
+        if company is None:
+            company = company_register(
+                name=c.name,
+                credit_code=code,
+                legal_representative=c.legal_representative,
+                phone=c.phone,
+                address=c.address,
+            )
+            bump("companies", True)
+        companies[c.name] = company
+        if c.username:
+            user, created = _user_ensure(
+                username=c.username, display_name=c.name, roles=("applicant",), phone=c.phone
+            )
+            bump("users", created)
+            if not company.users.filter(pk=user.pk).exists():
+                company.users.add(user)
+
+    for a in pd.AGENCIES:
+        code = pd.uscc_make(seq=a.seq)
+        agency = Agency.objects.filter(credit_code=code).first()
+        if agency is None:
+            agency = agency_register(
+                district=district,
+                name=a.name,
+                credit_code=code,
+                contact_name=a.contact_name,
+                phone=a.phone,
+                address=a.address,
+            )
+            bump("agencies", True)
+        wanted = [companies[name].pk for name in a.clients]
+        have = set(agency.clients.values_list("pk", flat=True))
+        if set(wanted) - have:
+            agency.clients.add(*[pk for pk in wanted if pk not in have])
+        _user, created = _user_ensure(
+            username=a.agent_username,
+            display_name=a.agent_name,
+            roles=("agent",),
+            agency=agency,
+            point=district,
+        )
+        bump("users", created)
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+def provisional_years_ensure(*, today: dt.date, stdout: TextIO | None = None) -> list[int]:
+    """Give the demo database a weekends-only stand-in for next year when none is published.
+
+    Only ``onetrip demo`` calls this. The year is marked ``source="demo-provisional"`` and the
+    note says it is not official; a real deployment must import the State Council schedule.
+    Returns the years added now.
+    """
+    from onetrip.workdays.models import ScheduleYear
+
+    # Written directly: workdays' schedule_import rightly refuses a year without holidays, and
+    # a stand-in with no holidays is exactly what this is. No DayException rows: weekends only.
+    added = []
+    for year in (today.year, today.year + 1):
+        if not ScheduleYear.objects.filter(year=year).exists():
+            ScheduleYear.objects.create(year=year, source=PROVISIONAL_SOURCE, note=PROVISIONAL_NOTE)
+            audit_record(
+                actor=None,
+                subject_type="workdays.schedule",
+                subject_id=year,
+                action="schedule_provisional",
+                to_state=PROVISIONAL_SOURCE,
+                note=PROVISIONAL_NOTE,
+            )
+            added.append(year)
+    for sy in ScheduleYear.objects.filter(source=PROVISIONAL_SOURCE).order_by("year"):
+        _say(
+            stdout,
+            f"!! WARNING: {sy.year} 年没有官方节假日安排（chinese-calendar 只到 2026 年）。"
+            f"演示库使用“{PROVISIONAL_NOTE}”，来源 {PROVISIONAL_SOURCE}。"
+            f"\n!! NOT OFFICIAL: working-day deadlines in {sy.year} ignore holidays. "
+            f"Import the published schedule (onetrip workdays_import FILE) before real use.",
+        )
+    return added
+
+
+# --------------------------------------------------------------------------- load
+
+
+@transaction.atomic
+def _base_load(*, catalogue_path: Path, stdout: TextIO | None, today: dt.date) -> dict[str, Any]:
+    from onetrip.catalogue.models import ServicePoint
+    from onetrip.catalogue.services import catalogue_import
+
+    report = catalogue_import(path=catalogue_path)
+    district = ServicePoint.objects.get(code=DISTRICT_CODE)
+    counts: dict[str, int] = {}
+    _people_load(district=district, counts=counts)
+    years = provisional_years_ensure(today=today, stdout=stdout)
+    return {
+        "district": district,
+        "catalogue": report.as_dict() if hasattr(report, "as_dict") else report,
+        "created": counts,
+        "provisional_years": years,
+    }
+
+
+def demo_load(
+    *,
+    stdout: TextIO | None = None,
+    today: dt.date | None = None,
+    extensions: bool = True,
+) -> dict[str, Any]:
+    """Load the sample district (catalogue, people, calendar stand-in), then the extensions.
+
+    Idempotent. Returns a summary: the catalogue import report, rows created per kind, the
+    provisional calendar years added, and each extension's result (or error).
+    """
+    today = today or timezone.localdate()
+    with tempfile.TemporaryDirectory(prefix="onetrip-demo-") as tmp:
+        built = catalogue_files_build(dest=Path(tmp), source=CATALOGUE_YAML)
+        _say(
+            stdout,
+            f"catalogue: {built['files']} sample/form files ready ({built['rendered']} rendered now)",
+        )
+        summary = _base_load(
+            catalogue_path=Path(tmp) / "catalogue.yaml", stdout=stdout, today=today
+        )
+    district = summary.pop("district")
+    summary["files"] = built
+    _say(stdout, f"catalogue import: {summary['catalogue']}")
+    _say(stdout, f"created: {summary['created'] or 'nothing (already loaded)'}")
+
+    summary["extensions"] = {}
+    summary["extension_errors"] = {}
+    if extensions:
+        autodiscover_modules("demo")
+        for ext in demo_extensions_ordered():
+            try:
+                with transaction.atomic():
+                    result = ext.func(district=district, stdout=stdout)
+            except Exception as exc:  # noqa: BLE001 - one broken extension must not hide the rest
+                summary["extension_errors"][ext.name] = f"{type(exc).__name__}: {exc}"
+                _say(stdout, f"!! demo extension {ext.name} FAILED (rolled back):")
+                _say(stdout, traceback.format_exc())
+                continue
+            summary["extensions"][ext.name] = result or {}
+            _say(stdout, f"extension {ext.name}: {result or 'done'}")
+    return summary
+
+
+def demo_logins() -> list[dict[str, str]]:
+    """One row per demo account: role, username, password, what to try."""
+    from onetrip.people.models import Role
+
+    labels = dict(Role.choices)
+    rows = []
+    for s in pd.STAFF:
+        role = s.roles[0]
+        rows.append(
+            {
+                "role": f"{role} {labels.get(role, '')}",
+                "username": s.username,
+                "password": DEMO_PASSWORD,
+                "try": s.try_this,
+            }
+        )
+    rows.append(
+        {
+            "role": f"applicant {labels['applicant']}",
+            "username": "citizen",
+            "password": DEMO_PASSWORD,
+            "try": "个人办事：查询办事指南、跟踪办件（陈晓雯）",
+        }
+    )
+    rows.append(
+        {
+            "role": f"applicant {labels['applicant']}",
+            "username": "senior",
+            "password": DEMO_PASSWORD,
+            "try": "老年人优待证（王德明，1956年生）",
+        }
+    )
+    rows.append(
+        {
+            "role": "company 企业",
+            "username": "company",
+            "password": DEMO_PASSWORD,
+            "try": "企业办事：有限责任公司变更登记（杭州湖滨数字科技有限公司）",
+        }
+    )
+    for a in pd.AGENCIES:
+        rows.append(
+            {
+                "role": f"agent {labels['agent']}",
+                "username": a.agent_username,
+                "password": DEMO_PASSWORD,
+                "try": f"{a.name}：批量代办 {len(a.clients)} 家企业",
+            }
+        )
+    return rows

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 import uuid
 from functools import partial
 from typing import Any
@@ -64,6 +65,17 @@ class IllegalTransition(Conflict):
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
+
+
+def _roles_of(*, case: Case, actor: Any, tracking_token: str | None) -> set[str]:
+    """The actor's roles on the case. With no actor but a tracking token, the bearer of the
+    case's live token acts as the applicant (the public tracking page); otherwise the system."""
+    if actor is None and tracking_token is not None:
+        live = case.token_revoked_at is None and secrets.compare_digest(
+            case.tracking_token.encode(), str(tracking_token).encode()
+        )
+        return {S.APPLICANT} if live else set()
+    return {S.SYSTEM} if actor is None else case_roles(user=actor, case=case)
 
 
 # -- numbering -------------------------------------------------------------------------------
@@ -797,6 +809,7 @@ def case_transition(
     note: str = "",
     now: dt.datetime | None = None,
     today: dt.date | None = None,
+    tracking_token: str | None = None,
     **data: Any,
 ) -> Case:
     """Take ``action`` on ``case`` as ``actor`` (None: the system). Validates the move against
@@ -810,8 +823,8 @@ def case_transition(
         .select_related("matter", "applicant", "company", "point", "district")
         .get(pk=case.pk)
     )
-    roles = {S.SYSTEM} if actor is None else case_roles(user=actor, case=case)
-    if actor is not None and not roles:
+    roles = _roles_of(case=case, actor=actor, tracking_token=tracking_token)
+    if not roles:
         raise NotFound(_("未找到该办件。"), code="case_not_found")
     refusal = transition_refusal(case=case, action=action, roles=roles)
     if refusal:
@@ -874,13 +887,18 @@ def case_transition(
 # -- materials and uploads -------------------------------------------------------------------
 
 
-def _material_for_update(*, case: Case, actor: Any, case_material_id: Any):
+def _material_for_update(
+    *, case: Case, actor: Any, case_material_id: Any, tracking_token: str | None = None
+):
     case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("matter", "applicant", "company", "point")
         .get(pk=case.pk)
     )
-    roles = case_roles(user=actor, case=case)
+    if actor is None and tracking_token is None:
+        roles: set[str] = set()
+    else:
+        roles = _roles_of(case=case, actor=actor, tracking_token=tracking_token)
     if not roles:
         raise NotFound(_("未找到该办件。"), code="case_not_found")
     try:
@@ -967,6 +985,7 @@ def case_file_upload(
     actor: Any,
     upload: Any,
     now: dt.datetime | None = None,
+    tracking_token: str | None = None,
 ) -> CaseFile:
     """Store an uploaded scan for a material and mark it received.
 
@@ -998,7 +1017,10 @@ def case_file_upload(
             status=415,
         )
     case, cm, roles = _material_for_update(
-        case=case, actor=actor, case_material_id=case_material_id
+        case=case,
+        actor=actor,
+        case_material_id=case_material_id,
+        tracking_token=tracking_token,
     )
     _may_edit(case, cm, MaterialStatus.RECEIVED, roles)
     content_type, ext = kind

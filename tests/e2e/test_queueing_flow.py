@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.queueing.conftest import build_hall, tworld  # noqa: F401  (fixture)
+from tests.queueing.conftest import build_hall, ensure_role_groups
 
 
 @pytest.fixture(autouse=True)
@@ -12,10 +12,17 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def hall(transactional_db):
+    from tests.factories import make_world
+
+    ensure_role_groups()
+    return build_hall(make_world())
+
+
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_kiosk_ticket_called_from_console_shows_on_board(live_server, page, tworld):
-    hall = build_hall(tworld)
+def test_kiosk_ticket_called_from_console_shows_on_board(live_server, page, hall):
     base = live_server.url
     # The hall board on a TV, in its own page.
     board = page.context.browser.new_page()

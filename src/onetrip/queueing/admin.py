@@ -1,0 +1,51 @@
+from django.contrib import admin
+
+from onetrip.queueing.models import Queue, Ticket, TicketEvent, Window, WindowQueue
+
+
+class WindowQueueInline(admin.TabularInline):
+    model = WindowQueue
+    extra = 1
+
+
+@admin.register(Queue)
+class QueueAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "point", "applicant_type", "is_open", "position"]
+    list_filter = ["applicant_type", "is_open", "point"]
+    filter_horizontal = ["matters"]
+
+
+@admin.register(Window)
+class WindowAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "point", "kind", "is_open", "clerk"]
+    list_filter = ["kind", "is_open", "point"]
+    inlines = [WindowQueueInline]
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "action", "from_status", "to_status", "window", "actor", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Read-only: tickets change only through the services (and their audit trail)."""
+
+    list_display = ["number", "point", "queue", "day", "status", "issued_at", "called_at", "window"]
+    list_filter = ["status", "point", "day"]
+    exclude = ["applicant_phone", "token"]
+    inlines = [TicketEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

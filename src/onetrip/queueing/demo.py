@@ -1,0 +1,87 @@
+"""Sample queues and windows for ``onetrip demo`` (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onetrip.catalogue.models import Department, PointLevel, ServicePoint
+from onetrip.demo.registry import demo_extension
+from onetrip.queueing.models import Queue, Window
+from onetrip.queueing.selectors import window_share
+from onetrip.queueing.services import queue_create, window_create
+
+# code, name, applicant type, department code (optional)
+CENTRE_QUEUES = [
+    ("A", "企业开办（企业自办）", "self", "scjg"),
+    ("B", "个人事务", "self", None),
+    ("C", "投资项目与建设", "self", None),
+    ("D", "中介代办", "agent", None),
+    ("G", "绿色通道（老年人、残疾人、军人）", "priority", None),
+]
+# number, kind, name, queue codes in priority order
+CENTRE_WINDOWS = [
+    ("0", "guide", "0号导办窗口", ["A", "B", "C", "D", "G"]),
+    ("1", "self", "企业自办", ["G", "A"]),
+    ("2", "self", "企业自办", ["A", "C"]),
+    ("3", "self", "企业自办", ["A", "C"]),
+    ("4", "self", "企业自办", ["A", "B"]),
+    ("5", "self", "个人事务", ["G", "B"]),
+    ("6", "self", "个人事务", ["B", "A"]),
+    ("7", "self", "投资项目", ["C", "A"]),
+    ("8", "agent", "中介代办", ["D", "A"]),
+    ("9", "agent", "中介代办", ["D", "C"]),
+]
+STREET_QUEUES = [("B", "个人事务", "self", None), ("G", "绿色通道", "priority", None)]
+STREET_WINDOWS = [
+    ("0", "guide", "导办", ["B", "G"]),
+    ("1", "self", "综合受理", ["G", "B"]),
+    ("2", "self", "综合受理", ["B"]),
+]
+
+
+def _ensure(point: ServicePoint, queues, windows) -> tuple[int, int]:
+    made_q = made_w = 0
+    by_code: dict[str, Queue] = {}
+    for pos, (code, name, kind, dept_code) in enumerate(queues):
+        queue = Queue.objects.filter(point=point, code=code).first()
+        if queue is None:
+            dept = (
+                Department.objects.filter(district_id=point.district_id, code=dept_code).first()
+                if dept_code
+                else None
+            )
+            queue = queue_create(
+                point=point,
+                code=code,
+                name=name,
+                applicant_type=kind,
+                department=dept,
+                position=pos,
+            )
+            made_q += 1
+        by_code[code] = queue
+    for number, kind, name, codes in windows:
+        if Window.objects.filter(point=point, number=number).exists():
+            continue
+        window_create(
+            point=point, number=number, name=name, kind=kind, queues=[by_code[c] for c in codes]
+        )
+        made_w += 1
+    return made_q, made_w
+
+
+@demo_extension(name="queueing", order=10)
+def load_queues(*, district: ServicePoint, stdout: Any = None, **_: Any) -> dict[str, Any]:
+    made_q, made_w = _ensure(district, CENTRE_QUEUES, CENTRE_WINDOWS)
+    streets = ServicePoint.objects.filter(district=district, level=PointLevel.STREET)
+    for street in streets:
+        q, w = _ensure(street, STREET_QUEUES, STREET_WINDOWS)
+        made_q, made_w = made_q + q, made_w + w
+    share = window_share(point=district)
+    if stdout is not None:
+        stdout.write(
+            f"queueing: {made_q} queues and {made_w} windows created; self-service windows at "
+            f"{district.name}: {share['self_service_share']:.0%} (kiosk /points/{district.code}/kiosk/, "
+            f"board /points/{district.code}/board/)\n"
+        )
+    return {"queues": made_q, "windows": made_w, "self_service_share": share["self_service_share"]}

@@ -1,3 +1,166 @@
-from ninja import Router
+"""Public tracking API: ``GET /api/v1/track/{token}``, ``POST /api/v1/track/{token}/messages``,
+``POST /api/v1/track/{token}/files`` and ``POST /api/v1/track/{token}/resubmit``.
+
+No login: the unguessable token is the credential. Unknown, malformed and revoked tokens all
+answer the same 404; every call counts against the caller's per-IP rate limit (429 over it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from onetrip.tracking import ratelimit, services
+from onetrip.tracking import selectors as sel
 
 router = Router(tags=["tracking"])
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    action: str
+    label: str
+    state: str
+    state_label: str
+    by: str
+    note: str
+
+
+class MaterialOut(Schema):
+    id: int
+    name: str
+    status: str
+    status_label: str
+    reason: str
+
+
+class NoticeItemOut(Schema):
+    name: str
+    reason: str
+
+
+class NoticeOut(Schema):
+    round: int
+    due: dt.date | None
+    note: str
+    answered: bool
+    items: list[NoticeItemOut]
+
+
+class MessageOut(Schema):
+    at: dt.datetime
+    sender: str
+    sender_label: str
+    body: str
+
+
+class TrackOut(Schema):
+    number: str
+    matter: str
+    department: str
+    holder: str
+    channel: str
+    state: str
+    state_label: str
+    submitted_at: dt.datetime | None
+    accepted_on: dt.date | None
+    promised_due: dt.date | None
+    legal_due: dt.date | None
+    state_due: dt.date | None
+    paused: bool
+    suspended: bool
+    suspension_reason: str
+    extended_days: int
+    extension_reason: str
+    visit_count: int
+    timeline: list[EventOut]
+    missing: list[MaterialOut]
+    notice: NoticeOut | None
+    can_upload: bool
+    can_resubmit: bool
+    messages: list[MessageOut]
+
+
+class MessageIn(Schema):
+    body: str
+
+
+class Error(Schema):
+    code: str
+    message: str
+
+
+def _payload(info: dict) -> dict:
+    info = dict(info)
+    info["messages"] = [
+        {"at": m["at"], "sender": m["from"], "sender_label": m["from_label"], "body": m["body"]}
+        for m in info["messages"]
+    ]
+    return info
+
+
+def _track(request, token: str):
+    ratelimit.check(request, "token")
+    return sel.case_by_token(token=token)
+
+
+@router.get(
+    "/track/{token}",
+    response={200: TrackOut, 404: Error, 429: Error},
+    auth=None,
+    summary="Public status of a case by its tracking token",
+)
+def track(request, token: str):
+    case = _track(request, token)
+    return 200, _payload(sel.case_public(case=case))
+
+
+@router.post(
+    "/track/{token}/messages",
+    response={201: MessageOut, 404: Error, 422: Error, 429: Error},
+    auth=None,
+    summary="The applicant writes to the staff handling the case",
+)
+def track_message(request, token: str, payload: MessageIn):
+    _track(request, token)
+    message = services.message_post_by_token(token=token, body=payload.body, user=request.user)
+    return 201, {
+        "at": message.at,
+        "sender": message.author_kind,
+        "sender_label": str(message.get_author_kind_display()),
+        "body": message.body,
+    }
+
+
+@router.post(
+    "/track/{token}/files",
+    response={
+        201: TrackOut,
+        404: Error,
+        409: Error,
+        413: Error,
+        415: Error,
+        422: Error,
+        429: Error,
+    },
+    auth=None,
+    summary="Upload a supplement (PDF, JPEG or PNG) for a material the notice asks for",
+)
+def track_file(request, token: str, material: Form[int], file: File[UploadedFile]):
+    _track(request, token)
+    services.supplement_upload(token=token, case_material_id=material, upload=file)
+    return 201, _payload(sel.case_public(case=sel.case_by_token(token=token)))
+
+
+@router.post(
+    "/track/{token}/resubmit",
+    response={200: TrackOut, 404: Error, 409: Error, 422: Error, 429: Error},
+    auth=None,
+    summary="提交补正: hand the supplement in (resubmit transition)",
+)
+def track_resubmit(request, token: str):
+    _track(request, token)
+    services.supplement_submit(token=token)
+    return 200, _payload(sel.case_public(case=sel.case_by_token(token=token)))

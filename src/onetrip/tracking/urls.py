@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from onetrip.tracking import views
 
 app_name = "tracking"
-urlpatterns: list = []
+urlpatterns = [
+    path("t/<str:token>", views.tracking_page, name="page"),
+    path("t/<str:token>/upload/", views.tracking_upload, name="upload"),
+    path("t/<str:token>/resubmit/", views.tracking_resubmit, name="resubmit"),
+    path("t/<str:token>/messages/", views.tracking_message, name="message"),
+    path("w/<slug:point_code>/<str:window_number>/", views.window_entry, name="window"),
+    path("w/<slug:point_code>/<str:window_number>/qr.svg", views.window_qr, name="window_qr"),
+    path("staff/messages/", views.staff_messages, name="staff_messages"),
+    path("staff/messages/<str:number>/", views.staff_thread, name="staff_thread"),
+    path("apply/", views.apply_list, name="apply"),
+    path("apply/<slug:code>/", views.apply_matter, name="apply_matter"),
+    path("my/cases/", views.my_cases, name="my_cases"),
+    path("my/cases/<str:number>/certificate.pdf", views.my_certificate, name="certificate"),
+]

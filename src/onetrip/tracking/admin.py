@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from onetrip.tracking.models import Message, OnlineApplication, TicketAlert
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("case", "author_kind", "at", "read_by_staff_at", "read_by_applicant_at")
+    list_filter = ("author_kind",)
+    search_fields = ("case__number",)
+    raw_id_fields = ("case", "author")
+
+
+@admin.register(OnlineApplication)
+class OnlineApplicationAdmin(admin.ModelAdmin):
+    list_display = ("case", "delivery", "created_at")
+    list_filter = ("delivery",)
+    search_fields = ("case__number",)
+    raw_id_fields = ("case", "applied_by")
+
+
+@admin.register(TicketAlert)
+class TicketAlertAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "ahead", "at")
+    raw_id_fields = ("ticket",)

@@ -1,0 +1,150 @@
+"""Notification wiring: case state changes and queue positions reach the applicant's phone
+through ``onetrip.notices.services.notice_send`` (stored, then delivered by a background task).
+
+- ``cases.signals.case_state_changed``: for every state the case state table marks with a
+  ``notify_template``, an SMS to the applicant's (or company's) phone with the tracking link.
+- ``queueing.TicketEvent`` post_save: on a call event, the waiting ticket that now has exactly
+  three people ahead is told "您前面还有 3 位" once (a TicketAlert row makes it once-only).
+
+Receivers never raise: a notification problem must not undo or break the change itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from onetrip.cases import states as S
+from onetrip.notices import texts
+
+log = logging.getLogger(__name__)
+AHEAD = 3
+
+
+def define_state_templates() -> None:
+    for info in S.STATES.values():
+        code = info.notify_template
+        if not code or code in texts.TEMPLATES:
+            continue
+        text = info.notify_text.replace("{number}", "{case_number}")
+        if "{tracking_url}" not in text:
+            text += " 查询进度：{tracking_url}"
+        texts.define(code, S.state_label(_state_for(code)), text)
+
+
+def _state_for(code: str) -> str:
+    for state, info in S.STATES.items():
+        if info.notify_template == code:
+            return state
+    return ""
+
+
+def case_context(case: Any, *, note: str = "") -> dict[str, str]:
+    from onetrip.cases.models import DeliveryMethod
+    from onetrip.tracking.selectors import case_missing
+    from onetrip.tracking.services import tracking_url
+
+    url = tracking_url(case)
+    due = case.state_due if case.state == S.State.SUPPLEMENT_REQUESTED else case.promised_due
+    delivery = dict(DeliveryMethod.choices).get(case.delivery_method, case.delivery_method)
+    return {
+        "case_number": case.number,
+        "number": case.number,
+        "matter": case.matter.name,
+        "due_date": due.isoformat() if due else "—",
+        "promised_due": case.promised_due.isoformat() if case.promised_due else "—",
+        "state_due": case.state_due.isoformat() if case.state_due else "—",
+        "url": url,
+        "tracking_url": url,
+        "missing": "、".join(cm.name for cm in case_missing(case=case)) or "—",
+        "result": S.state_label(case.state),
+        "note": note
+        or case.decision_reason
+        or case.refusal_reason
+        or case.suspension_reason
+        or "—",
+        "delivery": str(delivery or "—"),
+        "place": case.point.name if case.point_id else "",
+    }
+
+
+def on_case_state_changed(sender, *, case, from_state, to_state, action, actor=None, **kwargs):
+    """Tell the applicant about the states the state table marks as telling."""
+    try:
+        info = S.STATES.get(to_state)
+        if info is None or not info.notify_template or from_state == to_state:
+            return
+        from onetrip.cases.models import Case
+        from onetrip.tracking.services import _notify, holder_phone
+
+        case = Case.objects.select_related(
+            "matter", "applicant", "company", "district", "point"
+        ).get(pk=case.pk)
+        phone = holder_phone(case)
+        if not phone:
+            return
+        event = case.events.filter(action=action).order_by("-at", "-id").first()
+        _notify(
+            case=case,
+            phone=phone,
+            template=info.notify_template,
+            context=case_context(case, note=event.note if event else ""),
+        )
+    except Exception:  # noqa: BLE001 - never break the state change that was committed
+        log.exception("case notification failed for %s", getattr(case, "number", case))
+
+
+def on_ticket_event(sender, *, instance, created, raw=False, **kwargs):
+    """After a call, the waiting ticket with exactly three ahead in its queue is told once."""
+    if raw or not created or instance.action != "call":
+        return
+    try:
+        with transaction.atomic():
+            _alert_three_ahead(instance)
+    except Exception:  # noqa: BLE001 - a reminder must never stop a window calling
+        log.exception("ticket alert failed after event %s", instance.pk)
+
+
+def _alert_three_ahead(event) -> None:
+    from onetrip.notices.services import notice_send
+    from onetrip.queueing.models import Ticket, TicketStatus
+    from onetrip.tracking.models import TicketAlert
+
+    called = Ticket.objects.only("queue_id", "day").get(pk=event.ticket_id)
+    waiting = list(
+        Ticket.objects.filter(queue_id=called.queue_id, day=called.day, status=TicketStatus.WAITING)
+        .order_by("-priority", "sort_at", "id")
+        .select_related("point")[AHEAD : AHEAD + 1]
+    )
+    if not waiting:
+        return
+    ticket = waiting[0]
+    if not ticket.applicant_phone:
+        return
+    try:
+        with transaction.atomic():
+            TicketAlert.objects.create(ticket=ticket, ahead=AHEAD)
+    except IntegrityError:
+        return  # told already
+    notice_send(
+        channel="sms",
+        to=ticket.applicant_phone,
+        template="ticket_almost_due",
+        context={"ticket": ticket.number, "ahead": AHEAD, "place": ticket.point.name},
+        subject_type="ticket",
+        subject_id=ticket.pk,
+        district=ticket.point.district,
+    )
+
+
+def connect() -> None:
+    from django.db.models.signals import post_save
+
+    from onetrip.cases.signals import case_state_changed
+    from onetrip.queueing.models import TicketEvent
+
+    define_state_templates()
+    case_state_changed.connect(on_case_state_changed, dispatch_uid="tracking-case-notify")
+    post_save.connect(on_ticket_event, sender=TicketEvent, dispatch_uid="tracking-ticket-alert")

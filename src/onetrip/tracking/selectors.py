@@ -1,0 +1,368 @@
+"""Reads for the tracking page, messages and online applications.
+
+The public page finds its case by token through ``case_by_token`` only: one indexed lookup for
+every input (well-formed or not), a constant-time comparison, and the same ``NotFound`` for an
+unknown, malformed or revoked token.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onetrip.cases import states as S
+from onetrip.cases.models import Case, CaseMaterial, MaterialStatus
+from onetrip.cases.selectors import case_get_for_user, case_roles, cases_visible_to
+from onetrip.catalogue.models import Matter, ServicePoint
+from onetrip.errors import Forbidden, NotFound
+from onetrip.masking import mask_name
+from onetrip.tracking.models import AuthorKind, Message, OnlineApplication
+
+#: ``secrets.token_urlsafe(32)``: 43 characters of the URL-safe base64 alphabet
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+#: looked up in place of a malformed token, so every request takes the same path
+_NEVER = "!" * 43
+STAFF_CASE_ROLES = {S.CLERK, S.SOCIAL_WORKER, S.REVIEWER, S.MANAGER}
+STAFF_USER_ROLES = ("clerk", "social_worker", "reviewer", "manager", "admin")
+BAD = (MaterialStatus.MISSING, MaterialStatus.DEFECTIVE)
+#: actions whose note is meant for the applicant (reasons they are entitled to read)
+PUBLIC_NOTES = {"refuse", "reject", "suspend", "extend", "request_supplement"}
+EXTRA_LABELS = {
+    "create": _("创建办件"),
+    "material": _("材料状态更新"),
+    "upload": _("上传材料"),
+    "escalate": _("超期督办"),
+}
+ROLE_LABELS = {
+    S.APPLICANT: _("申请人"),
+    S.AGENT: _("代办员"),
+    S.CLERK: _("窗口工作人员"),
+    S.SOCIAL_WORKER: _("社工"),
+    S.REVIEWER: _("审批人员"),
+    S.MANAGER: _("管理者"),
+    S.SYSTEM: _("系统"),
+}
+
+
+def _not_found() -> NotFound:
+    return NotFound(_("未找到。"), code="not_found")
+
+
+def case_by_token(*, token: Any) -> Case:
+    """The case whose live tracking token is ``token``; the same NotFound otherwise."""
+    token = token if isinstance(token, str) else ""
+    lookup = token if TOKEN_RE.fullmatch(token) else _NEVER
+    case = (
+        Case.objects.select_related("matter", "department", "applicant", "company", "district")
+        .filter(tracking_token=lookup)
+        .first()
+    )
+    stored = case.tracking_token if case is not None else _NEVER
+    same = secrets.compare_digest(stored.encode(), token.encode())
+    if case is None or not same or case.token_revoked_at is not None:
+        raise _not_found()
+    return case
+
+
+def holder_masked(case: Case) -> str:
+    return mask_name(case.holder_name)
+
+
+def _actor_label(event) -> str:
+    role = ROLE_LABELS.get(event.role, _("工作人员"))
+    if event.role in (S.APPLICANT, S.AGENT, S.SYSTEM, "") or event.actor_id is None:
+        return str(role)
+    name = event.actor.display_name or event.actor.username
+    return f"{role}（{mask_name(name)}）"
+
+
+def case_timeline(*, case: Case) -> list[dict[str, Any]]:
+    names = dict(case.materials.values_list("pk", "name"))
+    rows = []
+    for e in case.events.select_related("actor").order_by("at", "id"):
+        t = S.TRANSITIONS.get(e.action)
+        label = str(t.label) if t else str(EXTRA_LABELS.get(e.action, e.action))
+        if e.action in ("material", "upload"):
+            material = names.get((e.data or {}).get("material"))
+            if material:
+                label = f"{label}：{material}"
+        rows.append(
+            {
+                "at": e.at,
+                "action": e.action,
+                "label": label,
+                "state": e.to_state,
+                "state_label": S.state_label(e.to_state) if e.to_state else "",
+                "by": _actor_label(e),
+                "note": e.note if e.action in PUBLIC_NOTES else "",
+            }
+        )
+    return rows
+
+
+def case_missing(*, case: Case) -> list[CaseMaterial]:
+    return [cm for cm in case.materials.all() if cm.status in BAD]
+
+
+def latest_notice(*, case: Case):
+    return case.supplement_notices.order_by("-round").first()
+
+
+def case_messages(*, case: Case) -> list[Message]:
+    return list(case.messages.order_by("at", "id"))
+
+
+def case_public(*, case: Case) -> dict[str, Any]:
+    """Everything the public page and ``GET /api/v1/track/{token}`` show: no personal data
+    beyond the masked holder name; staff names masked."""
+    labels = dict(MaterialStatus.choices)
+    missing = case_missing(case=case)
+    notice = latest_notice(case=case)
+    state = case.state
+    return {
+        "number": case.number,
+        "matter": case.matter.name,
+        "department": case.department.name,
+        "holder": holder_masked(case),
+        "channel": case.get_channel_display(),
+        "state": state,
+        "state_label": S.state_label(state),
+        "submitted_at": case.submitted_at,
+        "accepted_on": case.accepted_on,
+        "promised_due": case.promised_due,
+        "legal_due": case.legal_due,
+        "state_due": case.state_due,
+        "paused": state in (S.State.SUPPLEMENT_REQUESTED, S.State.SUSPENDED),
+        "suspended": state == S.State.SUSPENDED,
+        "suspension_reason": case.suspension_reason if state == S.State.SUSPENDED else "",
+        "extended_days": case.extended_days,
+        "extension_reason": case.extension_reason,
+        "visit_count": case.visit_count,
+        "timeline": case_timeline(case=case),
+        "materials": [
+            {
+                "id": cm.pk,
+                "name": cm.name,
+                "status": cm.status,
+                "status_label": str(labels.get(cm.status, cm.status)),
+                "reason": cm.reason if cm.status in BAD else "",
+                "required": cm.required,
+            }
+            for cm in case.materials.all()
+        ],
+        "missing": [
+            {
+                "id": cm.pk,
+                "name": cm.name,
+                "status": cm.status,
+                "status_label": str(labels.get(cm.status, cm.status)),
+                "reason": cm.reason,
+            }
+            for cm in missing
+        ],
+        "notice": (
+            {
+                "round": notice.round,
+                "due": notice.due,
+                "note": notice.note,
+                "answered": notice.answered_at is not None,
+                "items": [
+                    {"name": i.get("name", ""), "reason": i.get("reason", "")} for i in notice.items
+                ],
+            }
+            if notice is not None
+            else None
+        ),
+        "can_upload": state == S.State.SUPPLEMENT_REQUESTED,
+        "can_resubmit": state == S.State.SUPPLEMENT_REQUESTED
+        and not any(cm.required for cm in missing),
+        "messages": [
+            {
+                "at": m.at,
+                "from": m.author_kind,
+                "from_label": str(AuthorKind(m.author_kind).label),
+                "body": m.body,
+            }
+            for m in case_messages(case=case)
+        ],
+    }
+
+
+# -- staff threads -----------------------------------------------------------------------------
+
+
+def require_staff(user: Any) -> None:
+    if not getattr(user, "is_authenticated", False):
+        raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)
+    if not user.has_role(*STAFF_USER_ROLES):
+        raise Forbidden(_("只有工作人员可以查看留言。"), code="wrong_role")
+
+
+def staff_threads(*, user: Any, unread_only: bool = False) -> QuerySet[Case]:
+    """Cases the staff member may see (cases selectors) that have messages, newest first, with
+    ``unread`` (applicant messages not yet read by staff) and ``last_at``."""
+    require_staff(user)
+    qs = (
+        cases_visible_to(user=user)
+        .filter(messages__isnull=False)
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(
+                    messages__author_kind=AuthorKind.APPLICANT,
+                    messages__read_by_staff_at__isnull=True,
+                ),
+            ),
+            last_at=Max("messages__at"),
+        )
+        .order_by("-last_at")
+    )
+    if unread_only:
+        qs = qs.filter(unread__gt=0)
+    return qs
+
+
+def staff_case(*, user: Any, number: str) -> Case:
+    """A case the user handles as staff (clerk of its point, reviewer of its department,
+    manager of its district); NotFound otherwise."""
+    require_staff(user)
+    case = case_get_for_user(user=user, number=number)
+    if not case_roles(user=user, case=case) & STAFF_CASE_ROLES:
+        raise NotFound(_("未找到该办件。"), code="case_not_found")
+    return case
+
+
+# -- online applications ---------------------------------------------------------------------
+
+
+def online_matters(*, district: ServicePoint) -> QuerySet[Matter]:
+    return (
+        Matter.objects.filter(district=district, is_active=True, channel_online=True)
+        .select_related("department")
+        .order_by("code")
+    )
+
+
+def holders_for(*, user: Any) -> list[dict[str, Any]]:
+    """Who the signed-in user may apply as: themselves (their Applicant record) and each
+    company they act for (Company.users)."""
+    from onetrip.people.models import Applicant
+
+    out: list[dict[str, Any]] = []
+    if not getattr(user, "is_authenticated", False):
+        return out
+    me = Applicant.objects.filter(user=user).first()
+    if me is not None:
+        out.append(
+            {
+                "key": "me",
+                "kind": "individual",
+                "label": _("本人：%(name)s") % {"name": me.name},
+                "applicant": me,
+                "company": None,
+                "number": me.id_number,
+            }
+        )
+    for company in user.companies.order_by("id"):
+        out.append(
+            {
+                "key": f"company-{company.pk}",
+                "kind": "company",
+                "label": _("企业：%(name)s") % {"name": company.name},
+                "applicant": None,
+                "company": company,
+                "number": company.credit_code,
+            }
+        )
+    return out
+
+
+def holder_fits(*, matter: Matter, holder: dict[str, Any]) -> bool:
+    return matter.audience == "both" or matter.audience == holder["kind"]
+
+
+def material_plan(*, matter: Matter, holder_number: str) -> list[dict[str, Any]]:
+    """Each material of the matter and whether the applicant must upload it.
+
+    Government-held materials without a shared-data kind are never asked for; those with a
+    kind are looked up in the shared registry (a read without a log: the log is written when
+    the case is created and the resolver really uses the record); unresolved ones must be
+    uploaded.
+    """
+    from onetrip.sharing.selectors import shared_document_find
+
+    plan = []
+    for m in matter.materials.select_related("issuing_department").order_by("position", "id"):
+        source = ""
+        upload = True
+        note = m.note
+        if m.shared_kind:
+            doc = shared_document_find(
+                holder_number=holder_number, kind=m.shared_kind, district=matter.district
+            )
+            if doc is not None:
+                upload = False
+                source = f"{doc.source_department}".strip()
+            elif m.government_held:
+                note = _("共享数据中未找到，请上传。")
+        elif m.government_held:
+            upload = False
+            source = m.issuing_department.name if m.issuing_department_id else _("政府部门")
+        plan.append(
+            {
+                "material": m,
+                "upload": upload,
+                "required": m.required and upload,
+                "source": source,
+                "note": note,
+            }
+        )
+    return plan
+
+
+def my_cases(*, user: Any) -> QuerySet[Case]:
+    """The signed-in applicant's cases and their companies' cases."""
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(Q(applicant__user=user) | Q(company__users=user))
+        .select_related("matter", "department", "applicant", "company")
+        .distinct()
+        .order_by("-id")
+    )
+
+
+def my_case(*, user: Any, number: str) -> Case:
+    case = my_cases(user=user).filter(number=number).first()
+    if case is None:
+        raise NotFound(_("未找到该办件。"), code="case_not_found")
+    return case
+
+
+def was_approved(*, case: Case) -> bool:
+    if case.state == S.State.APPROVED:
+        return True
+    return (
+        case.state in (S.State.DELIVERED, S.State.CLOSED)
+        and case.events.filter(action="approve").exists()
+    )
+
+
+def e_certificate_ready(*, case: Case) -> bool:
+    """An approved case whose result goes out as an e-certificate (chosen online, or recorded
+    so at delivery) can be downloaded by the applicant."""
+    if not was_approved(case=case):
+        return False
+    if case.delivery_method == "e_certificate":
+        return True
+    online = OnlineApplication.objects.filter(case=case).first()
+    return online is not None and online.delivery == "e_certificate" and not case.delivery_method
+
+
+def local_now():
+    return timezone.localtime()

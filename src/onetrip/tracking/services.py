@@ -1,0 +1,428 @@
+"""Writes for tracking, messages and online applications. Each is one transaction; state
+changes of a case go through ``onetrip.cases.services`` only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onetrip.audit.services import audit_record
+from onetrip.cases import services as case_services
+from onetrip.cases import states as S
+from onetrip.cases.models import Case, Channel, MaterialStatus, new_tracking_token
+from onetrip.cases.selectors import case_roles
+from onetrip.catalogue.models import Matter
+from onetrip.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from onetrip.masking import mask_phone
+from onetrip.tracking.models import AuthorKind, Message, OnlineApplication, OnlineDelivery
+from onetrip.tracking.selectors import (
+    STAFF_CASE_ROLES,
+    case_by_token,
+    holder_fits,
+    material_plan,
+)
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE = 1000
+MAX_ADDRESS = 200
+
+
+def tracking_url(case: Case) -> str:
+    base = getattr(settings, "ONETRIP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return f"{base}/t/{case.tracking_token}"
+
+
+def holder_phone(case: Case) -> str:
+    if case.applicant_id:
+        return case.applicant.phone or ""
+    return case.company.phone or ""
+
+
+def _clean_body(body: Any) -> str:
+    body = (body if isinstance(body, str) else "").strip()
+    if not body:
+        raise ValidationFailed(
+            _("请填写留言内容。"), code="body_required", fields={"body": [_("必填")]}
+        )
+    if len(body) > MAX_MESSAGE:
+        raise ValidationFailed(
+            _("留言不能超过%(n)d个字。") % {"n": MAX_MESSAGE},
+            code="body_too_long",
+            fields={"body": [_("过长")]},
+        )
+    return body
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_post_by_token(
+    *, token: str, body: str, user: Any = None, now: dt.datetime | None = None
+) -> Message:
+    """The applicant (anyone holding the live tracking token) writes to the staff."""
+    case = case_by_token(token=token)
+    body = _clean_body(body)
+    author = None
+    if getattr(user, "is_authenticated", False) and S.APPLICANT in case_roles(user=user, case=case):
+        author = user
+    message = Message.objects.create(
+        case=case,
+        author_kind=AuthorKind.APPLICANT,
+        author=author,
+        body=body,
+        at=now or timezone.now(),
+    )
+    audit_record(
+        actor=author,
+        role="applicant",
+        subject_type="case",
+        subject_id=case.number,
+        action="message",
+        point=case.point,
+        data={"message": message.pk, "via": "tracking"},
+    )
+    return message
+
+
+@transaction.atomic
+def message_reply(*, case: Case, actor: Any, body: str, now: dt.datetime | None = None) -> Message:
+    """A staff member handling the case answers; the applicant is notified by SMS."""
+    roles = case_roles(user=actor, case=case) & STAFF_CASE_ROLES
+    if not roles:
+        raise NotFound(_("未找到该办件。"), code="case_not_found")
+    body = _clean_body(body)
+    now = now or timezone.now()
+    case.messages.filter(author_kind=AuthorKind.APPLICANT, read_by_staff_at__isnull=True).update(
+        read_by_staff_at=now
+    )
+    message = Message.objects.create(
+        case=case, author_kind=AuthorKind.STAFF, author=actor, body=body, at=now
+    )
+    audit_record(
+        actor=actor,
+        role=sorted(roles)[0],
+        subject_type="case",
+        subject_id=case.number,
+        action="message_reply",
+        point=case.point,
+        data={"message": message.pk},
+    )
+    phone = holder_phone(case)
+    if phone and case.token_revoked_at is None:
+        _notify(
+            case=case,
+            phone=phone,
+            template="message_reply",
+            context={
+                "case_number": case.number,
+                "excerpt": body[:40] + ("…" if len(body) > 40 else ""),
+                "url": tracking_url(case),
+            },
+        )
+    return message
+
+
+def _notify(*, case: Case, phone: str, template: str, context: dict[str, Any]) -> None:
+    """Send through the notices module; a bad phone number must not undo the change."""
+    from onetrip.notices.services import notice_send
+
+    try:
+        with transaction.atomic():
+            notice_send(
+                channel="sms",
+                to=phone,
+                template=template,
+                context=context,
+                subject_type="case",
+                subject_id=case.number,
+                district=case.district,
+            )
+    except DomainError as exc:
+        log.warning(
+            "notice %s for %s not sent to %s: %s", template, case.number, mask_phone(phone), exc
+        )
+
+
+@transaction.atomic
+def messages_mark_read_by_applicant(*, case: Case, now: dt.datetime | None = None) -> int:
+    return case.messages.filter(
+        author_kind=AuthorKind.STAFF, read_by_applicant_at__isnull=True
+    ).update(read_by_applicant_at=now or timezone.now())
+
+
+@transaction.atomic
+def messages_mark_read_by_staff(*, case: Case, actor: Any, now: dt.datetime | None = None) -> int:
+    if not case_roles(user=actor, case=case) & STAFF_CASE_ROLES:
+        raise NotFound(_("未找到该办件。"), code="case_not_found")
+    return case.messages.filter(
+        author_kind=AuthorKind.APPLICANT, read_by_staff_at__isnull=True
+    ).update(read_by_staff_at=now or timezone.now())
+
+
+# -- supplements from the tracking page ------------------------------------------------------
+
+
+def supplement_upload(*, token: str, case_material_id: Any, upload: Any, now=None):
+    """Upload a supplement for a missing/defective material from the public page."""
+    case = case_by_token(token=token)
+    if case.state != S.State.SUPPLEMENT_REQUESTED:
+        raise ValidationFailed(_("该办件当前不需要补正材料。"), code="no_supplement_requested")
+    try:
+        cm = case.materials.get(pk=int(case_material_id))
+    except (ValueError, TypeError, case.materials.model.DoesNotExist):
+        raise ValidationFailed(
+            _("请选择要补正的材料。"), code="material_not_in_case", fields={"material": [_("无效")]}
+        ) from None
+    if cm.status not in (MaterialStatus.MISSING, MaterialStatus.DEFECTIVE):
+        raise ValidationFailed(
+            _("“%(name)s”无需补正。") % {"name": cm.name},
+            code="material_not_requested",
+            fields={"material": [_("无需补正")]},
+        )
+    return case_services.case_file_upload(
+        case=case,
+        case_material_id=cm.pk,
+        actor=None,
+        upload=upload,
+        now=now,
+        tracking_token=token,
+    )
+
+
+def supplement_submit(*, token: str, now=None) -> Case:
+    """ "提交补正": the resubmit transition, taken as the applicant by the token holder."""
+    case = case_by_token(token=token)
+    return case_services.case_transition(
+        case=case, action="resubmit", actor=None, tracking_token=token, now=now
+    )
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+
+def _staff_roles(case: Case, actor: Any) -> set[str]:
+    roles = case_roles(user=actor, case=case) & STAFF_CASE_ROLES
+    if not roles:
+        raise NotFound(_("未找到该办件。"), code="case_not_found")
+    return roles
+
+
+@transaction.atomic
+def tracking_token_revoke(*, case: Case, actor: Any, reason: str = "") -> Case:
+    """Stop the case's tracking link from working (the page then answers 404)."""
+    roles = _staff_roles(case, actor)
+    case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    if case.token_revoked_at is not None:
+        return case
+    case.token_revoked_at = timezone.now()
+    Case.objects.filter(pk=case.pk).update(token_revoked_at=case.token_revoked_at)
+    audit_record(
+        actor=actor,
+        role=sorted(roles)[0],
+        subject_type="case",
+        subject_id=case.number,
+        action="token_revoke",
+        from_state="live",
+        to_state="revoked",
+        note=(reason or "").strip()[:200],
+        point=case.point,
+    )
+    return case
+
+
+@transaction.atomic
+def tracking_token_renew(*, case: Case, actor: Any) -> Case:
+    """Issue a new tracking link (the old one stops working); the applicant is sent the new one."""
+    roles = _staff_roles(case, actor)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("applicant", "company", "district")
+        .get(pk=case.pk)
+    )
+    case.tracking_token = new_tracking_token()
+    case.token_revoked_at = None
+    Case.objects.filter(pk=case.pk).update(
+        tracking_token=case.tracking_token, token_revoked_at=None
+    )
+    audit_record(
+        actor=actor,
+        role=sorted(roles)[0],
+        subject_type="case",
+        subject_id=case.number,
+        action="token_renew",
+        to_state="live",
+        point=case.point,
+    )
+    return case
+
+
+# -- window QR: case number + last four digits of the phone ----------------------------------
+
+
+def window_lookup(*, point: Any, number: str, phone_last4: str) -> Case:
+    """The case of this district with ``number`` whose holder's phone ends in ``phone_last4``.
+    Every failure is the same NotFound, so numbers cannot be probed."""
+    number = (number or "").strip().upper()[:32]
+    last4 = (phone_last4 or "").strip()
+    if not (len(last4) == 4 and last4.isdigit()):
+        raise ValidationFailed(
+            _("请输入手机号后4位数字。"),
+            code="invalid_last4",
+            fields={"phone_last4": [_("4位数字")]},
+        )
+    if not number:
+        raise ValidationFailed(
+            _("请输入办件编号。"), code="number_required", fields={"number": [_("必填")]}
+        )
+    case = (
+        Case.objects.select_related("applicant", "company")
+        .filter(number=number, district_id=point.district_id)
+        .first()
+    )
+    phone = holder_phone(case) if case is not None else ""
+    ok = secrets.compare_digest(
+        (phone[-4:] if len(phone) >= 4 else "----").encode(), last4.encode()
+    )
+    if case is None or not ok or case.token_revoked_at is not None:
+        raise NotFound(
+            _("没有找到与办件编号和手机号匹配的办件。"),
+            code="not_found",
+            fields={"number": [_("请核对办件编号和手机号")]},
+        )
+    return case
+
+
+# -- online applications (网上办) ------------------------------------------------------------
+
+
+def _holder_for(*, user: Any, holder_key: str, matter: Matter) -> dict[str, Any]:
+    from onetrip.tracking.selectors import holders_for
+
+    holders = {h["key"]: h for h in holders_for(user=user)}
+    holder = holders.get(holder_key or "")
+    if holder is None:
+        raise ValidationFailed(
+            _("请选择以谁的名义申请。"), code="holder_required", fields={"holder": [_("必选")]}
+        )
+    if not holder_fits(matter=matter, holder=holder):
+        raise ValidationFailed(
+            _("该事项仅面向企业办理。")
+            if matter.audience == "company"
+            else _("该事项仅面向个人办理。"),
+            code="audience_mismatch",
+            fields={"holder": [_("申请人类型不符")]},
+        )
+    return holder
+
+
+@transaction.atomic
+def online_apply(
+    *,
+    actor: Any,
+    matter: Matter,
+    holder_key: str,
+    form_data: dict[str, Any],
+    delivery: str,
+    delivery_address: str = "",
+    uploads: dict[int, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
+    """Apply online with no visit: check everything first (who applies, the matter's form via
+    intake, delivery, every required upload's type and size); then open the case through the
+    cases services, store each upload, submit. Any error: nothing is saved.
+
+    ``uploads`` maps a catalogue Material id to an uploaded file.
+    """
+    from onetrip.intake.services import form_check
+
+    if not getattr(actor, "is_authenticated", False):
+        raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)
+    if not matter.is_active or not matter.channel_online:
+        raise ValidationFailed(_("该事项不支持网上办理。"), code="channel_not_offered")
+    uploads = {k: v for k, v in (uploads or {}).items() if v is not None}
+    errors: dict[str, list[str]] = {}
+    holder = None
+    try:
+        holder = _holder_for(user=actor, holder_key=holder_key, matter=matter)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    cleaned, form_errors = form_check(matter=matter, data=dict(form_data or {}))
+    for name, message in form_errors.items():
+        errors[f"form.{name}"] = [message]
+    if holder is not None:
+        key = "credit_code" if holder["kind"] == "company" else "id_number"
+        if cleaned.get(key) and cleaned[key] != holder["number"]:
+            errors[f"form.{key}"] = [_("须与所选申请人的证件号码一致。")]
+    if delivery not in OnlineDelivery.values:
+        errors["delivery"] = [_("请选择送达方式。")]
+    address = (delivery_address or "").strip()
+    if delivery in (OnlineDelivery.POST, OnlineDelivery.HOME) and not address:
+        errors["delivery_address"] = [_("邮寄或送达上门须填写地址。")]
+    if len(address) > MAX_ADDRESS:
+        errors["delivery_address"] = [_("地址过长。")]
+    plan = material_plan(matter=matter, holder_number=holder["number"]) if holder else []
+    needed = {p["material"].pk: p for p in plan if p["upload"]}
+    for pk in uploads:
+        if pk not in needed:
+            errors[f"material_{pk}"] = [_("该材料无需上传。")]
+    for pk, item in needed.items():
+        upload = uploads.get(pk)
+        if upload is None:
+            if item["required"]:
+                errors[f"material_{pk}"] = [
+                    _("请上传“%(name)s”。") % {"name": item["material"].name}
+                ]
+            continue
+        problem = _upload_problem(upload)
+        if problem:
+            errors[f"material_{pk}"] = [problem]
+    if errors:
+        raise ValidationFailed(
+            _("有 %(n)d 处需要修改，申请未提交。") % {"n": len(errors)},
+            code="validation_failed",
+            fields=errors,
+        )
+    case = case_services.case_create(
+        matter=matter,
+        actor=actor,
+        channel=Channel.ONLINE,
+        applicant=holder["applicant"],
+        company=holder["company"],
+        submit=False,
+        now=now,
+    )
+    by_material = {cm.material_id: cm for cm in case.materials.all()}
+    for pk, upload in uploads.items():
+        case_services.case_file_upload(
+            case=case, case_material_id=by_material[pk].pk, actor=actor, upload=upload, now=now
+        )
+    OnlineApplication.objects.create(
+        case=case,
+        applied_by=actor,
+        form_data=cleaned,
+        delivery=delivery,
+        delivery_address=address,
+    )
+    return case_services.case_transition(case=case, action="submit", actor=actor, now=now)
+
+
+def _upload_problem(upload: Any) -> str:
+    size = getattr(upload, "size", 0) or 0
+    if size == 0:
+        return _("文件为空。")
+    if size > case_services.MAX_UPLOAD_BYTES:
+        return _("文件过大：最大 %(mb)s MB。") % {"mb": case_services.MAX_UPLOAD_BYTES // 2**20}
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if case_services.sniff_upload(head) is None:
+        return _("只接受 PDF、JPEG、PNG 文件。")
+    return ""

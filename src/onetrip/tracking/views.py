@@ -1,0 +1,422 @@
+"""Pages: the public tracking page, the window QR entry, staff message threads, online
+applications and the applicant's own cases. Thin: reads via selectors, writes via services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from onetrip.catalogue.models import PointLevel, ServicePoint
+from onetrip.documents import pdf_response, render_pdf
+from onetrip.errors import DomainError, Forbidden, NotFound
+from onetrip.qr import qr_svg
+from onetrip.tracking import ratelimit, services
+from onetrip.tracking import selectors as sel
+from onetrip.tracking.models import OnlineApplication, OnlineDelivery
+
+NOT_FOUND_TEMPLATE = "tracking/not_found.html"
+
+
+def _not_found(request):
+    return render(request, NOT_FOUND_TEMPLATE, status=404)
+
+
+def _limited(request):
+    return render(request, "tracking/rate_limited.html", status=429)
+
+
+def _field_errors(exc: DomainError) -> dict[str, str]:
+    out = {}
+    for key, value in (exc.fields or {}).items():
+        out[key] = str(value[0] if isinstance(value, list | tuple) and value else value)
+    return out
+
+
+# -- public tracking page --------------------------------------------------------------------
+
+
+def _tracking_response(request, token: str, *, errors=None, status=200, counted=False):
+    if not counted:
+        try:
+            ratelimit.check(request, "token")
+        except ratelimit.RateLimited:
+            return _limited(request)
+    try:
+        case = sel.case_by_token(token=token)
+    except NotFound:
+        return _not_found(request)
+    if request.method == "GET":
+        services.messages_mark_read_by_applicant(case=case)
+    return render(
+        request,
+        "tracking/page.html",
+        {
+            "case": case,
+            "token": token,
+            "info": sel.case_public(case=case),
+            "errors": errors or {},
+            "error_message": (errors or {}).get("_", ""),
+        },
+        status=status,
+    )
+
+
+def tracking_page(request, token: str):
+    return _tracking_response(request, token)
+
+
+def _tracking_post(request, token: str, action):
+    try:
+        ratelimit.check(request, "token")
+    except ratelimit.RateLimited:
+        return _limited(request)
+    try:
+        sel.case_by_token(token=token)
+    except NotFound:
+        return _not_found(request)
+    try:
+        message = action()
+    except NotFound:
+        return _not_found(request)
+    except DomainError as exc:
+        errors = _field_errors(exc)
+        errors["_"] = str(exc.message)
+        return _tracking_response(request, token, errors=errors, status=exc.status, counted=True)
+    messages.success(request, message)
+    return redirect("tracking:page", token=token)
+
+
+@require_POST
+def tracking_upload(request, token: str):
+    def act():
+        services.supplement_upload(
+            token=token,
+            case_material_id=request.POST.get("material"),
+            upload=request.FILES.get("file"),
+        )
+        return _("材料已上传。")
+
+    return _tracking_post(request, token, act)
+
+
+@require_POST
+def tracking_resubmit(request, token: str):
+    def act():
+        services.supplement_submit(token=token)
+        return _("补正材料已提交，工作人员将继续办理。")
+
+    return _tracking_post(request, token, act)
+
+
+@require_POST
+def tracking_message(request, token: str):
+    def act():
+        services.message_post_by_token(
+            token=token, body=request.POST.get("body", ""), user=request.user
+        )
+        return _("留言已发送，工作人员回复后会短信通知您。")
+
+    return _tracking_post(request, token, act)
+
+
+# -- window QR -------------------------------------------------------------------------------
+
+
+def _window(point_code: str, window_number: str):
+    from onetrip.queueing.models import Window
+
+    window = (
+        Window.objects.select_related("point")
+        .filter(point__code=point_code, number=window_number)
+        .first()
+    )
+    if window is None:
+        raise Http404
+    return window
+
+
+@require_http_methods(["GET", "POST"])
+def window_entry(request, point_code: str, window_number: str):
+    window = _window(point_code, window_number)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            ratelimit.check(request, "window")
+        except ratelimit.RateLimited:
+            return _limited(request)
+        try:
+            case = services.window_lookup(
+                point=window.point,
+                number=request.POST.get("number", ""),
+                phone_last4=request.POST.get("phone_last4", ""),
+            )
+        except DomainError as exc:
+            errors = _field_errors(exc)
+            errors["_"] = str(exc.message)
+            status = 404 if isinstance(exc, NotFound) else 422
+        else:
+            return redirect("tracking:page", token=case.tracking_token)
+    return render(
+        request,
+        "tracking/window.html",
+        {"window": window, "errors": errors, "post": request.POST},
+        status=status,
+    )
+
+
+def window_qr(request, point_code: str, window_number: str):
+    window = _window(point_code, window_number)
+    url = request.build_absolute_uri(
+        reverse("tracking:window", args=[window.point.code, window.number])
+    )
+    return HttpResponse(qr_svg(url, box_size=8), content_type="image/svg+xml")
+
+
+# -- staff messages --------------------------------------------------------------------------
+
+
+@login_required
+def staff_messages(request):
+    try:
+        threads = list(
+            sel.staff_threads(user=request.user, unread_only=bool(request.GET.get("unread")))[:200]
+        )
+    except Forbidden:
+        return HttpResponse(_("只有工作人员可以查看留言。"), status=403)
+    for case in threads:
+        case.holder_masked = sel.holder_masked(case)
+    return render(request, "tracking/staff_list.html", {"threads": threads})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_thread(request, number: str):
+    try:
+        case = sel.staff_case(user=request.user, number=number)
+    except Forbidden:
+        return HttpResponse(_("只有工作人员可以查看留言。"), status=403)
+    except NotFound:
+        raise Http404 from None
+    error = ""
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "reply")
+        try:
+            if action == "revoke":
+                services.tracking_token_revoke(
+                    case=case, actor=request.user, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("追踪码已作废，原链接不再可用。"))
+            elif action == "renew":
+                services.tracking_token_renew(case=case, actor=request.user)
+                messages.success(request, _("已生成新的追踪码。"))
+            else:
+                services.message_reply(
+                    case=case, actor=request.user, body=request.POST.get("body", "")
+                )
+                messages.success(request, _("回复已发送，并已短信通知申请人。"))
+        except DomainError as exc:
+            error = str(exc.message)
+            status = exc.status
+        else:
+            return redirect("tracking:staff_thread", number=case.number)
+    else:
+        services.messages_mark_read_by_staff(case=case, actor=request.user)
+    case.refresh_from_db()
+    online = OnlineApplication.objects.filter(case=case).first()
+    return render(
+        request,
+        "tracking/staff_thread.html",
+        {
+            "case": case,
+            "holder": sel.holder_masked(case),
+            "thread": sel.case_messages(case=case),
+            "error": error,
+            "body": request.POST.get("body", "") if error else "",
+            "online": online,
+            "tracking_url": request.build_absolute_uri(f"/t/{case.tracking_token}"),
+        },
+        status=status,
+    )
+
+
+# -- online applications ---------------------------------------------------------------------
+
+
+def _district(request) -> ServicePoint:
+    from onetrip.intake.selectors import district_by_code, district_default
+
+    code = request.GET.get("district") or request.POST.get("district")
+    if code:
+        try:
+            return district_by_code(code)
+        except NotFound:
+            raise Http404 from None
+    district = district_default()
+    if district is None:
+        raise Http404
+    return district
+
+
+@login_required
+def apply_list(request):
+    district = _district(request)
+    districts = ServicePoint.objects.filter(level=PointLevel.DISTRICT, is_active=True)
+    return render(
+        request,
+        "tracking/apply_list.html",
+        {
+            "district": district,
+            "districts": districts,
+            "matters": sel.online_matters(district=district),
+            "holders": sel.holders_for(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply_matter(request, code: str):
+    from onetrip.intake.selectors import form_fields_for, form_title_for
+
+    district = _district(request)
+    matter = sel.online_matters(district=district).filter(code=code).first()
+    if matter is None:
+        raise Http404
+    holders = [
+        h for h in sel.holders_for(user=request.user) if sel.holder_fits(matter=matter, holder=h)
+    ]
+    key = (
+        request.POST.get("holder")
+        or request.GET.get("as")
+        or (holders[0]["key"] if holders else "")
+    )
+    holder = next((h for h in holders if h["key"] == key), None)
+    fields = form_fields_for(matter=matter)
+    errors: dict[str, str] = {}
+    error_message = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            ratelimit.check(request, "apply")
+            data = {f["name"]: request.POST.get(f["name"], "") for f in fields}
+            uploads = {}
+            for name, upload in request.FILES.items():
+                if name.startswith("material_"):
+                    try:
+                        uploads[int(name.split("_", 1)[1])] = upload
+                    except ValueError:
+                        continue
+            case = services.online_apply(
+                actor=request.user,
+                matter=matter,
+                holder_key=key,
+                form_data=data,
+                delivery=request.POST.get("delivery", ""),
+                delivery_address=request.POST.get("delivery_address", ""),
+                uploads=uploads,
+            )
+        except DomainError as exc:
+            errors = _field_errors(exc)
+            error_message = str(exc.message)
+            status = exc.status
+        else:
+            messages.success(
+                request,
+                _("申请已提交，办件编号 %(n)s。全程网上办理，无需到现场。") % {"n": case.number},
+            )
+            return redirect("tracking:my_cases")
+        values = data
+    else:
+        values = _prefill(holder)
+    rows = [
+        {**f, "value": values.get(f["name"], ""), "error": errors.get(f"form.{f['name']}", "")}
+        for f in fields
+    ]
+    plan = sel.material_plan(matter=matter, holder_number=holder["number"]) if holder else []
+    for item in plan:
+        item["error"] = errors.get(f"material_{item['material'].pk}", "")
+    return render(
+        request,
+        "tracking/apply_form.html",
+        {
+            "matter": matter,
+            "district": district,
+            "title": form_title_for(matter=matter),
+            "holders": holders,
+            "holder": holder,
+            "rows": rows,
+            "plan": plan,
+            "deliveries": OnlineDelivery.choices,
+            "delivery": request.POST.get("delivery", OnlineDelivery.E_CERTIFICATE),
+            "delivery_address": request.POST.get("delivery_address", ""),
+            "errors": errors,
+            "error_message": error_message,
+        },
+        status=status,
+    )
+
+
+def _prefill(holder) -> dict[str, str]:
+    if holder is None:
+        return {}
+    if holder["company"] is not None:
+        c = holder["company"]
+        return {
+            "company_name": c.name,
+            "credit_code": c.credit_code,
+            "legal_representative": c.legal_representative,
+            "phone": c.phone,
+            "address": c.address,
+        }
+    a = holder["applicant"]
+    return {
+        "applicant_name": a.name,
+        "id_number": a.id_number,
+        "phone": a.phone,
+        "address": a.address,
+    }
+
+
+@login_required
+def my_cases(request):
+    from onetrip.cases import states as S
+
+    rows = []
+    for case in sel.my_cases(user=request.user)[:200]:
+        rows.append(
+            {
+                "case": case,
+                "state_label": S.state_label(case.state),
+                "certificate": sel.e_certificate_ready(case=case),
+            }
+        )
+    return render(request, "tracking/my_cases.html", {"rows": rows})
+
+
+@login_required
+def my_certificate(request, number: str):
+    try:
+        case = sel.my_case(user=request.user, number=number)
+    except NotFound:
+        raise Http404 from None
+    if not sel.e_certificate_ready(case=case):
+        raise Http404
+    url = request.build_absolute_uri(f"/t/{case.tracking_token}")
+    pdf = render_pdf(
+        template="tracking/print_certificate.html",
+        context={
+            "case": case,
+            "holder_name": case.holder_name,
+            "holder_number": case.holder_number,
+            "qr": qr_svg(url, box_size=4),
+            "decided_at": case.decided_at,
+        },
+    )
+    return pdf_response(pdf=pdf, filename=f"e-certificate-{case.number}.pdf", inline=False)

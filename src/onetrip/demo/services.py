@@ -106,7 +106,8 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
     from onetrip.people.services import agency_register, applicant_register, company_register
 
     def bump(key: str, created: bool) -> None:
-        counts[key] = counts.get(key, 0) + (1 if created else 0)
+        if created:
+            counts[key] = counts.get(key, 0) + 1
 
     for spec in pd.STAFF:
         _user, created = _user_ensure(spec)

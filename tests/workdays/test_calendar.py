@@ -94,3 +94,13 @@ def test_after_then_between_roundtrip(start, n):
     else:
         assert working_days_between(start=start, end=end) == n
         assert is_workday(day=end)
+
+
+def test_shared_calendar_reads_each_year_once_for_a_batch(django_assert_num_queries):
+    from onetrip.workdays.selectors import WorkdayCalendar
+
+    cal = WorkdayCalendar()
+    starts = [D(2025, 1, 2) + dt.timedelta(days=7 * i) for i in range(52)]
+    with django_assert_num_queries(2):  # 2025 and 2026, for 52 deadlines
+        ends = [working_days_after(start=s, days=20, calendar=cal) for s in starts]
+    assert ends == [working_days_after(start=s, days=20) for s in starts]

@@ -111,3 +111,19 @@ def test_admin_adds_a_year_with_days_audited(admin_client):
         )
     )
     assert actions == {"schedule_created", "schedule_days_changed"}
+
+
+def test_admin_bulk_import_form(admin_client):
+    url = "/admin/workdays/scheduleyear/import/"
+    assert "导入节假日安排" in admin_client.get("/admin/workdays/scheduleyear/").content.decode()
+    bad = "year: 2027\nholidays:\n  - {date: 2027-03-03, name: 元旦}\nworkdays:\n  - {date: 2027-03-04, name: x}\n"
+    response = admin_client.post(url, {"text": bad})
+    assert response.status_code == 200
+    assert "2027-03-04" in response.content.decode()
+    assert not ScheduleYear.objects.filter(year=2027).exists()
+    with DATA.open("rb") as fh:
+        response = admin_client.post(url, {"file": fh})
+    assert response.status_code == 302
+    assert ScheduleYear.objects.get(year=2027).days.count() == 28
+    event = AuditEvent.objects.get(action="schedule_imported", subject_id="2027")
+    assert event.actor is not None and event.actor.is_superuser

@@ -5,15 +5,53 @@ Every change is audited; the changelist warns when the calendar is about to run 
 
 from __future__ import annotations
 
+import yaml
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.audit.services import audit_record
+from onetrip.errors import DomainError
 from onetrip.workdays.models import DayException, ScheduleYear
 from onetrip.workdays.selectors import schedule_warning
+from onetrip.workdays.services import schedule_import
+
+
+class ScheduleImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("YAML 文件"),
+        required=False,
+        help_text=_("包含 year、holidays、workdays；也可直接粘贴到下面的文本框。"),
+    )
+    text = forms.CharField(
+        label=_("YAML 内容"), required=False, widget=forms.Textarea(attrs={"rows": 16})
+    )
+    replace = forms.BooleanField(label=_("覆盖已有年份"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        raw = data.get("text") or ""
+        upload = data.get("file")
+        if upload:
+            if upload.size > 200_000:
+                raise forms.ValidationError(_("文件过大。"))
+            try:
+                raw = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(_("文件必须是 UTF-8 编码的 YAML。")) from None
+        if not raw.strip():
+            raise forms.ValidationError(_("请上传文件或粘贴 YAML 内容。"))
+        try:
+            data["document"] = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise forms.ValidationError(_("YAML 格式错误：%(e)s") % {"e": exc}) from None
+        return data
 
 
 class DayExceptionInline(admin.TabularInline):
@@ -28,6 +66,47 @@ class ScheduleYearAdmin(admin.ModelAdmin):
     list_display = ("year", "source", "published_at", "holiday_count", "workday_count", "note")
     search_fields = ("year", "source", "note")
     inlines = [DayExceptionInline]
+    change_list_template = "admin/workdays/scheduleyear/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="workdays_scheduleyear_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Bulk entry of a published schedule: all-or-nothing through ``schedule_import``."""
+        if not self.has_add_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        form = ScheduleImportForm(request.POST or None, request.FILES or None)
+        problems: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                schedule = schedule_import(
+                    data=form.cleaned_data["document"],
+                    actor=request.user,
+                    replace=form.cleaned_data["replace"],
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+                for key, msgs in exc.fields.items():
+                    for msg in msgs if isinstance(msgs, list | tuple) else [msgs]:
+                        problems.append(f"{key}: {msg}")
+            else:
+                self.message_user(
+                    request,
+                    gettext("已导入 %(year)s 年节假日安排。") % {"year": schedule.year},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:workdays_scheduleyear_change", schedule.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("导入节假日安排"),
+            "form": form,
+            "problems": problems,
+        }
+        return TemplateResponse(request, "admin/workdays/scheduleyear/import.html", context)
 
     def get_queryset(self, request):
         return (

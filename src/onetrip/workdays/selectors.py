@@ -54,8 +54,10 @@ def _year_table(year: int) -> dict[dt.date, bool]:
     return {day: workday for day, workday in rows if day is not None}
 
 
-class _Calendar:
-    """Per-call cache of year tables, so a long count reads each year once."""
+class WorkdayCalendar:
+    """Year tables read once and reused: one per call by default; pass one instance as
+    ``calendar=`` to many calls (an overdue sweep over thousands of cases) to read each year
+    once for the whole batch. Do not keep one across requests: it does not see later edits."""
 
     def __init__(self) -> None:
         self.years: dict[int, dict[dt.date, bool]] = {}
@@ -69,16 +71,22 @@ class _Calendar:
         return day.isoweekday() <= 5
 
 
-def is_workday(*, day: dt.date) -> bool:
-    return _Calendar().is_workday(day)
+_Calendar = WorkdayCalendar  # older name
 
 
-def working_days_after(*, start: dt.date, days: int) -> dt.date:
+def is_workday(*, day: dt.date, calendar: WorkdayCalendar | None = None) -> bool:
+    return (calendar or WorkdayCalendar()).is_workday(day)
+
+
+def working_days_after(
+    *, start: dt.date, days: int, calendar: WorkdayCalendar | None = None
+) -> dt.date:
     """The date ``days`` working days after ``start`` (start itself not counted).
 
     ``days == 0`` means the same day if it is a working day, else the next working day.
+    Raises NoSchedule when the count reaches a year without a published schedule.
     """
-    cal = _Calendar()
+    cal = calendar or WorkdayCalendar()
     day = start
     if days == 0:
         while not cal.is_workday(day):
@@ -92,11 +100,13 @@ def working_days_after(*, start: dt.date, days: int) -> dt.date:
     return day
 
 
-def working_days_between(*, start: dt.date, end: dt.date) -> int:
+def working_days_between(
+    *, start: dt.date, end: dt.date, calendar: WorkdayCalendar | None = None
+) -> int:
     """Working days in (start, end]; negative when end is before start."""
     if end < start:
-        return -working_days_between(start=end, end=start)
-    cal = _Calendar()
+        return -working_days_between(start=end, end=start, calendar=calendar)
+    cal = calendar or WorkdayCalendar()
     count = 0
     day = start
     while day < end:

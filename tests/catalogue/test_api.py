@@ -21,6 +21,7 @@ def test_list_defaults_to_first_district_and_never_leaks(client, world):
     assert all(m["district"] == "sc" for m in body["items"])
     other = client.get("/api/v1/matters", {"district": "xh"}).json()
     assert [m["code"] for m in other["items"]] == ["xh-001"]
+    assert other["items"][0]["url"] == "/matters/xh-001/?district=xh"
     # The other district's matter is not found by searching the first one.
     assert _codes(client.get("/api/v1/matters", {"q": "西湖"})) == []
 

@@ -138,7 +138,8 @@ def _file_url(matter: Matter, kind: str, material: Material | None = None) -> st
     return file_url(matter, kind, material)
 
 
-def _summary(m: Matter, district_code: str) -> dict:
+def _summary(m: Matter, district_code: str, url_prefix: str | None = None, suffix="") -> dict:
+    url_prefix = url_prefix or reverse("catalogue:matters")
     return {
         "code": m.code,
         "name": m.name,
@@ -157,7 +158,7 @@ def _summary(m: Matter, district_code: str) -> dict:
         "channels": m.channels,
         "promised_limit_days": m.promised_limit_days,
         "legal_limit_days": m.legal_limit_days,
-        "url": reverse("catalogue:matter", args=[m.code]),
+        "url": f"{url_prefix}{m.code}/{suffix}",
     }
 
 
@@ -173,7 +174,11 @@ def matters_list(request, filters: Query[MatterFilters]):
         department=filters.department,
         channel=filters.channel,
         with_materials=False,
+        summary=True,
     )
+    prefix = reverse("catalogue:matters")
+    default = selectors.default_district()
+    suffix = "" if default and default.pk == district.pk else f"?district={district.code}"
     page_size = max(1, min(filters.page_size, 100))
     page = max(1, filters.page)
     items = list(qs[(page - 1) * page_size : page * page_size])
@@ -183,7 +188,7 @@ def matters_list(request, filters: Query[MatterFilters]):
         "page": page,
         "page_size": page_size,
         "pages": (total + page_size - 1) // page_size,
-        "items": [_summary(m, district.code) for m in items],
+        "items": [_summary(m, district.code, prefix, suffix) for m in items],
     }
 
 

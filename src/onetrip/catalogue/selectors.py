@@ -17,6 +17,13 @@ from onetrip.catalogue.models import (
 from onetrip.errors import NotFound
 
 LEVELS = ("district", "street", "community")
+#: Columns a result list needs (leaves out the long texts: description, legal basis …).
+SUMMARY_FIELDS = (
+    "id", "district_id", "code", "name", "audience", "kind", "legal_limit_days",
+    "promised_limit_days", "visits_needed", "online_depth", "level_district", "level_street",
+    "level_community", "channel_window", "channel_online", "channel_door", "channel_post",
+    "department__id", "department__code", "department__name", "department__phone",
+)  # fmt: skip
 CHANNELS = ("window", "online", "door", "post")
 
 
@@ -64,13 +71,15 @@ def matter_search(
     channel: str | None = None,
     five_star: bool | None = None,
     with_materials: bool = True,
+    summary: bool = False,
 ) -> QuerySet[Matter]:
     """Active matters of one district matching the filters, ordered by code.
 
     ``q`` matches every whitespace-separated word against the name, description, result name
     and material names. ``audience=individual`` (or ``company``) includes matters for both.
     ``level`` is district/street/community, ``visits`` 0 or 1 (1 means "at most one"),
-    ``department`` a department code of the district.
+    ``department`` a department code of the district. ``summary`` loads only the columns a
+    result list shows (SUMMARY_FIELDS).
     """
     qs = Matter.objects.filter(district=district, is_active=True).select_related("department")
     for word in (q or "").split():
@@ -99,6 +108,8 @@ def matter_search(
         qs = qs.filter(visits_needed=0, online_depth=OnlineDepth.IV)
     if with_materials:
         qs = qs.prefetch_related(_materials_prefetch())
+    if summary:
+        qs = qs.only(*SUMMARY_FIELDS)
     return qs.order_by("code")
 
 

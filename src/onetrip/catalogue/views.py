@@ -86,6 +86,7 @@ def matter_list(request):
             visits=visits,
             department=f["department"] or None,
             with_materials=False,
+            summary=True,
         )
     )
     dq = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from onetrip.tracking import ratelimit, services
@@ -114,7 +114,7 @@ def _track(request, token: str):
 )
 def track(request, token: str):
     case = _track(request, token)
-    return 200, _payload(sel.case_public(case=case))
+    return Status(200, _payload(sel.case_public(case=case)))
 
 
 @router.post(
@@ -126,12 +126,15 @@ def track(request, token: str):
 def track_message(request, token: str, payload: MessageIn):
     _track(request, token)
     message = services.message_post_by_token(token=token, body=payload.body, user=request.user)
-    return 201, {
-        "at": message.at,
-        "sender": message.author_kind,
-        "sender_label": str(message.get_author_kind_display()),
-        "body": message.body,
-    }
+    return Status(
+        201,
+        {
+            "at": message.at,
+            "sender": message.author_kind,
+            "sender_label": str(message.get_author_kind_display()),
+            "body": message.body,
+        },
+    )
 
 
 @router.post(
@@ -151,7 +154,7 @@ def track_message(request, token: str, payload: MessageIn):
 def track_file(request, token: str, material: Form[int], file: File[UploadedFile]):
     _track(request, token)
     services.supplement_upload(token=token, case_material_id=material, upload=file)
-    return 201, _payload(sel.case_public(case=sel.case_by_token(token=token)))
+    return Status(201, _payload(sel.case_public(case=sel.case_by_token(token=token))))
 
 
 @router.post(
@@ -163,4 +166,4 @@ def track_file(request, token: str, material: Form[int], file: File[UploadedFile
 def track_resubmit(request, token: str):
     _track(request, token)
     services.supplement_submit(token=token)
-    return 200, _payload(sel.case_public(case=sel.case_by_token(token=token)))
+    return Status(200, _payload(sel.case_public(case=sel.case_by_token(token=token))))

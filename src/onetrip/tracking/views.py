@@ -165,7 +165,12 @@ def window_entry(request, point_code: str, window_number: str):
     return render(
         request,
         "tracking/window.html",
-        {"window": window, "errors": errors, "post": request.POST},
+        {
+            "window": window,
+            "errors": errors,
+            "error_message": errors.get("_", ""),
+            "post": request.POST,
+        },
         status=status,
     )
 

@@ -378,8 +378,8 @@ def ticket_issue(
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     try:
-        with transaction.atomic():
-            ticket.save(force_insert=True)
+        # No savepoint: on a (rare) race the whole issuing transaction is rolled back anyway.
+        ticket.save(force_insert=True)
     except IntegrityError as exc:
         raise Conflict(
             _("您在该队列已有一个未办结的号码，无需重复取号。"), code="duplicate_live_ticket"

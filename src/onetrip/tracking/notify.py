@@ -48,6 +48,7 @@ def case_context(case: Any, *, note: str = "") -> dict[str, str]:
 
     url = tracking_url(case)
     due = case.state_due if case.state == S.State.SUPPLEMENT_REQUESTED else case.promised_due
+    due = due or case.state_due
     delivery = dict(DeliveryMethod.choices).get(case.delivery_method, case.delivery_method)
     return {
         "case_number": case.number,
@@ -76,12 +77,10 @@ def on_case_state_changed(sender, *, case, from_state, to_state, action, actor=N
         info = S.STATES.get(to_state)
         if info is None or not info.notify_template or from_state == to_state:
             return
-        from onetrip.cases.models import Case
         from onetrip.tracking.services import _notify, holder_phone
 
-        case = Case.objects.select_related(
-            "matter", "applicant", "company", "district", "point"
-        ).get(pk=case.pk)
+        # The instance sent with the signal is the case as this transition left it (later
+        # transitions in the same request work on fresh instances).
         phone = holder_phone(case)
         if not phone:
             return

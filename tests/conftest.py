@@ -36,9 +36,52 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
+def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Real hashing costs ~0.3 s per user; the hasher is not what these tests check.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(request):
+    """Role groups and the working-day calendar come from data migrations; transactional tests
+    flush them, so put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (
+        marker.kwargs.get("transaction") or "transactional_db" in request.fixturenames
+    ):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group
+
+    from onetrip.people.models import Role
+
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+    _seed_calendar_if_flushed()
+
+
+def _seed_calendar_if_flushed() -> None:
+    """The same days migration 0002 seeds, written with today's models."""
+    import datetime as dt
+
+    import chinese_calendar
+
+    from onetrip.workdays.models import DayException, ScheduleYear
+
+    if ScheduleYear.objects.exists():
+        return
+    rows = []
+    for year in sorted({d.year for d in chinese_calendar.holidays}):
+        schedule = ScheduleYear.objects.create(year=year, source="chinese-calendar")
+        day = dt.date(year, 1, 1)
+        while day.year == year:
+            actual = chinese_calendar.is_workday(day)
+            if actual != (day.isoweekday() <= 5):
+                rows.append(DayException(date=day, is_workday=actual, schedule=schedule))
+            day += dt.timedelta(days=1)
+    DayException.objects.bulk_create(rows)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -141,9 +142,9 @@ def case_out(case: Case, user) -> dict[str, Any]:
                 "count": cm.count,
                 "reason": cm.reason,
                 "later_due": cm.later_due,
-                "files": cm.files.count(),
+                "files": cm.n_files,
             }
-            for cm in case.materials.all()
+            for cm in case.materials.annotate(n_files=Count("files"))
         ],
         "allowed_actions": [t.action for t in sel.allowed_actions(user=user, case=case)],
         "tracking_url": f"/t/{case.tracking_token}",

@@ -55,9 +55,20 @@ def _point_ancestor_ids(point_id: int) -> set[int]:
 
 
 def case_roles(*, user: Any, case: Case) -> set[str]:
-    """The roles ``user`` holds on this one case (empty: no access at all)."""
+    """The roles ``user`` holds on this one case (empty: no access at all).
+
+    Memoised on the user object (which lives for one request) per case and state.
+    """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
+    memo = user.__dict__.setdefault("_ot_case_roles", {})
+    key = (case.pk, case.point_id, case.department_id, case.agency_id)
+    if key not in memo:
+        memo[key] = _case_roles(user=user, case=case)
+    return set(memo[key])
+
+
+def _case_roles(*, user: Any, case: Case) -> set[str]:
     roles: set[str] = set()
     if user.is_superuser:
         return {S.MANAGER, S.REVIEWER, S.CLERK}

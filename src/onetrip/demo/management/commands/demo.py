@@ -7,7 +7,35 @@ import os
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from onetrip.demo.services import DEMO_PASSWORD, demo_load, demo_logins
+from onetrip.demo.services import (
+    DEMO_PASSWORD,
+    PROVISIONAL_NOTE,
+    PROVISIONAL_SOURCE,
+    demo_load,
+    demo_logins,
+)
+
+#: Pages worth a look; only those that exist in this build are printed.
+PLACES = [
+    ("/matters/", "办事指南（事项清单、搜索、零跑动/街道可办统计）"),
+    ("/matters/sc-mz-0001/", "老年人优待证办理：材料清单、样本下载"),
+    ("/points/sc/", "上城区行政服务中心"),
+    ("/points/sc/kiosk/", "自助取号机"),
+    ("/points/sc/board/", "叫号大屏"),
+    ("/demo/sms/", "演示短信收件箱"),
+    ("/admin/", "管理后台（admin）"),
+    ("/api/docs", "API 文档（OpenAPI）"),
+]
+
+
+def _resolves(path: str) -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
 
 
 def _width(text: str) -> int:
@@ -37,12 +65,14 @@ class Command(BaseCommand):
         self.stdout.write("Loading the sample district 杭州市上城区 …")
         summary = demo_load(stdout=self.stdout)
         self.print_logins()
-        if summary["provisional_years"] or summary.get("extension_errors"):
-            self.stdout.write("")
-        for year in summary["provisional_years"]:
+        self.print_places()
+        from onetrip.workdays.models import ScheduleYear
+
+        for sy in ScheduleYear.objects.filter(source=PROVISIONAL_SOURCE).order_by("year"):
             self.stdout.write(
                 self.style.WARNING(
-                    f"!! {year}: 演示用临时安排（非官方，仅周末休息） — not an official schedule."
+                    f"!! {sy.year}: {PROVISIONAL_NOTE} — NOT an official holiday schedule; "
+                    "deadlines in that year ignore public holidays."
                 )
             )
         for name, error in summary.get("extension_errors", {}).items():
@@ -71,3 +101,11 @@ class Command(BaseCommand):
                 + r["try"]
             )
         self.stdout.write("")
+
+    def print_places(self) -> None:
+        places = [(path, label) for path, label in PLACES if _resolves(path)]
+        if places:
+            self.stdout.write("Places to try:")
+            for path, label in places:
+                self.stdout.write(f"  http://127.0.0.1:8000{path}  {label}")
+            self.stdout.write("")

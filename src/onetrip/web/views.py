@@ -1,24 +1,93 @@
 from __future__ import annotations
 
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onetrip.people.models import Role
+
+#: The entry points of the platform, each shown to the roles that use it (None: everyone).
+ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
+    (
+        "/matters/",
+        gettext_lazy("办事指南"),
+        gettext_lazy("查事项、材料清单、跑动次数和办理地点"),
+        None,
+    ),
+    ("/apply/", gettext_lazy("网上申请"), gettext_lazy("能网办的事项在线提交，一次都不用跑"), None),
+    (
+        "/my/cases/",
+        gettext_lazy("我的办件"),
+        gettext_lazy("查看办理进度、补正材料、下载电子证照"),
+        (Role.APPLICANT, Role.AGENT),
+    ),
+    (
+        "/guide/precheck/",
+        gettext_lazy("材料预审"),
+        gettext_lazy("0号窗口导办：核对材料，一次性告知缺什么"),
+        None,
+    ),
+    (
+        "/accounts/register/",
+        gettext_lazy("注册账号"),
+        gettext_lazy("手机号注册，在线办事、扫码追踪"),
+        (),
+    ),
+    (
+        "/console/windows/",
+        gettext_lazy("窗口工作台"),
+        gettext_lazy("叫号、受理、转办"),
+        (Role.CLERK, Role.GUIDE, Role.MANAGER),
+    ),
+    (
+        "/backoffice/",
+        gettext_lazy("后台审批"),
+        gettext_lazy("本部门待审办件，按到期时间排序"),
+        (Role.REVIEWER, Role.MANAGER),
+    ),
+    (
+        "/staff/messages/",
+        gettext_lazy("群众留言"),
+        gettext_lazy("回复扫码追踪页上的咨询和补正问题"),
+        (Role.CLERK, Role.REVIEWER, Role.MANAGER),
+    ),
+    (
+        "/staff/notices/",
+        gettext_lazy("消息通知"),
+        gettext_lazy("短信发送情况，失败重发"),
+        (Role.CLERK, Role.MANAGER, Role.ADMIN),
+    ),
+    (
+        "/demo/sms/",
+        gettext_lazy("演示短信收件箱"),
+        gettext_lazy("演示环境中发出的短信和验证码"),
+        None,
+    ),
+    (
+        "/admin/",
+        gettext_lazy("系统管理"),
+        gettext_lazy("事项清单、网点、人员、工作日历"),
+        (Role.ADMIN, Role.MANAGER),
+    ),
+]
 
 
 def home(request):
-    links = [
-        {
-            "url": "/matters/",
-            "title": _("办事指南"),
-            "text": _("查事项、材料清单、跑动次数和办理地点"),
-        },
-    ]
-    for url, title, text in getattr(request, "extra_home_links", []):
-        links.append({"url": url, "title": title, "text": text})
+    user = request.user
+    links = []
+    for url, title, text, roles in ENTRY_POINTS:
+        if roles is None:
+            visible = True
+        elif roles == ():  # only for visitors who are not signed in
+            visible = not user.is_authenticated
+        else:
+            visible = user.is_authenticated and user.has_role(*roles)
+        if visible:
+            links.append({"url": url, "title": title, "text": text})
     return render(request, "onetrip/home.html", {"links": links})
 
 
 def api_not_found(request, *args, **kwargs):
     """Unknown API paths answer in the API's error format, not with an HTML page."""
-    from django.http import JsonResponse
-
     return JsonResponse({"code": "not_found", "message": _("接口不存在。")}, status=404)

@@ -1,0 +1,17 @@
+import pytest
+
+from tests.factories import make_user
+
+
+@pytest.mark.django_db
+def test_home_shows_entry_points_by_role(client, world):
+    public = client.get("/").content.decode()
+    assert "/matters/" in public and "/accounts/register/" in public
+    assert "/backoffice/" not in public
+    client.force_login(world.reviewer)
+    staff = client.get("/").content.decode()
+    assert "/backoffice/" in staff
+    assert "/accounts/register/" not in staff
+    assert "/console/windows/" not in staff
+    client.force_login(make_user("guide9", "guide"))
+    assert "/console/windows/" in client.get("/").content.decode()

@@ -4,6 +4,7 @@ then appears in the demo phone inbox with the number masked."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from onetrip.notices.models import Notice, NoticeStatus
 
@@ -33,15 +34,14 @@ def test_manager_resends_a_failed_sms(live_server, page, settings):
     page.locator("form.form button.primary").click()
     page.wait_for_url("**/staff/notices/")
     row = page.locator(f"#notice-{notice.pk}")
-    assert "138****5678" in row.inner_text()
-    assert "已放弃" in row.inner_text()
+    expect(row).to_contain_text("138****5678")
+    expect(row).to_contain_text("已放弃")
     row.get_by_role("button", name="重新发送").click()
-    page.wait_for_load_state()
-    assert "已重新发送" in page.locator(".messages").inner_text()
+    expect(page.locator(".messages")).to_contain_text("已重新发送")
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.SENT and notice.attempts == 6
 
     page.goto(live_server.url + "/demo/sms/")
-    inbox = page.locator(".sms").first.inner_text()
-    assert "SC-20261127-00007" in inbox and "138****5678" in inbox
+    expect(page.locator(".sms").first).to_contain_text("SC-20261127-00007")
+    expect(page.locator(".sms").first).to_contain_text("138****5678")
     assert "13812345678" not in page.content()

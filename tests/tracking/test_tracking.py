@@ -285,3 +285,11 @@ def test_upload_content_is_stored(tw, frozen):
     cm = case.materials.get(material=tw.perf_safety)
     record = supplement_upload(token=case.tracking_token, case_material_id=cm.pk, upload=pdf_file())
     assert record.file.read() == PDF and record.uploaded_by is None
+
+
+@pytest.mark.django_db
+def test_openapi_lists_the_tracking_endpoints(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path in ("", "/messages", "/files", "/resubmit"):
+        assert f"/api/v1/track/{{token}}{path}" in paths
+    assert "security" not in paths["/api/v1/track/{token}"]["get"]  # public: no login

@@ -7,7 +7,7 @@ expects, so ``catalogue_import(path=dest / "catalogue.yaml")`` can read them.
 Rendering goes through ``onetrip.documents.render_pdf`` (WeasyPrint) with the template
 ``demo/sheet.html``. WeasyPrint takes ~0.1–0.2 s a page, so identical sheets render once, finished
 PDFs are cached in ``<ONETRIP_VAR>/demo-cache/`` keyed by a hash of their context, and a cold cache
-is filled by a small process pool. WeasyPrint output is deterministic, so the catalogue's
+is filled by a small (spawned) process pool. WeasyPrint output is deterministic, so the catalogue's
 content-addressed file storage sees the same bytes on every load (the import stays idempotent).
 """
 
@@ -148,6 +148,13 @@ def _render(context: dict[str, Any]) -> bytes:
     return render_pdf(template=TEMPLATE, context=context)
 
 
+def _worker_init() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
+    import django
+
+    django.setup()
+
+
 def cache_dir() -> Path:
     return Path(getattr(settings, "VAR_DIR", Path("var"))) / "demo-cache"
 
@@ -165,9 +172,12 @@ def render_missing(contexts: dict[str, dict[str, Any]], *, workers: int | None =
         return 0
     keys = list(todo)
     workers = workers or min(len(keys), os.cpu_count() or 1, 4)
-    if workers > 1 and len(keys) > 4:
-        # fork: the children inherit the configured Django settings and only render templates.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+    if workers > 1 and len(keys) > 8:
+        # spawn, not fork: forking a process that may hold threads (servers, test browsers)
+        # and open database connections is unsafe; the children only render templates.
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init
+        ) as pool:
             pdfs = list(pool.map(_render, [todo[k] for k in keys], chunksize=4))
     else:
         pdfs = [_render(todo[k]) for k in keys]

@@ -144,6 +144,20 @@ TASKS = {
 
 NINJA_PAGINATION_PER_PAGE = 20
 
+# Shared by every web process (rate limits on public token pages must hold across workers).
+# `onetrip serve` and the test runner create the table; a large deployment can point this at Redis.
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "ONETRIP_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"
+        ),
+        "LOCATION": os.environ.get("ONETRIP_CACHE_LOCATION", "onetrip_cache"),
+    }
+}
+
+#: The public address, used in links sent by SMS (tracking pages) and printed on QR codes.
+ONETRIP_SITE_URL = os.environ.get("ONETRIP_SITE_URL", "http://127.0.0.1:8000")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

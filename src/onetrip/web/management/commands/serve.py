@@ -26,6 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, bind, workers, threads, no_migrate, **options):
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(
             f"Serving OneTrip on http://{bind}/ ({settings.DATABASES['default']['ENGINE']})"

@@ -55,11 +55,13 @@ def probe_extensions():
         Department.objects.create(district=district, code="broken", name="坏扩展写入")
         raise RuntimeError("boom")
 
-    saved = list(registry.DEMO_EXTENSIONS)
     registry.demo_extension(good, name="zz-test-good", order=1)
     registry.demo_extension(broken, name="zz-test-broken", order=2)
     yield calls
-    registry.DEMO_EXTENSIONS[:] = saved
+    # Remove only the probes: apps' extensions imported during the test must stay registered.
+    registry.DEMO_EXTENSIONS[:] = [
+        e for e in registry.DEMO_EXTENSIONS if e.name not in ("zz-test-good", "zz-test-broken")
+    ]
 
 
 @pytest.mark.django_db
@@ -154,7 +156,8 @@ def test_demo_command_loads_prints_logins_and_does_not_serve(fast_hasher, monkey
         "onetrip.demo.management.commands.demo.call_command",
         lambda name, *a, **kw: served.append(name),
     )
-    monkeypatch.setattr(registry, "DEMO_EXTENSIONS", [])
+    # Run no extension, but leave the registry itself alone for the other tests.
+    monkeypatch.setattr(services, "demo_extensions_ordered", lambda: [])
     monkeypatch.setattr(services, "autodiscover_modules", lambda *a: None)
     out = io.StringIO()
     call_command("demo", "--no-serve", stdout=out)

@@ -8,6 +8,7 @@ import math
 import time
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from onetrip.queueing.models import (
     TicketStatus,
     Window,
     WindowKind,
+    WindowQueue,
 )
 
 log = logging.getLogger(__name__)
@@ -123,35 +125,69 @@ def queues_for_point(*, point: Any) -> list[Queue]:
     return list(Queue.objects.filter(point=point).order_by("position", "code"))
 
 
-def _mean_service_seconds(*, queue: Queue, day: dt.date) -> float:
-    rows = list(
-        Ticket.objects.filter(
-            queue=queue,
-            day=day,
-            status=TicketStatus.DONE,
-            started_at__isnull=False,
-            finished_at__isnull=False,
-        )
-        .order_by("-finished_at")
-        .values_list("started_at", "finished_at")[:RECENT_SERVICE_SAMPLE]
-    )
-    if not rows:
-        return queue.default_service_minutes * 60.0
-    return sum((f - s).total_seconds() for s, f in rows) / len(rows)
+def _duration_seconds_sql(vendor: str, alias: str) -> str:
+    if vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({alias}.finished_at - {alias}.started_at))"
+    # SQLite keeps datetimes as ISO text; julianday() reads them.
+    return f"((julianday({alias}.finished_at) - julianday({alias}.started_at)) * 86400.0)"
 
 
-def _open_windows(queue: Queue) -> int:
-    return Window.objects.filter(window_queues__queue=queue, is_open=True).count()
+def _wait_figures(
+    *, queue_ids: list[int], day: dt.date, ticket_id: int | None = None
+) -> dict[int, tuple[int, float | None, int]]:
+    """Per queue, in ONE query: open windows serving it, the mean service time of its last
+    ``RECENT_SERVICE_SAMPLE`` tickets finished on ``day`` (None: none yet) and, when
+    ``ticket_id`` is given, the number of people ahead of that waiting ticket (see
+    ``people_ahead``). Issuing a ticket shows these, so they are read in one round trip."""
+    if not queue_ids:
+        return {}
+    t = Ticket._meta.db_table
+    w = Window._meta.db_table
+    wq = WindowQueue._meta.db_table
+    q = Queue._meta.db_table
+    vendor = connection.vendor
+    ahead_sql = "0"
+    params: list[Any] = [day, TicketStatus.DONE, RECENT_SERVICE_SAMPLE]
+    if ticket_id is not None:
+        ahead_sql = f"""(SELECT COUNT(*) FROM {t} o INNER JOIN {t} me ON me.id = %s
+            WHERE o.queue_id = me.queue_id AND o.day = me.day AND o.status = %s AND (
+              (me.priority AND o.priority
+                AND (o.sort_at < me.sort_at OR (o.sort_at = me.sort_at AND o.id < me.id)))
+              OR (NOT me.priority AND (o.priority OR o.sort_at < me.sort_at
+                OR (o.sort_at = me.sort_at AND o.id < me.id)))))"""
+        params += [ticket_id, TicketStatus.WAITING]
+    placeholders = ", ".join(["%s"] * len(queue_ids))
+    sql = f"""
+        SELECT q.id,
+          (SELECT COUNT(*) FROM {wq} wq INNER JOIN {w} w ON w.id = wq.window_id
+            WHERE wq.queue_id = q.id AND w.is_open),
+          (SELECT AVG({_duration_seconds_sql(vendor, "r")}) FROM {t} r WHERE r.id IN (
+            SELECT s.id FROM {t} s WHERE s.queue_id = q.id AND s.day = %s AND s.status = %s
+              AND s.started_at IS NOT NULL AND s.finished_at IS NOT NULL
+            ORDER BY s.finished_at DESC LIMIT %s)),
+          {ahead_sql}
+        FROM {q} q WHERE q.id IN ({placeholders})"""
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, *queue_ids])
+        rows = cur.fetchall()
+    return {
+        qid: (int(windows), None if mean is None else float(mean), int(ahead))
+        for qid, windows, mean, ahead in rows
+    }
+
+
+def _estimate(queue: Queue, windows: int, mean: float | None, ahead: int) -> float | None:
+    if windows == 0:
+        return None
+    return ahead / windows * (queue.default_service_minutes * 60.0 if mean is None else mean)
 
 
 def estimate_wait_seconds(*, queue: Queue, ahead: int, day: dt.date) -> float | None:
     """People ahead ÷ open windows serving the queue × recent mean service time
     (the last 20 tickets finished today in this queue; the queue's default when none).
     None when no window serving the queue is open."""
-    windows = _open_windows(queue)
-    if windows == 0:
-        return None
-    return ahead / windows * _mean_service_seconds(queue=queue, day=day)
+    windows, mean, _ = _wait_figures(queue_ids=[queue.pk], day=day)[queue.pk]
+    return _estimate(queue, windows, mean, ahead)
 
 
 def people_ahead(*, ticket: Ticket) -> int:
@@ -177,10 +213,12 @@ def queue_summaries(*, point: Any, now: dt.datetime | None = None) -> list[dict[
         .annotate(n=Count("id"))
         .values_list("queue_id", "n")
     )
+    figures = _wait_figures(queue_ids=[q.pk for q in queues], day=day)
     out = []
     for q in queues:
         n = waiting.get(q.pk, 0)
-        est = estimate_wait_seconds(queue=q, ahead=n, day=day)
+        windows, mean, _ = figures[q.pk]
+        est = _estimate(q, windows, mean, n)
         out.append(
             {
                 "queue": q,
@@ -200,10 +238,12 @@ def queue_summaries(*, point: Any, now: dt.datetime | None = None) -> list[dict[
 def ticket_public_status(*, ticket: Ticket, now: dt.datetime | None = None) -> dict[str, Any]:
     """What the public status page may show: no personal data."""
     now = now or timezone.now()
-    ahead = people_ahead(ticket=ticket)
-    est = None
+    ahead, est = 0, None
     if ticket.status == TicketStatus.WAITING:
-        est = estimate_wait_seconds(queue=ticket.queue, ahead=ahead, day=ticket.day)
+        windows, mean, ahead = _wait_figures(
+            queue_ids=[ticket.queue_id], day=ticket.day, ticket_id=ticket.pk
+        )[ticket.queue_id]
+        est = _estimate(ticket.queue, windows, mean, ahead)
     return {
         "number": ticket.number,
         "status": ticket.status,

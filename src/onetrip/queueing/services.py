@@ -12,7 +12,8 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,7 +164,9 @@ def _check_window_staff(*, window: Window, user: Any) -> None:
 
 
 def _lock_window(window: Window) -> Window:
-    return Window.objects.select_for_update().select_related("point").get(pk=window.pk)
+    # ``of=self``: lock the window row only. Without it PostgreSQL also locks the joined
+    # service point row, and every window of a hall would queue behind one another.
+    return Window.objects.select_for_update(of=("self",)).select_related("point").get(pk=window.pk)
 
 
 def _check_window_operator(*, window: Window, user: Any) -> None:
@@ -230,7 +233,8 @@ def window_close(*, window: Window, user: Any) -> Window:
 
 
 def _next_number(*, queue: Queue, day: dt.date) -> int:
-    """Increment the (queue, day) counter and return the new value; holds its row lock."""
+    """Increment the (queue, day) counter and return the new value (one statement; the row
+    stays locked until the surrounding transaction, if any, ends)."""
     table = DailyCounter._meta.db_table
     sql = f"UPDATE {table} SET last = last + 1 WHERE queue_id = %s AND day = %s RETURNING last"
     with connection.cursor() as cur:
@@ -269,6 +273,10 @@ def _event(
         actor=actor,
         note=note[:200],
     )
+    if window is not None and window.point_id == ticket.point_id and Window.point.is_cached(window):
+        point = window.point  # the same row, already loaded with the window: no query
+    else:
+        point = ticket.point if ticket.point_id else None
     audit_record(
         actor=actor,
         subject_type="ticket",
@@ -277,7 +285,7 @@ def _event(
         from_state=from_status,
         to_state=to_status,
         note=note,
-        point=ticket.point if ticket.point_id else None,
+        point=point,
         data={
             "number": ticket.number,
             **({"window": window.number} if window else {}),
@@ -286,7 +294,12 @@ def _event(
     )
 
 
-@transaction.atomic
+def _refuse_duplicate() -> Conflict:
+    return Conflict(
+        _("您在该队列已有一个未办结的号码，无需重复取号。"), code="duplicate_live_ticket"
+    )
+
+
 def ticket_issue(
     *,
     queue: Queue,
@@ -300,7 +313,23 @@ def ticket_issue(
     actor: Any = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
-    """Issue a ticket in ``queue``: now at a kiosk or window zero, or online for a time slot."""
+    """Issue a ticket in ``queue``: now at a kiosk or window zero, or online for a time slot.
+
+    Everything is validated before any write. The ticket, its event and its audit record are
+    written in one transaction. The number comes from the (queue, day) counter row, which is
+    the one hot spot when many kiosks issue in one queue, so it is locked as briefly as
+    possible:
+
+    - a ticket known only by a phone number (or by nobody) takes its number like a database
+      sequence, in its own one-statement transaction just before the ticket's transaction; the
+      one-live-ticket rule is then enforced by the partial unique index on (queue, day, phone).
+      A number is never handed out twice, but a ticket refused at that last step (two kiosks
+      racing for one phone, or a crash) leaves a gap in the day's numbers;
+    - a ticket for a registered applicant or company (no database constraint covers them) takes
+      the number inside its transaction *before* checking for a live ticket, so the counter lock
+      serialises the check-then-insert of that queue;
+    - when the caller already holds a transaction, the number is taken inside it.
+    """
     now = now or timezone.now()
     point = queue.point
     if channel not in TicketChannel.values:
@@ -348,7 +377,6 @@ def ticket_issue(
             )
         when = now
     day = local_day(when)
-    seq = _next_number(queue=queue, day=day)  # serialises issuing in this queue from here on
     who = Q()
     if phone:
         who |= Q(applicant_phone=phone)
@@ -356,43 +384,48 @@ def ticket_issue(
         who |= Q(applicant=applicant)
     if company is not None:
         who |= Q(company=company)
-    if who and Ticket.objects.filter(who, queue=queue, day=day, status__in=LIVE_STATUSES).exists():
-        raise Conflict(
-            _("您在该队列已有一个未办结的号码，无需重复取号。"), code="duplicate_live_ticket"
+    live = Ticket.objects.filter(who, queue=queue, day=day, status__in=LIVE_STATUSES)
+    seq = None
+    if applicant is None and company is None and not connection.in_atomic_block:
+        if who and live.exists():
+            raise _refuse_duplicate()
+        seq = _next_number(queue=queue, day=day)  # autocommit: the row lock ends right here
+    with transaction.atomic():
+        if seq is None:
+            seq = _next_number(queue=queue, day=day)  # serialises this queue's issuing from here
+            if who and live.exists():
+                raise _refuse_duplicate()
+        ticket = Ticket(
+            queue=queue,
+            point=point,
+            day=day,
+            seq=seq,
+            number=f"{queue.code}{seq:03d}",
+            channel=channel,
+            priority=priority or queue.applicant_type == ApplicantType.PRIORITY,
+            sort_at=when,
+            issued_at=now,
+            slot_start=slot_start,
+            applicant_phone=phone,
+            applicant=applicant,
+            company=company,
+            agency=agency,
+            issued_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-    ticket = Ticket(
-        queue=queue,
-        point=point,
-        day=day,
-        seq=seq,
-        number=f"{queue.code}{seq:03d}",
-        channel=channel,
-        priority=priority or queue.applicant_type == ApplicantType.PRIORITY,
-        sort_at=when,
-        issued_at=now,
-        slot_start=slot_start,
-        applicant_phone=phone,
-        applicant=applicant,
-        company=company,
-        agency=agency,
-        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    try:
-        # No savepoint: on a (rare) race the whole issuing transaction is rolled back anyway.
-        ticket.save(force_insert=True)
-    except IntegrityError as exc:
-        raise Conflict(
-            _("您在该队列已有一个未办结的号码，无需重复取号。"), code="duplicate_live_ticket"
-        ) from exc
-    _event(
-        ticket,
-        action="issue",
-        from_status="",
-        to_status=TicketStatus.WAITING,
-        at=now,
-        actor=actor,
-        data={"channel": channel},
-    )
+        try:
+            # No savepoint: on a (rare) race the whole issuing transaction is rolled back anyway.
+            ticket.save(force_insert=True)
+        except IntegrityError as exc:
+            raise _refuse_duplicate() from exc
+        _event(
+            ticket,
+            action="issue",
+            from_status="",
+            to_status=TicketStatus.WAITING,
+            at=now,
+            actor=actor,
+            data={"channel": channel},
+        )
     return ticket
 
 
@@ -414,55 +447,84 @@ def _check_transition(ticket: Ticket, action: str) -> str:
     return t.target
 
 
-def _today_calls(window: Window, now: dt.datetime):
-    return (
-        Ticket.objects.filter(
-            queue__window_queues__window=window,
-            status=TicketStatus.WAITING,
-            day=local_day(now),
-            sort_at__lte=now,
-        )
-        .annotate(
-            qpos=Case(
-                *[
-                    When(queue_id=wq.queue_id, then=Value(wq.position))
-                    for wq in window.window_queues.all()
-                ],
-                default=Value(9999),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("-priority", "qpos", "sort_at", "id")
+def _next_waiting_id(window: Window, now: dt.datetime) -> int | None:
+    """The ticket this window should call next: green-channel tickets first (in the window's
+    queue order, oldest first), then the window's queues in their order, oldest first.
+
+    Each probe is an ``ORDER BY … LIMIT 1`` that the (queue, status, priority, sort_at) index
+    answers without sorting the whole waiting list, so a long queue does not slow calling down.
+    On PostgreSQL every probe skips tickets another window has locked this instant.
+    """
+    day = local_day(now)
+    waiting = Ticket.objects.filter(status=TicketStatus.WAITING, day=day, sort_at__lte=now)
+    if connection.features.has_select_for_update_skip_locked:
+        waiting = waiting.select_for_update(skip_locked=True, of=("self",))
+    found = (
+        waiting.filter(queue__window_queues__window=window, priority=True)
+        .order_by("queue__window_queues__position", "sort_at", "id")
+        .values_list("id", flat=True)
+        .first()
     )
+    if found is not None:
+        return found
+    groups: dict[int, list[int]] = {}
+    for queue_id, position in window.window_queues.order_by("position", "id").values_list(
+        "queue_id", "position"
+    ):
+        groups.setdefault(position, []).append(queue_id)
+    for queue_ids in groups.values():  # queues sharing a position are served oldest first
+        found = (
+            waiting.filter(queue_id__in=queue_ids, priority=False)
+            .order_by("sort_at", "id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def _has_current(window: Window) -> bool:
+    return Ticket.objects.filter(
+        window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
+    ).exists()
 
 
 def _current(window: Window) -> Ticket | None:
-    return (
-        Ticket.objects.select_for_update()
+    current = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue")
         .filter(window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
         .order_by("-called_at")
         .first()
     )
+    if current is not None:
+        _attach(current, window)
+    return current
+
+
+def _attach(ticket: Ticket, window: Window) -> None:
+    """Reuse the locked window's rows on a ticket of that window (saves two queries)."""
+    if ticket.point_id == window.point_id and Window.point.is_cached(window):
+        ticket.point = window.point
+    if ticket.window_id == window.pk:
+        ticket.window = window
 
 
 def _claim(*, ticket_id: int, window: Window, user: Any, now: dt.datetime) -> Ticket | None:
-    """The final guard: the ticket becomes ours only if it is still waiting."""
+    """The final guard: the ticket becomes ours only if it is still waiting (one UPDATE)."""
     updated = Ticket.objects.filter(pk=ticket_id, status=TicketStatus.WAITING).update(
         status=TicketStatus.CALLED,
         window=window,
         called_at=now,
         served_by=user,
+        first_called_at=Coalesce(F("first_called_at"), Value(now, output_field=DateTimeField())),
+        call_count=F("call_count") + 1,
     )
     if updated != 1:
         return None
-    ticket = Ticket.objects.select_related("queue", "point").get(pk=ticket_id)
-    changed = []
-    if ticket.first_called_at is None:
-        ticket.first_called_at = now
-        changed.append("first_called_at")
-    ticket.call_count += 1
-    changed.append("call_count")
-    ticket.save(update_fields=changed)
+    ticket = Ticket.objects.select_related("queue").get(pk=ticket_id)
+    _attach(ticket, window)
     return ticket
 
 
@@ -473,16 +535,13 @@ def ticket_call_next(*, window: Window, user: Any, now: dt.datetime | None = Non
     _check_window_staff(window=window, user=user)
     window = _lock_window(window)
     _check_window_operator(window=window, user=user)
-    if _current(window) is not None:
+    if _has_current(window):  # the window row lock keeps this true until we commit
         raise Conflict(
             _("当前号码尚未处理完毕（开始办理、过号或退回后再叫下一位）。"), code="window_busy"
         )
     now = now or timezone.now()
-    candidates = _today_calls(window, now)
-    if connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     for _attempt in range(5):
-        ticket_id = candidates.values_list("id", flat=True).first()
+        ticket_id = _next_waiting_id(window, now)
         if ticket_id is None:
             break
         ticket = _claim(ticket_id=ticket_id, window=window, user=user, now=now)
@@ -506,9 +565,15 @@ def _ticket_at_window(*, window: Window, ticket: Ticket | None) -> Ticket:
         if current is None:
             raise Conflict(_("该窗口当前没有号码。"), code="no_current_ticket")
         return current
-    locked = Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue")
+        .filter(pk=ticket.pk)
+        .first()
+    )
     if locked is None or locked.point_id != window.point_id:
         raise NotFound(_("未找到该号码。"), code="ticket_not_found")
+    _attach(locked, window)
     return locked
 
 
@@ -520,7 +585,7 @@ def ticket_call(
     _check_window_staff(window=window, user=user)
     window = _lock_window(window)
     _check_window_operator(window=window, user=user)
-    if _current(window) is not None:
+    if _has_current(window):
         raise Conflict(_("当前号码尚未处理完毕。"), code="window_busy")
     if ticket.point_id != window.point_id:
         raise NotFound(_("未找到该号码。"), code="ticket_not_found")
@@ -750,7 +815,9 @@ def ticket_walk_out(
     *, ticket: Ticket, actor: Any = None, note: str = "", now: dt.datetime | None = None
 ) -> Ticket:
     """The applicant left before being called (or the day ended): not a no-show."""
-    locked = Ticket.objects.select_for_update().select_related("point").get(pk=ticket.pk)
+    locked = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("point").get(pk=ticket.pk)
+    )
     if actor is not None:
         require_role(actor, *WINDOW_ROLES)
         if not staff_can_manage_point(user=actor, point=locked.point):
@@ -782,7 +849,7 @@ def tickets_close_day(*, before_day: dt.date, now: dt.datetime | None = None) ->
     )
     for pk, status in list(stale):
         with transaction.atomic():
-            t = Ticket.objects.select_for_update().select_related("point").get(pk=pk)
+            t = Ticket.objects.select_for_update(of=("self",)).select_related("point").get(pk=pk)
             if t.status != status:
                 continue
             if status in (TicketStatus.WAITING, TicketStatus.PARKED):

@@ -81,8 +81,10 @@ def test_parallel_call_next_serves_every_ticket_exactly_once(tworld):
     assert sum(by_window.values()) == TICKETS
     for window, _clerk in windows:
         assert by_window[window.pk] == len(served[window.pk])
-    # with threads really in parallel, more than one window got work
-    assert sum(1 for ids in served.values() if ids) > 1
+    # On PostgreSQL the windows really run in parallel, so more than one of them got work.
+    # (SQLite serialises writers: one thread may legitimately drain the whole queue.)
+    if connection.vendor == "postgresql":
+        assert sum(1 for ids in served.values() if ids) > 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -79,6 +79,7 @@ def _mount() -> None:
     from onetrip.cases.api import router as cases_router
     from onetrip.catalogue.api import router as catalogue_router
     from onetrip.intake.api import router as intake_router
+    from onetrip.metrics.api import router as metrics_router
     from onetrip.notices.api import router as notices_router
     from onetrip.people.api import router as people_router
     from onetrip.queueing.api import router as queueing_router
@@ -93,6 +94,7 @@ def _mount() -> None:
     api.add_router("/v1/", sharing_router)
     api.add_router("/v1/", tracking_router)
     api.add_router("/v1/", notices_router)
+    api.add_router("/v1/", metrics_router)
 
 
 _mount()

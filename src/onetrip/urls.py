@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("onetrip.sharing.urls")),
     path("", include("onetrip.tracking.urls")),
     path("", include("onetrip.notices.urls")),
+    path("", include("onetrip.metrics.urls")),
 ]

@@ -1,3 +1,83 @@
+"""Figures API: ``GET /api/v1/metrics`` and ``GET /api/v1/metrics/export.xlsx`` (managers, admins)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router
 
+from onetrip.auth import staff_auth
+from onetrip.errors import ValidationFailed
+from onetrip.metrics import selectors
+from onetrip.metrics.exports import metrics_workbook
+
 router = Router(tags=["metrics"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report(request, *, district, since, until, point, department, matter, agency):
+    if since and until and since > until:
+        raise ValidationFailed(
+            _("起始日期不能晚于截止日期。"), code="bad_period", fields={"since": [_("无效")]}
+        )
+    scope_district = selectors.district_for_user(user=request.user, code=district)
+    scope = selectors.scope_resolve(
+        district=scope_district, point=point, department=department, matter=matter, agency=agency
+    )
+    return selectors.metrics_report(district=scope_district, since=since, until=until, **scope)
+
+
+@router.get("/metrics", auth=staff_auth, summary="改革成效指标")
+def metrics(
+    request,
+    district: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    point: str | None = None,
+    department: str | None = None,
+    matter: str | None = None,
+    agency: int | None = None,
+) -> dict[str, Any]:
+    """All figures of MISSION §11 for the scope (dates inclusive, Asia/Shanghai), with the
+    breakdowns by point, department, matter and agency. Managers see their own district."""
+    return _report(
+        request,
+        district=district,
+        since=since,
+        until=until,
+        point=point,
+        department=department,
+        matter=matter,
+        agency=agency,
+    )
+
+
+@router.get("/metrics/export.xlsx", auth=staff_auth, summary="改革成效指标（Excel）")
+def metrics_export(
+    request,
+    district: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    point: str | None = None,
+    department: str | None = None,
+    matter: str | None = None,
+    agency: int | None = None,
+):
+    report = _report(
+        request,
+        district=district,
+        since=since,
+        until=until,
+        point=point,
+        department=department,
+        matter=matter,
+        agency=agency,
+    )
+    resp = HttpResponse(metrics_workbook(report), content_type=XLSX)
+    name = f"metrics-{report['district']['code']}-{since or 'all'}-{until or 'now'}.xlsx"
+    resp["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp

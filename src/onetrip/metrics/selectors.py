@@ -625,3 +625,81 @@ def district_for_user(*, user: Any, code: str | None = None) -> ServicePoint:
 
 def now_local() -> dt.datetime:
     return timezone.localtime(timezone.now(), SHANGHAI)
+
+
+def scope_resolve(
+    *,
+    district: ServicePoint,
+    point: str | None = None,
+    department: str | None = None,
+    matter: str | None = None,
+    agency: int | str | None = None,
+) -> dict[str, Any]:
+    """Codes (agency: id) → objects, each looked up inside ``district`` only; unknown → 404."""
+    from django.utils.translation import gettext as _
+
+    from onetrip.errors import NotFound
+
+    out: dict[str, Any] = {"point": None, "department": None, "matter": None, "agency": None}
+    lookups = (
+        ("point", point, ServicePoint.objects.filter(district=district), "code"),
+        ("department", department, Department.objects.filter(district=district), "code"),
+        ("matter", matter, Matter.objects.filter(district=district), "code"),
+        ("agency", agency, Agency.objects.filter(district=district), "pk"),
+    )
+    for name, value, qs, field in lookups:
+        if value in (None, ""):
+            continue
+        if field == "pk" and not str(value).isdigit():
+            found = None
+        else:
+            found = qs.filter(**{field: value}).first()
+        if found is None:
+            raise NotFound(
+                _("本区县没有“%(value)s”。") % {"value": value},
+                code=f"{name}_not_found",
+                fields={name: [_("不存在")]},
+            )
+        out[name] = found
+    return out
+
+
+def metrics_report(
+    *,
+    district: ServicePoint,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    point: ServicePoint | None = None,
+    department: Department | None = None,
+    matter: Matter | None = None,
+    agency: Agency | None = None,
+    today: dt.date | None = None,
+    breakdowns: tuple[str, ...] = BREAKDOWNS,
+) -> dict[str, Any]:
+    """Everything the API, the page and the export show, for inclusive local dates."""
+    start, end = period_bounds(since=since, until=until)
+    scope = dict(
+        district=district,
+        since=start,
+        until=end,
+        point=point,
+        department=department,
+        matter=matter,
+        agency=agency,
+        today=today,
+    )
+    return {
+        "district": {"code": district.code, "name": district.name},
+        "period": {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+        },
+        "filters": {
+            "point": point.code if point else None,
+            "department": department.code if department else None,
+            "matter": matter.code if matter else None,
+            "agency": agency.pk if agency else None,
+        },
+        "figures": reform_figures(**scope),
+        "breakdowns": {by: figures_by(by=by, **scope) for by in breakdowns},
+    }

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from onetrip.catalogue import selectors
 from onetrip.catalogue.models import Audience, Material, Matter, PointLevel, ServicePoint
 from onetrip.errors import NotFound
+from onetrip.metrics.selectors import case_visit_summary
 
 WEEKDAYS = "一二三四五六日"
 FILE_KINDS = ("result", "sample", "blank_form")
@@ -135,6 +136,7 @@ def matter_detail(request, code: str):
             "held": [m for m in materials if m.government_held],
             "points": points,
             "result_sample_url": file_url(matter, "result"),
+            "history": case_visit_summary(district=matter.district, matter=matter),
         },
     )
 
@@ -161,6 +163,11 @@ def point_detail(request, code: str):
             "weekdays": weekdays_label(point.open_weekdays),
             "children": list(point.children.filter(is_active=True).order_by("code")),
             "matters": matters,
+            "history": (
+                case_visit_summary(district=point.district, point=point)
+                if point.district_id
+                else None
+            ),
         },
     )
 

@@ -1,0 +1,869 @@
+"""A season of demo history (``onetrip demo`` extension "history"): eight weeks of tickets and a
+few hundred cases before the demo's today, telling the reform's story.
+
+In the first four weeks window zero is not open yet: commercial registration waits average
+over an hour and about 30% of submissions pass at the first go. Then the guide starts
+pre-checking at window zero: waits fall under half an hour, the first-submission pass rate
+rises to about 60%. Throughout, five-star matters are applied for online with no visit,
+window cases take one visit, street and community points take their share, supplements are
+mostly answered in one go (companies > 97%), a few cases run late, agencies hand in batches,
+and some applicants rate their case.
+
+How it is written:
+
+- Cases go through the real services (``case_create``, ``case_transition``,
+  ``case_material_update``, ``intake.services.precheck_run``/``precheck_link_case``,
+  ``metrics.services.rating_submit``) with explicit historical ``now=``/``today=``, so states,
+  deadlines (working days), visits and the audit trail are what the platform itself produces.
+  The only timestamps patched afterwards by a queryset update (demo-only) are fields the
+  services stamp with the wall clock: ``PreCheck.at`` and ``Case.created_at``.
+- Tickets are written with ``bulk_create`` (tickets and their issue/call/start/finish events):
+  thousands of them through the calling services would take minutes. Demo-only; no audit
+  events are written for these historical tickets.
+- The applicants and companies of the history are generated (valid check digits, no phone
+  numbers, accounts that cannot sign in), so no notification is sent for historical cases and
+  the demo's own accounts keep a clean inbox.
+- All dates lie in 2026 (the last year chinese-calendar knows), ending the day before today
+  (or on 2026-11-27 when today is not in 2026).
+
+Idempotent: a marker audit event (subject ``demo.history``/district code) is written once; later
+runs find it and change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from onetrip.audit.models import AuditEvent
+from onetrip.audit.services import audit_record
+from onetrip.cases.models import Case, CaseMaterial, Channel, DeliveryMethod, MaterialStatus
+from onetrip.cases.services import case_create, case_material_update, case_transition
+from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
+from onetrip.demo.registry import demo_extension
+from onetrip.errors import DomainError
+from onetrip.workdays.selectors import WorkdayCalendar, working_days_after
+
+SH = ZoneInfo("Asia/Shanghai")
+MARKER = "demo.history"
+LAST_DAY = dt.date(2026, 11, 27)  # deadlines of the last cases still fall within 2026
+
+FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+GIVEN = [
+    "建国",
+    "秀兰",
+    "志强",
+    "丽华",
+    "海燕",
+    "子涵",
+    "宇航",
+    "雨桐",
+    "国平",
+    "春梅",
+    "晓东",
+    "静怡",
+    "明轩",
+    "佳琪",
+    "文博",
+    "玉珍",
+]
+TRADES = [
+    ("西湖", "茶业"),
+    ("钱塘", "文化传播"),
+    ("吴山", "餐饮"),
+    ("凤起", "科技"),
+    ("庆春", "商贸"),
+    ("南山", "设计"),
+    ("延安", "咨询"),
+    ("平海", "健康管理"),
+    ("解放", "教育科技"),
+    ("建国", "物业服务"),
+    ("望江", "装饰工程"),
+    ("清泰", "电子商务"),
+]
+REFUSE_NOTES = ["申请材料不齐全，已一次性告知所缺材料", "申请书填写不规范，签字缺失"]
+DEFECTS = ["签字页缺失", "复印件不清晰", "与原件不一致", "填写内容不完整", "超过有效期"]
+COMMENTS = {5: "办事很快，一次就办好了", 4: "工作人员很耐心", 3: "还可以", 2: "等候时间有点长"}
+
+
+# -- the period ------------------------------------------------------------------------------
+
+
+def history_period(*, today: dt.date, weeks: int = 8) -> tuple[dt.date, dt.date, dt.date]:
+    """(first day, the day window zero opened, last day): ``weeks`` weeks ending yesterday,
+    kept inside 2026 so every deadline is computed from the published calendar."""
+    end = today - dt.timedelta(days=1)
+    if end.year != 2026 or end > LAST_DAY:
+        end = LAST_DAY
+    start = max(end - dt.timedelta(weeks=weeks) + dt.timedelta(days=1), dt.date(2026, 1, 5))
+    switch = start + (end - start) / 2
+    return start, switch, end
+
+
+def _at(day: dt.date, minutes_after_nine: float) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(9), tzinfo=SH) + dt.timedelta(
+        minutes=minutes_after_nine
+    )
+
+
+# -- people ----------------------------------------------------------------------------------
+
+
+def _staff(district: ServicePoint) -> dict[str, Any]:
+    from onetrip.people.models import User
+
+    users = (
+        User.objects.filter(is_active=True, point__district=district)
+        .prefetch_related("groups")
+        .select_related("point", "agency")
+        .order_by("id")
+    )
+    out: dict[str, Any] = {
+        "front": {},
+        "reviewer": {},
+        "manager": None,
+        "guide": None,
+        "agents": [],
+    }
+    for u in users:
+        roles = {g.name for g in u.groups.all()}
+        if roles & {"clerk", "social_worker"} and u.point_id not in out["front"]:
+            out["front"][u.point_id] = u
+        if "reviewer" in roles and u.department_id and u.department_id not in out["reviewer"]:
+            out["reviewer"][u.department_id] = u
+        if "manager" in roles and out["manager"] is None and u.point_id == district.pk:
+            out["manager"] = u
+        if "guide" in roles and out["guide"] is None:
+            out["guide"] = u
+    out["agents"] = list(
+        User.objects.filter(
+            is_active=True, groups__name="agent", agency__district=district
+        ).select_related("agency")
+    )
+    return out
+
+
+def _holders(district: ServicePoint, rng: random.Random, *, people: int, companies: int):
+    """Generated applicants and companies for the history (no phones; accounts that cannot
+    sign in, so online applications are made by the holders themselves)."""
+    from onetrip.demo.people_data import ric_make, uscc_make
+    from onetrip.people.models import Applicant, Company, User
+    from onetrip.people.services import applicant_register, company_register
+
+    group = Group.objects.get(name="applicant")
+    code = district.code
+
+    def account(name: str, suffix: str):
+        user, created = User.objects.get_or_create(
+            username=f"history-{code}-{suffix}", defaults={"display_name": name}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            user.groups.add(group)
+        return user
+
+    persons = []
+    for i in range(people):
+        name = FAMILY[i % len(FAMILY)] + GIVEN[(i * 7) % len(GIVEN)]
+        # region 330102 numbers exist from 1983 on (stdnum checks the region at the birth date)
+        birth = dt.date(1984, 1, 1) + dt.timedelta(days=157 * i + 11)
+        number = ric_make(
+            region="330102", birth=birth.strftime("%Y%m%d"), seq=300 + i, female=i % 2 == 0
+        )
+        found = Applicant.objects.filter(id_number=number).first()
+        if found is None:
+            found = applicant_register(name=name, id_number=number, user=account(name, f"p{i:03d}"))
+        persons.append(found)
+    firms = []
+    for i in range(companies):
+        place, trade = TRADES[i % len(TRADES)]
+        name = f"杭州{('', '新', '大', '金')[i // len(TRADES) % 4]}{place}{trade}有限公司"
+        number = uscc_make(seq=700 + i)
+        found = Company.objects.filter(credit_code=number).first()
+        if found is None:
+            found = company_register(name=name, credit_code=number, legal_representative="")
+            found.users.add(account(name, f"c{i:03d}"))
+        firms.append(found)
+    return persons, firms
+
+
+# -- tickets ---------------------------------------------------------------------------------
+
+
+def _wait_minutes(
+    rng: random.Random, *, commercial: bool, priority: bool, street: bool, after: bool
+):
+    if priority:
+        mean = 6 if after else 9
+    elif street:
+        mean = 9 if after else 13
+    elif commercial:
+        mean = 24 if after else 72
+    else:
+        mean = 17 if after else 38
+    return rng.gammavariate(4.0, mean / 4.0)
+
+
+def _tickets_load(
+    *,
+    district: ServicePoint,
+    days: list[dt.date],
+    switch: dt.date,
+    rng: random.Random,
+    per_day: int,
+) -> dict[tuple[int, dt.date], list]:
+    """Bulk-write the season's tickets and events; returns served tickets by (point, day)."""
+    from onetrip.people.models import Agency
+    from onetrip.queueing.models import (
+        ApplicantType,
+        Queue,
+        Ticket,
+        TicketChannel,
+        TicketEvent,
+        TicketStatus,
+        WindowQueue,
+    )
+
+    queues = list(
+        Queue.objects.filter(point__district=district, point__is_active=True).select_related(
+            "point", "department"
+        )
+    )
+    windows: dict[int, list[int]] = defaultdict(list)
+    for wq in WindowQueue.objects.filter(queue__in=queues).values("queue_id", "window_id"):
+        windows[wq["queue_id"]].append(wq["window_id"])
+    agencies = list(Agency.objects.filter(district=district))
+    tickets: list[Ticket] = []
+    for day in days:
+        after = day >= switch
+        for queue in queues:
+            street = queue.point.level != PointLevel.DISTRICT
+            commercial = (
+                queue.department is not None and queue.department.code == "scjg"
+            ) or queue.code == "A"
+            priority = queue.applicant_type == ApplicantType.PRIORITY
+            base = per_day * (
+                0.2
+                if priority
+                else 0.35
+                if street
+                else 1.0
+                if commercial
+                else 0.4
+                if queue.applicant_type == ApplicantType.AGENT
+                else 0.6
+            )
+            n = max(int(rng.gauss(base, base * 0.15)), 0)
+            issued = sorted(rng.uniform(0, 420) for _ in range(n))
+            for seq, minute in enumerate(issued, start=1):
+                issued_at = _at(day, minute)
+                t = Ticket(
+                    queue=queue,
+                    point=queue.point,
+                    day=day,
+                    seq=seq,
+                    number=f"{queue.code}{seq:03d}",
+                    channel=TicketChannel.GUIDE if after and not street else TicketChannel.KIOSK,
+                    priority=priority,
+                    sort_at=issued_at,
+                    issued_at=issued_at,
+                    window_id=rng.choice(windows[queue.pk]) if windows[queue.pk] else None,
+                    agency=rng.choice(agencies)
+                    if agencies and queue.applicant_type == ApplicantType.AGENT
+                    else None,
+                )
+                roll = rng.random()
+                if roll < 0.02:
+                    t.status = TicketStatus.WALKED_OUT
+                    t.walked_out_at = issued_at + dt.timedelta(minutes=rng.uniform(10, 40))
+                    t.window_id = None
+                else:
+                    wait = _wait_minutes(
+                        rng, commercial=commercial, priority=priority, street=street, after=after
+                    )
+                    called = issued_at + dt.timedelta(minutes=wait)
+                    t.called_at = t.first_called_at = called
+                    t.call_count = 1
+                    if roll < 0.05:
+                        t.status = TicketStatus.NO_SHOW
+                        t.no_show_at = called + dt.timedelta(minutes=3)
+                    else:
+                        t.status = TicketStatus.DONE
+                        t.started_at = called + dt.timedelta(minutes=rng.uniform(0.5, 2))
+                        t.finished_at = t.started_at + dt.timedelta(minutes=rng.uniform(5, 16))
+                tickets.append(t)
+    Ticket.objects.bulk_create(tickets, batch_size=500)
+    events = []
+    served: dict[tuple[int, dt.date], list] = defaultdict(list)
+    for t in tickets:
+        events.append(
+            TicketEvent(ticket=t, at=t.issued_at, action="issue", to_status=TicketStatus.WAITING)
+        )
+        if t.walked_out_at:
+            events.append(
+                TicketEvent(
+                    ticket=t,
+                    at=t.walked_out_at,
+                    action="walk_out",
+                    from_status=TicketStatus.WAITING,
+                    to_status=TicketStatus.WALKED_OUT,
+                )
+            )
+            continue
+        events.append(
+            TicketEvent(
+                ticket=t,
+                at=t.called_at,
+                action="call",
+                from_status=TicketStatus.WAITING,
+                to_status=TicketStatus.CALLED,
+                window_id=t.window_id,
+            )
+        )
+        if t.no_show_at:
+            events.append(
+                TicketEvent(
+                    ticket=t,
+                    at=t.no_show_at,
+                    action="no_show",
+                    from_status=TicketStatus.CALLED,
+                    to_status=TicketStatus.NO_SHOW,
+                    window_id=t.window_id,
+                )
+            )
+            continue
+        events += [
+            TicketEvent(
+                ticket=t,
+                at=t.started_at,
+                action="start",
+                from_status=TicketStatus.CALLED,
+                to_status=TicketStatus.SERVING,
+                window_id=t.window_id,
+            ),
+            TicketEvent(
+                ticket=t,
+                at=t.finished_at,
+                action="finish",
+                from_status=TicketStatus.SERVING,
+                to_status=TicketStatus.DONE,
+                window_id=t.window_id,
+            ),
+        ]
+        if t.queue.applicant_type != ApplicantType.AGENT:
+            served[(t.point_id, t.day)].append(t)
+    # The events are written without firing TicketEvent post_save receivers (no alerts).
+    TicketEvent.objects.bulk_create(events, batch_size=1000)
+    return served
+
+
+# -- cases -----------------------------------------------------------------------------------
+
+
+class _Story:
+    """Shared state of one history load."""
+
+    def __init__(self, *, district, staff, rng, switch, end_at, cal, served, persons, firms):
+        self.district = district
+        self.staff = staff
+        self.rng = rng
+        self.switch = switch
+        self.end_at = end_at
+        self.cal = cal
+        self.served = served
+        self.persons = persons
+        self.firms = firms
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def wd(self, day: dt.date, n: int) -> dt.date:
+        return working_days_after(start=day, days=n, calendar=self.cal)
+
+    def front(self, point: ServicePoint):
+        """A clerk or social worker at the point or above it, else the manager."""
+        p = point
+        while p is not None:
+            if p.pk in self.staff["front"]:
+                return self.staff["front"][p.pk]
+            p = p.parent if p.level != PointLevel.DISTRICT else None
+        return self.staff["manager"]
+
+    def back(self, case: Case):
+        return self.staff["reviewer"].get(case.department_id) or self.staff["manager"]
+
+
+def _materials(matter: Matter, *, missing: bool) -> dict[int, dict[str, Any]]:
+    given = {m.pk: {"status": MaterialStatus.RECEIVED} for m in matter.materials.all()}
+    if missing and given:
+        first = next(iter(given))
+        given[first] = {"status": MaterialStatus.MISSING}
+    return given
+
+
+def _lifecycle(
+    s: _Story,
+    *,
+    mode: str,
+    matter: Matter,
+    point: ServicePoint,
+    holder,
+    at: dt.datetime,
+    fail: str,
+    second_round: bool,
+    late: bool,
+    stall: bool,
+    agent=None,
+    ticket=None,
+    prechecked: bool = False,
+) -> Case | None:
+    """One case from application to closing (or as far as the history reaches)."""
+    rng = s.rng
+    day = at.astimezone(SH).date()
+    person = holder if holder.__class__.__name__ == "Applicant" else None
+    company = None if person is not None else holder
+    clerk = s.front(point)
+    online = mode == "online"
+    if online:
+        creator, channel = _owner_user_of(holder), Channel.ONLINE
+    elif mode == "agent":
+        creator, channel = agent, Channel.AGENT
+    else:
+        creator = clerk
+        channel = {
+            PointLevel.DISTRICT: Channel.WINDOW,
+            PointLevel.STREET: Channel.STREET,
+            PointLevel.COMMUNITY: Channel.COMMUNITY,
+        }[point.level]
+    precheck = None
+    if prechecked and s.staff["guide"] is not None:
+        precheck = _precheck(s, matter=matter, holder=holder, at=at - dt.timedelta(minutes=25))
+    # Window intake accepts on the spot; online and agency applications are accepted later.
+    spot = channel in (Channel.WINDOW, Channel.STREET, Channel.COMMUNITY)
+    case = case_create(
+        matter=matter,
+        actor=creator,
+        channel=channel,
+        point=point if not online else None,
+        applicant=person,
+        company=company,
+        ticket=ticket,
+        materials=_materials(matter, missing=fail == "refuse"),
+        submit=True,
+        accept=spot and fail != "refuse",
+        now=at,
+        today=day,
+    )
+    Case.objects.filter(pk=case.pk).update(created_at=at)  # demo-only: auto_now_add stamp
+    if precheck is not None:
+        from onetrip.intake.services import precheck_link_case
+
+        precheck_link_case(precheck=precheck, case_number=case.number, actor=s.staff["guide"])
+    s.counts["cases"] += 1
+
+    def step(when: dt.datetime) -> bool:
+        return when <= s.end_at
+
+    front_clerk = s.front(case.point)
+    if not spot:
+        when = (
+            _at(s.wd(day, 1), rng.uniform(10, 120))
+            if at.hour >= 14
+            else at + dt.timedelta(minutes=rng.uniform(30, 120))
+        )
+        if not step(when):
+            return case
+        action = "refuse" if fail == "refuse" else "accept"
+        case = case_transition(
+            case=case,
+            action=action,
+            actor=front_clerk,
+            note=rng.choice(REFUSE_NOTES) if action == "refuse" else "",
+            now=when,
+            today=when.astimezone(SH).date(),
+        )
+        at, day = when, when.astimezone(SH).date()
+    elif fail == "refuse":
+        when = at + dt.timedelta(minutes=10)
+        case = case_transition(
+            case=case, action="refuse", actor=clerk, note=rng.choice(REFUSE_NOTES), now=when
+        )
+        s.counts["refused"] += 1
+        return case
+    if case.state == "refused":
+        s.counts["refused"] += 1
+        return case
+
+    reviewer = s.back(case)
+    instant = matter.promised_limit_days == 0
+    if instant:
+        when = at + dt.timedelta(minutes=rng.uniform(10, 40))
+    else:
+        rday = s.wd(day, 1)
+        when = _at(rday, rng.uniform(0, 420))
+        if not step(when):
+            return case
+        case = case_transition(case=case, action="start_review", actor=reviewer, now=when)
+        if stall:
+            return case  # still in review: runs past its promised date
+        if fail == "supplement" and case.materials.exists():
+            for rnd in (1, 2) if second_round else (1,):
+                when = when + dt.timedelta(minutes=rng.uniform(20, 90))
+                if not step(when):
+                    return case
+                cms = list(case.materials.all().order_by("position", "id"))
+                chosen = rng.sample(cms, k=min(len(cms), rng.choice((1, 1, 2))))
+                case = case_transition(
+                    case=case,
+                    action="request_supplement",
+                    actor=reviewer if rnd == 1 else s.staff["manager"],
+                    note="" if rnd == 1 else "补正材料仍不符合要求，经管理者批准再次告知",
+                    items=[
+                        {"material": cm.pk, "status": "defective", "reason": rng.choice(DEFECTS)}
+                        for cm in chosen
+                    ],
+                    now=when,
+                )
+                when = _at(
+                    s.wd(when.astimezone(SH).date(), rng.choice((1, 1, 2, 3))), rng.uniform(0, 400)
+                )
+                if not step(when):
+                    return case
+                owner = _owner_user_of(holder) if mode == "online" else (agent or front_clerk)
+                for cm in chosen:
+                    case_material_update(
+                        case=case,
+                        case_material_id=cm.pk,
+                        actor=owner,
+                        status=MaterialStatus.RECEIVED,
+                        now=when,
+                    )
+                case = case_transition(case=case, action="resubmit", actor=owner, now=when)
+                when = when + dt.timedelta(minutes=rng.uniform(30, 120))
+                if not step(when):
+                    return case
+                case = case_transition(case=case, action="start_review", actor=reviewer, now=when)
+        due = case.promised_due
+        rday = when.astimezone(SH).date()
+        if late:
+            dday = s.wd(due, rng.choice((1, 2, 3)))
+        else:
+            span = max(min(matter.promised_limit_days - 1, 4), 0)
+            dday = min(s.wd(rday, rng.randint(0, span)), due)
+        when = max(_at(dday, rng.uniform(0, 420)), when + dt.timedelta(minutes=15))
+    if not step(when):
+        return case
+    reject = rng.random() < 0.04
+    case = case_transition(
+        case=case,
+        action="reject" if reject else "approve",
+        actor=reviewer,
+        note="不符合法定条件" if reject else "",
+        now=when,
+    )
+    if (
+        case.state == "approved"
+        and case.promised_due
+        and when.astimezone(SH).date() > case.promised_due
+    ):
+        s.counts["late"] += 1
+    # delivery
+    if online or mode == "agent":
+        method = DeliveryMethod.E_CERTIFICATE if rng.random() < 0.6 else DeliveryMethod.POST
+    elif point.level == PointLevel.COMMUNITY:
+        method = DeliveryMethod.HOME if rng.random() < 0.5 else DeliveryMethod.WINDOW
+    elif instant:
+        method = DeliveryMethod.WINDOW
+    else:
+        method = rng.choices(
+            [DeliveryMethod.E_CERTIFICATE, DeliveryMethod.POST, DeliveryMethod.WINDOW],
+            weights=[5, 4, 1],
+        )[0]
+    if instant and method == DeliveryMethod.WINDOW:
+        # handed over at the same sitting: not a second visit, so no pickup is recorded
+        method = (
+            DeliveryMethod.E_CERTIFICATE if matter.result_type != "card" else DeliveryMethod.HOME
+        )
+    dwhen = when + dt.timedelta(minutes=rng.uniform(20, 90))
+    if method in (DeliveryMethod.POST, DeliveryMethod.WINDOW, DeliveryMethod.HOME):
+        dwhen = _at(s.wd(when.astimezone(SH).date(), 1), rng.uniform(0, 420))
+    if not step(dwhen):
+        return case
+    deliverer = front_clerk if method in (DeliveryMethod.WINDOW, DeliveryMethod.HOME) else reviewer
+    case = case_transition(case=case, action="deliver", actor=deliverer, method=method, now=dwhen)
+    cwhen = _at(s.wd(dwhen.astimezone(SH).date(), 1), rng.uniform(400, 470))
+    if step(cwhen):
+        case = case_transition(case=case, action="close", actor=None, now=cwhen)
+    rwhen = dwhen + dt.timedelta(hours=rng.uniform(1, 30))
+    if step(rwhen) and rng.random() < 0.45:
+        from onetrip.metrics.services import rating_submit
+
+        after = dwhen.astimezone(SH).date() >= s.switch
+        weights = [1, 2, 8, 30, 59] if after else [3, 8, 19, 35, 35]
+        score = rng.choices([1, 2, 3, 4, 5], weights=weights)[0]
+        rating_submit(
+            case=case,
+            score=score,
+            comment=COMMENTS.get(score, ""),
+            tracking_token=case.tracking_token,
+            now=rwhen,
+        )
+        s.counts["ratings"] += 1
+    return case
+
+
+def _owner_user_of(holder):
+    user = getattr(holder, "user", None)
+    if user is not None:
+        return user
+    return holder.users.order_by("id").first()
+
+
+def _precheck(s: _Story, *, matter: Matter, holder, at: dt.datetime):
+    from onetrip.intake.models import PreCheck
+    from onetrip.intake.services import precheck_run
+
+    company = holder.__class__.__name__ == "Company"
+    pc = precheck_run(
+        matter=matter,
+        applicant_kind="company" if company else "person",
+        holder_number=holder.credit_code if company else holder.id_number,
+        materials_at_hand=list(matter.materials.values_list("pk", flat=True)),
+        actor=s.staff["guide"],
+        point=s.district,
+        on=at.astimezone(SH).date(),
+    )
+    PreCheck.objects.filter(pk=pc.pk).update(at=at)  # demo-only: auto_now_add stamp
+    s.counts["prechecks"] += 1
+    return pc
+
+
+def _matter_pools(district: ServicePoint) -> dict[str, list[Matter]]:
+    matters = list(
+        Matter.objects.filter(district=district, is_active=True)
+        .select_related("department")
+        .prefetch_related("materials")
+        .order_by("code")
+    )
+    return {
+        "online": [m for m in matters if m.channel_online and m.visits_needed == 0],
+        "window": [m for m in matters if m.level_district and m.channel_window],
+        "street": [m for m in matters if m.level_street and m.channel_window],
+        "community": [m for m in matters if m.level_community and m.channel_window],
+        "agent": [
+            m
+            for m in matters
+            if m.level_district and m.channel_window and m.audience in ("company", "both")
+        ],
+        "commercial": [
+            m
+            for m in matters
+            if m.department.code == "scjg"
+            and m.audience in ("company", "both")
+            and m.level_district
+        ],
+    }
+
+
+def _holder_for(s: _Story, matter: Matter):
+    if matter.audience == "company" or (matter.audience == "both" and s.rng.random() < 0.5):
+        return s.rng.choice(s.firms)
+    return s.rng.choice(s.persons)
+
+
+def _fail_mode(s: _Story, *, after: bool, prechecked: bool, online: bool) -> str:
+    p_fail = 0.70 if not after else (0.25 if prechecked or online else 0.45)
+    roll = s.rng.random()
+    if roll >= p_fail:
+        return "pass"
+    return "refuse" if roll < p_fail * 0.35 else "supplement"
+
+
+def _cases_load(s: _Story, *, days: list[dt.date], per_day: float) -> None:
+    pools = _matter_pools(s.district)
+    rng = s.rng
+    streets = list(
+        ServicePoint.objects.filter(district=s.district, level=PointLevel.STREET, is_active=True)
+    )
+    communities = list(
+        ServicePoint.objects.filter(
+            district=s.district, level=PointLevel.COMMUNITY, is_active=True
+        ).select_related("parent")
+    )
+    modes = [
+        ("online", 30, pools["online"], [s.district]),
+        ("window", 38, pools["window"], [s.district]),
+        ("street", 16, pools["street"], streets),
+        ("community", 8, pools["community"], communities),
+    ]
+    modes = [(m, w, ms, ps) for m, w, ms, ps in modes if ms and ps]
+    agents = [a for a in s.staff["agents"] if a.agency_id]
+    agent_error = {a.pk: 0.1 + 0.5 * (i % 4) / 3 for i, a in enumerate(agents)}
+    for index, day in enumerate(days):
+        after = day >= s.switch
+        n = max(int(round(rng.gauss(per_day, per_day * 0.2))), 1)
+        for _ in range(n):
+            mode, _w, matters, points = rng.choices(modes, weights=[w for _m, w, *_r in modes])[0]
+            if mode == "window" and rng.random() < 0.35 and pools["commercial"]:
+                matter = rng.choice(pools["commercial"])
+            else:
+                matter = rng.choice(matters)
+            point = rng.choice(points)
+            if mode == "street" and not matter.level_street:
+                continue
+            holder = _holder_for(s, matter)
+            if mode == "online" and _owner_user_of(holder) is None:
+                continue
+            ticket = None
+            at = _at(day, rng.uniform(10, 440))
+            pool = s.served.get((point.pk, day)) if mode in ("window", "street") else None
+            if pool:
+                ticket = pool.pop(rng.randrange(len(pool)))
+                at = ticket.started_at + dt.timedelta(minutes=2)
+            prechecked = after and mode == "window" and rng.random() < 0.75
+            fail = _fail_mode(s, after=after, prechecked=prechecked, online=mode == "online")
+            company = matter.audience == "company"
+            _one(
+                s,
+                mode=mode,
+                matter=matter,
+                point=point,
+                holder=holder,
+                at=at,
+                fail=fail,
+                second_round=rng.random() < (0.02 if company else 0.12),
+                late=rng.random() < 0.04,
+                stall=rng.random() < 0.015,
+                ticket=ticket,
+                prechecked=prechecked,
+            )
+        # an agency batch about twice a week: several client companies handed in together
+        if agents and pools["agent"] and index % 3 == 1:
+            agent = agents[(index // 3) % len(agents)]
+            at = _at(day, rng.uniform(30, 300))
+            for k in range(rng.randint(3, 5)):
+                matter = rng.choice(pools["agent"])
+                err = agent_error[agent.pk] * (0.6 if after else 1.0)
+                roll = rng.random()
+                fail = "pass" if roll >= err else ("refuse" if roll < err * 0.3 else "supplement")
+                _one(
+                    s,
+                    mode="agent",
+                    matter=matter,
+                    point=s.district,
+                    holder=rng.choice(s.firms),
+                    at=at + dt.timedelta(minutes=k),
+                    fail=fail,
+                    second_round=False,
+                    late=rng.random() < 0.03,
+                    stall=False,
+                    agent=agent,
+                )
+            s.counts["agency_batches"] += 1
+
+
+def _one(s: _Story, **kw) -> None:
+    try:
+        with transaction.atomic():
+            _lifecycle(s, **kw)
+    except DomainError as exc:  # a story the rules refuse is skipped, never half-written
+        s.counts["stories_refused"] += 1
+        s.counts.setdefault("first_skip", str(exc))  # type: ignore[arg-type]
+
+
+# -- entry points ----------------------------------------------------------------------------
+
+
+def history_counts(*, district: ServicePoint) -> dict[str, int]:
+    from onetrip.metrics.models import Rating
+    from onetrip.queueing.models import Ticket
+
+    return {
+        "cases": Case.objects.filter(district=district).count(),
+        "tickets": Ticket.objects.filter(point__district=district).count(),
+        "ratings": Rating.objects.filter(case__district=district).count(),
+        "case_materials": CaseMaterial.objects.filter(case__district=district).count(),
+    }
+
+
+def history_load(
+    *,
+    district: ServicePoint,
+    today: dt.date | None = None,
+    weeks: int = 8,
+    cases_per_day: float = 7.0,
+    tickets_per_day: int = 24,
+    people: int = 40,
+    companies: int = 36,
+    seed: int = 2017,
+    stdout: Any = None,
+) -> dict[str, Any]:
+    """Write the season of history for ``district`` once (see the module docstring)."""
+    if AuditEvent.objects.filter(subject_type=MARKER, subject_id=district.code).exists():
+        return {"skipped": "already loaded", **history_counts(district=district)}
+    today = today or timezone.localdate()
+    start, switch, end = history_period(today=today, weeks=weeks)
+    staff = _staff(district)
+    if staff["manager"] is None or district.pk not in staff["front"]:
+        return {"skipped": "no clerk and manager at the district centre"}
+    rng = random.Random(f"{district.code}-{seed}")
+    cal = WorkdayCalendar()
+    days = []
+    day = start
+    while day <= end:
+        if cal.is_workday(day):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    persons, firms = _holders(district, rng, people=people, companies=companies)
+    served = _tickets_load(
+        district=district, days=days, switch=switch, rng=rng, per_day=tickets_per_day
+    )
+    end_at = dt.datetime.combine(end, dt.time(23, 59), tzinfo=SH)
+    story = _Story(
+        district=district,
+        staff=staff,
+        rng=rng,
+        switch=switch,
+        end_at=end_at,
+        cal=cal,
+        served=served,
+        persons=persons,
+        firms=firms,
+    )
+    _cases_load(story, days=days, per_day=cases_per_day)
+    summary = {
+        "period": f"{start.isoformat()}..{end.isoformat()}",
+        "window_zero_opened": switch.isoformat(),
+        **{k: v for k, v in story.counts.items()},
+        **history_counts(district=district),
+    }
+    audit_record(
+        actor=None,
+        subject_type=MARKER,
+        subject_id=district.code,
+        action="load",
+        note=summary["period"],
+        point=district,
+        data={k: v for k, v in summary.items() if isinstance(v, int | str)},
+    )
+    if stdout is not None:
+        stdout.write(
+            f"history: {summary['period']} (window zero from {switch}): "
+            f"{summary['cases']} cases, {summary['tickets']} tickets, "
+            f"{summary['ratings']} ratings; figures at /metrics/\n"
+        )
+    return summary
+
+
+@demo_extension(name="history", order=50)
+def load_history(*, district: ServicePoint, stdout: Any = None, **_: Any) -> dict[str, Any]:
+    return history_load(district=district, stdout=stdout)
+
+
+__all__ = ["history_load", "history_period", "load_history"]

@@ -10,13 +10,23 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onetrip.catalogue import selectors
 from onetrip.catalogue.models import Audience, Material, Matter, PointLevel, ServicePoint
 from onetrip.errors import NotFound
 from onetrip.metrics.selectors import case_visit_summary
 
-WEEKDAYS = "一二三四五六日"
+#: ISO weekday 1..7 -> day name, for opening hours ("周一至周五").
+WEEKDAYS = (
+    gettext_lazy("一"),
+    gettext_lazy("二"),
+    gettext_lazy("三"),
+    gettext_lazy("四"),
+    gettext_lazy("五"),
+    gettext_lazy("六"),
+    gettext_lazy("日"),
+)
 FILE_KINDS = ("result", "sample", "blank_form")
 
 

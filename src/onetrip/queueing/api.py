@@ -173,7 +173,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 )
 def ticket_create(request, payload: TicketIn):
     if payload.queue_id is not None:
-        queue = Queue.objects.select_related("point").filter(pk=payload.queue_id).first()
+        queue = selectors.queue_with_point(queue_id=payload.queue_id)
     elif payload.point and payload.queue:
         queue = (
             Queue.objects.select_related("point")

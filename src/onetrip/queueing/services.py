@@ -35,6 +35,7 @@ from onetrip.queueing.models import (
     WindowQueue,
 )
 from onetrip.queueing.selectors import (
+    has_live_ticket_for_phone,
     local_day,
     point_is_open,
     staff_can_manage_point,
@@ -328,7 +329,8 @@ def ticket_issue(
     - a ticket for a registered applicant or company (no database constraint covers them) takes
       the number inside its transaction *before* checking for a live ticket, so the counter lock
       serialises the check-then-insert of that queue;
-    - when the caller already holds a transaction, the number is taken inside it.
+    - when the caller already holds a transaction, or on SQLite (where IMMEDIATE transactions
+      serialise all writers anyway), the number is taken inside the ticket's transaction.
     """
     now = now or timezone.now()
     point = queue.point
@@ -384,15 +386,20 @@ def ticket_issue(
         who |= Q(applicant=applicant)
     if company is not None:
         who |= Q(company=company)
-    live = Ticket.objects.filter(who, queue=queue, day=day, status__in=LIVE_STATUSES)
     seq = None
-    if applicant is None and company is None and not connection.in_atomic_block:
-        if who and live.exists():
+    if (
+        applicant is None
+        and company is None
+        and connection.vendor != "sqlite"  # SQLite serialises writers anyway (IMMEDIATE)
+        and not connection.in_atomic_block
+    ):
+        if phone and has_live_ticket_for_phone(queue_id=queue.pk, day=day, phone=phone):
             raise _refuse_duplicate()
         seq = _next_number(queue=queue, day=day)  # autocommit: the row lock ends right here
     with transaction.atomic():
         if seq is None:
             seq = _next_number(queue=queue, day=day)  # serialises this queue's issuing from here
+            live = Ticket.objects.filter(who, queue=queue, day=day, status__in=LIVE_STATUSES)
             if who and live.exists():
                 raise _refuse_duplicate()
         ticket = Ticket(

@@ -502,53 +502,55 @@ def _lifecycle(
 
     reviewer = s.back(case)
     instant = matter.promised_limit_days == 0
-    if instant:
-        when = at + dt.timedelta(minutes=rng.uniform(10, 40))
-    else:
-        rday = s.wd(day, 1)
-        when = _at(rday, rng.uniform(0, 420))
+    when = at
+    if not instant:
+        when = _at(s.wd(day, 1), rng.uniform(0, 420))
         if not step(when):
             return case
         case = case_transition(case=case, action="start_review", actor=reviewer, now=when)
         if stall:
             return case  # still in review: runs past its promised date
-        if fail == "supplement" and case.materials.exists():
-            for rnd in (1, 2) if second_round else (1,):
-                when = when + dt.timedelta(minutes=rng.uniform(20, 90))
-                if not step(when):
-                    return case
-                cms = list(case.materials.all().order_by("position", "id"))
-                chosen = rng.sample(cms, k=min(len(cms), rng.choice((1, 1, 2))))
-                case = case_transition(
+    if fail == "supplement" and case.materials.exists():
+        for rnd in (1, 2) if second_round else (1,):
+            when = when + dt.timedelta(minutes=rng.uniform(20, 90))
+            if not step(when):
+                return case
+            cms = list(case.materials.all().order_by("position", "id"))
+            chosen = rng.sample(cms, k=min(len(cms), rng.choice((1, 1, 2))))
+            case = case_transition(
+                case=case,
+                action="request_supplement",
+                actor=reviewer if rnd == 1 else s.staff["manager"],
+                note="" if rnd == 1 else "补正材料仍不符合要求，经管理者批准再次告知",
+                items=[
+                    {"material": cm.pk, "status": "defective", "reason": rng.choice(DEFECTS)}
+                    for cm in chosen
+                ],
+                now=when,
+            )
+            when = _at(
+                s.wd(when.astimezone(SH).date(), rng.choice((1, 1, 2, 3))), rng.uniform(0, 400)
+            )
+            if not step(when):
+                return case
+            owner = _owner_user_of(holder) if mode == "online" else (agent or front_clerk)
+            for cm in chosen:
+                case_material_update(
                     case=case,
-                    action="request_supplement",
-                    actor=reviewer if rnd == 1 else s.staff["manager"],
-                    note="" if rnd == 1 else "补正材料仍不符合要求，经管理者批准再次告知",
-                    items=[
-                        {"material": cm.pk, "status": "defective", "reason": rng.choice(DEFECTS)}
-                        for cm in chosen
-                    ],
+                    case_material_id=cm.pk,
+                    actor=owner,
+                    status=MaterialStatus.RECEIVED,
                     now=when,
                 )
-                when = _at(
-                    s.wd(when.astimezone(SH).date(), rng.choice((1, 1, 2, 3))), rng.uniform(0, 400)
-                )
-                if not step(when):
-                    return case
-                owner = _owner_user_of(holder) if mode == "online" else (agent or front_clerk)
-                for cm in chosen:
-                    case_material_update(
-                        case=case,
-                        case_material_id=cm.pk,
-                        actor=owner,
-                        status=MaterialStatus.RECEIVED,
-                        now=when,
-                    )
-                case = case_transition(case=case, action="resubmit", actor=owner, now=when)
+            case = case_transition(case=case, action="resubmit", actor=owner, now=when)
+            if not instant:
                 when = when + dt.timedelta(minutes=rng.uniform(30, 120))
                 if not step(when):
                     return case
                 case = case_transition(case=case, action="start_review", actor=reviewer, now=when)
+    if instant:
+        when = when + dt.timedelta(minutes=rng.uniform(10, 40))
+    else:
         due = case.promised_due
         rday = when.astimezone(SH).date()
         if late:
@@ -678,7 +680,7 @@ def _holder_for(s: _Story, matter: Matter):
 
 
 def _fail_mode(s: _Story, *, after: bool, prechecked: bool, online: bool) -> str:
-    p_fail = 0.70 if not after else (0.25 if prechecked or online else 0.45)
+    p_fail = 0.70 if not after else (0.30 if prechecked or online else 0.50)
     roll = s.rng.random()
     if roll >= p_fail:
         return "pass"
@@ -728,7 +730,7 @@ def _cases_load(s: _Story, *, days: list[dt.date], per_day: float) -> None:
                 at = ticket.started_at + dt.timedelta(minutes=2)
             prechecked = after and mode == "window" and rng.random() < 0.75
             fail = _fail_mode(s, after=after, prechecked=prechecked, online=mode == "online")
-            company = matter.audience == "company"
+            company = holder.__class__.__name__ == "Company"
             _one(
                 s,
                 mode=mode,
@@ -737,7 +739,7 @@ def _cases_load(s: _Story, *, days: list[dt.date], per_day: float) -> None:
                 holder=holder,
                 at=at,
                 fail=fail,
-                second_round=rng.random() < (0.02 if company else 0.12),
+                second_round=rng.random() < (0.01 if company else 0.1),
                 late=rng.random() < 0.04,
                 stall=rng.random() < 0.015,
                 ticket=ticket,

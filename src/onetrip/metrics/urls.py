@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from onetrip.metrics import views
 
 app_name = "metrics"
-urlpatterns: list = []
+urlpatterns = [
+    path("metrics/", views.metrics_page, name="page"),
+]

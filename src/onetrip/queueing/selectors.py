@@ -401,6 +401,8 @@ def queue_with_point(*, queue_id: int) -> Queue | None:
     """The queue with its service point loaded (one query, no ORM compilation)."""
     from onetrip.catalogue.models import ServicePoint
 
+    q_fields = Queue._meta.concrete_fields
+    p_fields = ServicePoint._meta.concrete_fields
     q_names, q_cols = _columns(Queue, "q")
     p_names, p_cols = _columns(ServicePoint, "p")
     sql = (
@@ -412,10 +414,13 @@ def queue_with_point(*, queue_id: int) -> Queue | None:
         row = cur.fetchone()
     if row is None:
         return None
-    row = _convert(row, [*Queue._meta.concrete_fields, *ServicePoint._meta.concrete_fields])
+    row = _convert(row, [*q_fields, *p_fields])
     queue = Queue.from_db(connection.alias, q_names, row[: len(q_names)])
     queue.point = ServicePoint.from_db(connection.alias, p_names, row[len(q_names) :])
     return queue
+
+
+_CONVERTERS: dict[tuple[str, Any], list] = {}
 
 
 def _convert(row: tuple, fields: list) -> list:
@@ -423,8 +428,13 @@ def _convert(row: tuple, fields: list) -> list:
     times, dates and booleans as text and integers)."""
     out = list(row)
     for i, field in enumerate(fields):
-        col = field.get_col(field.model._meta.db_table)
-        for converter in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+        key = (connection.vendor, field)
+        pairs = _CONVERTERS.get(key)
+        if pairs is None:
+            col = field.get_col(field.model._meta.db_table)
+            convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            pairs = _CONVERTERS[key] = [(c, col) for c in convs]
+        for converter, col in pairs:
             out[i] = converter(out[i], col, connection)
     return out
 

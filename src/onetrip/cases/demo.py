@@ -782,6 +782,16 @@ def _one(s: _Story, **kw) -> None:
 # -- entry points ----------------------------------------------------------------------------
 
 
+def _shared_records_ensure(*, district: ServicePoint) -> None:
+    """Give the generated holders their shared records (licences, ID cards) now, through the
+    sharing app's own idempotent demo loader, so a second ``onetrip demo`` finds nothing to add."""
+    try:
+        from onetrip.sharing.demo import load_shared_documents
+    except ImportError:  # pragma: no cover - the sharing app is part of the platform
+        return
+    load_shared_documents(district=district, stdout=None)
+
+
 def history_counts(*, district: ServicePoint) -> dict[str, int]:
     from onetrip.metrics.models import Rating
     from onetrip.queueing.models import Ticket
@@ -799,7 +809,7 @@ def history_load(
     district: ServicePoint,
     today: dt.date | None = None,
     weeks: int = 8,
-    cases_per_day: float = 7.0,
+    cases_per_day: float = 6.0,
     tickets_per_day: int = 24,
     people: int = 40,
     companies: int = 36,
@@ -823,6 +833,7 @@ def history_load(
             days.append(day)
         day += dt.timedelta(days=1)
     persons, firms = _holders(district, rng, people=people, companies=companies)
+    _shared_records_ensure(district=district)
     served = _tickets_load(
         district=district, days=days, switch=switch, rng=rng, per_day=tickets_per_day
     )

@@ -15,3 +15,9 @@ def test_home_shows_entry_points_by_role(client, world):
     assert "/console/windows/" not in staff
     client.force_login(make_user("guide9", "guide"))
     assert "/console/windows/" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_managers_find_the_figures(client, world):
+    client.force_login(world.manager)
+    assert "/metrics/" in client.get("/").content.decode()

@@ -21,7 +21,7 @@ from onetrip.cases import services
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent
 from onetrip.catalogue.models import ServicePoint
-from onetrip.errors import ValidationFailed
+from onetrip.errors import NotFound, ValidationFailed
 from onetrip.masking import mask_id_number, mask_name
 
 router = Router(tags=["cases"])
@@ -217,7 +217,11 @@ def get_case(request, number: str):
     "/cases/{number}/transitions", auth=staff_auth, response=CaseOut, summary="Take an action"
 )
 def transition_case(request, number: str, payload: TransitionIn):
-    case = sel.case_get_for_user(user=request.user, number=number)
+    # The service locks and re-reads the case and checks the caller's roles on it (a case the
+    # caller may not see is "not found" there too), so it is not fetched twice here.
+    case = Case.objects.only("pk").filter(number=number).first()
+    if case is None:
+        raise NotFound(_("未找到该办件。"), code="case_not_found")
     data = dict(payload.data)
     for reserved in ("case", "action", "actor", "note", "now", "today"):
         data.pop(reserved, None)

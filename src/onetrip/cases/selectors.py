@@ -44,14 +44,33 @@ def point_subtree_ids(point: ServicePoint | None) -> set[int]:
 
 
 def _point_ancestor_ids(point_id: int) -> set[int]:
+    """The point and every point above it, three parents per query (city → district → street
+    → community is the whole tree, so one query answers)."""
+    chain = ("parent_id", "parent__parent_id", "parent__parent__parent_id")
     ids: set[int] = set()
     current: int | None = point_id
     while current is not None and current not in ids:
         ids.add(current)
-        current = (
-            ServicePoint.objects.filter(pk=current).values_list("parent_id", flat=True).first()
-        )
+        row = ServicePoint.objects.filter(pk=current).values_list(*chain).first() or ()
+        current = None
+        for parent in row:
+            if parent is None or parent in ids:
+                current = None
+                break
+            ids.add(parent)
+            current = parent
+        else:
+            if current is not None:  # three levels up and still not at the top: go on
+                ids.discard(current)
     return ids
+
+
+def _ancestors_for(user: Any, point_id: int) -> set[int]:
+    """``_point_ancestor_ids`` memoised on the user object, which lives for one request."""
+    memo = user.__dict__.setdefault("_ot_point_ancestors", {})
+    if point_id not in memo:
+        memo[point_id] = _point_ancestor_ids(point_id)
+    return memo[point_id]
 
 
 def case_roles(*, user: Any, case: Case) -> set[str]:
@@ -79,7 +98,7 @@ def _case_roles(*, user: Any, case: Case) -> set[str]:
     if user.has_role("agent") and user.agency_id and user.agency_id == case.agency_id:
         roles.add(S.AGENT)
     front = [r for r in (S.CLERK, S.SOCIAL_WORKER) if user.has_role(r)]
-    if front and user.point_id and user.point_id in _point_ancestor_ids(case.point_id):
+    if front and user.point_id and user.point_id in _ancestors_for(user, case.point_id):
         roles.update(front)
     if user.has_role("reviewer") and user.department_id == case.department_id:
         roles.add(S.REVIEWER)

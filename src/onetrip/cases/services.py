@@ -10,11 +10,12 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -37,7 +38,7 @@ from onetrip.cases.models import (
     VisitKind,
 )
 from onetrip.cases.selectors import (
-    _point_ancestor_ids,
+    _ancestors_for,
     case_roles,
     local_today,
     overdue_q,
@@ -46,7 +47,9 @@ from onetrip.cases.selectors import (
 from onetrip.cases.signals import case_state_changed
 from onetrip.catalogue.models import Audience, Matter, PointLevel, ServicePoint
 from onetrip.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from onetrip.workdays.selectors import working_days_after, working_days_between
+from onetrip.workdays.selectors import WorkdayCalendar
+from onetrip.workdays.selectors import working_days_after as _working_days_after
+from onetrip.workdays.selectors import working_days_between as _working_days_between
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SNIFF = (
@@ -67,6 +70,32 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
+# One working-day calendar per service call (a case creation that also submits and accepts
+# computes up to five dates): each scheduled year is read once instead of once per date.
+# Never kept beyond the outermost service call, so administrators' edits are seen next time.
+_CALENDAR: ContextVar[WorkdayCalendar | None] = ContextVar("cases_calendar", default=None)
+
+
+@contextmanager
+def _shared_calendar():
+    if _CALENDAR.get() is not None:
+        yield
+        return
+    token = _CALENDAR.set(WorkdayCalendar())
+    try:
+        yield
+    finally:
+        _CALENDAR.reset(token)
+
+
+def working_days_after(*, start: dt.date, days: int) -> dt.date:
+    return _working_days_after(start=start, days=days, calendar=_CALENDAR.get())
+
+
+def working_days_between(*, start: dt.date, end: dt.date) -> int:
+    return _working_days_between(start=start, end=end, calendar=_CALENDAR.get())
+
+
 def _roles_of(*, case: Case, actor: Any, tracking_token: str | None) -> set[str]:
     """The actor's roles on the case. With no actor but a tracking token, the bearer of the
     case's live token acts as the applicant (the public tracking page); otherwise the system."""
@@ -82,16 +111,35 @@ def _roles_of(*, case: Case, actor: Any, tracking_token: str | None) -> set[str]
 
 
 def _next_number(*, district: ServicePoint, day: dt.date) -> str:
-    """``SC-20171012-00042`` from a per-(district, day) counter row, incremented under lock."""
-    updated = CaseCounter.objects.filter(district=district, day=day).update(last=F("last") + 1)
-    if not updated:
-        try:
-            with transaction.atomic():
-                CaseCounter.objects.create(district=district, day=day, last=1)
-        except IntegrityError:
-            CaseCounter.objects.filter(district=district, day=day).update(last=F("last") + 1)
-    last = CaseCounter.objects.filter(district=district, day=day).values_list("last", flat=True)[0]
-    return f"{district.code.upper()}-{day:%Y%m%d}-{last:05d}"
+    """``SC-20171012-00042`` from a per-(district, day) counter row: one UPDATE … RETURNING
+    (the row stays locked until the case's transaction ends, so numbers never repeat)."""
+    table = CaseCounter._meta.db_table
+    sql = f"UPDATE {table} SET last = last + 1 WHERE district_id = %s AND day = %s RETURNING last"
+    with connection.cursor() as cur:
+        cur.execute(sql, [district.pk, day])
+        row = cur.fetchone()
+        if row is None:
+            CaseCounter.objects.bulk_create(
+                [CaseCounter(district=district, day=day, last=0)], ignore_conflicts=True
+            )
+            cur.execute(sql, [district.pk, day])
+            row = cur.fetchone()
+    return f"{district.code.upper()}-{day:%Y%m%d}-{int(row[0]):05d}"
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    return {
+        f.name: getattr(case, f.attname) for f in Case._meta.concrete_fields if not f.primary_key
+    }
+
+
+def _changed(case: Case, before: dict[str, Any]) -> list[str]:
+    fields = Case._meta
+    return [
+        name
+        for name, value in before.items()
+        if getattr(case, fields.get_field(name).attname) != value
+    ]
 
 
 # -- events ----------------------------------------------------------------------------------
@@ -201,7 +249,7 @@ def _creator_role(*, actor: Any, point: ServicePoint, applicant, company, channe
     if actor.is_superuser:
         return S.MANAGER
     if actor.has_role("clerk", "social_worker", "manager") and actor.point_id:
-        if actor.point_id in _point_ancestor_ids(point.pk):
+        if actor.point_id in _ancestors_for(actor, point.pk):
             for role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER):
                 if actor.has_role(role):
                     return role
@@ -283,6 +331,7 @@ def _apply_material(
     cm.reason = reason or ("" if status not in BAD else cm.reason)
 
 
+@_shared_calendar()
 @transaction.atomic
 def case_create(
     *,
@@ -306,6 +355,39 @@ def case_create(
 
     ``submit`` moves it to submitted; ``accept`` (window intake) then accepts it on the spot.
     """
+    return _create(
+        matter=matter,
+        actor=actor,
+        channel=channel,
+        point=point,
+        applicant=applicant,
+        company=company,
+        agency=agency,
+        ticket=ticket,
+        materials=materials,
+        submit=submit,
+        accept=accept,
+        now=now,
+        today=today,
+    )
+
+
+def _create(
+    *,
+    matter: Matter,
+    actor: Any,
+    channel: str,
+    point: ServicePoint | None = None,
+    applicant=None,
+    company=None,
+    agency=None,
+    ticket=None,
+    materials: dict[int, dict[str, Any]] | None = None,
+    submit: bool = True,
+    accept: bool = False,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+) -> Case:
     now = _now(now)
     today = today or local_today(now)
     if point is None:
@@ -405,7 +487,7 @@ def case_create(
         Channel.STREET,
         Channel.COMMUNITY,
     ):
-        visit_record(
+        _visit_record(
             case=case,
             kind=VisitKind.TICKET if ticket is not None else VisitKind.WINDOW,
             actor=actor,
@@ -414,9 +496,9 @@ def case_create(
             at=now,
         )
     if submit or accept:
-        case = case_transition(case=case, action="submit", actor=actor, now=now, today=today)
+        case = _transition(case=case, action="submit", actor=actor, now=now, today=today)
     if accept:
-        case = case_transition(case=case, action="accept", actor=actor, now=now, today=today)
+        case = _transition(case=case, action="accept", actor=actor, now=now, today=today)
     return case
 
 
@@ -462,6 +544,7 @@ def applicant_resolve(
     )
 
 
+@_shared_calendar()
 @transaction.atomic
 def case_open(
     *,
@@ -483,14 +566,18 @@ def case_open(
 ) -> Case:
     """Validate raw input (matter code in the scope, applicant numbers) and open a case.
     Used by the API and the intake page; everything rolls back on any error."""
-    if point is None and channel != Channel.ONLINE:
-        point = getattr(actor, "point", None)
+    if point is None and channel != Channel.ONLINE and getattr(actor, "point_id", None):
+        point = ServicePoint.objects.select_related("district").filter(pk=actor.point_id).first()
     scope = point.district if point is not None else district
     if scope is None:
         raise ValidationFailed(
             _("请指定受理网点或区县。"), code="point_required", fields={"point": [_("必填")]}
         )
-    matter = Matter.objects.filter(district=scope, code=matter_code or "").first()
+    matter = (
+        Matter.objects.select_related("department", "district")
+        .filter(district=scope, code=matter_code or "")
+        .first()
+    )
     if matter is None:
         raise ValidationFailed(
             _("本区县没有事项“%(code)s”。") % {"code": matter_code},
@@ -519,7 +606,7 @@ def case_open(
             raise ValidationFailed(
                 _("材料项无效。"), code="invalid_material", fields={"materials": [_("无效")]}
             ) from None
-    return case_create(
+    return _create(
         matter=matter,
         actor=actor,
         channel=channel,
@@ -557,6 +644,11 @@ def visit_record(
     at: dt.datetime | None = None,
 ) -> Visit:
     """Record one in-person visit; ``case.visit_count`` is kept equal to the visits recorded."""
+    return _visit_record(case=case, kind=kind, actor=actor, point=point, ticket=ticket, at=at)
+
+
+def _visit_record(*, case, kind, actor, point=None, ticket=None, at=None) -> Visit:
+    """``visit_record`` without its own savepoint, for services already in a transaction."""
     if kind not in VisitKind.values:
         raise ValidationFailed(_("到场类型无效。"), code="invalid_visit_kind")
     if ticket is not None and Visit.objects.filter(case=case, ticket=ticket).exists():
@@ -569,8 +661,13 @@ def visit_record(
         ticket=ticket,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    Case.objects.filter(pk=case.pk).update(visit_count=F("visit_count") + 1)
-    case.visit_count = Case.objects.filter(pk=case.pk).values_list("visit_count", flat=True)[0]
+    table = Case._meta.db_table
+    with connection.cursor() as cur:  # count and read back in one statement
+        cur.execute(
+            f"UPDATE {table} SET visit_count = visit_count + 1 WHERE id = %s RETURNING visit_count",
+            [case.pk],
+        )
+        case.visit_count = int(cur.fetchone()[0])
     return visit
 
 
@@ -626,7 +723,8 @@ def _clean_items(case: Case, items: Any) -> list[tuple[CaseMaterial, str, str]]:
 
 
 def _do_accept(case, *, today, note, data, actor, now):
-    bad = [cm.name for cm in case.materials.all() if cm.required and cm.status in BAD]
+    materials = list(case.materials.all())
+    bad = [cm.name for cm in materials if cm.required and cm.status in BAD]
     if bad:
         raise ValidationFailed(
             _("材料不齐，不能受理：%(names)s。请出具一次性告知书或不予受理。")
@@ -639,7 +737,7 @@ def _do_accept(case, *, today, note, data, actor, now):
     case.legal_due = working_days_after(start=today, days=case.matter.legal_limit_days)
     if case.legal_due < case.promised_due:
         case.legal_due = case.promised_due
-    for cm in case.materials.filter(status=MaterialStatus.LATER):
+    for cm in (cm for cm in materials if cm.status == MaterialStatus.LATER):
         if cm.later_due is None or cm.later_due >= case.promised_due:
             cm.later_due = working_days_after(
                 start=today, days=max(case.matter.promised_limit_days - 1, 0)
@@ -742,7 +840,7 @@ def _do_deliver(case, *, today, note, data, actor, now):
     case.delivery_note = (note or "")[:200]
     case.delivered_at = now
     if method == DeliveryMethod.WINDOW:
-        visit_record(
+        _visit_record(
             case=case,
             kind=VisitKind.PICKUP,
             actor=actor,
@@ -800,6 +898,7 @@ REFUSALS = {
 }
 
 
+@_shared_calendar()
 @transaction.atomic
 def case_transition(
     *,
@@ -815,14 +914,39 @@ def case_transition(
     """Take ``action`` on ``case`` as ``actor`` (None: the system). Validates the move against
     the transition table, the actor's role on this case and the action's own rules; writes one
     CaseEvent and one audit event; sends ``case_state_changed`` after commit."""
+    return _transition(
+        case=case,
+        action=action,
+        actor=actor,
+        note=note,
+        now=now,
+        today=today,
+        tracking_token=tracking_token,
+        **data,
+    )
+
+
+def _transition(
+    *,
+    case: Case,
+    action: str,
+    actor: Any,
+    note: str = "",
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+    tracking_token: str | None = None,
+    **data: Any,
+) -> Case:
+    """``case_transition`` without its own savepoint, for services already in a transaction."""
     now = _now(now)
     today = today or local_today(now)
     note = (note or "").strip()
     case = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("matter", "applicant", "company", "point", "district")
+        .select_related("matter", "department", "applicant", "company", "point", "district")
         .get(pk=case.pk)
     )
+    before = _snapshot(case)
     roles = _roles_of(case=case, actor=actor, tracking_token=tracking_token)
     if not roles:
         raise NotFound(_("未找到该办件。"), code="case_not_found")
@@ -865,7 +989,7 @@ def case_transition(
         case.state_due = case.promised_due
     if case.overdue_at and case.promised_due and case.promised_due >= today:
         case.overdue_at = None
-    case.save()
+    case.save(update_fields=_changed(case, before))  # the columns this action changed
     data_out = {k: v for k, v in extra.items()}
     if case.promised_due:
         data_out["promised_due"] = case.promised_due.isoformat()
@@ -924,6 +1048,7 @@ def _may_edit(case: Case, cm: CaseMaterial, new_status: str, roles: set[str]) ->
         raise Forbidden(_("申请人只能提交材料，不能更改材料状态。"), code="wrong_role")
 
 
+@_shared_calendar()
 @transaction.atomic
 def case_material_update(
     *,

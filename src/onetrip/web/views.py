@@ -65,6 +65,12 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         None,
     ),
     (
+        "/metrics/",
+        gettext_lazy("改革成效"),
+        gettext_lazy("等候时间、一次通过率、零跑动占比、满意度，按网点、部门、事项、代办机构"),
+        (Role.MANAGER, Role.ADMIN),
+    ),
+    (
         "/admin/",
         gettext_lazy("系统管理"),
         gettext_lazy("事项清单、网点、人员、工作日历"),

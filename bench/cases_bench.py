@@ -4,19 +4,25 @@
 
 Creates a scratch database (``onetrip_cases_bench``, dropped afterwards), migrates it, builds a
 small district (tests.factories.make_world plus one matter with two materials), gives a clerk, a
-reviewer and a manager API tokens, starts gunicorn on a free loopback port, and lets
-``BENCH_CLIENTS`` threads (default 8) run lifecycles for ``BENCH_SECONDS`` (default 20):
+reviewer and a manager API tokens, starts gunicorn on a free loopback port (``BENCH_WORKERS``
+× ``BENCH_THREADS`` gthread workers, default 2 × 4 for 2 cores), and lets ``BENCH_CLIENTS``
+threads (default 8) run lifecycles for ``BENCH_SECONDS`` (default 20, at most 30):
 
     POST /api/v1/cases (accept at the window)  → start_review → approve → deliver → close
 
-Prints complete lifecycles/s and p50/p99 per step, beside a baseline measured in the same run:
-single-row INSERT transactions/s over psycopg from the same number of threads.
+Prints complete lifecycles/s and p50/p99 per step, beside two baselines measured in the same
+run: single-row INSERT transactions/s over psycopg from the same number of threads, and the
+same client threads (keep-alive http.client) against a do-nothing WSGI app under the same gunicorn settings (what
+the client, loopback and gunicorn cost without Django). Cleans up its database and files.
 Target (issue 4): ≥ 100 lifecycles/s on 2 cores.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -32,8 +38,9 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "onetrip_cases_bench"
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", str(max(2, (os.cpu_count() or 2) * 2))))
+SECONDS = min(float(os.environ.get("BENCH_SECONDS", "20")), 30.0)
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 STEPS = ["create+accept", "start_review", "approve", "deliver", "close"]
 
 
@@ -115,6 +122,113 @@ def _baseline(url: str, seconds: float = 3.0) -> float:
     return sum(counts) / seconds
 
 
+def _gunicorn(app: str, port: int, env: dict, extra_path: Path | None = None) -> subprocess.Popen:
+    args = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--threads",
+        str(THREADS),
+        "--worker-class",
+        "gthread" if THREADS > 1 else "sync",
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+        "--pythonpath",
+        str(extra_path or ROOT / "src"),
+    ]
+    return subprocess.Popen(args, env=env, cwd=str(ROOT))
+
+
+class _Response:
+    def __init__(self, status_code: int, body: bytes):
+        self.status_code, self.text = status_code, body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.text)
+
+
+class _Http:
+    """A keep-alive JSON client on http.client: the bench client must cost far less than the
+    server it measures (httpx spends several times more CPU per request)."""
+
+    def __init__(self, base: str, timeout: float = 30):
+        parts = urlsplit(base)
+        self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.conn.close()
+
+    def request(self, method: str, path: str, body=None, headers=None) -> _Response:
+        data = None if body is None else json.dumps(body).encode()
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        try:
+            self.conn.request(method, path, data, all_headers)
+            resp = self.conn.getresponse()
+            return _Response(resp.status, resp.read())
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            raise
+
+    def post(self, path: str, json=None, headers=None) -> _Response:  # noqa: A002
+        return self.request("POST", path, json, headers)
+
+    def get(self, path: str) -> _Response:
+        return self.request("GET", path)
+
+
+def _wait_up(base: str, path: str) -> bool:
+    for _ in range(100):
+        try:
+            with _Http(base, timeout=2) as probe:
+                if probe.get(path).status_code == 200:
+                    return True
+        except (http.client.HTTPException, OSError):
+            time.sleep(0.2)
+    return False
+
+
+def _trivial_baseline(env: dict, seconds: float = 4.0) -> tuple[float, float, float]:
+    """Requests/s, p50 and p99 (ms) of the same client threads against a do-nothing WSGI app
+    under the same gunicorn settings: what client, loopback and gunicorn cost alone."""
+    port = _free_port()
+    server = _gunicorn("queue_bench:trivial_app", port, env, ROOT / "bench")
+    lat: list[float] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        if not _wait_up(base, "/"):
+            return float("nan"), float("nan"), float("nan")
+        stop_at = time.perf_counter() + seconds
+
+        def run():
+            mine = []
+            with _Http(base) as http:
+                while time.perf_counter() < stop_at:
+                    t = time.perf_counter()
+                    http.post("/", json={"action": "noop"})
+                    mine.append((time.perf_counter() - t) * 1000)
+            lat.extend(mine)
+
+        threads = [threading.Thread(target=run) for _ in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return len(lat) / seconds, _pct(lat, 50), _pct(lat, 99)
+
+
 def _pct(samples: list[float], q: int) -> float:
     if len(samples) < 2:
         return samples[0] if samples else float("nan")
@@ -126,6 +240,7 @@ def main() -> int:
     if not url.startswith(("postgres://", "postgresql://")):
         print("cases_bench needs DATABASE_URL=postgres://… (run scripts/pg.sh start)")
         return 2
+    load_before = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="onetrip-cases-bench-"))
     admin, bench_url = _prepare(url)
     env = {
@@ -151,33 +266,12 @@ def main() -> int:
         print(f"database: PostgreSQL {BENCH_DB}; migrated in {time.perf_counter() - t0:.1f} s")
         world = _world()
         connections.close_all()
+        trivial = _trivial_baseline(env)
         port = _free_port()
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/gunicorn"),
-                "onetrip.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(WORKERS),
-                "--log-level",
-                "warning",
-                "--pythonpath",
-                str(ROOT / "src"),
-            ],
-            env=env,
-            cwd=str(ROOT),
-        )
-        import httpx
+        server = _gunicorn("onetrip.wsgi:application", port, env)
 
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(base + "/api/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
+        if not _wait_up(base, "/api/openapi.json"):
             print("gunicorn did not start")
             return 2
 
@@ -190,7 +284,7 @@ def main() -> int:
             clerk = {"Authorization": f"Bearer {world['keys']['clerk']}"}
             reviewer = {"Authorization": f"Bearer {world['keys']['reviewer']}"}
             mats = [{"material": m, "status": "received"} for m in world["materials"]]
-            with httpx.Client(base_url=base, timeout=30) as http:
+            with _Http(base) as http:
                 n = 0
                 while time.perf_counter() < stop_at:
                     number = world["numbers"][(i * 4 + n) % len(world["numbers"])]
@@ -245,10 +339,16 @@ def main() -> int:
         total = sum(done)
         rate = total / elapsed
         print(
-            f"{CLIENTS} clients, gunicorn {WORKERS} sync workers, {os.cpu_count()} cores, "
-            f"{elapsed:.1f} s"
+            f"{CLIENTS} clients, gunicorn {WORKERS} workers × {THREADS} threads, "
+            f"{os.cpu_count()} cores, {elapsed:.1f} s; load average {load_before:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after (other processes on the machine count)"
         )
-        print(f"baseline: single-row INSERT over psycopg, {CLIENTS} threads: {baseline:,.0f} tx/s")
+        print("baselines measured in this run:")
+        print(f"  single-row INSERT over psycopg, {CLIENTS} threads: {baseline:,.0f} tx/s")
+        print(
+            f"  do-nothing WSGI app, same client threads: {trivial[0]:,.0f} req/s, "
+            f"p50 {trivial[1]:.1f} ms, p99 {trivial[2]:.1f} ms (client + loopback + gunicorn)"
+        )
         print(f"{'step':16} {'n':>6} {'p50 ms':>8} {'p99 ms':>8}")
         for s in STEPS:
             print(f"{s:16} {len(lat[s]):6d} {_pct(lat[s], 50):8.1f} {_pct(lat[s], 99):8.1f}")
@@ -267,6 +367,7 @@ def main() -> int:
 
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -387,6 +387,7 @@ def _create(
     accept: bool = False,
     now: dt.datetime | None = None,
     today: dt.date | None = None,
+    number: str | None = None,
 ) -> Case:
     now = _now(now)
     today = today or local_today(now)
@@ -426,7 +427,7 @@ def _create(
         )
 
     case = Case(
-        number=_next_number(district=point.district, day=today),
+        number=number or _next_number(district=point.district, day=today),
         district=point.district,
         matter=matter,
         department=matter.department,
@@ -545,7 +546,6 @@ def applicant_resolve(
 
 
 @_shared_calendar()
-@transaction.atomic
 def case_open(
     *,
     actor: Any,
@@ -565,7 +565,20 @@ def case_open(
     today: dt.date | None = None,
 ) -> Case:
     """Validate raw input (matter code in the scope, applicant numbers) and open a case.
-    Used by the API and the intake page; everything rolls back on any error."""
+    Used by the API and the intake page; everything rolls back on any error.
+
+    The case number comes from one counter row per district and day, which every window of
+    the district would otherwise hold locked for the whole intake transaction (the case, its
+    materials, events, visit, submission and acceptance): intake would be serialised district
+    wide. So a window intake on PostgreSQL, not called inside someone else's transaction, takes
+    its number like a database sequence — in its own one-statement transaction, after the
+    checks that need no writes (point, matter, the caller's role, the applicant's number, the
+    materials list) and just before the intake transaction. Numbers stay unique and never go
+    backwards; an intake refused after that point (e.g. materials incomplete at acceptance)
+    leaves a gap in the day's numbers. Online and agent applications, SQLite and callers that
+    hold a transaction take the number inside the transaction, gap-free."""
+    now = _now(now)
+    today = today or local_today(now)
     if point is None and channel != Channel.ONLINE and getattr(actor, "point_id", None):
         point = ServicePoint.objects.select_related("district").filter(pk=actor.point_id).first()
     scope = point.district if point is not None else district
@@ -584,20 +597,6 @@ def case_open(
             code="matter_not_found",
             fields={"matter": [_("事项不存在")]},
         )
-    link_user = None
-    if channel == Channel.ONLINE and applicant_kind == "individual":
-        from onetrip.people.models import Applicant
-
-        if not Applicant.objects.filter(user=actor).exists():
-            link_user = actor
-    applicant, company = applicant_resolve(
-        kind=applicant_kind,
-        number=applicant_number,
-        name=applicant_name,
-        phone=applicant_phone,
-        actor=actor,
-        link_user=link_user,
-    )
     given: dict[int, dict[str, Any]] = {}
     for item in materials or []:
         try:
@@ -606,20 +605,70 @@ def case_open(
             raise ValidationFailed(
                 _("材料项无效。"), code="invalid_material", fields={"materials": [_("无效")]}
             ) from None
-    return _create(
-        matter=matter,
-        actor=actor,
-        channel=channel,
-        point=point if channel != Channel.ONLINE else matter.district,
-        applicant=applicant,
-        company=company,
-        ticket=ticket,
-        materials=given,
-        submit=submit,
-        accept=accept,
-        now=now,
-        today=today,
-    )
+    number = None
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and channel not in (Channel.ONLINE, Channel.AGENT)
+        and point is not None
+    ):
+        _check_applicant_number(kind=applicant_kind, number=applicant_number)
+        _check_scope(
+            matter=matter,
+            point=point,
+            channel=channel,
+            applicant=object() if applicant_kind == "individual" else None,
+            company=object() if applicant_kind == "company" else None,
+        )
+        _creator_role(actor=actor, point=point, applicant=None, company=None, channel=channel)
+        number = _next_number(district=point.district, day=today)  # autocommit: lock ends here
+    with transaction.atomic():
+        link_user = None
+        if channel == Channel.ONLINE and applicant_kind == "individual":
+            from onetrip.people.models import Applicant
+
+            if not Applicant.objects.filter(user=actor).exists():
+                link_user = actor
+        applicant, company = applicant_resolve(
+            kind=applicant_kind,
+            number=applicant_number,
+            name=applicant_name,
+            phone=applicant_phone,
+            actor=actor,
+            link_user=link_user,
+        )
+        return _create(
+            matter=matter,
+            actor=actor,
+            channel=channel,
+            point=point if channel != Channel.ONLINE else matter.district,
+            applicant=applicant,
+            company=company,
+            ticket=ticket,
+            materials=given,
+            submit=submit,
+            accept=accept,
+            now=now,
+            today=today,
+            number=number,
+        )
+
+
+def _check_applicant_number(*, kind: str, number: str) -> None:
+    """The check digits of an ID number / credit code (the same check ``applicant_resolve``
+    makes), without touching the database."""
+    from onetrip.people.validators import clean_credit_code, clean_id_number
+
+    if kind == "individual":
+        clean_id_number(number, field="applicant.number")
+    elif kind == "company":
+        clean_credit_code(number, field="applicant.number")
+    else:
+        raise ValidationFailed(
+            _("申请人类型须为个人或企业。"),
+            code="invalid_applicant_kind",
+            fields={"applicant.kind": [_("无效")]},
+        )
 
 
 def _point_subtree(actor: Any) -> set[int]:

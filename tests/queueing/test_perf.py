@@ -1,0 +1,104 @@
+"""Performance guards for the hot paths of a hall: how many queries issuing and calling take,
+that the one-query wait figures agree with the ORM definitions, that window locks do not lock
+the service point row, and that numbering outside a caller's transaction stays gap-free and
+unique (PostgreSQL takes the number in its own short transaction there)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from onetrip.errors import DomainError
+from onetrip.people.services import api_token_create
+from onetrip.queueing import selectors, services
+from onetrip.queueing.models import DailyCounter, Ticket, TicketEvent
+from tests.queueing.conftest import build_hall
+
+
+def _bearer(user):
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=user, name='perf')[1]}"}
+
+
+def _post(client, url, data=None, **headers):
+    return client.post(url, data=data or {}, content_type="application/json", **headers)
+
+
+@pytest.mark.django_db
+def test_issue_and_serve_query_budget(client, hall):
+    """Issue at a kiosk: queue, counter, live-ticket check, ticket, event, audit, wait figures
+    (+ a savepoint pair inside the test transaction) = 9; it was 11. Start/finish: 9; was 13."""
+    _post(client, "/api/v1/tickets", {"queue_id": hall.qa.pk, "phone": "13900000000"})
+    with CaptureQueriesContext(connection) as issue:
+        r = _post(client, "/api/v1/tickets", {"queue_id": hall.qa.pk, "phone": "13900000001"})
+    assert r.status_code == 201, r.content
+    assert r.json()["ahead"] == 1
+    assert len(issue) <= 9, [q["sql"][:80] for q in issue]
+    h = _bearer(hall.clerk)
+    assert _post(client, f"/api/v1/windows/{hall.w1.pk}/open", **h).status_code == 200
+    _post(client, f"/api/v1/windows/{hall.w1.pk}/call-next", **h)
+    with CaptureQueriesContext(connection) as start:
+        assert _post(client, f"/api/v1/windows/{hall.w1.pk}/start", **h).status_code == 200
+    with CaptureQueriesContext(connection) as finish:
+        assert _post(client, f"/api/v1/windows/{hall.w1.pk}/finish", **h).status_code == 200
+    # token+roles, window, lock, current ticket, update, event, audit (+ savepoint pair)
+    assert len(start) <= 9, [q["sql"][:80] for q in start]
+    assert len(finish) <= 9, [q["sql"][:80] for q in finish]
+    # the auth query brings the roles along: no separate group query
+    assert not any("auth_group" in q["sql"] and "apitoken" not in q["sql"] for q in start)
+
+
+@pytest.mark.django_db
+def test_wait_figures_match_the_orm_definitions(hall):
+    now = timezone.now()
+    services.window_open(window=hall.w1, user=hall.clerk)
+    plain = [services.ticket_issue(queue=hall.qa, now=now) for _ in range(3)]
+    green = services.ticket_issue(queue=hall.qa, priority=True, now=now)
+    late = services.ticket_issue(queue=hall.qa, now=now)
+    for ticket in [*plain, green, late]:
+        ticket.refresh_from_db()
+        windows, mean, ahead = selectors._wait_figures(
+            queue_ids=[hall.qa.pk], day=ticket.day, ahead_of=ticket
+        )[hall.qa.pk]
+        assert ahead == selectors.people_ahead(ticket=ticket)
+        assert windows == 1 and mean is None
+    assert selectors.people_ahead(ticket=green) == 0
+    assert selectors.people_ahead(ticket=late) == 4  # three earlier plus the green channel
+    # a finished ticket of 90 s sets the mean exactly (no float drift)
+    services.ticket_call_next(window=hall.w1, user=hall.clerk, now=now)
+    services.ticket_start(window=hall.w1, user=hall.clerk, now=now)
+    services.ticket_finish(window=hall.w1, user=hall.clerk, now=now + dt.timedelta(seconds=90))
+    _, mean, _ = selectors._wait_figures(queue_ids=[hall.qa.pk], day=late.day)[hall.qa.pk]
+    assert mean == 90.0
+
+
+@pytest.mark.django_db
+def test_window_lock_locks_the_window_row_only(hall):
+    with CaptureQueriesContext(connection) as ctx:
+        services.window_open(window=hall.w1, user=hall.clerk)
+    locks = [q["sql"] for q in ctx if "FOR UPDATE" in q["sql"]]
+    if connection.features.has_select_for_update:  # PostgreSQL
+        assert locks and all('FOR UPDATE OF "queueing_window"' in sql for sql in locks)
+    else:  # SQLite serialises writers; there is no row locking at all
+        assert locks == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_outside_a_transaction_are_unique_and_gap_free(tworld):
+    """The path a web request takes (no surrounding transaction): on PostgreSQL the number is
+    taken in its own statement; a refused duplicate is refused before that and costs none."""
+    hall = build_hall(tworld)
+    assert not connection.in_atomic_block
+    first = services.ticket_issue(queue=hall.qa, phone="13900000001")
+    with pytest.raises(DomainError) as refused:
+        services.ticket_issue(queue=hall.qa, phone="13900000001")
+    assert refused.value.code == "duplicate_live_ticket"
+    second = services.ticket_issue(queue=hall.qa, phone="13900000002")
+    anonymous = services.ticket_issue(queue=hall.qa)
+    assert [first.number, second.number, anonymous.number] == ["A001", "A002", "A003"]
+    assert DailyCounter.objects.get(queue=hall.qa).last == 3
+    assert Ticket.objects.filter(queue=hall.qa).count() == 3
+    assert TicketEvent.objects.filter(action="issue").count() == 3

@@ -8,6 +8,7 @@ urlpatterns = [
     path("t/<str:token>/upload/", views.tracking_upload, name="upload"),
     path("t/<str:token>/resubmit/", views.tracking_resubmit, name="resubmit"),
     path("t/<str:token>/messages/", views.tracking_message, name="message"),
+    path("t/<str:token>/rating/", views.tracking_rate, name="rate"),
     path("w/<slug:point_code>/<str:window_number>/", views.window_entry, name="window"),
     path("w/<slug:point_code>/<str:window_number>/qr.svg", views.window_qr, name="window_qr"),
     path("staff/messages/", views.staff_messages, name="staff_messages"),

@@ -40,6 +40,15 @@ def _field_errors(exc: DomainError) -> dict[str, str]:
 # -- public tracking page --------------------------------------------------------------------
 
 
+def _rating_state(case) -> dict:
+    """Whether the applicant may rate the case now, and the rating already given."""
+    from onetrip.metrics.models import Rating
+    from onetrip.metrics.services import RATEABLE
+
+    given = Rating.objects.filter(case=case).first()
+    return {"open": case.state in RATEABLE and given is None, "given": given}
+
+
 def _tracking_response(request, token: str, *, errors=None, status=200, counted=False):
     if not counted:
         try:
@@ -59,6 +68,7 @@ def _tracking_response(request, token: str, *, errors=None, status=200, counted=
             "case": case,
             "token": token,
             "info": sel.case_public(case=case),
+            "rating": _rating_state(case),
             "errors": errors or {},
             "error_message": (errors or {}).get("_", ""),
         },
@@ -120,6 +130,22 @@ def tracking_message(request, token: str):
             token=token, body=request.POST.get("body", ""), user=request.user
         )
         return _("留言已发送，工作人员回复后会短信通知您。")
+
+    return _tracking_post(request, token, act)
+
+
+@require_POST
+def tracking_rate(request, token: str):
+    from onetrip.metrics.services import rating_submit
+
+    def act():
+        rating_submit(
+            case=sel.case_by_token(token=token),
+            score=request.POST.get("score"),
+            comment=request.POST.get("comment", ""),
+            tracking_token=token,
+        )
+        return _("感谢您的评价！")
 
     return _tracking_post(request, token, act)
 

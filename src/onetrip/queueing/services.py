@@ -1,9 +1,13 @@
 """Writes for queues, windows and tickets. Every function is one transaction.
 
-Concurrency: issuing locks the (queue, day) counter row, so numbers and the one-live-ticket rule
-hold under parallel kiosks; calling locks the window row, picks the next ticket with
-``select_for_update(skip_locked=True)`` (PostgreSQL; SQLite serialises writers with IMMEDIATE
-transactions) and claims it with a conditional UPDATE that only succeeds while it is still waiting.
+Concurrency: issuing takes the number from the (queue, day) counter row — on PostgreSQL, for
+tickets known by a phone number only, in its own one-statement transaction just before the
+ticket's (see ``ticket_issue``), so kiosks do not queue behind each other's whole transactions;
+the one-live-ticket rule is then kept by a partial unique index. Calling locks the window row
+only (``FOR UPDATE OF``; never the service point row, which every window shares), picks the next
+ticket with ``select_for_update(skip_locked=True)`` (PostgreSQL; SQLite serialises writers with
+IMMEDIATE transactions) and claims it with a conditional UPDATE that only succeeds while it is
+still waiting.
 """
 
 from __future__ import annotations

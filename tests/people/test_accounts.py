@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -116,3 +117,19 @@ def test_register_page_shows_field_errors(client, sms):
     assert resp.status_code == 200
     assert "公民身份号码无效" in resp.content.decode()
     assert User.objects.count() == 0
+
+
+def test_sms_code_really_goes_through_the_notice_senders(
+    client, django_capture_on_commit_callbacks
+):
+    """No monkeypatch: the code is sent by the demo SMS backend and shows in the demo inbox."""
+    from onetrip.notices.models import Notice
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.phone_code_send(phone="13900002222")
+    notice = Notice.objects.get(template="sms_login_code")
+    assert notice.channel == "sms" and notice.status == "sent"
+    code = re.search(r"(?<!\d)\d{6}(?!\d)", notice.text).group()
+    assert PhoneCode.objects.get().code_hash == PhoneCode.hash_code("13900002222", code)
+    inbox = client.get("/demo/sms/").content.decode()
+    assert "139****2222" in inbox and "13900002222" not in inbox

@@ -215,3 +215,22 @@ def test_every_template_renders_in_chinese():
         title, text = notice_render(template=code, context={f: "X" for f in tpl.fields})
         assert title and text and "{" not in text
         assert any("\u4e00" <= ch <= "\u9fff" for ch in text), code
+
+
+def test_demo_senders_deliver_without_a_task_worker(sms, settings):
+    """The demo serves without a task worker: console/outbox SMS (registration codes) must still
+    reach /demo/sms/, not stay pending in the database queue forever."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    notice = sms(template="sms_login_code", context={"code": "123456", "minutes": 10})
+    assert notice.status == NoticeStatus.SENT
+    assert notice.sent_at is not None
+
+
+def test_other_senders_still_go_through_the_task_queue(sms, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    senders.register("slow-gateway")(lambda notice: "gw-2")
+    try:
+        notice = sms(sender="slow-gateway")
+    finally:
+        senders.SENDERS.pop("slow-gateway")
+    assert notice.status == NoticeStatus.PENDING  # waits for `onetrip db_worker`

@@ -81,8 +81,16 @@ def _clean_recipient(channel: str, to: str) -> str:
     return to
 
 
-def _enqueue_on_commit(notice_id: int) -> None:
-    transaction.on_commit(lambda: notice_deliver.enqueue(notice_id=notice_id))
+#: Local senders (console, demo outbox) write in-process and cannot hang: they deliver right
+#: after commit, so a demo without a task worker still shows its SMS (codes) at /demo/sms/.
+INLINE_SENDERS = ("console", "outbox")
+
+
+def _enqueue_on_commit(notice_id: int, sender: str = "") -> None:
+    if sender in INLINE_SENDERS:
+        transaction.on_commit(lambda: notice_attempt(notice_id=notice_id))
+    else:
+        transaction.on_commit(lambda: notice_deliver.enqueue(notice_id=notice_id))
 
 
 @transaction.atomic
@@ -119,7 +127,7 @@ def notice_send(
         max_attempts=_max_attempts(),
         next_attempt_at=timezone.now(),
     )
-    _enqueue_on_commit(notice.pk)
+    _enqueue_on_commit(notice.pk, notice.sender)
     return notice
 
 
@@ -267,5 +275,5 @@ def notice_resend(*, notice: Notice, actor: Any) -> Notice:
         point=locked.district,
         data={"sender": locked.sender},
     )
-    _enqueue_on_commit(locked.pk)
+    _enqueue_on_commit(locked.pk, locked.sender)
     return locked

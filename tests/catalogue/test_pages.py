@@ -133,3 +133,15 @@ def test_admin_surfaces_rules_as_form_errors(client, world, tmp_path):
     assert resp.status_code == 302, resp.context["adminform"].form.errors
     created = Matter.objects.get(code="sc-new")
     assert AuditEvent.objects.filter(action="matter.create", subject_id=str(created.pk)).exists()
+
+
+def test_online_matter_page_links_to_the_online_application(client, world):
+    """ "可在网上办理" used to be a dead end: no way from the matter page to /apply/<code>/."""
+    Matter.objects.filter(pk=world.senior_card.pk).update(channel_online=True)
+    html = client.get("/matters/sc-002/").content.decode()
+    links = re.findall(r'href="([^"]+)" data-testid="apply-online"', html)
+    assert links == ["/apply/sc-002/?district=sc"]
+    client.force_login(User.objects.filter(is_superuser=False).first())
+    assert client.get(links[0]).status_code == 200
+    Matter.objects.filter(pk=world.senior_card.pk).update(channel_online=False)
+    assert 'data-testid="apply-online"' not in client.get("/matters/sc-002/").content.decode()

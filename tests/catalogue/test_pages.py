@@ -145,3 +145,14 @@ def test_online_matter_page_links_to_the_online_application(client, world):
     assert client.get(links[0]).status_code == 200
     Matter.objects.filter(pk=world.senior_card.pk).update(channel_online=False)
     assert 'data-testid="apply-online"' not in client.get("/matters/sc-002/").content.decode()
+
+
+def test_search_finds_a_shortened_name(client, world):
+    """The home page suggests "老年优待证"; the matter is "老年人优待证办理"."""
+    for q in ("老年优待证", "优待证办理", "老年人优待证"):
+        html = client.get("/matters/", {"q": q}).content.decode()
+        assert re.findall(r'data-code="([^"]+)"', html) == ["sc-002"], q
+    html = client.get("/matters/", {"q": "证优待年老"}).content.decode()  # order matters
+    assert 'data-testid="matter-item"' not in html
+    html = client.get("/matters/", {"q": "老年优待证", "district": "xh"}).content.decode()
+    assert 'data-testid="matter-item"' not in html  # still scoped to the district

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -60,6 +61,14 @@ def _materials_prefetch() -> Prefetch:
     )
 
 
+def _name_in_order(word: str) -> Q:
+    """People shorten names ("老年优待证" for "老年人优待证办理"): a word of three or more
+    characters also matches a name holding its characters in the same order."""
+    if len(word) < 3:
+        return Q(name__icontains=word)
+    return Q(name__icontains=word) | Q(name__iregex=".*".join(re.escape(ch) for ch in word))
+
+
 def matter_search(
     *,
     district: ServicePoint,
@@ -84,7 +93,7 @@ def matter_search(
     qs = Matter.objects.filter(district=district, is_active=True).select_related("department")
     for word in (q or "").split():
         qs = qs.filter(
-            Q(name__icontains=word)
+            _name_in_order(word)
             | Q(description__icontains=word)
             | Q(result_name__icontains=word)
             | Q(code__iexact=word)

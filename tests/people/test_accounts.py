@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -133,3 +134,28 @@ def test_sms_code_really_goes_through_the_notice_senders(
     assert PhoneCode.objects.get().code_hash == PhoneCode.hash_code("13900002222", code)
     inbox = client.get("/demo/sms/").content.decode()
     assert "139****2222" in inbox and "13900002222" not in inbox
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/apply/", "/apply/"),
+        ("https://evil.example/phish", "/"),
+        ("//evil.example/", "/"),
+        ("", "/"),
+    ],
+)
+def test_register_next_never_leaves_the_site(client, sms, next_url, expected):
+    services.phone_code_send(phone="13900003333")
+    ((phone, code),) = sms
+    resp = client.post(
+        "/accounts/register/?" + urlencode({"next": next_url}),
+        {
+            "phone": phone,
+            "code": code,
+            "name": "李四",
+            "id_number": ric_number(),
+            "password": "long-enough-pw-9",
+        },
+    )
+    assert resp.status_code == 302 and resp["Location"] == expected

@@ -4,12 +4,22 @@ from django.contrib.auth import login
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onetrip.errors import DomainError
 from onetrip.people.forms import RegisterForm
 from onetrip.people.services import applicant_account_register, phone_code_send
+
+
+def _safe_next(request) -> str:
+    """``?next=`` only when it stays on this site (no open redirect after sign-up)."""
+    target = request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and ok else "/"
 
 
 def register(request):
@@ -27,7 +37,7 @@ def register(request):
                 form.add_error(None, exc.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(request.GET.get("next") or "/")
+            return redirect(_safe_next(request))
     return render(request, "people/register.html", {"form": form})
 
 

@@ -205,3 +205,20 @@ def test_openapi_lists_intake_and_sharing(client, db):
     assert "/api/v1/precheck" in paths
     assert "/api/v1/shared/{holder_number}" in paths
     assert "/api/v1/forms/{matter_code}/drafts" in paths
+
+
+def test_online_next_step_and_form_help_link_to_the_online_application(client, online_matter):
+    """Pre-check said "apply online" but only led to the form help page, which has no submit:
+    both now link to /apply/<code>/, and that page opens for a signed-in company user."""
+    from onetrip.intake.services import precheck_run
+    from tests.factories import make_user
+
+    pc = precheck_run(matter=online_matter, applicant_kind="company", materials_at_hand=[])
+    html = client.get(f"/precheck/{pc.token}/").content.decode()
+    assert 'href="/apply/sc-003/?district=sc" data-testid="apply-online"' in html
+    html = client.get("/matters/sc-003/form/").content.decode()
+    assert 'href="/apply/sc-003/?district=sc" data-testid="apply-online"' in html
+    client.force_login(make_user("co1", "applicant"))
+    assert client.get("/apply/sc-003/?district=sc").status_code == 200
+    # A matter that cannot be done online offers no such link.
+    assert 'data-testid="apply-online"' not in client.get("/matters/sc-002/form/").content.decode()

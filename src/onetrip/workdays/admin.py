@@ -51,6 +51,8 @@ class ScheduleImportForm(forms.Form):
             data["document"] = yaml.safe_load(raw)
         except yaml.YAMLError as exc:
             raise forms.ValidationError(_("YAML 格式错误：%(e)s") % {"e": exc}) from None
+        except ValueError as exc:  # a date-like value that is no date, e.g. 2027-13-01
+            raise forms.ValidationError(_("日期无效：%(e)s") % {"e": exc}) from None
         return data
 
 

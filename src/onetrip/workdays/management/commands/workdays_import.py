@@ -28,6 +28,8 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: {exc}") from exc
         except yaml.YAMLError as exc:
             raise CommandError(f"{path} is not valid YAML: {exc}") from exc
+        except ValueError as exc:  # a date-like value that is no date, e.g. 2027-13-01
+            raise CommandError(f"{path} has an invalid date: {exc}") from exc
         try:
             schedule = schedule_import(data=data, replace=options["replace"])
         except DomainError as exc:

@@ -33,3 +33,22 @@ def test_unknown_api_path_answers_json_404(client, db):
     resp = client.get("/api/v1/no-such-thing")
     assert resp.status_code == 404
     assert resp.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_serve_runs_gunicorn_and_optionally_a_task_worker(monkeypatch):
+    """`onetrip serve` hands over to gunicorn; `--worker` (used by `onetrip demo`) also starts the
+    database task worker, so notifications and sweeps run without another terminal."""
+    from django.core.management import call_command
+
+    from onetrip.web.management.commands import serve
+
+    started, execs = [], []
+    monkeypatch.setattr(serve.subprocess, "Popen", lambda argv, **kw: started.append(argv))
+    monkeypatch.setattr(serve.os, "execv", lambda path, argv: execs.append(argv))
+    monkeypatch.setattr(serve, "call_command", lambda *a, **kw: None)
+    call_command("serve", "--no-migrate", "--bind", "127.0.0.1:9999")
+    assert "gunicorn" in execs[0] and "127.0.0.1:9999" in execs[0]
+    assert started == []
+    call_command("serve", "--no-migrate", "--worker")
+    assert len(started) == 1 and "db_worker" in started[0]

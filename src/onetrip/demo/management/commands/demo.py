@@ -79,7 +79,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.ERROR(f"!! demo extension {name} failed: {error}"))
         if no_serve:
             return
-        call_command("serve", bind=bind, no_migrate=True)
+        call_command("serve", bind=bind, no_migrate=True, worker=True)
 
     def print_logins(self) -> None:
         rows = demo_logins()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 from django.conf import settings
@@ -22,8 +23,13 @@ class Command(BaseCommand):
             "--threads", type=int, default=int(os.environ.get("ONETRIP_THREADS", "4"))
         )
         parser.add_argument("--no-migrate", action="store_true")
+        parser.add_argument(
+            "--worker",
+            action="store_true",
+            help="Also start one background task worker (notifications, overdue sweeps).",
+        )
 
-    def handle(self, *args, bind, workers, threads, no_migrate, **options):
+    def handle(self, *args, bind, workers, threads, no_migrate, worker=False, **options):
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
@@ -51,4 +57,10 @@ class Command(BaseCommand):
             "60",
         ]
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
+        if worker:
+            # One task worker beside the web processes; it shares the terminal's process group,
+            # so Ctrl+C stops both.
+            subprocess.Popen([sys.executable, "-m", "onetrip.cli", "db_worker", "--interval", "1"])
+            self.stdout.write("Background task worker started (db_worker).")
+            sys.stdout.flush()
         os.execv(sys.executable, argv)

@@ -135,6 +135,10 @@ def test_guide_page_search_and_run(client, senior):
     assert "西湖公司设立登记" not in client.get("/guide/precheck/").content.decode()
     resp = client.get("/guide/precheck/", {"matter": "sc-002"})
     assert "一寸免冠彩色照片" in resp.content.decode()
+    # A shortened name, as people type it, finds the matter too.
+    assert (
+        "老年人优待证办理" in client.get("/guide/precheck/", {"q": "老年优待证"}).content.decode()
+    )
     # A bad ID number: the message is next to the field, nothing saved.
     resp = client.post(
         "/guide/precheck/?matter=sc-002",

@@ -61,7 +61,7 @@ def _materials_prefetch() -> Prefetch:
     )
 
 
-def _name_in_order(word: str) -> Q:
+def name_query(word: str) -> Q:
     """People shorten names ("老年优待证" for "老年人优待证办理"): a word of three or more
     characters also matches a name holding its characters in the same order."""
     if len(word) < 3:
@@ -93,7 +93,7 @@ def matter_search(
     qs = Matter.objects.filter(district=district, is_active=True).select_related("department")
     for word in (q or "").split():
         qs = qs.filter(
-            _name_in_order(word)
+            name_query(word)
             | Q(description__icontains=word)
             | Q(result_name__icontains=word)
             | Q(code__iexact=word)

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
+from onetrip.catalogue.selectors import name_query
 from onetrip.errors import NotFound, ValidationFailed
 from onetrip.intake.forms import default_fields
 from onetrip.intake.models import ApplicantKind, FormDraft, PreCheck
@@ -67,7 +68,7 @@ def matter_search(*, district: ServicePoint, q: str = "", limit: int = 20) -> li
     q = (q or "").strip()
     if q:
         qs = qs.filter(
-            Q(name__icontains=q)
+            name_query(q)
             | Q(code__icontains=q)
             | Q(department__name__icontains=q)
             | Q(materials__name__icontains=q)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from onetrip.cases import selectors as sel
@@ -108,6 +109,45 @@ def case_new(request):
     )
 
 
+#: timeline labels for events that are not transitions of the state machine
+EVENT_LABELS = {
+    "create": _lazy("创建办件"),
+    "material": _lazy("材料状态更新"),
+    "upload": _lazy("上传材料"),
+    "escalate": _lazy("超期督办"),
+}
+ROLE_LABELS = {
+    S.APPLICANT: _lazy("申请人"),
+    S.AGENT: _lazy("代办员"),
+    S.CLERK: _lazy("窗口工作人员"),
+    S.SOCIAL_WORKER: _lazy("社工"),
+    S.REVIEWER: _lazy("审批人员"),
+    S.MANAGER: _lazy("管理者"),
+    S.SYSTEM: _lazy("系统"),
+}
+
+
+def _timeline(case: Case) -> list[dict]:
+    """The case's events with their action, states and role in words, not codes."""
+    rows = []
+    for e in case.events.select_related("actor").order_by("at", "id"):
+        transition = S.TRANSITIONS.get(e.action)
+        label = transition.label if transition else EVENT_LABELS.get(e.action, e.action)
+        rows.append(
+            {
+                "at": e.at,
+                "label": label,
+                "from_state": S.state_label(e.from_state) if e.from_state else "",
+                "to_state": S.state_label(e.to_state) if e.to_state else "",
+                "changed": e.from_state != e.to_state,
+                "actor": e.actor,
+                "role": ROLE_LABELS.get(e.role, e.role),
+                "note": e.note,
+            }
+        )
+    return rows
+
+
 def _case_or_404(request, number: str) -> Case:
     try:
         return sel.case_get_for_user(user=request.user, number=number)
@@ -134,7 +174,7 @@ def case_detail(request, number: str):
             "can_supplement": any(t.action == "request_supplement" for t in actions),
             "can_deliver": any(t.action == "deliver" for t in actions),
             "materials": case.materials.prefetch_related("files"),
-            "events": case.events.select_related("actor").order_by("at", "id"),
+            "events": _timeline(case),
             "visits": case.visits.select_related("point", "ticket"),
             "flags": sel.case_flags(case=case, today=today, soon=sel.soon_date(today=today)),
             "notice": case.supplement_notices.order_by("-round").first(),

@@ -1,0 +1,35 @@
+"""Found by trying the staff pages in a browser: the case timeline speaks words, not codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from tests.cases.helpers import window_case
+
+pytestmark = pytest.mark.usefixtures("frozen")
+D = dt.date(2026, 3, 2)
+
+
+def _timeline(page: str) -> str:
+    return re.search(r'<ul class="timeline" id="timeline">(.*?)</ul>', page, re.S).group(1)
+
+
+def test_timeline_shows_actions_states_and_roles_in_words(cw, client):
+    case = window_case(cw, day=D)
+    client.force_login(cw.clerk)
+    timeline = _timeline(client.get(f"/cases/{case.number}/").content.decode())
+    for code in ("create", "submit", "accept", "draft", "submitted", "accepted", "（clerk）"):
+        assert code not in timeline, code
+    assert "创建办件" in timeline and "受理" in timeline
+    assert "已提交 → 已受理" in timeline and "（窗口工作人员）" in timeline
+
+
+def test_timeline_in_english(cw, client):
+    case = window_case(cw, day=D)
+    client.force_login(cw.clerk)
+    page = client.get(f"/cases/{case.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    timeline = _timeline(page)
+    assert "Submitted → Accepted" in timeline and "draft" not in timeline

@@ -1,4 +1,5 @@
-"""Found by trying the staff pages in a browser: the case timeline speaks words, not codes."""
+"""Found by trying the staff pages in a browser: the case timeline speaks words, not codes; an
+upload without a file says so."""
 
 from __future__ import annotations
 
@@ -33,3 +34,18 @@ def test_timeline_in_english(cw, client):
     page = client.get(f"/cases/{case.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     timeline = _timeline(page)
     assert "Submitted → Accepted" in timeline and "draft" not in timeline
+
+
+def test_upload_without_a_file_says_choose_a_file(cw, client):
+    case = window_case(cw, day=D, materials={cw.form.pk: {"status": "received"}}, accept=False)
+    lease = case.materials.get(material=cw.lease)
+    client.force_login(cw.clerk)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert 'name="upload" value="1"' in page and 'type="file" name="file" required' in page
+    r = client.post(
+        f"/cases/{case.number}/materials/", {"material": lease.pk, "upload": "1"}, follow=True
+    )
+    body = r.content.decode()
+    assert "请选择要上传的文件。" in body and "材料状态“”无效" not in body
+    lease.refresh_from_db()
+    assert lease.status == "missing"

@@ -17,7 +17,7 @@ from onetrip.cases import states as S
 from onetrip.cases.models import Case, DeliveryMethod, MaterialStatus
 from onetrip.catalogue.models import Department, Matter, PointLevel
 from onetrip.documents import pdf_response, render_pdf
-from onetrip.errors import DomainError
+from onetrip.errors import DomainError, ValidationFailed
 from onetrip.masking import mask_id_number, mask_name
 from onetrip.qr import qr_svg
 
@@ -229,6 +229,8 @@ def case_material(request, number: str):
     case = _case_or_404(request, number)
     try:
         upload = request.FILES.get("file")
+        if upload is None and request.POST.get("upload"):
+            raise ValidationFailed(_("请选择要上传的文件。"), code="file_required")
         if upload is not None:
             services.case_file_upload(
                 case=case,

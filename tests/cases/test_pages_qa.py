@@ -1,5 +1,6 @@
 """Found by trying the staff pages in a browser: the case timeline speaks words, not codes; an
-upload without a file says so."""
+upload without a file says so; the intake form keeps the clerk's material choices after an error
+(long unbroken notes: tests/e2e/test_cases_layout.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 
 import pytest
 
+from onetrip.cases.models import Case
 from tests.cases.helpers import window_case
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -49,3 +51,27 @@ def test_upload_without_a_file_says_choose_a_file(cw, client):
     assert "请选择要上传的文件。" in body and "材料状态“”无效" not in body
     lease.refresh_from_db()
     assert lease.status == "missing"
+
+
+def test_intake_form_keeps_material_choices_after_an_error(cw, client):
+    client.force_login(cw.clerk)
+    r = client.post(
+        "/cases/new/",
+        {
+            "matter": cw.permit.pk,
+            "applicant_kind": "individual",
+            "applicant_number": "330102198503150011",  # wrong check digit
+            f"material_{cw.form.pk}": "received",
+            f"material_{cw.lease.pk}": "later",
+            f"commit_{cw.lease.pk}": "on",
+            "do": "accept",
+        },
+    )
+    page = r.content.decode()
+    assert r.status_code == 200 and "公民身份号码" in page
+    assert not Case.objects.exists()
+    form_select = re.search(rf'name="material_{cw.form.pk}".*?</select>', page, re.S).group(0)
+    lease_select = re.search(rf'name="material_{cw.lease.pk}".*?</select>', page, re.S).group(0)
+    assert re.search(r'value="received"\s+selected', form_select)
+    assert re.search(r'value="later"\s+selected', lease_select)
+    assert re.search(rf'name="commit_{cw.lease.pk}"[^>]*checked', page)

@@ -94,6 +94,10 @@ def case_new(request):
         else:
             messages.success(request, _("已创建办件 %(n)s。") % {"n": case.number})
             return redirect("cases:detail", number=case.number)
+    materials = list(matter.materials.all()) if matter else []
+    for m in materials:  # after an error the form keeps what the clerk chose
+        m.chosen = request.POST.get(f"material_{m.pk}", "")
+        m.committed = bool(request.POST.get(f"commit_{m.pk}"))
     return render(
         request,
         "cases/new.html",
@@ -101,7 +105,7 @@ def case_new(request):
             "ticket": ticket,
             "matters": matters,
             "matter": matter,
-            "materials": matter.materials.all() if matter else [],
+            "materials": materials,
             "error": error,
             "post": request.POST,
             "statuses": MaterialStatus.choices,

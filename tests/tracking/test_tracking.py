@@ -10,6 +10,7 @@ import pytest
 from onetrip.audit.models import AuditEvent
 from onetrip.cases.models import CaseFile
 from onetrip.cases.services import case_transition
+from onetrip.catalogue.models import Material
 from onetrip.errors import NotFound, ValidationFailed
 from onetrip.notices.models import Notice
 from onetrip.tracking import ratelimit
@@ -293,3 +294,27 @@ def test_openapi_lists_the_tracking_endpoints(client):
     for path in ("", "/messages", "/files", "/resubmit"):
         assert f"/api/v1/track/{{token}}{path}" in paths
     assert "security" not in paths["/api/v1/track/{token}"]["get"]  # public: no login
+
+
+def test_optional_material_left_out_is_not_shown_as_missing(client, tw, frozen):
+    """An optional material not handed in used to appear under "需补正的材料（一次性告知）"
+    on a freshly submitted online case, as if the applicant had to supply it."""
+    optional = Material.objects.create(
+        matter=tw.perf, position=4, name="演出宣传材料", required=False
+    )
+    case = online_case(tw)
+    assert case.materials.get(material=optional).status == "missing"
+    page = client.get(f"/t/{case.tracking_token}").content.decode()
+    assert 'data-testid="missing"' not in page
+    # Flagged by the reviewer with a reason, it is asked for.
+    case = case_transition(case=case, action="accept", actor=tw.manager)
+    case = case_transition(case=case, action="start_review", actor=tw.culture_reviewer)
+    cm = case.materials.get(material=optional)
+    case_transition(
+        case=case,
+        action="request_supplement",
+        actor=tw.culture_reviewer,
+        items=[{"material": cm.pk, "status": "missing", "reason": "请补充宣传海报"}],
+    )
+    page = client.get(f"/t/{case.tracking_token}").content.decode()
+    assert f'data-testid="missing-{cm.pk}"' in page and "请补充宣传海报" in page

@@ -106,7 +106,15 @@ def case_timeline(*, case: Case) -> list[dict[str, Any]]:
 
 
 def case_missing(*, case: Case) -> list[CaseMaterial]:
-    return [cm for cm in case.materials.all() if cm.status in BAD]
+    """What the applicant still has to supply: required materials missing or defective, and
+    optional ones staff flagged (defective, or missing with a reason). An optional material
+    simply not handed in (e.g. 用途说明 left out of an online application) is not "missing"."""
+    return [
+        cm
+        for cm in case.materials.all()
+        if cm.status in BAD
+        and (cm.required or cm.status == MaterialStatus.DEFECTIVE or cm.reason.strip())
+    ]
 
 
 def latest_notice(*, case: Case):

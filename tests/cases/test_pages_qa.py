@@ -1,6 +1,6 @@
 """Found by trying the staff pages in a browser: the case timeline speaks words, not codes; an
-upload without a file says so; the intake form keeps the clerk's material choices after an error
-(long unbroken notes: tests/e2e/test_cases_layout.py)."""
+upload without a file says so; the intake form keeps the clerk's material choices after an error;
+refusals are pages in the site layout (long unbroken notes: tests/e2e/test_cases_layout.py)."""
 
 from __future__ import annotations
 
@@ -75,3 +75,17 @@ def test_intake_form_keeps_material_choices_after_an_error(cw, client):
     assert re.search(r'value="received"\s+selected', form_select)
     assert re.search(r'value="later"\s+selected', lease_select)
     assert re.search(rf'name="commit_{cw.lease.pk}"[^>]*checked', page)
+
+
+def test_forbidden_pages_use_the_site_layout_with_a_way_back(cw, client):
+    client.force_login(cw.civil_reviewer)
+    r = client.get("/cases/new/")
+    page = r.content.decode()
+    assert r.status_code == 403
+    assert "只有窗口工作人员可以受理办件。" in page and 'class="topbar"' in page
+    assert 'href="/"' in page and "<title>" in page
+    client.force_login(cw.clerk)
+    r = client.get("/backoffice/")
+    page = r.content.decode()
+    assert r.status_code == 403 and "只有后台审批人员和管理者可以查看工作队列。" in page
+    assert 'class="topbar"' in page

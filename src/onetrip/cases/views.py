@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -42,11 +42,16 @@ def _matters_for(point):
     return qs.select_related("department").order_by("code")
 
 
+def _forbidden(request, message: str):
+    """A 403 in the site's layout, saying why, with a way back (not a bare text response)."""
+    return render(request, "cases/forbidden.html", {"message": message}, status=403)
+
+
 @login_required
 def case_new(request):
     user = request.user
     if not user.has_role(*FRONT_ROLES) or user.point_id is None:
-        return HttpResponseForbidden(_("只有窗口工作人员可以受理办件。"))
+        return _forbidden(request, _("只有窗口工作人员可以受理办件。"))
     point = user.point
     ticket = None
     ticket_id = request.GET.get("ticket") or request.POST.get("ticket")
@@ -335,7 +340,7 @@ def case_result_pdf(request, number: str):
 def backoffice(request):
     user = request.user
     if not user.has_role("reviewer", "manager"):
-        return HttpResponseForbidden(_("只有后台审批人员和管理者可以查看工作队列。"))
+        return _forbidden(request, _("只有后台审批人员和管理者可以查看工作队列。"))
     departments = Department.objects.none()
     if user.department_id:
         departments = Department.objects.filter(pk=user.department_id)

@@ -318,3 +318,13 @@ def test_optional_material_left_out_is_not_shown_as_missing(client, tw, frozen):
     )
     page = client.get(f"/t/{case.tracking_token}").content.decode()
     assert f'data-testid="missing-{cm.pk}"' in page and "请补充宣传海报" in page
+
+
+def test_timeline_labels_follow_the_request_language(client, tw, frozen):
+    """Event and actor labels were translated once at import: English pages showed 创建办件/申请人."""
+    case = supplement_case(tw)
+    page = client.get(f"/t/{case.tracking_token}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Case created" in page and "创建办件" not in page
+    assert "Applicant" in page and "Reviewer" in page
+    page = client.get(f"/t/{case.tracking_token}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "创建办件" in page and "审批人员" in page

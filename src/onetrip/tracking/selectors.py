@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseMaterial, MaterialStatus
@@ -32,20 +33,21 @@ STAFF_USER_ROLES = ("clerk", "social_worker", "reviewer", "manager", "admin")
 BAD = (MaterialStatus.MISSING, MaterialStatus.DEFECTIVE)
 #: actions whose note is meant for the applicant (reasons they are entitled to read)
 PUBLIC_NOTES = {"refuse", "reject", "suspend", "extend", "request_supplement"}
+#: module level: lazy, so each request gets its own language
 EXTRA_LABELS = {
-    "create": _("创建办件"),
-    "material": _("材料状态更新"),
-    "upload": _("上传材料"),
-    "escalate": _("超期督办"),
+    "create": gettext_lazy("创建办件"),
+    "material": gettext_lazy("材料状态更新"),
+    "upload": gettext_lazy("上传材料"),
+    "escalate": gettext_lazy("超期督办"),
 }
 ROLE_LABELS = {
-    S.APPLICANT: _("申请人"),
-    S.AGENT: _("代办员"),
-    S.CLERK: _("窗口工作人员"),
-    S.SOCIAL_WORKER: _("社工"),
-    S.REVIEWER: _("审批人员"),
-    S.MANAGER: _("管理者"),
-    S.SYSTEM: _("系统"),
+    S.APPLICANT: gettext_lazy("申请人"),
+    S.AGENT: gettext_lazy("代办员"),
+    S.CLERK: gettext_lazy("窗口工作人员"),
+    S.SOCIAL_WORKER: gettext_lazy("社工"),
+    S.REVIEWER: gettext_lazy("审批人员"),
+    S.MANAGER: gettext_lazy("管理者"),
+    S.SYSTEM: gettext_lazy("系统"),
 }
 
 

@@ -157,3 +157,12 @@ def test_admin_masks_recipients(admin_client, failed, django_capture_on_commit_c
         )
     assert response.status_code == 302
     assert Notice.objects.get(pk=failed.pk).status == NoticeStatus.SENT
+
+
+def test_staff_page_filters_follow_the_request_language(world):
+    """The filter labels were translated once at import, so English pages showed Chinese."""
+    client = _client(world.manager)
+    html = client.get("/staff/notices/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "To handle (not sent / failed)" in html and "待处理（未发出/失败）" not in html
+    html = client.get("/staff/notices/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "待处理（未发出/失败）" in html

@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from onetrip.errors import DomainError, Forbidden, NotFound
@@ -21,9 +22,10 @@ from onetrip.notices.selectors import (
 from onetrip.notices.services import RESENDABLE, notice_resend
 from onetrip.notices.texts import TEMPLATES
 
-STATUS_FILTERS = [("problem", _("待处理（未发出/失败）")), ("all", _("全部"))] + [
-    (value, label) for value, label in NoticeStatus.choices
-]
+STATUS_FILTERS = [
+    ("problem", gettext_lazy("待处理（未发出/失败）")),
+    ("all", gettext_lazy("全部")),
+] + [(value, label) for value, label in NoticeStatus.choices]
 
 
 def _rows(notices):

@@ -328,3 +328,14 @@ def test_timeline_labels_follow_the_request_language(client, tw, frozen):
     assert "Applicant" in page and "Reviewer" in page
     page = client.get(f"/t/{case.tracking_token}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "创建办件" in page and "审批人员" in page
+
+
+def test_staff_messages_refusal_is_a_page_with_a_way_home(client, tw, frozen):
+    """An applicant opening /staff/messages/ got bare text with no layout and no way on."""
+    case = supplement_case(tw)
+    client.force_login(tw.person_user)
+    for url in ("/staff/messages/", f"/staff/messages/{case.number}/"):
+        response = client.get(url)
+        html = response.content.decode()
+        assert response.status_code == 403, url
+        assert "<html" in html and "只有工作人员可以查看留言。" in html and 'href="/"' in html

@@ -26,6 +26,11 @@ def _not_found(request):
     return render(request, NOT_FOUND_TEMPLATE, status=404)
 
 
+def _forbidden(request, message: str):
+    """A refusal as a page in the site layout, with a way home (not bare text)."""
+    return render(request, "tracking/forbidden.html", {"message": message}, status=403)
+
+
 def _limited(request):
     return render(request, "tracking/rate_limited.html", status=429)
 
@@ -219,7 +224,7 @@ def staff_messages(request):
             sel.staff_threads(user=request.user, unread_only=bool(request.GET.get("unread")))[:200]
         )
     except Forbidden:
-        return HttpResponse(_("只有工作人员可以查看留言。"), status=403)
+        return _forbidden(request, _("只有工作人员可以查看留言。"))
     for case in threads:
         case.holder_masked = sel.holder_masked(case)
     return render(request, "tracking/staff_list.html", {"threads": threads})
@@ -231,7 +236,7 @@ def staff_thread(request, number: str):
     try:
         case = sel.staff_case(user=request.user, number=number)
     except Forbidden:
-        return HttpResponse(_("只有工作人员可以查看留言。"), status=403)
+        return _forbidden(request, _("只有工作人员可以查看留言。"))
     except NotFound:
         raise Http404 from None
     error = ""

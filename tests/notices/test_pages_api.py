@@ -166,3 +166,11 @@ def test_staff_page_filters_follow_the_request_language(world):
     assert "To handle (not sent / failed)" in html and "待处理（未发出/失败）" not in html
     html = client.get("/staff/notices/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "待处理（未发出/失败）" in html
+
+
+def test_refusal_is_a_page_with_a_way_home(world, failed):
+    """A reviewer opening /staff/notices/ got bare text with no layout and no way on."""
+    response = _client(world.reviewer).get("/staff/notices/")
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "<html" in html and 'data-testid="forbidden-message"' in html and 'href="/"' in html

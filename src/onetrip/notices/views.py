@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +28,11 @@ STATUS_FILTERS = [
 ] + [(value, label) for value, label in NoticeStatus.choices]
 
 
+def _forbidden(request, message: str):
+    """A refusal as a page in the site layout, with a way home (not bare text)."""
+    return render(request, "notices/forbidden.html", {"message": message}, status=403)
+
+
 def _rows(notices):
     for n in notices:
         tpl = TEMPLATES.get(n.template)
@@ -45,7 +50,7 @@ def staff_notices(request):
     try:
         notices = notice_list(user=request.user, status=status)
     except Forbidden as exc:
-        return HttpResponseForbidden(str(exc.message))
+        return _forbidden(request, str(exc.message))
     return render(
         request,
         "notices/staff_list.html",
@@ -64,7 +69,7 @@ def staff_notice_resend(request, notice_id: int):
     try:
         notice = notice_get(user=request.user, notice_id=notice_id)
     except Forbidden as exc:
-        return HttpResponseForbidden(str(exc.message))
+        return _forbidden(request, str(exc.message))
     except NotFound:
         raise Http404 from None
     try:

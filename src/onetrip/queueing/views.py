@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from onetrip.catalogue.models import ServicePoint
@@ -150,6 +151,7 @@ def _panel_context(request, window: Window, error=None, notice=None):
     }
 
 
+@never_cache  # Back from the case intake must show the window as it is now
 @login_required
 def console_window(request, window_id: int):
     try:

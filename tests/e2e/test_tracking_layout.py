@@ -1,0 +1,26 @@
+"""Playwright: the online application form is usable on a phone (390 px)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_tracking_flows import _world, login
+from tests.tracking.conftest import _fast_passwords, frozen  # noqa: F401
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_delivery_choices_sit_beside_their_labels_on_a_phone(live_server, page, frozen):  # noqa: F811
+    """The delivery radios were stretched to the full width, each on a line above its label."""
+    w = _world()
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server.url, "13900000002")
+    page.goto(live_server.url + f"/apply/sc-wgly-0001/?district=sc&as=company-{w.company.pk}")
+    for value in ("post", "home", "e_certificate"):
+        radio = page.get_by_test_id(f"delivery-{value}").bounding_box()
+        label = page.locator("label.choice", has=page.get_by_test_id(f"delivery-{value}"))
+        box = label.bounding_box()
+        assert radio["width"] < 40, value
+        assert box["height"] < 2.2 * radio["height"] + 16, value  # one line, not two
+    page.get_by_test_id("delivery-post").click()
+    assert page.get_by_test_id("delivery-post").is_checked()

@@ -24,3 +24,22 @@ def test_delivery_choices_sit_beside_their_labels_on_a_phone(live_server, page, 
         assert box["height"] < 2.2 * radio["height"] + 16, value  # one line, not two
     page.get_by_test_id("delivery-post").click()
     assert page.get_by_test_id("delivery-post").is_checked()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_rating_scores_fit_on_one_line_on_a_phone(live_server, page, frozen):  # noqa: F811
+    """The five score radios were stretched full width: ten lines of form for a 1-5 choice."""
+    from tests.tracking.test_rating import _approved
+
+    case = _approved(_world())
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + f"/t/{case.tracking_token}")
+    radios = page.locator("fieldset.stars input[type=radio]")
+    assert radios.count() == 5
+    tops = {round(radios.nth(i).bounding_box()["y"]) for i in range(5)}
+    assert len(tops) == 1  # all on one line
+    radios.nth(4).check()
+    page.get_by_role("button", name="提交评价").click()
+    page.wait_for_load_state()
+    assert "感谢您的评价！" in page.content()

@@ -87,3 +87,38 @@ def test_roles_are_groups(world):
     assert applicant.has_role("applicant")
     assert not applicant.has_role("clerk")
     assert world.clerk.has_role("clerk", "guide")
+
+
+def test_seniors_with_a_region_code_newer_than_their_birth_are_accepted():
+    """Shangcheng's 330102 dates from 1983, but residents born earlier carry it too: numbers were
+    issued with the code in force at issuance. python-stdnum alone refuses them."""
+    from stdnum.cn import ric
+
+    number = ric_number(birth="19560315")
+    assert not ric.is_valid(number)  # the library's stricter rule
+    applicant = applicant_register(name="王德明", id_number=number)
+    assert applicant.birth_date.year == 1956
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "999999198503150010",  # unknown region
+        "330102218503150010",  # born in the future
+        "330102198502300010",  # 30 February
+    ],
+)
+def test_impossible_numbers_still_refused(bad):
+    from stdnum.cn.ric import calc_check_digit
+
+    number = bad[:17] + calc_check_digit(bad)  # right check digit, wrong content
+    with pytest.raises(ValidationFailed):
+        applicant_register(name="甲", id_number=number)
+    assert Applicant.objects.count() == 0
+
+
+def test_shared_data_recognises_senior_numbers_too():
+    from onetrip.sharing.sources import holder_kind_of
+
+    assert holder_kind_of(ric_number(birth="19560315")) == "person"
+    assert holder_kind_of("999999195603150778") is None

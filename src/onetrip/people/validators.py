@@ -9,10 +9,38 @@ from stdnum.exceptions import ValidationError as StdnumError
 from onetrip.errors import ValidationFailed
 
 
+def _validate_ric(value: str) -> str:
+    """GB 11643 checks: 18 characters, a real birth date, a known region code, the check digit.
+
+    ``stdnum.cn.ric.validate`` also demands that the region code already existed in the birth
+    year. That refuses real people: numbers were issued in the 1980s and later with the code in
+    force then, so a Shangcheng senior born in 1956 carries 330102 although that code dates from
+    1983. Any period of the region code is accepted here.
+    """
+    import datetime as dt
+
+    from stdnum import numdb
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+    number = ric.compact(value or "")
+    if len(number) != 18:
+        raise InvalidLength()
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise InvalidFormat()
+    birth = ric.get_birth_date(number)  # raises InvalidComponent for an impossible date
+    if birth > dt.date.today() or birth.year < 1880:
+        raise InvalidComponent()
+    if not any(props for _part, props in numdb.get("cn/loc").info(number[:6])[1:]):
+        raise InvalidComponent()
+    if number[-1] != ric.calc_check_digit(number):
+        raise InvalidChecksum()
+    return number
+
+
 def clean_id_number(value: str, *, field: str = "id_number") -> str:
     """Return the resident ID number (GB 11643) in canonical form or raise ValidationFailed."""
     try:
-        return ric.validate(value or "")
+        return _validate_ric(value or "")
     except StdnumError as exc:
         raise ValidationFailed(
             _("公民身份号码“%(value)s”无效：请核对18位号码及末位校验码。") % {"value": value},
@@ -42,3 +70,12 @@ def clean_phone(value: str, *, field: str = "phone") -> str:
             fields={field: [_("手机号无效")]},
         )
     return value
+
+
+def is_id_number(value: str) -> bool:
+    """True for a resident ID number that ``clean_id_number`` accepts."""
+    try:
+        _validate_ric(value or "")
+    except StdnumError:
+        return False
+    return True

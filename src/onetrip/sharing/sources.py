@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.utils.module_loading import import_string
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
+from onetrip.people.validators import is_id_number
 from onetrip.sharing.models import KIND_LABELS, HolderKind, SharedDocument
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 def holder_kind_of(number: str) -> str | None:
     """``person`` for a valid resident ID number, ``company`` for a valid credit code, else None."""
     number = (number or "").strip().upper()
-    if ric.is_valid(number):
+    if is_id_number(number):
         return HolderKind.PERSON
     if uscc.is_valid(number):
         return HolderKind.COMPANY

@@ -21,3 +21,9 @@ def test_home_shows_entry_points_by_role(client, world):
 def test_managers_find_the_figures(client, world):
     client.force_login(world.manager)
     assert "/metrics/" in client.get("/").content.decode()
+
+
+def test_favicon(client, db):
+    resp = client.get("/favicon.ico", follow=True)
+    assert resp.status_code == 200
+    assert b"<svg" in b"".join(resp.streaming_content)

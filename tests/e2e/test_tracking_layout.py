@@ -43,3 +43,25 @@ def test_rating_scores_fit_on_one_line_on_a_phone(live_server, page, frozen):  #
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_load_state()
     assert "感谢您的评价！" in page.content()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_long_link_in_a_message_does_not_widen_the_page(live_server, page, frozen):  # noqa: F811
+    """One unbroken link in a message made the tracking page and the staff thread 2000 px wide."""
+    from tests.tracking.conftest import supplement_case
+
+    w = _world()
+    case = supplement_case(w)
+    link = "https://example.com/" + "a" * 200
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + f"/t/{case.tracking_token}")
+    page.locator("textarea[name=body]").fill(link)
+    page.locator("form[action$='messages/'] button").click()
+    page.wait_for_load_state()
+    assert link in page.inner_text(".thread")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    login(page, live_server.url, "reviewer-wg")
+    page.goto(live_server.url + f"/staff/messages/{case.number}/")
+    assert link in page.inner_text(".thread")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

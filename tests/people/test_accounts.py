@@ -159,3 +159,35 @@ def test_register_next_never_leaves_the_site(client, sms, next_url, expected):
         },
     )
     assert resp.status_code == 302 and resp["Location"] == expected
+
+
+def test_an_existing_resident_record_is_bound_only_with_matching_name_and_phone(sms):
+    """Anyone with a phone could register with a neighbour's ID number and be bound to their
+    resident record (their cases at /my/cases/, their certificates)."""
+    number = ric_number()
+    record = Applicant.objects.create(name="王德明", id_number=number, phone="13900005555")
+    for phone, name in (("13900006666", "王德明"), ("13900007777", "冒名者")):
+        services.phone_code_send(phone=phone)
+        with pytest.raises(Conflict) as err:
+            services.applicant_account_register(
+                phone=phone,
+                code=sms[-1][1],
+                password="long-enough-pw-9",
+                name=name,
+                id_number=number,
+            )
+        assert err.value.code == "identity_mismatch"
+        assert PhoneCode.objects.get(phone=phone).used_at is None  # refused before the code
+    record.refresh_from_db()
+    assert record.user is None and User.objects.count() == 0
+    # The resident themself, from the phone on record, is bound to it.
+    services.phone_code_send(phone="13900005555")
+    user = services.applicant_account_register(
+        phone="13900005555",
+        code=sms[-1][1],
+        password="long-enough-pw-9",
+        name="王德明",
+        id_number=number,
+    )
+    record.refresh_from_db()
+    assert record.user == user

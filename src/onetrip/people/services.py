@@ -237,6 +237,22 @@ def _phone_code_use(*, phone: str, code: str, purpose: str, now) -> bool:
     return True
 
 
+def _identity_check(*, applicant: Applicant | None, name: str, phone: str) -> None:
+    """An existing resident record (cases, shared certificates) is bound to a new account only
+    when the name and the verified phone match what is on record."""
+    if applicant is None:
+        return
+    if applicant.name.strip() != (name or "").strip() or (
+        applicant.phone and applicant.phone != phone
+    ):
+        raise Conflict(
+            _(
+                "该公民身份号码已有办事记录，但姓名或手机号与登记信息不一致，请到窗口核验身份后绑定。"
+            ),
+            code="identity_mismatch",
+        )
+
+
 def applicant_account_register(
     *, phone: str, code: str, password: str, name: str, id_number: str, now=None
 ) -> User:
@@ -258,6 +274,9 @@ def applicant_account_register(
         raise Conflict(_("该手机号已注册，请直接登录。"), code="account_exists")
     if Applicant.objects.filter(id_number=id_number, user__isnull=False).exists():
         raise Conflict(_("该公民身份号码已绑定其他账号。"), code="id_number_bound")
+    _identity_check(
+        applicant=Applicant.objects.filter(id_number=id_number).first(), name=name, phone=phone
+    )
     if not (name or "").strip():
         raise ValidationFailed(
             _("请填写姓名。"), code="name_required", fields={"name": [_("必填")]}
@@ -277,6 +296,7 @@ def applicant_account_register(
         applicant = Applicant.objects.select_for_update().filter(id_number=id_number).first()
         if applicant is not None and applicant.user_id is not None:
             raise Conflict(_("该公民身份号码已绑定其他账号。"), code="id_number_bound")
+        _identity_check(applicant=applicant, name=name, phone=phone)
         user = User.objects.create_user(
             username=phone, password=password, phone=phone, display_name=name.strip()
         )

@@ -223,3 +223,14 @@ def test_e_certificate_download_after_approval(client, tw, frozen):
 def test_apply_requires_login(client, tw):
     assert client.get("/apply/").status_code == 302
     assert client.get("/my/cases/").status_code == 302
+
+
+def test_apply_list_offers_only_matters_the_user_can_apply_for(client, tw):
+    """A resident was offered company-only matters; choosing one only ended in a refusal."""
+    client.force_login(tw.person_user)
+    html = client.get("/apply/?district=sc").content.decode()
+    assert 'data-testid="apply-sc-wgly-0002"' in html  # individual filing
+    assert 'data-testid="apply-sc-wgly-0001"' not in html  # company licence
+    client.force_login(tw.boss)  # a resident who also acts for a company: both
+    html = client.get("/apply/?district=sc").content.decode()
+    assert 'data-testid="apply-sc-wgly-0002"' in html and 'data-testid="apply-sc-wgly-0001"' in html

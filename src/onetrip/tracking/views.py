@@ -304,15 +304,16 @@ def _district(request) -> ServicePoint:
 def apply_list(request):
     district = _district(request)
     districts = ServicePoint.objects.filter(level=PointLevel.DISTRICT, is_active=True)
+    holders = sel.holders_for(user=request.user)
+    matters = list(sel.online_matters(district=district))
+    if holders:
+        # Only what the user can apply for as themselves or one of their companies: a matter
+        # for the other audience would only end in a refusal.
+        matters = [m for m in matters if any(sel.holder_fits(matter=m, holder=h) for h in holders)]
     return render(
         request,
         "tracking/apply_list.html",
-        {
-            "district": district,
-            "districts": districts,
-            "matters": sel.online_matters(district=district),
-            "holders": sel.holders_for(user=request.user),
-        },
+        {"district": district, "districts": districts, "matters": matters, "holders": holders},
     )
 
 

@@ -234,3 +234,10 @@ def test_apply_list_offers_only_matters_the_user_can_apply_for(client, tw):
     client.force_login(tw.boss)  # a resident who also acts for a company: both
     html = client.get("/apply/?district=sc").content.decode()
     assert 'data-testid="apply-sc-wgly-0002"' in html and 'data-testid="apply-sc-wgly-0001"' in html
+
+
+def test_application_date_is_prefilled_with_today(client, tw, frozen):
+    """A required date every applicant had to type by hand (a date picker on a phone)."""
+    client.force_login(tw.person_user)
+    page = client.get("/apply/sc-wgly-0002/?district=sc").content.decode()
+    assert 'name="request_date" value="2026-03-02"' in page  # FROZEN_NOW in Asia/Shanghai

@@ -807,6 +807,9 @@ def _do_request_supplement(case, *, today, note, data, actor, now):
         cm.save(update_fields=["status", "reason", "updated_at"])
     case.supplement_rounds += 1
     case.paused_since = today
+    flagged = {cm.pk for cm, _status, _reason in items}
+    # The notice lists every required material still missing or defective, plus any optional one
+    # the reviewer flagged now; an optional material simply not handed in is not asked for.
     everything = [
         {
             "material": cm.pk,
@@ -817,7 +820,7 @@ def _do_request_supplement(case, *, today, note, data, actor, now):
             "count": cm.material.count if cm.material else 1,
         }
         for cm in case.materials.select_related("material")
-        if cm.status in BAD
+        if cm.status in BAD and (cm.required or cm.pk in flagged)
     ]
     SupplementNotice.objects.create(
         case=case,

@@ -50,3 +50,9 @@ def test_rating_with_a_wrong_token_is_404(client, tw, frozen):
     resp = client.post("/t/" + "x" * 43 + "/rating/", {"score": "5"})
     assert resp.status_code == 404
     assert Rating.objects.count() == 0
+
+
+def test_tracking_link_with_a_trailing_slash_works_and_bad_tokens_stay_404(client, tw, frozen):
+    case = online_case(tw)
+    assert client.get(f"/t/{case.tracking_token}/").status_code == 200
+    assert client.get("/t/" + "x" * 43 + "/").status_code == 404

@@ -66,6 +66,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) so far of gunicorn, PostgreSQL and this client process,
+    read from /proc: where the machine's two cores went during the load."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"gunicorn": 0.0, "postgres": 0.0, "client": 0.0, "other": 0.0}
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry) == me:
+            out["client"] += used
+        elif "gunicorn" in cmd or "db_worker" in cmd:
+            out["gunicorn"] += used
+        elif cmd.startswith("postgres"):
+            out["postgres"] += used
+        else:
+            out["other"] += used
+    return out
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -194,6 +221,7 @@ def run_load(port, setup, *, seconds, clients, n_windows):
 
     threads = [threading.Thread(target=kiosk, args=(i,)) for i in range(clients - n_windows)]
     threads += [threading.Thread(target=window, args=(w,)) for w in setup["windows"]]
+    cpu0 = cpu_seconds()
     t0 = time.perf_counter()
     for t in threads:
         t.start()
@@ -202,7 +230,9 @@ def run_load(port, setup, *, seconds, clients, n_windows):
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
-    return lat, counts, called, elapsed
+    cpu1 = cpu_seconds()
+    cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+    return lat, counts, called, elapsed, cpu
 
 
 def trivial_load(port: int, *, seconds: float, clients: int) -> tuple[float, float, float]:
@@ -392,7 +422,7 @@ def main() -> int:
             f"{args.seconds} s against gunicorn ({args.workers} workers × {args.threads} threads)…",
             flush=True,
         )
-        lat, counts, called, elapsed = run_load(
+        lat, counts, called, elapsed, cpu = run_load(
             port, setup, seconds=args.seconds, clients=args.clients, n_windows=args.windows
         )
     finally:
@@ -427,6 +457,12 @@ def main() -> int:
             print(
                 f"{name:22s}{ms(pct(vals, 50))} {ms(pct(vals, 99))} {ms(statistics.fmean(vals))} {len(vals):7d}"
             )
+    requests = max(1, len(everything))
+    print(
+        "CPU per request (ms of one core): "
+        + ", ".join(f"{k} {v / requests * 1000:.2f}" for k, v in cpu.items())
+        + f"; cores busy {sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()}"
+    )
     print("baselines measured in this run:")
     if baseline:
         print(

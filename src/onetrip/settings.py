@@ -103,6 +103,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
+    # Bind parameters on the server: psycopg then prepares a statement it has run a few times
+    # on that connection, and PostgreSQL stops re-planning the hot statements (planning cost
+    # more than executing on a 2-core machine: ~1.8 ms against ~1.2 ms for the wait count).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     # Parallel test runs (several developers, or helpers) must not share a test database.
     test_suffix = os.environ.get("ONETRIP_TEST_DB_SUFFIX", "")
     if test_suffix:

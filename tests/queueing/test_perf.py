@@ -102,3 +102,44 @@ def test_numbers_outside_a_transaction_are_unique_and_gap_free(tworld):
     assert DailyCounter.objects.get(queue=hall.qa).last == 3
     assert Ticket.objects.filter(queue=hall.qa).count() == 3
     assert TicketEvent.objects.filter(action="issue").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_issue_writes_what_the_orm_path_writes(tworld):
+    """On PostgreSQL a web request issues with one SQL statement; inside a caller's transaction
+    the ORM path runs. Both must leave the same ticket, event and audit rows, and the wait
+    figures computed in the statement must equal a fresh read."""
+    from django.db import transaction
+
+    from onetrip.audit.models import AuditEvent
+
+    hall = build_hall(tworld)
+    services.window_open(window=hall.w1, user=hall.clerk)
+    fast = services.ticket_issue(
+        queue=hall.qa, phone="13900000001", actor=hall.guide, channel="guide"
+    )
+    with transaction.atomic():
+        slow = services.ticket_issue(
+            queue=hall.qa, phone="13900000002", actor=hall.guide, channel="guide"
+        )
+    assert (fast.number, slow.number) == ("A001", "A002")
+    if connection.vendor == "postgresql":
+        assert fast.issued_wait_figures == (1, None, 0)
+    status = selectors.ticket_public_status(ticket=fast)
+    fresh = Ticket.objects.select_related("queue", "point").get(pk=fast.pk)
+    assert status == selectors.ticket_public_status(ticket=fresh)
+
+    def row(ticket):
+        ticket = Ticket.objects.get(pk=ticket.pk)
+        event = TicketEvent.objects.get(ticket=ticket)
+        audit = AuditEvent.objects.get(subject_type="ticket", subject_id=str(ticket.pk))
+        return (
+            (ticket.status, ticket.channel, ticket.priority, ticket.point_id, ticket.issued_by_id),
+            (event.action, event.from_status, event.to_status, event.actor_id, event.window_id),
+            (audit.action, audit.actor_id, audit.from_state, audit.to_state, audit.point_id),
+            {k: v for k, v in audit.data.items() if k != "number"},
+            audit.data["number"] == ticket.number,
+        )
+
+    assert row(fast) == row(slow)
+    assert row(fast)[-1] is True

@@ -133,6 +133,48 @@ def _duration_seconds_sql(vendor: str, alias: str) -> str:
     return f"(django_timestamp_diff({alias}.finished_at, {alias}.started_at) / 1000000.0)"
 
 
+def wait_figure_columns(
+    *,
+    queue_id: int,
+    day: dt.date,
+    ahead_of: Ticket | None = None,
+    ahead_id_sql: str = "%s",
+) -> tuple[list[str], list[Any]]:
+    """Three scalar-subquery columns for one queue: open windows serving it, the mean service
+    time of its last ``RECENT_SERVICE_SAMPLE`` tickets finished on ``day`` (NULL when none) and
+    the people ahead of ``ahead_of`` (a waiting ticket; the constant 0 without one).
+
+    ``ahead_id_sql`` names the ticket's id when it is not known yet: ticket issuing embeds these
+    columns in its own INSERT statement and passes the inserted row's ``t.id``."""
+    t = Ticket._meta.db_table
+    w = Window._meta.db_table
+    wq = WindowQueue._meta.db_table
+    duration = _duration_seconds_sql(connection.vendor, "r")
+    columns = [
+        f"(SELECT COUNT(*) FROM {wq} wq INNER JOIN {w} w ON w.id = wq.window_id"
+        " WHERE wq.queue_id = %s AND w.is_open)",
+        f"(SELECT AVG({duration}) FROM (SELECT s.started_at, s.finished_at FROM {t} s"
+        " WHERE s.queue_id = %s AND s.day = %s AND s.status = %s"
+        " AND s.started_at IS NOT NULL AND s.finished_at IS NOT NULL"
+        " ORDER BY s.finished_at DESC LIMIT %s) r)",
+    ]
+    params: list[Any] = [queue_id, queue_id, day, TicketStatus.DONE, RECENT_SERVICE_SAMPLE]
+    if ahead_of is None:
+        columns.append("0")
+        return columns, params
+    sort_at = connection.ops.adapt_datetimefield_value(ahead_of.sort_at)
+    before = f"(o.sort_at < %s OR (o.sort_at = %s AND o.id < {ahead_id_sql}))"
+    order = f"o.priority AND {before}" if ahead_of.priority else f"(o.priority OR {before})"
+    columns.append(
+        f"(SELECT COUNT(*) FROM {t} o WHERE o.queue_id = %s AND o.day = %s"
+        f" AND o.status = %s AND {order})"
+    )
+    params += [queue_id, ahead_of.day, TicketStatus.WAITING, sort_at, sort_at]
+    if ahead_id_sql == "%s":
+        params.append(ahead_of.pk)
+    return columns, params
+
+
 def _wait_figures(
     *, queue_ids: list[int], day: dt.date, ahead_of: Ticket | None = None
 ) -> dict[int, tuple[int, float | None, int]]:
@@ -146,42 +188,24 @@ def _wait_figures(
     to plan), and one round trip replaces three ORM queries on every ticket issued."""
     if not queue_ids:
         return {}
-    t = Ticket._meta.db_table
-    w = Window._meta.db_table
-    wq = WindowQueue._meta.db_table
-    duration = _duration_seconds_sql(connection.vendor, "r")
     columns, params = [], []
     for queue_id in queue_ids:
-        columns.append(
-            f"(SELECT COUNT(*) FROM {wq} wq INNER JOIN {w} w ON w.id = wq.window_id"
-            " WHERE wq.queue_id = %s AND w.is_open)"
-        )
-        columns.append(
-            f"(SELECT AVG({duration}) FROM (SELECT s.started_at, s.finished_at FROM {t} s"
-            " WHERE s.queue_id = %s AND s.day = %s AND s.status = %s"
-            " AND s.started_at IS NOT NULL AND s.finished_at IS NOT NULL"
-            " ORDER BY s.finished_at DESC LIMIT %s) r)"
-        )
-        params += [queue_id, queue_id, day, TicketStatus.DONE, RECENT_SERVICE_SAMPLE]
-        if ahead_of is not None and ahead_of.queue_id == queue_id:
-            sort_at = connection.ops.adapt_datetimefield_value(ahead_of.sort_at)
-            before = "(o.sort_at < %s OR (o.sort_at = %s AND o.id < %s))"
-            order = f"o.priority AND {before}" if ahead_of.priority else f"(o.priority OR {before})"
-            columns.append(
-                f"(SELECT COUNT(*) FROM {t} o WHERE o.queue_id = %s AND o.day = %s"
-                f" AND o.status = %s AND {order})"
-            )
-            params += [queue_id, ahead_of.day, TicketStatus.WAITING, sort_at, sort_at, ahead_of.pk]
-        else:
-            columns.append("0")
+        mine = ahead_of if ahead_of is not None and ahead_of.queue_id == queue_id else None
+        cols, more = wait_figure_columns(queue_id=queue_id, day=day, ahead_of=mine)
+        columns += cols
+        params += more
     with connection.cursor() as cur:
         cur.execute("SELECT " + ", ".join(columns), params)
         row = cur.fetchone()
-    out = {}
-    for i, queue_id in enumerate(queue_ids):
-        windows, mean, ahead = row[3 * i : 3 * i + 3]
-        out[queue_id] = (int(windows), None if mean is None else float(mean), int(ahead))
-    return out
+    return {
+        queue_id: wait_figures_from_row(row[3 * i : 3 * i + 3])
+        for i, queue_id in enumerate(queue_ids)
+    }
+
+
+def wait_figures_from_row(values: Any) -> tuple[int, float | None, int]:
+    windows, mean, ahead = values
+    return int(windows), None if mean is None else float(mean), int(ahead)
 
 
 def _estimate(queue: Queue, windows: int, mean: float | None, ahead: int) -> float | None:
@@ -248,9 +272,14 @@ def ticket_public_status(*, ticket: Ticket, now: dt.datetime | None = None) -> d
     now = now or timezone.now()
     ahead, est = 0, None
     if ticket.status == TicketStatus.WAITING:
-        windows, mean, ahead = _wait_figures(
-            queue_ids=[ticket.queue_id], day=ticket.day, ahead_of=ticket
-        )[ticket.queue_id]
+        # issuing on PostgreSQL computes these in its own statement and leaves them here
+        figures = (
+            getattr(ticket, "issued_wait_figures", None)
+            or _wait_figures(queue_ids=[ticket.queue_id], day=ticket.day, ahead_of=ticket)[
+                ticket.queue_id
+            ]
+        )
+        windows, mean, ahead = figures
         est = _estimate(ticket.queue, windows, mean, ahead)
     return {
         "number": ticket.number,
@@ -437,15 +466,3 @@ def _convert(row: tuple, fields: list) -> list:
         for converter, col in pairs:
             out[i] = converter(out[i], col, connection)
     return out
-
-
-def has_live_ticket_for_phone(*, queue_id: int, day: dt.date, phone: str) -> bool:
-    """Whether ``phone`` holds a live ticket in the queue on ``day`` (one indexed probe)."""
-    marks = ", ".join(["%s"] * len(LIVE_STATUSES))
-    sql = (
-        f"SELECT 1 FROM {Ticket._meta.db_table} WHERE queue_id = %s AND day = %s"
-        f" AND applicant_phone = %s AND status IN ({marks}) LIMIT 1"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [queue_id, day, phone, *LIVE_STATUSES])
-        return cur.fetchone() is not None

@@ -21,7 +21,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.audit.models import AuditEvent
 from onetrip.audit.services import audit_record
+from onetrip.db import InsertParts, constraint_name
 from onetrip.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from onetrip.people.permissions import require_role
 from onetrip.people.validators import clean_phone
@@ -39,10 +41,11 @@ from onetrip.queueing.models import (
     WindowQueue,
 )
 from onetrip.queueing.selectors import (
-    has_live_ticket_for_phone,
     local_day,
     point_is_open,
     staff_can_manage_point,
+    wait_figure_columns,
+    wait_figures_from_row,
 )
 from onetrip.queueing.transitions import TRANSITIONS, WINDOW_ROLES
 
@@ -321,20 +324,17 @@ def ticket_issue(
     """Issue a ticket in ``queue``: now at a kiosk or window zero, or online for a time slot.
 
     Everything is validated before any write. The ticket, its event and its audit record are
-    written in one transaction. The number comes from the (queue, day) counter row, which is
-    the one hot spot when many kiosks issue in one queue, so it is locked as briefly as
-    possible:
+    written atomically. The number comes from the (queue, day) counter row, the one hot spot
+    when many kiosks issue in one queue:
 
-    - a ticket known only by a phone number (or by nobody) takes its number like a database
-      sequence, in its own one-statement transaction just before the ticket's transaction; the
-      one-live-ticket rule is then enforced by the partial unique index on (queue, day, phone).
-      A number is never handed out twice, but a ticket refused at that last step (two kiosks
-      racing for one phone, or a crash) leaves a gap in the day's numbers;
-    - a ticket for a registered applicant or company (no database constraint covers them) takes
-      the number inside its transaction *before* checking for a live ticket, so the counter lock
-      serialises the check-then-insert of that queue;
-    - when the caller already holds a transaction, or on SQLite (where IMMEDIATE transactions
-      serialise all writers anyway), the number is taken inside the ticket's transaction.
+    - on PostgreSQL, outside a caller's transaction (every web request), a ticket known by a
+      phone number or by nobody is written by one statement (``_issue_in_one_statement``); the
+      counter row is locked only while it runs and the one-live-ticket rule is the partial
+      unique index on (queue, day, phone);
+    - otherwise (SQLite, whose IMMEDIATE transactions serialise writers anyway; a caller's
+      transaction; a registered applicant or company, which no index covers) the number is
+      taken first inside the ticket's transaction, so the counter lock serialises the
+      check-then-insert of that queue.
     """
     now = now or timezone.now()
     point = queue.point
@@ -383,6 +383,28 @@ def ticket_issue(
             )
         when = now
     day = local_day(when)
+    ticket = Ticket(
+        queue=queue,
+        point=point,
+        day=day,
+        channel=channel,
+        priority=priority or queue.applicant_type == ApplicantType.PRIORITY,
+        sort_at=when,
+        issued_at=now,
+        slot_start=slot_start,
+        applicant_phone=phone,
+        applicant=applicant,
+        company=company,
+        agency=agency,
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and applicant is None
+        and company is None
+    ):
+        return _issue_in_one_statement(ticket, actor=actor, now=now)
     who = Q()
     if phone:
         who |= Q(applicant_phone=phone)
@@ -390,39 +412,14 @@ def ticket_issue(
         who |= Q(applicant=applicant)
     if company is not None:
         who |= Q(company=company)
-    seq = None
-    if (
-        applicant is None
-        and company is None
-        and connection.vendor != "sqlite"  # SQLite serialises writers anyway (IMMEDIATE)
-        and not connection.in_atomic_block
-    ):
-        if phone and has_live_ticket_for_phone(queue_id=queue.pk, day=day, phone=phone):
-            raise _refuse_duplicate()
-        seq = _next_number(queue=queue, day=day)  # autocommit: the row lock ends right here
     with transaction.atomic():
-        if seq is None:
-            seq = _next_number(queue=queue, day=day)  # serialises this queue's issuing from here
-            live = Ticket.objects.filter(who, queue=queue, day=day, status__in=LIVE_STATUSES)
-            if who and live.exists():
-                raise _refuse_duplicate()
-        ticket = Ticket(
-            queue=queue,
-            point=point,
-            day=day,
-            seq=seq,
-            number=f"{queue.code}{seq:03d}",
-            channel=channel,
-            priority=priority or queue.applicant_type == ApplicantType.PRIORITY,
-            sort_at=when,
-            issued_at=now,
-            slot_start=slot_start,
-            applicant_phone=phone,
-            applicant=applicant,
-            company=company,
-            agency=agency,
-            issued_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
+        # the counter row lock serialises this queue's issuing from here to the commit, which
+        # makes the live-ticket check below safe for registered applicants and companies
+        ticket.seq = _next_number(queue=queue, day=day)
+        ticket.number = f"{queue.code}{ticket.seq:03d}"
+        live = Ticket.objects.filter(who, queue=queue, day=day, status__in=LIVE_STATUSES)
+        if who and live.exists():
+            raise _refuse_duplicate()
         try:
             # No savepoint: on a (rare) race the whole issuing transaction is rolled back anyway.
             ticket.save(force_insert=True)
@@ -437,6 +434,71 @@ def ticket_issue(
             actor=actor,
             data={"channel": channel},
         )
+    return ticket
+
+
+def _issue_in_one_statement(ticket: Ticket, *, actor: Any, now: dt.datetime) -> Ticket:
+    """PostgreSQL, a kiosk or guide ticket outside any transaction (the path of every web
+    request): the counter, the ticket, its event and its audit record are written, and the wait
+    figures for the reply read, by ONE statement, so it is one round trip and one commit.
+
+    The counter row is locked only while that statement runs. A second live ticket for the same
+    phone violates the partial unique index: the statement fails as a whole, the counter
+    increment included, so a refusal leaves no gap in the day's numbers. (Events written here
+    send no post_save signal; only call events have receivers.)"""
+    queue = ticket.queue
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    number_sql = (
+        "%s || CASE WHEN c.last < 1000 THEN lpad(c.last::text, 3, '0') ELSE c.last::text END"
+    )
+    row = InsertParts(ticket, exprs={"seq": ("c.last", []), "number": (number_sql, [queue.code])})
+    event = InsertParts(
+        TicketEvent(
+            at=now, action="issue", from_status="", to_status=TicketStatus.WAITING, actor=actor
+        ),
+        exprs={"ticket_id": ("t.id", [])},
+    )
+    audit = InsertParts(
+        AuditEvent(
+            actor=actor,
+            subject_type="ticket",
+            action="issue",
+            to_state=TicketStatus.WAITING,
+            point=ticket.point,
+        ),
+        exprs={
+            "subject_id": ("t.id::text", []),
+            "data": (
+                "jsonb_build_object('number', t.number, 'channel', %s::text)",
+                [ticket.channel],
+            ),
+        },
+    )
+    counter = DailyCounter._meta.db_table
+    figures, figure_params = wait_figure_columns(
+        queue_id=queue.pk, day=ticket.day, ahead_of=ticket, ahead_id_sql="t.id"
+    )
+    sql = (
+        f"WITH c AS (INSERT INTO {counter} (queue_id, day, last) VALUES (%s, %s, 1)"
+        f" ON CONFLICT (queue_id, day) DO UPDATE SET last = {counter}.last + 1 RETURNING last),"
+        f" t AS ({row.insert_select('c', 'id, seq, number')}),"
+        f" e AS ({event.insert_select('t')}),"
+        f" a AS ({audit.insert_select('t')})"
+        f" SELECT t.id, t.seq, t.number, {', '.join(figures)} FROM t"
+    )
+    params = [queue.pk, ticket.day, *row.params, *event.params, *audit.params, *figure_params]
+    try:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            result = cur.fetchone()
+    except IntegrityError as exc:
+        if constraint_name(exc) == "one_live_ticket_per_phone_and_queue":
+            raise _refuse_duplicate() from exc
+        raise
+    ticket.pk, ticket.seq, ticket.number = result[0], result[1], result[2]
+    ticket._state.adding = False
+    ticket._state.db = connection.alias
+    ticket.issued_wait_figures = wait_figures_from_row(result[3:6])
     return ticket
 
 

@@ -143,3 +143,26 @@ def test_one_statement_issue_writes_what_the_orm_path_writes(tworld):
 
     assert row(fast) == row(slow)
     assert row(fast)[-1] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_queue_row_never_issues_for_a_closed_queue(tworld, client):
+    """The kiosk path reads the queue from a per-process cache. Closing the queue behind the
+    cache's back (another process) must still refuse with the usual message, write nothing,
+    and reopening must issue again."""
+    hall = build_hall(tworld)
+    url, body = "/api/v1/tickets", {"queue_id": hall.qa.pk}
+    assert _post(client, url, body).status_code == 201
+    assert selectors._QUEUE_CACHE  # the kiosk path cached the row
+    type(hall.qa).objects.filter(pk=hall.qa.pk).update(is_open=False)  # no signal: stale cache
+    r = _post(client, url, body)
+    assert r.status_code == 409 and r.json()["code"] == "queue_closed", r.content
+    assert Ticket.objects.filter(queue=hall.qa).count() == 1
+    assert DailyCounter.objects.get(queue=hall.qa).last == 1
+    type(hall.qa).objects.filter(pk=hall.qa.pk).update(is_open=True)  # cache still says closed?
+    r = _post(client, url, body)
+    assert r.status_code == 201 and r.json()["number"] == "A002", r.content
+    hall.point.is_active = False
+    hall.point.save()  # a save forgets the cache at once
+    r = _post(client, url, body)
+    assert r.status_code == 409 and r.json()["code"] == "point_inactive", r.content

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from onetrip.auth import optional_auth, staff_auth
 from onetrip.catalogue.models import ServicePoint
@@ -69,7 +69,8 @@ class TicketOut(Schema):
     day: str
     issued_at: dt.datetime
     slot_start: dt.datetime | None
-    ahead: int
+    ahead: int = Field(description="people ahead, counted up to 200 (see ahead_capped)")
+    ahead_capped: bool = Field(False, description="true: 200 or more people are ahead")
     estimated_wait_minutes: int | None
     window: str | None
     called_at: dt.datetime | None
@@ -173,7 +174,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 )
 def ticket_create(request, payload: TicketIn):
     if payload.queue_id is not None:
-        queue = selectors.queue_with_point(queue_id=payload.queue_id)
+        queue = selectors.queue_with_point_cached(queue_id=payload.queue_id)
     elif payload.point and payload.queue:
         queue = (
             Queue.objects.select_related("point")

@@ -176,14 +176,21 @@ def new_ticket_token() -> str:
 
 
 class Ticket(models.Model):
+    # queue and point have no index of their own: the composite indexes below start with them
+    # (every index is written on every ticket issued)
     queue = models.ForeignKey(
-        Queue, verbose_name=_("队列"), on_delete=models.PROTECT, related_name="tickets"
+        Queue,
+        verbose_name=_("队列"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
     )
     point = models.ForeignKey(
         "catalogue.ServicePoint",
         verbose_name=_("服务网点"),
         on_delete=models.PROTECT,
         related_name="tickets",
+        db_index=False,
         help_text=_("与队列所属网点相同（冗余存储以便按网点查询）"),
     )
     day = models.DateField(_("日期"), help_text=_("号码所属的日期（上海时间）"))
@@ -305,7 +312,10 @@ class Ticket(models.Model):
 class TicketEvent(models.Model):
     """Append-only record of everything that happened to a ticket."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # indexed by (ticket, at) below
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     at = models.DateTimeField(_("时间"))
     action = models.CharField(_("动作"), max_length=20)
     from_status = models.CharField(_("原状态"), max_length=12, blank=True)

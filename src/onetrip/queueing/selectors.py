@@ -26,6 +26,9 @@ from onetrip.queueing.models import (
 log = logging.getLogger(__name__)
 
 RECENT_SERVICE_SAMPLE = 20
+#: People ahead are counted up to this many ("200 or more"): no hall has more in one queue, and
+#: the count runs on every ticket issued, so a runaway backlog must not make issuing slower.
+AHEAD_COUNT_LIMIT = 200
 
 
 def local_day(at: dt.datetime) -> dt.date:
@@ -166,12 +169,13 @@ def wait_figure_columns(
     before = f"(o.sort_at < %s OR (o.sort_at = %s AND o.id < {ahead_id_sql}))"
     order = f"o.priority AND {before}" if ahead_of.priority else f"(o.priority OR {before})"
     columns.append(
-        f"(SELECT COUNT(*) FROM {t} o WHERE o.queue_id = %s AND o.day = %s"
-        f" AND o.status = %s AND {order})"
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {t} o WHERE o.queue_id = %s AND o.day = %s"
+        f" AND o.status = %s AND {order} LIMIT %s) x)"
     )
     params += [queue_id, ahead_of.day, TicketStatus.WAITING, sort_at, sort_at]
     if ahead_id_sql == "%s":
         params.append(ahead_of.pk)
+    params.append(AHEAD_COUNT_LIMIT)
     return columns, params
 
 
@@ -223,13 +227,14 @@ def estimate_wait_seconds(*, queue: Queue, ahead: int, day: dt.date) -> float | 
 
 
 def people_ahead(*, ticket: Ticket) -> int:
+    """Waiting tickets called before this one (counted up to ``AHEAD_COUNT_LIMIT``)."""
     if ticket.status != TicketStatus.WAITING:
         return 0
     before = Q(sort_at__lt=ticket.sort_at) | Q(sort_at=ticket.sort_at, id__lt=ticket.id)
     order = Q(priority=True) & before if ticket.priority else Q(priority=True) | before
     return (
         Ticket.objects.filter(queue_id=ticket.queue_id, day=ticket.day, status=TicketStatus.WAITING)
-        .filter(order)
+        .filter(order)[:AHEAD_COUNT_LIMIT]
         .count()
     )
 
@@ -293,6 +298,7 @@ def ticket_public_status(*, ticket: Ticket, now: dt.datetime | None = None) -> d
         "issued_at": ticket.issued_at,
         "slot_start": ticket.slot_start,
         "ahead": ahead,
+        "ahead_capped": ahead >= AHEAD_COUNT_LIMIT,
         "estimated_wait_minutes": None if est is None else math.ceil(est / 60),
         "window": ticket.window.number
         if ticket.window_id and ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
@@ -447,6 +453,31 @@ def queue_with_point(*, queue_id: int) -> Queue | None:
     queue = Queue.from_db(connection.alias, q_names, row[: len(q_names)])
     queue.point = ServicePoint.from_db(connection.alias, p_names, row[len(q_names) :])
     return queue
+
+
+_QUEUE_CACHE: dict[int, tuple[float, Queue]] = {}
+QUEUE_CACHE_SECONDS = 5.0
+
+
+def queue_with_point_cached(*, queue_id: int) -> Queue | None:
+    """``queue_with_point`` remembered for a few seconds per process, for the kiosk's hot path.
+
+    Safe to be stale: issuing re-checks in its own statement that the queue is still open and
+    the point active. Saving a queue or a point forgets the cache at once in this process
+    (``forget_cached_queues``); other processes catch up within ``QUEUE_CACHE_SECONDS``, which
+    only matters for a change of opening hours."""
+    hit = _QUEUE_CACHE.get(queue_id)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < QUEUE_CACHE_SECONDS:
+        return hit[1]
+    queue = queue_with_point(queue_id=queue_id)
+    if queue is not None:
+        _QUEUE_CACHE[queue_id] = (now, queue)
+    return queue
+
+
+def forget_cached_queues(**kwargs: Any) -> None:
+    _QUEUE_CACHE.clear()
 
 
 _CONVERTERS: dict[tuple[str, Any], list] = {}

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.audit.models import AuditEvent
 from onetrip.audit.services import audit_record
+from onetrip.catalogue.models import ServicePoint
 from onetrip.db import InsertParts, constraint_name
 from onetrip.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from onetrip.people.permissions import require_role
@@ -41,8 +42,10 @@ from onetrip.queueing.models import (
     WindowQueue,
 )
 from onetrip.queueing.selectors import (
+    forget_cached_queues,
     local_day,
     point_is_open,
+    queue_with_point,
     staff_can_manage_point,
     wait_figure_columns,
     wait_figures_from_row,
@@ -118,6 +121,7 @@ def queue_set_open(*, queue: Queue, is_open: bool, actor: Any) -> Queue:
     before = "open" if queue.is_open else "closed"
     Queue.objects.filter(pk=queue.pk).update(is_open=is_open)
     queue.is_open = is_open
+    transaction.on_commit(forget_cached_queues)
     audit_record(
         actor=actor,
         subject_type="queue",
@@ -308,6 +312,16 @@ def _refuse_duplicate() -> Conflict:
     )
 
 
+def _check_can_issue(queue: Queue) -> None:
+    if not queue.point.is_active:
+        raise Conflict(_("该服务网点已停用。"), code="point_inactive")
+    if not queue.is_open:
+        raise Conflict(
+            _("“%(queue)s”队列暂停取号，请咨询0号窗口。") % {"queue": queue.name},
+            code="queue_closed",
+        )
+
+
 def ticket_issue(
     *,
     queue: Queue,
@@ -346,13 +360,7 @@ def ticket_issue(
             raise Forbidden(_("无权为该网点出号。"), code="point_out_of_scope")
     if phone:
         phone = clean_phone(phone)
-    if not point.is_active:
-        raise Conflict(_("该服务网点已停用。"), code="point_inactive")
-    if not queue.is_open:
-        raise Conflict(
-            _("“%(queue)s”队列暂停取号，请咨询0号窗口。") % {"queue": queue.name},
-            code="queue_closed",
-        )
+    _check_can_issue(queue)
     if slot_start is not None:
         if timezone.is_naive(slot_start):
             raise ValidationFailed(_("预约时间须带时区。"), code="bad_slot")
@@ -417,6 +425,8 @@ def ticket_issue(
         # makes the live-ticket check below safe for registered applicants and companies
         ticket.seq = _next_number(queue=queue, day=day)
         ticket.number = f"{queue.code}{ticket.seq:03d}"
+        if not Queue.objects.filter(pk=queue.pk, is_open=True, point__is_active=True).exists():
+            _check_can_issue(queue_with_point(queue_id=queue.pk))  # the caller's row was stale
         live = Ticket.objects.filter(who, queue=queue, day=day, status__in=LIVE_STATUSES)
         if who and live.exists():
             raise _refuse_duplicate()
@@ -478,15 +488,27 @@ def _issue_in_one_statement(ticket: Ticket, *, actor: Any, now: dt.datetime) -> 
     figures, figure_params = wait_figure_columns(
         queue_id=queue.pk, day=ticket.day, ahead_of=ticket, ahead_id_sql="t.id"
     )
+    # g: the queue is still open and its point active (the caller may hold a cached row)
     sql = (
-        f"WITH c AS (INSERT INTO {counter} (queue_id, day, last) VALUES (%s, %s, 1)"
+        f"WITH g AS (SELECT 1 FROM {Queue._meta.db_table} q"
+        f" INNER JOIN {ServicePoint._meta.db_table} p ON p.id = q.point_id"
+        " WHERE q.id = %s AND q.is_open AND p.is_active),"
+        f" c AS (INSERT INTO {counter} (queue_id, day, last) SELECT %s, %s, 1 FROM g"
         f" ON CONFLICT (queue_id, day) DO UPDATE SET last = {counter}.last + 1 RETURNING last),"
         f" t AS ({row.insert_select('c', 'id, seq, number')}),"
         f" e AS ({event.insert_select('t')}),"
         f" a AS ({audit.insert_select('t')})"
         f" SELECT t.id, t.seq, t.number, {', '.join(figures)} FROM t"
     )
-    params = [queue.pk, ticket.day, *row.params, *event.params, *audit.params, *figure_params]
+    params = [
+        queue.pk,
+        queue.pk,
+        ticket.day,
+        *row.params,
+        *event.params,
+        *audit.params,
+        *figure_params,
+    ]
     try:
         with connection.cursor() as cur:
             cur.execute(sql, params)
@@ -495,6 +517,13 @@ def _issue_in_one_statement(ticket: Ticket, *, actor: Any, now: dt.datetime) -> 
         if constraint_name(exc) == "one_live_ticket_per_phone_and_queue":
             raise _refuse_duplicate() from exc
         raise
+    if result is None:  # closed or deactivated since the caller read it: say which, as usual
+        fresh = queue_with_point(queue_id=queue.pk)
+        if fresh is None:
+            raise NotFound(_("未找到该队列。"), code="queue_not_found")
+        _check_can_issue(fresh)
+        ticket.queue, ticket.point = fresh, fresh.point  # reopened meanwhile: try once more
+        return _issue_in_one_statement(ticket, actor=actor, now=now)
     ticket.pk, ticket.seq, ticket.number = result[0], result[1], result[2]
     ticket._state.adding = False
     ticket._state.db = connection.alias

@@ -31,8 +31,13 @@ def _point(code: str) -> ServicePoint:
     return point
 
 
-def _window(window_id: int) -> Window:
-    window = Window.objects.select_related("point").filter(pk=window_id).first()
+def _window(window_id: int, *, cached: bool = False) -> Window:
+    """The window with its point. ``cached``: for actions that check the window's state in
+    their own statement (see ``selectors.window_with_point_cached``)."""
+    if cached:
+        window = selectors.window_with_point_cached(window_id=window_id)
+    else:
+        window = Window.objects.select_related("point").filter(pk=window_id).first()
     if window is None:
         raise NotFound(_("未找到该窗口。"), code="window_not_found")
     return window
@@ -295,7 +300,7 @@ def window_close(request, window_id: int):
     summary="Call the next ticket for this window",
 )
 def window_call_next(request, window_id: int):
-    ticket = services.ticket_call_next(window=_window(window_id), user=_user(request))
+    ticket = services.ticket_call_next(window=_window(window_id, cached=True), user=_user(request))
     return _action_response(ticket)
 
 
@@ -315,8 +320,8 @@ def window_call(request, window_id: int, payload: ActionIn):
 
 def _simple(action):
     def endpoint(request, window_id: int, payload: ActionIn | None = None):
-        window = _window(window_id)
         payload = payload or ActionIn()
+        window = _window(window_id, cached=payload.ticket is None)
         ticket = _ticket_in_point(payload.ticket, window)
         kwargs: dict[str, Any] = {"window": window, "user": _user(request), "ticket": ticket}
         if action is services.ticket_park:
@@ -376,8 +381,8 @@ def window_transfer(request, window_id: int, payload: TransferIn):
     summary="End service; with open_case the answer links to a new case for this ticket",
 )
 def window_finish(request, window_id: int, payload: FinishIn | None = None):
-    window = _window(window_id)
     payload = payload or FinishIn()
+    window = _window(window_id, cached=payload.ticket is None)
     ticket = _ticket_in_point(payload.ticket, window)
     t = services.ticket_finish(window=window, user=_user(request), ticket=ticket)
     return _action_response(t, f"/cases/new/?ticket={t.pk}" if payload.open_case else None)

@@ -11,7 +11,7 @@ class QueueingConfig(AppConfig):
 
         from onetrip.queueing.selectors import forget_cached_queues
 
-        for model in ("queueing.Queue", "catalogue.ServicePoint"):
+        for model in ("queueing.Queue", "queueing.Window", "catalogue.ServicePoint"):
             post_save.connect(forget_cached_queues, sender=model, dispatch_uid=f"forget-{model}")
             post_delete.connect(
                 forget_cached_queues, sender=model, dispatch_uid=f"forget-{model}-d"

@@ -455,29 +455,50 @@ def queue_with_point(*, queue_id: int) -> Queue | None:
     return queue
 
 
-_QUEUE_CACHE: dict[int, tuple[float, Queue]] = {}
-QUEUE_CACHE_SECONDS = 5.0
+class _RowCache:
+    """Rows remembered for a few seconds per process, for the hall's hot paths (a kiosk
+    issuing, a window calling). Safe to be stale: those writes re-check in their own statement
+    that the queue is still open and the point active, or the window open and operated by the
+    caller. Saving a queue, window or point forgets everything at once in this process
+    (``forget_cached_queues``); other processes catch up within ``seconds``, which only matters
+    for a change of opening hours."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.rows: dict[int, tuple[float, Any]] = {}
+
+    def get(self, key: int, load) -> Any:
+        hit = self.rows.get(key)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self.seconds:
+            return hit[1]
+        row = load()
+        if row is not None:
+            self.rows[key] = (now, row)
+        return row
+
+
+_QUEUE_CACHE = _RowCache(5.0)
+_WINDOW_CACHE = _RowCache(5.0)
 
 
 def queue_with_point_cached(*, queue_id: int) -> Queue | None:
-    """``queue_with_point`` remembered for a few seconds per process, for the kiosk's hot path.
+    """``queue_with_point`` through the per-process row cache (see ``_RowCache``)."""
+    return _QUEUE_CACHE.get(queue_id, lambda: queue_with_point(queue_id=queue_id))
 
-    Safe to be stale: issuing re-checks in its own statement that the queue is still open and
-    the point active. Saving a queue or a point forgets the cache at once in this process
-    (``forget_cached_queues``); other processes catch up within ``QUEUE_CACHE_SECONDS``, which
-    only matters for a change of opening hours."""
-    hit = _QUEUE_CACHE.get(queue_id)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < QUEUE_CACHE_SECONDS:
-        return hit[1]
-    queue = queue_with_point(queue_id=queue_id)
-    if queue is not None:
-        _QUEUE_CACHE[queue_id] = (now, queue)
-    return queue
+
+def window_with_point_cached(*, window_id: int) -> Window | None:
+    """The window with its point, through the per-process row cache (see ``_RowCache``):
+    for the one-statement window actions only, which read is_open and the clerk themselves."""
+    return _WINDOW_CACHE.get(
+        window_id,
+        lambda: Window.objects.select_related("point").filter(pk=window_id).first(),
+    )
 
 
 def forget_cached_queues(**kwargs: Any) -> None:
-    _QUEUE_CACHE.clear()
+    _QUEUE_CACHE.rows.clear()
+    _WINDOW_CACHE.rows.clear()
 
 
 _CONVERTERS: dict[tuple[str, Any], list] = {}

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -202,6 +203,7 @@ def window_open(*, window: Window, user: Any, now: dt.datetime | None = None) ->
         return window
     now = now or timezone.now()
     Window.objects.filter(pk=window.pk).update(is_open=True, clerk=user, opened_at=now)
+    transaction.on_commit(forget_cached_queues)
     window.is_open, window.clerk, window.opened_at = True, user, now
     audit_record(
         actor=user,
@@ -227,6 +229,7 @@ def window_close(*, window: Window, user: Any) -> Window:
     ).exists():
         raise Conflict(_("窗口还有正在叫号或办理中的号码，请先处理。"), code="window_busy")
     Window.objects.filter(pk=window.pk).update(is_open=False, clerk=None)
+    transaction.on_commit(forget_cached_queues)
     window.is_open, window.clerk = False, None
     audit_record(
         actor=user,
@@ -535,6 +538,203 @@ def _issue_in_one_statement(ticket: Ticket, *, actor: Any, now: dt.datetime) -> 
 # Calling and serving
 
 
+def _fast_path() -> bool:
+    """One-statement writes: PostgreSQL, and no caller's transaction to join."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+#: Window actions on the current ticket that one statement can do: the extra columns they set
+#: (``%s`` takes, in order, the values named in the tuple).
+_ONE_STATEMENT_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "start": ("started_at = %s, served_by_id = %s", ("now", "user")),
+    "finish": ("finished_at = %s", ("now",)),
+    "no_show": ("no_show_at = %s", ("now",)),
+    "return": ("window_id = NULL", ()),
+    "recall": ("called_at = %s, call_count = x.call_count + 1", ("now",)),
+}
+_CURRENT_STATUSES = (TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+def _window_guard(window: Window, user: Any) -> tuple[str, list[Any]]:
+    """CTE ``w``: the window row, locked, if it is open and operated by this user (or a
+    manager); empty otherwise (the ORM path then says why)."""
+    return (
+        f"w AS (SELECT id FROM {Window._meta.db_table} WHERE id = %s AND point_id = %s"
+        " AND is_open AND (clerk_id = %s OR %s) FOR UPDATE)",
+        [window.pk, window.point_id, user.pk, bool(user.has_role("manager"))],
+    )
+
+
+def _event_parts(*, action: str, window: Window, user: Any, now: dt.datetime, note: str, to: str):
+    event = InsertParts(
+        TicketEvent(
+            at=now, action=action, to_status=to, window=window, actor=user, note=note[:200]
+        ),
+        exprs={"ticket_id": ("upd.id", []), "from_status": ("upd.before", [])},
+    )
+    audit = InsertParts(
+        AuditEvent(
+            actor=user,
+            subject_type="ticket",
+            action=action,
+            to_state=to,
+            note=note,
+            point=window.point,
+        ),
+        exprs={
+            "subject_id": ("upd.id::text", []),
+            "from_state": ("upd.before", []),
+            "data": (
+                "jsonb_build_object('number', upd.number, 'window', %s::text)",
+                [window.number],
+            ),
+        },
+    )
+    return event, audit
+
+
+def _ticket_from_values(values: Any, *, window: Window) -> Ticket:
+    from onetrip.queueing.selectors import _convert, queue_with_point_cached
+
+    fields = Ticket._meta.concrete_fields
+    ticket = Ticket.from_db(connection.alias, [f.attname for f in fields], _convert(values, fields))
+    if ticket.window_id == window.pk:
+        ticket.window = window
+    if ticket.point_id == window.point_id:
+        ticket.point = window.point
+    queue = queue_with_point_cached(queue_id=ticket.queue_id)
+    if queue is not None:
+        ticket.queue = queue
+    return ticket
+
+
+def _ticket_returning() -> str:
+    return ", ".join(f'x."{f.column}"' for f in Ticket._meta.concrete_fields)
+
+
+def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) -> Ticket | None:
+    """Lock the window row (if open and ours), check no ticket is at it, take the head of each
+    of its queues (green channel first) skipping rows other windows hold this instant, call the
+    best one and write its event and audit record: one statement, one round trip. None when
+    nobody was called."""
+    t, wq = Ticket._meta.db_table, WindowQueue._meta.db_table
+    guard, guard_params = _window_guard(window, user)
+    event, audit = _event_parts(
+        action="call", window=window, user=user, now=now, note="", to=TicketStatus.CALLED
+    )
+    day = local_day(now)
+    sql = (
+        f"WITH {guard},"
+        f" busy AS (SELECT 1 FROM {t} b INNER JOIN w ON b.window_id = w.id"
+        "  WHERE b.status IN (%s, %s) LIMIT 1),"
+        f" cand AS (SELECT c.id, c.priority, wq.position, c.sort_at FROM {wq} wq"
+        "  INNER JOIN w ON wq.window_id = w.id"
+        "  CROSS JOIN (VALUES (true), (false)) AS p(flag)"
+        f"  CROSS JOIN LATERAL (SELECT o.id, o.priority, o.sort_at FROM {t} o"
+        "   WHERE o.queue_id = wq.queue_id AND o.status = %s AND o.priority = p.flag"
+        "   AND o.day = %s AND o.sort_at <= %s ORDER BY o.sort_at, o.id LIMIT 1"
+        "   FOR UPDATE SKIP LOCKED) c"
+        "  WHERE NOT EXISTS (SELECT 1 FROM busy)),"
+        " pick AS (SELECT id FROM cand ORDER BY priority DESC, position, sort_at, id LIMIT 1),"
+        f" upd AS (UPDATE {t} x SET status = %s, window_id = %s, called_at = %s,"
+        "  served_by_id = %s, first_called_at = COALESCE(x.first_called_at, %s),"
+        "  call_count = x.call_count + 1 FROM pick WHERE x.id = pick.id AND x.status = %s"
+        f"  RETURNING {_ticket_returning()}, %s::varchar AS before),"
+        f" e AS ({event.insert_select('upd', 'id')}),"
+        f" a AS ({audit.insert_select('upd')})"
+        " SELECT upd.*, (SELECT id FROM e) FROM upd"
+    )
+    params = [
+        *guard_params,
+        *_CURRENT_STATUSES,
+        TicketStatus.WAITING,
+        day,
+        now,
+        TicketStatus.CALLED,
+        window.pk,
+        now,
+        user.pk,
+        now,
+        TicketStatus.WAITING,
+        TicketStatus.WAITING,
+        *event.params,
+        *audit.params,
+    ]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    ticket = _ticket_from_values(row[:-2], window=window)
+    # the event was written in SQL: tell its receivers (tracking's "3 ahead" reminder) as a
+    # save would have
+    written = TicketEvent(
+        pk=row[-1],
+        ticket_id=ticket.pk,
+        at=now,
+        action="call",
+        from_status=TicketStatus.WAITING,
+        to_status=TicketStatus.CALLED,
+        window=window,
+        actor=user,
+    )
+    written._state.adding = False
+    written._state.db = connection.alias
+    post_save.send(
+        sender=TicketEvent,
+        instance=written,
+        created=True,
+        update_fields=None,
+        raw=False,
+        using=connection.alias,
+    )
+    return ticket
+
+
+def _act_in_one_statement(
+    *, action: str, window: Window, user: Any, now: dt.datetime, note: str
+) -> Ticket | None:
+    """A window action on its current ticket (start, finish, no-show, return, recall) in one
+    statement: lock the window row (if open and ours) and its current ticket, move the ticket
+    if the transition table allows it from its state, write event and audit record. None when
+    nothing moved (the ORM path then raises the precise error)."""
+    t = Ticket._meta.db_table
+    transition = TRANSITIONS[action]
+    sets, names = _ONE_STATEMENT_ACTIONS[action]
+    values = {"now": now, "user": user.pk}
+    guard, guard_params = _window_guard(window, user)
+    event, audit = _event_parts(
+        action=action, window=window, user=user, now=now, note=note, to=transition.target
+    )
+    sources = sorted(transition.sources)
+    sql = (
+        f"WITH {guard},"
+        f" cur AS (SELECT c.id, c.status FROM {t} c INNER JOIN w ON c.window_id = w.id"
+        "  WHERE c.status IN (%s, %s) ORDER BY c.called_at DESC LIMIT 1 FOR UPDATE OF c),"
+        f" upd AS (UPDATE {t} x SET status = %s, {sets} FROM cur"
+        f"  WHERE x.id = cur.id AND cur.status IN ({', '.join(['%s'] * len(sources))})"
+        f"  RETURNING {_ticket_returning()}, cur.status AS before),"
+        f" e AS ({event.insert_select('upd')}),"
+        f" a AS ({audit.insert_select('upd')})"
+        " SELECT upd.* FROM upd"
+    )
+    params = [
+        *guard_params,
+        *_CURRENT_STATUSES,
+        transition.target,
+        *[values[n] for n in names],
+        *sources,
+        *event.params,
+        *audit.params,
+    ]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    return _ticket_from_values(row[:-1], window=window)
+
+
 def _check_transition(ticket: Ticket, action: str) -> str:
     t = TRANSITIONS[action]
     if ticket.status not in t.sources:
@@ -630,18 +830,30 @@ def _claim(*, ticket_id: int, window: Window, user: Any, now: dt.datetime) -> Ti
     return ticket
 
 
-@transaction.atomic
 def ticket_call_next(*, window: Window, user: Any, now: dt.datetime | None = None) -> Ticket:
     """Call the next waiting ticket for this window: green-channel tickets first, then the
-    window's queues in their order, oldest first. Never hands one ticket to two windows."""
+    window's queues in their order, oldest first. Never hands one ticket to two windows.
+
+    On PostgreSQL outside a caller's transaction one statement does it all; when it calls
+    nobody (window closed or taken, a ticket still at the window, nobody waiting) the ORM path
+    below runs the same checks again and says which."""
     _check_window_staff(window=window, user=user)
+    now = now or timezone.now()
+    if _fast_path():
+        ticket = _call_next_in_one_statement(window=window, user=user, now=now)
+        if ticket is not None:
+            return ticket
+    with transaction.atomic():
+        return _call_next_locked(window=window, user=user, now=now)
+
+
+def _call_next_locked(*, window: Window, user: Any, now: dt.datetime) -> Ticket:
     window = _lock_window(window)
     _check_window_operator(window=window, user=user)
     if _has_current(window):  # the window row lock keeps this true until we commit
         raise Conflict(
             _("当前号码尚未处理完毕（开始办理、过号或退回后再叫下一位）。"), code="window_busy"
         )
-    now = now or timezone.now()
     for _attempt in range(5):
         ticket_id = _next_waiting_id(window, now)
         if ticket_id is None:
@@ -724,6 +936,35 @@ def _window_action(
     need_open: bool = True,
 ) -> Ticket:
     _check_window_staff(window=window, user=user)
+    now = now or timezone.now()
+    if ticket is None and need_open and action in _ONE_STATEMENT_ACTIONS and _fast_path():
+        done = _act_in_one_statement(action=action, window=window, user=user, now=now, note=note)
+        if done is not None:
+            return done
+    with transaction.atomic():
+        return _act_locked(
+            action=action,
+            window=window,
+            user=user,
+            ticket=ticket,
+            now=now,
+            note=note,
+            updates=updates,
+            need_open=need_open,
+        )
+
+
+def _act_locked(
+    *,
+    action: str,
+    window: Window,
+    user: Any,
+    ticket: Ticket | None,
+    now: dt.datetime,
+    note: str,
+    updates: dict[str, Any] | None,
+    need_open: bool,
+) -> Ticket:
     window = _lock_window(window)
     if need_open:
         _check_window_operator(window=window, user=user)
@@ -731,12 +972,13 @@ def _window_action(
     if t.window_id not in (None, window.pk) and t.status != TicketStatus.WAITING:
         raise Conflict(_("该号码正由其他窗口处理。"), code="ticket_at_other_window")
     target = _check_transition(t, action)
-    now = now or timezone.now()
     before = t.status
     fields = {"status": target, **(updates or {})}
     for key, value in fields.items():
         setattr(t, key, value(now) if callable(value) else value)
     t.save(update_fields=list(fields))
+    if "call_count" in fields:
+        t.refresh_from_db(fields=["call_count"])
     _event(
         t,
         action=action,
@@ -754,21 +996,16 @@ def ticket_recall(
     *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
 ) -> Ticket:
     """Call the current ticket again (the board chimes and reads it out once more)."""
-    with transaction.atomic():
-        t = _window_action(
-            action="recall",
-            window=window,
-            user=user,
-            ticket=ticket,
-            now=now,
-            updates={"called_at": lambda n: n},
-        )
-        Ticket.objects.filter(pk=t.pk).update(call_count=t.call_count + 1)
-        t.call_count += 1
-        return t
+    return _window_action(
+        action="recall",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"called_at": lambda n: n, "call_count": F("call_count") + 1},
+    )
 
 
-@transaction.atomic
 def ticket_no_show(
     *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
 ) -> Ticket:
@@ -783,7 +1020,6 @@ def ticket_no_show(
     )
 
 
-@transaction.atomic
 def ticket_return(
     *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
 ) -> Ticket:
@@ -798,7 +1034,6 @@ def ticket_return(
     )
 
 
-@transaction.atomic
 def ticket_start(
     *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
 ) -> Ticket:
@@ -812,7 +1047,6 @@ def ticket_start(
     )
 
 
-@transaction.atomic
 def ticket_finish(
     *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
 ) -> Ticket:
@@ -826,7 +1060,6 @@ def ticket_finish(
     )
 
 
-@transaction.atomic
 def ticket_park(
     *,
     window: Window,
@@ -847,7 +1080,6 @@ def ticket_park(
     )
 
 
-@transaction.atomic
 def ticket_resume(
     *, window: Window, user: Any, ticket: Ticket, now: dt.datetime | None = None
 ) -> Ticket:

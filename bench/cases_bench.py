@@ -10,11 +10,17 @@ threads (default 8) run lifecycles for ``BENCH_SECONDS`` (default 20, at most 30
 
     POST /api/v1/cases (accept at the window)  → start_review → approve → deliver → close
 
-Prints complete lifecycles/s and p50/p99 per step, beside two baselines measured in the same
-run: single-row INSERT transactions/s over psycopg from the same number of threads, and the
-same client threads (keep-alive http.client) against a do-nothing WSGI app under the same gunicorn settings (what
-the client, loopback and gunicorn cost without Django). Cleans up its database and files.
-Target (issue 4): ≥ 100 lifecycles/s on 2 cores.
+Every applicant has a mobile number, so the states the state table marks as telling (submitted,
+accepted, approved, delivered) each store a notice and queue its delivery as a task row of the
+production task backend (django_tasks_db); no task worker runs during the bench: delivery is
+background work, and the rows written are counted at the end.
+
+Prints complete lifecycles/s and p50/p99 per step, CPU per request split between gunicorn,
+PostgreSQL, the client and the rest of the machine (from /proc), beside two baselines measured
+in the same run: single-row INSERT transactions/s over psycopg from the same number of
+threads, and the same client threads (keep-alive http.client) against a do-nothing WSGI app
+under the same gunicorn settings (what the client, loopback and gunicorn cost without Django).
+Cleans up its database and files. Target (issue 4): ≥ 100 lifecycles/s on 2 cores.
 """
 
 from __future__ import annotations
@@ -90,7 +96,9 @@ def _world() -> dict:
         i += 1
         number = ric_number(seq=i)
         if ric.is_valid(number):
-            Applicant.objects.get_or_create(id_number=number, defaults={"name": f"申请人{i}"})
+            Applicant.objects.get_or_create(
+                id_number=number, defaults={"name": f"申请人{i}", "phone": f"139{i:08d}"}
+            )
             numbers.append(number)
     keys = {
         "clerk": api_token_create(user=w.clerk, name="bench")[1],
@@ -229,6 +237,63 @@ def _trivial_baseline(env: dict, seconds: float = 4.0) -> tuple[float, float, fl
     return len(lat) / seconds, _pct(lat, 50), _pct(lat, 99)
 
 
+def cpu_seconds() -> dict[int, tuple[str, float]]:
+    """Per process: its kind (gunicorn, postgres, client, other) and its CPU seconds (user +
+    system) so far, from /proc (as bench/queue_bench.py does)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, tuple[str, float]] = {}
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        pid = int(entry)
+        if pid == me:
+            kind = "client"
+        elif "gunicorn" in cmd:
+            kind = "gunicorn"
+        elif cmd.startswith("postgres"):
+            kind = "postgres"
+        else:
+            kind = "other"
+        out[pid] = (kind, used)
+    return out
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per kind between two ``cpu_seconds`` snapshots (processes that ended in
+    between are not counted; new ones count from zero)."""
+    out = {"gunicorn": 0.0, "postgres": 0.0, "client": 0.0, "other": 0.0}
+    for pid, (kind, used) in after.items():
+        prev = before.get(pid)
+        out[kind] += used - (prev[1] if prev and prev[0] == kind else 0.0)
+    return out
+
+
+def _written() -> dict[str, int]:
+    """Rows the run wrote: cases, events, audit events, notices, queued delivery tasks."""
+    from django_tasks_db.models import DBTaskResult
+
+    from onetrip.audit.models import AuditEvent
+    from onetrip.cases.models import Case, CaseEvent
+    from onetrip.notices.models import Notice
+
+    out = {
+        "cases": Case.objects.count(),
+        "case events": CaseEvent.objects.count(),
+        "audit events": AuditEvent.objects.filter(subject_type="case").count(),
+        "notices": Notice.objects.count(),
+        "delivery tasks": DBTaskResult.objects.count(),
+    }
+    return out
+
+
 def _pct(samples: list[float], q: int) -> float:
     if len(samples) < 2:
         return samples[0] if samples else float("nan")
@@ -250,7 +315,13 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "onetrip.settings",
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "ERROR",
-        "ONETRIP_TASK_BACKEND": "django_tasks.backends.dummy.DummyBackend",
+        # the production task backend: each notice's delivery is a task row, run later by a
+        # worker (``manage.py db_worker``), which the bench does not start: delivery is
+        # background work, not part of a request; its cost is not measured here
+        "ONETRIP_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
+        # a gateway sender (not the inline console/outbox ones that send right after commit)
+        "ONETRIP_SMS_BACKEND": "http",
+        "ONETRIP_SMS_HTTP_URL": "http://127.0.0.1:9/unused",
     }
     os.environ.update(env)
     import django
@@ -329,12 +400,16 @@ def main() -> int:
                             return
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+        cpu0 = cpu_seconds()
         t0 = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t0
+        cpu1 = cpu_seconds()
+        cpu = cpu_used(cpu0, cpu1)
+        counts = _written()
         baseline = _baseline(bench_url)
         total = sum(done)
         rate = total / elapsed
@@ -353,6 +428,17 @@ def main() -> int:
         for s in STEPS:
             print(f"{s:16} {len(lat[s]):6d} {_pct(lat[s], 50):8.1f} {_pct(lat[s], 99):8.1f}")
         print(f"complete lifecycles: {total} = {rate:.1f}/s ({rate * len(STEPS):.0f} requests/s)")
+        requests = max(sum(len(v) for v in lat.values()), 1)
+        print(
+            "CPU per request (ms): "
+            + ", ".join(f"{k} {1000 * v / requests:.2f}" for k, v in cpu.items())
+            + f"; cores used: {sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()}"
+        )
+        print(
+            "written: "
+            + ", ".join(f"{k} {v}" for k, v in counts.items())
+            + " (notices are delivered by the task worker, not started here)"
+        )
         if errors:
             print(f"errors: {len(errors)}; first: {errors[0]}")
         met = rate >= 100 and not errors

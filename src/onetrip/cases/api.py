@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -21,7 +20,7 @@ from onetrip.cases import services
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent
 from onetrip.catalogue.models import ServicePoint
-from onetrip.errors import NotFound, ValidationFailed
+from onetrip.errors import ValidationFailed
 from onetrip.masking import mask_id_number, mask_name
 
 router = Router(tags=["cases"])
@@ -133,19 +132,7 @@ def case_out(case: Case, user) -> dict[str, Any]:
         "flags": sel.case_flags(case=case, today=today),
         "visit_count": case.visit_count,
         "supplement_rounds": case.supplement_rounds,
-        "materials": [
-            {
-                "id": cm.pk,
-                "name": cm.name,
-                "required": cm.required,
-                "status": cm.status,
-                "count": cm.count,
-                "reason": cm.reason,
-                "later_due": cm.later_due,
-                "files": cm.n_files,
-            }
-            for cm in case.materials.annotate(n_files=Count("files"))
-        ],
+        "materials": sel.case_material_rows(case_id=case.pk),
         "allowed_actions": [t.action for t in sel.allowed_actions(user=user, case=case)],
         "tracking_url": f"/t/{case.tracking_token}",
     }
@@ -217,16 +204,13 @@ def get_case(request, number: str):
     "/cases/{number}/transitions", auth=staff_auth, response=CaseOut, summary="Take an action"
 )
 def transition_case(request, number: str, payload: TransitionIn):
-    # The service locks and re-reads the case and checks the caller's roles on it (a case the
-    # caller may not see is "not found" there too), so it is not fetched twice here.
-    case = Case.objects.only("pk").filter(number=number).first()
-    if case is None:
-        raise NotFound(_("未找到该办件。"), code="case_not_found")
+    # The service reads the case by number and checks the caller's roles on it (a case the
+    # caller may not see is "not found" there too), so it is not fetched here first.
     data = dict(payload.data)
-    for reserved in ("case", "action", "actor", "note", "now", "today"):
+    for reserved in ("case", "number", "action", "actor", "note", "now", "today", "tracking_token"):
         data.pop(reserved, None)
-    case = services.case_transition(
-        case=case, action=payload.action, actor=request.user, note=payload.note, **data
+    case = services.case_transition_by_number(
+        number=number, action=payload.action, actor=request.user, note=payload.note, **data
     )
     return case_out(case, request.user)
 

@@ -253,3 +253,109 @@ def case_counts(*, cases: QuerySet[Case]) -> dict[str, int]:
         "one_visit": cases.filter(visit_count=1).count(),
         "supplement_twice": cases.filter(supplement_rounds__gte=2).count(),
     }
+
+
+# -- the hot read of a state change ----------------------------------------------------------
+#
+# A transition through the API reads its case with the rows the checks, the reply and the
+# notification need. Compiling that select_related query costs milliseconds of Python per
+# request on this CPU, so its SQL is built once per process (same text every call, which lets
+# PostgreSQL keep it prepared) and the instances are made with ``Model.from_db``.
+
+_CASE_READ: tuple[str, list[tuple[str, type, int, int]]] | None = None
+
+
+def _case_read_plan() -> tuple[str, list[tuple[str, type, int, int]]]:
+    """SQL of the case by number with matter, department, point, district, applicant and
+    company, plus the point's next two ancestors and the row's ``xmin`` (its version)."""
+    global _CASE_READ
+    if _CASE_READ is not None:
+        return _CASE_READ
+    from django.db import connection
+
+    from onetrip.catalogue.models import Department, Matter
+    from onetrip.people.models import Applicant, Company
+
+    quote = connection.ops.quote_name
+    parts = [
+        ("", Case, "c", ""),
+        ("matter", Matter, "m", "INNER JOIN {t} m ON m.id = c.matter_id"),
+        ("department", Department, "d", "INNER JOIN {t} d ON d.id = c.department_id"),
+        ("point", ServicePoint, "p", "INNER JOIN {t} p ON p.id = c.point_id"),
+        ("district", ServicePoint, "di", "INNER JOIN {t} di ON di.id = c.district_id"),
+        ("applicant", Applicant, "ap", "LEFT JOIN {t} ap ON ap.id = c.applicant_id"),
+        ("company", Company, "co", "LEFT JOIN {t} co ON co.id = c.company_id"),
+    ]
+    columns, joins, plan, at = [], [], [], 0
+    for name, model, alias, join in parts:
+        fields = model._meta.concrete_fields
+        columns += [f"{alias}.{quote(f.column)}" for f in fields]
+        if join:
+            joins.append(join.format(t=quote(model._meta.db_table)))
+        plan.append((name, model, at, at + len(fields)))
+        at += len(fields)
+    sp = quote(ServicePoint._meta.db_table)
+    sql = (
+        f"SELECT {', '.join(columns)}, p2.parent_id, p3.parent_id, c.xmin::text"
+        f" FROM {quote(Case._meta.db_table)} c {' '.join(joins)}"
+        f" LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
+        " WHERE c.number = %s"
+    )
+    _CASE_READ = (sql, plan)
+    return _CASE_READ
+
+
+def case_for_transition(*, number: str, user: Any) -> tuple[Case, str] | None:
+    """PostgreSQL: the case by number (related rows attached) and its row version (``xmin``),
+    in one prepared query without ORM compilation; None when there is no such case.
+
+    The point's ancestors read along are memoised on ``user`` the way ``_ancestors_for`` does,
+    so the role check needs no further query. No access check here: the caller checks roles."""
+    from django.db import connection
+
+    sql, plan = _case_read_plan()
+    with connection.cursor() as cur:
+        cur.execute(sql, [number])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    db = connection.alias
+    case = None
+    for name, model, start, end in plan:
+        values = row[start:end]
+        if not name:
+            case = Case.from_db(db, None, values)
+            continue
+        obj = None if values[0] is None else model.from_db(db, None, values)
+        case._state.fields_cache[name] = obj
+    parent2, parent3, version = row[-3], row[-2], row[-1]
+    if user is not None and parent3 is None:  # the whole chain up to the top is known
+        point = case.point
+        chain = [point.pk, point.parent_id, parent2]
+        memo = user.__dict__.setdefault("_ot_point_ancestors", {})
+        memo.setdefault(point.pk, {p for p in chain if p is not None})
+    return case, version
+
+
+_MATERIALS_SQL: str | None = None
+
+
+def case_material_rows(*, case_id: int) -> list[dict[str, Any]]:
+    """The case's materials as the API shows them (with their file counts), in one prepared
+    query: id, name, required, status, count, reason, later_due, files."""
+    global _MATERIALS_SQL
+    from django.db import connection
+
+    from onetrip.cases.models import CaseFile, CaseMaterial
+
+    if _MATERIALS_SQL is None:
+        cm, cf = CaseMaterial._meta.db_table, CaseFile._meta.db_table
+        _MATERIALS_SQL = (
+            "SELECT cm.id, cm.name, cm.required, cm.status, cm.count, cm.reason, cm.later_due,"
+            f" (SELECT count(*) FROM {cf} f WHERE f.case_material_id = cm.id)"
+            f" FROM {cm} cm WHERE cm.case_id = %s ORDER BY cm.position, cm.id"
+        )
+    keys = ("id", "name", "required", "status", "count", "reason", "later_due", "files")
+    with connection.cursor() as cur:
+        cur.execute(_MATERIALS_SQL, [case_id])
+        return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from onetrip.audit.models import AuditEvent
 from onetrip.audit.services import audit_record
 from onetrip.cases import states as S
 from onetrip.cases.hooks import resolve_material
@@ -39,6 +40,7 @@ from onetrip.cases.models import (
 )
 from onetrip.cases.selectors import (
     _ancestors_for,
+    case_for_transition,
     case_roles,
     local_today,
     overdue_q,
@@ -46,6 +48,7 @@ from onetrip.cases.selectors import (
 )
 from onetrip.cases.signals import case_state_changed
 from onetrip.catalogue.models import Audience, Matter, PointLevel, ServicePoint
+from onetrip.db import InsertParts
 from onetrip.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from onetrip.workdays.selectors import WorkdayCalendar
 from onetrip.workdays.selectors import working_days_after as _working_days_after
@@ -184,7 +187,9 @@ def _event(
     return event
 
 
-def _send_changed(case: Case, from_state: str, to_state: str, action: str, actor: Any) -> None:
+def _send_changed(
+    case: Case, from_state: str, to_state: str, action: str, actor: Any, note: str = ""
+) -> None:
     transaction.on_commit(
         partial(
             case_state_changed.send,
@@ -194,6 +199,7 @@ def _send_changed(case: Case, from_state: str, to_state: str, action: str, actor
             to_state=to_state,
             action=action,
             actor=actor,
+            note=note,
         )
     )
 
@@ -999,6 +1005,46 @@ def _transition(
         .get(pk=case.pk)
     )
     before = _snapshot(case)
+    role, from_state, to_state, data_out = _decide(
+        case,
+        action=action,
+        actor=actor,
+        note=note,
+        now=now,
+        today=today,
+        tracking_token=tracking_token,
+        data=data,
+    )
+    case.save(update_fields=_changed(case, before))  # the columns this action changed
+    _event(
+        case=case,
+        actor=actor,
+        role=role,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data=data_out,
+        now=now,
+    )
+    _send_changed(case, from_state, to_state, action, actor, note)
+    return case
+
+
+def _decide(
+    case: Case,
+    *,
+    action: str,
+    actor: Any,
+    note: str,
+    now: dt.datetime,
+    today: dt.date,
+    tracking_token: str | None,
+    data: dict[str, Any],
+) -> tuple[str, str, str, dict[str, Any]]:
+    """Check ``action`` against the table, the actor's roles on the case and the action's own
+    rules, then apply it to the instance (state, dates, handler fields). Writes nothing but
+    what the action's handler writes itself. Returns (role, from_state, to_state, event data)."""
     roles = _roles_of(case=case, actor=actor, tracking_token=tracking_token)
     if not roles:
         raise NotFound(_("未找到该办件。"), code="case_not_found")
@@ -1041,22 +1087,147 @@ def _transition(
         case.state_due = case.promised_due
     if case.overdue_at and case.promised_due and case.promised_due >= today:
         case.overdue_at = None
-    case.save(update_fields=_changed(case, before))  # the columns this action changed
     data_out = {k: v for k, v in extra.items()}
     if case.promised_due:
         data_out["promised_due"] = case.promised_due.isoformat()
-    _event(
-        case=case,
-        actor=actor,
-        role=role,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        data=data_out,
-        now=now,
+    return role, from_state, to_state, data_out
+
+
+#: Actions whose handlers write nothing but columns of the case row (the one-statement path).
+ONE_STATEMENT_ACTIONS = frozenset(
+    {
+        "submit",
+        "start_review",
+        "refuse",
+        "suspend",
+        "resume",
+        "extend",
+        "approve",
+        "reject",
+        "deliver",
+        "close",
+        "withdraw",
+    }
+)
+
+
+def case_transition_by_number(
+    *,
+    number: str,
+    action: str,
+    actor: Any,
+    note: str = "",
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+    **data: Any,
+) -> Case:
+    """``case_transition`` for the case with this number (the API's path): same checks, same
+    writes, same errors (a case the actor may not see is not found).
+
+    On PostgreSQL, outside a caller's transaction, an action that writes only the case row
+    (``ONE_STATEMENT_ACTIONS``; not a delivery at the window, which records a visit) is
+    decided on an unlocked read and written by ONE statement: the case UPDATE, guarded by the
+    row version read (``xmin``), with its CaseEvent and audit INSERTs chained to it. If the row
+    changed in between, nothing is written and the action is taken again the usual way (row
+    lock, fresh read, fresh checks)."""
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and action in ONE_STATEMENT_ACTIONS
+        and not (action == "deliver" and data.get("method") == DeliveryMethod.WINDOW)
+    ):
+        done = _transition_in_one_statement(
+            number=number, action=action, actor=actor, note=note, now=now, today=today, data=data
+        )
+        if done is not None:
+            return done
+    pk = Case.objects.filter(number=number).values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFound(_("未找到该办件。"), code="case_not_found")
+    return case_transition(
+        case=Case(pk=pk), action=action, actor=actor, note=note, now=now, today=today, **data
     )
-    _send_changed(case, from_state, to_state, action, actor)
+
+
+@_shared_calendar()
+def _transition_in_one_statement(
+    *,
+    number: str,
+    action: str,
+    actor: Any,
+    note: str,
+    now: dt.datetime | None,
+    today: dt.date | None,
+    data: dict[str, Any],
+) -> Case | None:
+    """See ``case_transition_by_number``. None: the row changed after it was read."""
+    now = _now(now)
+    today = today or local_today(now)
+    note = (note or "").strip()
+    found = case_for_transition(number=number, user=actor)
+    if found is None:
+        raise NotFound(_("未找到该办件。"), code="case_not_found")
+    case, version = found
+    before = _snapshot(case)
+    role, from_state, to_state, data_out = _decide(
+        case,
+        action=action,
+        actor=actor,
+        note=note,
+        now=now,
+        today=today,
+        tracking_token=None,
+        data=data,
+    )
+    meta = Case._meta
+    quote = connection.ops.quote_name
+    sets, params = [], []
+    for name in _changed(case, before) or ["state"]:
+        field = meta.get_field(name)
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(getattr(case, field.attname), connection))
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    event = InsertParts(
+        CaseEvent(
+            case=case,
+            at=now,
+            actor=user,
+            role=role,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            data=data_out,
+        ),
+        exprs={"case_id": ("u.id", [])},
+    )
+    audit = InsertParts(
+        AuditEvent(
+            actor=user,
+            role=role,
+            subject_type="case",
+            subject_id=case.number,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            point=case.point,
+            data=data_out,
+        )
+    )
+    sql = (
+        f"WITH u AS (UPDATE {quote(meta.db_table)} SET {', '.join(sets)}"
+        " WHERE id = %s AND xmin::text = %s RETURNING id),"
+        f" e AS ({event.insert_select('u')}),"
+        f" a AS ({audit.insert_select('u')})"
+        " SELECT count(*) FROM u"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, case.pk, version, *event.params, *audit.params])
+        written = cur.fetchone()[0]
+    if not written:
+        return None
+    _send_changed(case, from_state, to_state, action, actor, note)
     return case
 
 
@@ -1308,6 +1479,7 @@ __all__ = [
     "case_file_upload",
     "case_material_update",
     "case_transition",
+    "case_transition_by_number",
     "cases_sweep_overdue",
     "visit_record",
 ]

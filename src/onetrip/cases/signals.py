@@ -1,7 +1,7 @@
 """``case_state_changed`` is sent after the transaction that changed a case commits.
 
-Receivers get ``case``, ``from_state``, ``to_state``, ``action`` and ``actor`` (None for the
-system). ``cases.states.STATES[to_state]`` says whether and how the applicant is told.
+Receivers get ``case``, ``from_state``, ``to_state``, ``action``, ``actor`` (None for the
+system) and ``note`` (the note of the event written). ``cases.states.STATES[to_state]`` says whether and how the applicant is told.
 """
 
 from __future__ import annotations

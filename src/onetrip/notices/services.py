@@ -93,7 +93,6 @@ def _enqueue_on_commit(notice_id: int, sender: str = "") -> None:
         transaction.on_commit(lambda: notice_deliver.enqueue(notice_id=notice_id))
 
 
-@transaction.atomic
 def notice_send(
     *,
     channel: str,
@@ -109,6 +108,9 @@ def notice_send(
 
     ``district`` (a district ServicePoint) scopes the notice for staff lists; ``sender``
     overrides the channel's configured sender (tests, special cases).
+
+    One INSERT, so no transaction of its own: inside the caller's transaction the delivery is
+    enqueued when that commits; outside one (a receiver run after commit) right away.
     """
     recipient = _clean_recipient(channel, to)
     title, text = notice_render(template=template, context=context)

@@ -1,12 +1,43 @@
 from __future__ import annotations
 
-from django.db.models import F
+import datetime as dt
+
+from django.db import connection
 from django.utils import timezone
 
 from onetrip.people.models import ApiToken, User
 
 #: How stale ``ApiToken.last_used_at`` may get before a request writes it again.
 LAST_USED_RESOLUTION_SECONDS = 60
+
+_TOKEN_SQL: str | None = None
+
+
+def _token_sql() -> str:
+    """The token lookup's SQL, built once per process: every API request runs it, and compiling
+    the equivalent ORM query cost more than running it. The same text every call also lets
+    PostgreSQL keep it prepared."""
+    global _TOKEN_SQL
+    if _TOKEN_SQL is None:
+        quote = connection.ops.quote_name
+        through = User.groups.through
+        group = User.groups.field.related_model
+        users = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
+        _TOKEN_SQL = (
+            f"SELECT t.id, t.last_used_at, g.{quote('name')}, {users}"
+            f" FROM {quote(ApiToken._meta.db_table)} t"
+            f" INNER JOIN {quote(User._meta.db_table)} u ON u.id = t.user_id"
+            f" LEFT JOIN {quote(through._meta.db_table)} ug ON ug.user_id = u.id"
+            f" LEFT JOIN {quote(group._meta.db_table)} g ON g.id = ug.group_id"
+            " WHERE t.key_hash = %s AND t.revoked_at IS NULL"
+        )
+    return _TOKEN_SQL
+
+
+def _aware(value):
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value, dt.UTC)
+    return value
 
 
 def user_for_api_key(*, key: str) -> User | None:
@@ -18,22 +49,21 @@ def user_for_api_key(*, key: str) -> User | None:
     """
     if not key:
         return None
-    rows = list(
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)
-        .annotate(role_name=F("user__groups__name"))
-    )
+    with connection.cursor() as cur:
+        cur.execute(_token_sql(), [ApiToken.hash_key(key)])
+        rows = cur.fetchall()
     if not rows:
         return None
-    token = rows[0]
-    user = token.user
+    token_id, last_used_at = rows[0][0], rows[0][1]
+    values = list(rows[0][3:])
+    if connection.vendor == "sqlite":  # raw rows there carry naive UTC datetimes
+        values = [_aware(v) for v in values]
+    user = User.from_db(connection.alias, None, values)
     if not user.is_active:
         return None
-    user._role_names = {row.role_name for row in rows if row.role_name}
+    user._role_names = {row[2] for row in rows if row[2]}
     now = timezone.now()
-    if (
-        token.last_used_at is None
-        or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
-    ):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    last_used_at = _aware(last_used_at)
+    if last_used_at is None or (now - last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user

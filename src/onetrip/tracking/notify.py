@@ -12,6 +12,7 @@ Receivers never raise: a notification problem must not undo or break the change 
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -41,10 +42,18 @@ def _state_for(code: str) -> str:
     return ""
 
 
-def case_context(case: Any, *, note: str = "") -> dict[str, str]:
+def case_context(case: Any, *, note: str = "", template: str | None = None) -> dict[str, str]:
+    """The fields the case notices use. With ``template``, ``missing`` (a query over the
+    case's materials) is only worked out when that template's text shows it."""
     from onetrip.cases.models import DeliveryMethod
     from onetrip.tracking.selectors import case_missing
     from onetrip.tracking.services import tracking_url
+
+    tpl = texts.TEMPLATES.get(template) if template else None
+    if tpl is None or "missing" in tpl.fields:
+        missing = "、".join(cm.name for cm in case_missing(case=case)) or "—"
+    else:
+        missing = "—"
 
     url = tracking_url(case)
     due = case.state_due if case.state == S.State.SUPPLEMENT_REQUESTED else case.promised_due
@@ -59,7 +68,7 @@ def case_context(case: Any, *, note: str = "") -> dict[str, str]:
         "state_due": case.state_due.isoformat() if case.state_due else "—",
         "url": url,
         "tracking_url": url,
-        "missing": "、".join(cm.name for cm in case_missing(case=case)) or "—",
+        "missing": missing,
         "result": S.state_label(case.state),
         "note": note
         or case.decision_reason
@@ -71,28 +80,61 @@ def case_context(case: Any, *, note: str = "") -> dict[str, str]:
     }
 
 
-def on_case_state_changed(sender, *, case, from_state, to_state, action, actor=None, **kwargs):
-    """Tell the applicant about the states the state table marks as telling."""
+def on_case_state_changed(
+    sender, *, case, from_state, to_state, action, actor=None, note=None, **kwargs
+):
+    """Tell the applicant about the states the state table marks as telling.
+
+    Runs after the change committed (outside any transaction on a web request): the notice is
+    one INSERT and its delivery one task row (``notice_send``), delivered in the background."""
     try:
         info = S.STATES.get(to_state)
         if info is None or not info.notify_template or from_state == to_state:
             return
-        from onetrip.tracking.services import _notify, holder_phone
+        from onetrip.tracking.services import holder_phone
 
         # The instance sent with the signal is the case as this transition left it (later
         # transitions in the same request work on fresh instances).
         phone = holder_phone(case)
         if not phone:
             return
-        event = case.events.filter(action=action).order_by("-at", "-id").first()
-        _notify(
+        if note is None:  # a sender that does not pass the event's note
+            event = case.events.filter(action=action).order_by("-at", "-id").first()
+            note = event.note if event else ""
+        _notify_case(
             case=case,
             phone=phone,
             template=info.notify_template,
-            context=case_context(case, note=event.note if event else ""),
+            context=case_context(case, note=note, template=info.notify_template),
         )
     except Exception:  # noqa: BLE001 - never break the state change that was committed
         log.exception("case notification failed for %s", getattr(case, "number", case))
+
+
+def _notify_case(*, case: Any, phone: str, template: str, context: dict[str, str]) -> None:
+    """``notice_send`` for the case's holder; a bad phone number is logged, not raised. Outside
+    a transaction (the usual after-commit case) no savepoint: ``notice_send`` writes one row."""
+    from django.db import connection
+
+    from onetrip.errors import DomainError
+    from onetrip.masking import mask_phone
+    from onetrip.notices.services import notice_send
+
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            notice_send(
+                channel="sms",
+                to=phone,
+                template=template,
+                context=context,
+                subject_type="case",
+                subject_id=case.number,
+                district=case.district,
+            )
+    except DomainError as exc:
+        log.warning(
+            "notice %s for %s not sent to %s: %s", template, case.number, mask_phone(phone), exc
+        )
 
 
 def on_ticket_event(sender, *, instance, created, raw=False, **kwargs):

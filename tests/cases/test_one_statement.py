@@ -1,0 +1,173 @@
+"""The one-statement transition path (PostgreSQL, outside a transaction: every API request)
+writes exactly what the ORM path writes, and falls back to the locked path when the row changed
+between its read and its write. On SQLite both calls take the ORM path, so the comparison
+holds trivially there; on PostgreSQL the statements are checked to be the fast ones."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from onetrip.audit.models import AuditEvent
+from onetrip.cases import services
+from onetrip.cases.models import Case, CaseEvent
+from onetrip.errors import DomainError
+
+STEPS = [
+    ("start_review", "civil_reviewer", {}),
+    ("approve", "civil_reviewer", {}),
+    ("deliver", "clerk", {"method": "e_certificate"}),
+    ("close", "clerk", {}),
+]
+SKIP_CASE = {"id", "number", "tracking_token"}
+
+
+def _intake(cw):
+    return services.case_open(
+        actor=cw.clerk,
+        matter_code="sc-003",
+        applicant_kind="individual",
+        applicant_number=cw.person.id_number,
+        materials=[
+            {"material": cw.form.pk, "status": "received"},
+            {"material": cw.lease.pk, "status": "received"},
+        ],
+        accept=True,
+    )
+
+
+def _rows(case: Case) -> tuple[dict, list[dict], list[dict]]:
+    row = {
+        f.attname: getattr(Case.objects.get(pk=case.pk), f.attname)
+        for f in Case._meta.concrete_fields
+        if f.attname not in SKIP_CASE
+    }
+    events = list(
+        CaseEvent.objects.filter(case=case)
+        .order_by("id")
+        .values("at", "actor_id", "role", "action", "from_state", "to_state", "note", "data")
+    )
+    audits = list(
+        AuditEvent.objects.filter(subject_type="case", subject_id=case.number)
+        .order_by("id")
+        .values("actor_id", "role", "action", "from_state", "to_state", "note", "point_id", "data")
+    )
+    return row, events, audits
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_path_writes_what_the_orm_path_writes(cw, frozen):
+    fast, slow = _intake(cw), _intake(cw)
+    for action, who, data in STEPS:
+        actor = getattr(cw, who)
+        with CaptureQueriesContext(connection) as q:
+            got = services.case_transition_by_number(
+                number=fast.number, action=action, actor=actor, note="ok", **data
+            )
+        assert got.state == Case.objects.get(pk=fast.pk).state
+        writes = [
+            x["sql"]
+            for x in q
+            if not x["sql"].lstrip().upper().startswith("SELECT") and "cases_" in x["sql"]
+        ]
+        if connection.vendor == "postgresql":
+            # one write statement for the case: the guarded UPDATE with its event and audit
+            # INSERTs (the notice, sent after it, is the notices module's own write)
+            assert len(writes) == 1 and writes[0].startswith("WITH u AS (UPDATE"), writes
+            assert "xmin" in writes[0]
+        with transaction.atomic():  # a caller's transaction: always the ORM path
+            services.case_transition_by_number(
+                number=slow.number, action=action, actor=actor, note="ok", **data
+            )
+    assert _rows(fast) == _rows(slow)
+    row, events, audits = _rows(fast)
+    assert row["state"] == "closed" and row["visit_count"] == 1
+    assert [e["action"] for e in events] == [
+        "create",
+        "submit",
+        "accept",
+        "start_review",
+        "approve",
+        "deliver",
+        "close",
+    ]
+    assert len(audits) == len(events)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_row_changed_after_the_read_falls_back_to_the_locked_path(cw, frozen, monkeypatch):
+    case = _intake(cw)
+    real = services.case_for_transition
+
+    def stale_read(**kw):
+        found = real(**kw)
+        # another request changes the row between this read and the write
+        Case.objects.filter(pk=case.pk).update(visit_count=F("visit_count") + 1)
+        return found
+
+    monkeypatch.setattr(services, "case_for_transition", stale_read)
+    got = services.case_transition_by_number(
+        number=case.number, action="start_review", actor=cw.civil_reviewer
+    )
+    fresh = Case.objects.get(pk=case.pk)
+    assert got.state == fresh.state == "in_review"
+    # the other change is kept, and the action wrote one event and one audit record
+    expected_visits = 2 if connection.vendor == "postgresql" else 1
+    assert fresh.visit_count == expected_visits
+    assert CaseEvent.objects.filter(case=case, action="start_review").count() == 1
+    assert AuditEvent.objects.filter(subject_id=case.number, action="start_review").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_move_made_illegal_meanwhile_is_refused_and_writes_nothing(cw, frozen, monkeypatch):
+    case = _intake(cw)
+    real = services.case_for_transition
+
+    def withdrawn_meanwhile(**kw):
+        found = real(**kw)
+        Case.objects.filter(pk=case.pk).update(state="withdrawn")
+        return found
+
+    monkeypatch.setattr(services, "case_for_transition", withdrawn_meanwhile)
+    events = CaseEvent.objects.count()
+    audits = AuditEvent.objects.filter(subject_type="case").count()
+    if connection.vendor == "postgresql":
+        with pytest.raises(DomainError) as refused:
+            services.case_transition_by_number(
+                number=case.number, action="approve", actor=cw.civil_reviewer
+            )
+        assert refused.value.code == "illegal_transition"
+        assert Case.objects.get(pk=case.pk).state == "withdrawn"
+    else:  # the ORM path reads once, under its lock, before the (never called) fast read
+        services.case_transition_by_number(
+            number=case.number, action="approve", actor=cw.civil_reviewer
+        )
+        assert Case.objects.get(pk=case.pk).state == "approved"
+    assert CaseEvent.objects.count() == events + (connection.vendor != "postgresql")
+    assert AuditEvent.objects.filter(subject_type="case").count() == audits + (
+        connection.vendor != "postgresql"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_path_refuses_like_the_orm_path(cw, frozen):
+    case = _intake(cw)
+    before = (CaseEvent.objects.count(), AuditEvent.objects.count())
+    for action, actor, code in [
+        ("close", cw.clerk, "illegal_transition"),
+        ("approve", cw.clerk, "wrong_role"),
+        ("start_review", cw.other_manager, "case_not_found"),
+        ("fly", cw.civil_reviewer, "unknown_action"),
+    ]:
+        with pytest.raises(DomainError) as refused:
+            services.case_transition_by_number(number=case.number, action=action, actor=actor)
+        assert refused.value.code == code, action
+    with pytest.raises(DomainError) as missing:
+        services.case_transition_by_number(
+            number="SC-20260302-99999", action="approve", actor=cw.civil_reviewer
+        )
+    assert missing.value.code == "case_not_found"
+    assert (CaseEvent.objects.count(), AuditEvent.objects.count()) == before
+    assert Case.objects.get(pk=case.pk).state == "accepted"

@@ -66,11 +66,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU seconds (user + system) so far of gunicorn, PostgreSQL and this client process,
-    read from /proc: where the machine's two cores went during the load."""
+def cpu_seconds() -> dict[int, tuple[str, float]]:
+    """Per process: its kind (gunicorn, worker, postgres, client, other) and its CPU seconds
+    (user + system) so far, read from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    out = {"gunicorn": 0.0, "postgres": 0.0, "client": 0.0, "other": 0.0}
+    out = {}
     me = os.getpid()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -83,13 +83,25 @@ def cpu_seconds() -> dict[str, float]:
         fields = stat.rsplit(")", 1)[1].split()
         used = (int(fields[11]) + int(fields[12])) / tick
         if int(entry) == me:
-            out["client"] += used
-        elif "gunicorn" in cmd or "db_worker" in cmd:
-            out["gunicorn"] += used
+            kind = "client"
+        elif "gunicorn" in cmd:
+            kind = "gunicorn"
+        elif "db_worker" in cmd:
+            kind = "worker"
         elif cmd.startswith("postgres"):
-            out["postgres"] += used
+            kind = "postgres"
         else:
-            out["other"] += used
+            kind = "other"
+        out[int(entry)] = (kind, used)
+    return out
+
+
+def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]):
+    """CPU seconds per kind between two samples: where the machine's cores went meanwhile
+    (processes that ended in between are not counted; ones that started are, in full)."""
+    out = {"gunicorn": 0.0, "worker": 0.0, "postgres": 0.0, "client": 0.0, "other": 0.0}
+    for pid, (kind, used) in after.items():
+        out[kind] += used - before.get(pid, (kind, 0.0))[1]
     return out
 
 
@@ -110,6 +122,39 @@ def trivial_app(environ, start_response):
     body = b'{"ok": true}'
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "12")])
     return [body]
+
+
+class SmsGateway:
+    """A stand-in SMS gateway on loopback (the HTTP sender's contract): production sends
+    ticket reminders through such a gateway from the background task worker, so the bench does
+    too. Its own CPU counts as the client's."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        gateway = self
+        self.received = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                gateway.received += 1
+                body = json.dumps({"id": f"bench-{gateway.received}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
 
 
 # ---------------------------------------------------------------------------- set-up
@@ -230,8 +275,7 @@ def run_load(port, setup, *, seconds, clients, n_windows):
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
-    cpu1 = cpu_seconds()
-    cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+    cpu = cpu_used(cpu0, cpu_seconds())
     return lat, counts, called, elapsed, cpu
 
 
@@ -378,10 +422,13 @@ def main() -> int:
         "CONN_MAX_AGE": "600",
         "DEBUG": "",
         "LOG_LEVEL": "WARNING",
-        "ONETRIP_TASK_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "ONETRIP_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
+        "ONETRIP_SMS_BACKEND": "http",
     }
+    gateway = SmsGateway()
+    env["ONETRIP_SMS_HTTP_URL"] = gateway.url
     py = sys.executable
-    gunicorn = trivial = None
+    gunicorn = trivial = worker = None
     try:
         print(f"scratch database {DB}; migrating…", flush=True)
         subprocess.run([py, "-m", "django", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
@@ -405,6 +452,10 @@ def main() -> int:
 
         port = free_port()
         gunicorn = start_gunicorn("onetrip.wsgi:application", port, args, env)
+        # the background task worker, as `onetrip serve --worker` runs it: it sends the SMS
+        worker = subprocess.Popen(
+            [py, "-m", "onetrip.cli", "db_worker", "--interval", "1"], env=env, cwd=ROOT
+        )
 
         # warm every worker (imports, connections)
         def warm_up():
@@ -428,6 +479,8 @@ def main() -> int:
     finally:
         stop_process(trivial)
         stop_process(gunicorn)
+        stop_process(worker)
+        gateway.close()
         shutil.rmtree(var, ignore_errors=True)
         if not args.keep:
             psql_admin(base, f"DROP DATABASE IF EXISTS {DB}")
@@ -451,6 +504,9 @@ def main() -> int:
     print(f"requests               {len(everything):8d}   {len(everything) / elapsed:8.1f} req/s")
     print(f"errors                 {counts['errors']:8d}   empty-queue calls {counts['empty']}")
     print(f"tickets called twice   {duplicates:8d}")
+    print(
+        f'SMS through gateway    {gateway.received:8d}   ("3 ahead" reminders, sent by the task worker)'
+    )
     print(f"{'latency ms':22s}{'p50':>8s}{'p99':>8s}{'mean':>8s}{'n':>8s}")
     for name, vals in [*lat.items(), ("all requests", everything)]:
         if vals:

@@ -291,6 +291,12 @@ class Ticket(models.Model):
             models.Index(fields=["queue", "status", "priority", "sort_at"]),
             models.Index(fields=["point", "day", "status"]),
             models.Index(fields=["point", "called_at"]),
+            # the recent service times behind every wait estimate (the last 20 finished)
+            models.Index(
+                fields=["queue", "day", "-finished_at"],
+                condition=models.Q(status="done"),
+                name="ticket_recent_done",
+            ),
         ]
 
     def __str__(self) -> str:

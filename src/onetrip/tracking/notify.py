@@ -138,22 +138,24 @@ def _notify_case(*, case: Any, phone: str, template: str, context: dict[str, str
 
 
 def on_ticket_event(sender, *, instance, created, raw=False, **kwargs):
-    """After a call, the waiting ticket with exactly three ahead in its queue is told once."""
+    """After a call, the waiting ticket with exactly three ahead in its queue is told once: by
+    the task worker (``tracking.tasks``); the task row commits with the call."""
     if raw or not created or instance.action != "call":
         return
+    from onetrip.tracking.tasks import ticket_alert_three_ahead
+
     try:
-        with transaction.atomic():
-            _alert_three_ahead(instance)
+        ticket_alert_three_ahead.enqueue(ticket_id=instance.ticket_id)
     except Exception:  # noqa: BLE001 - a reminder must never stop a window calling
-        log.exception("ticket alert failed after event %s", instance.pk)
+        log.exception("ticket alert not queued after event %s", instance.pk)
 
 
-def _alert_three_ahead(event) -> None:
+def alert_three_ahead(*, called_ticket_id: int) -> None:
     from onetrip.notices.services import notice_send
     from onetrip.queueing.models import Ticket, TicketStatus
     from onetrip.tracking.models import TicketAlert
 
-    called = Ticket.objects.only("queue_id", "day").get(pk=event.ticket_id)
+    called = Ticket.objects.only("queue_id", "day").get(pk=called_ticket_id)
     waiting = list(
         Ticket.objects.filter(queue_id=called.queue_id, day=called.day, status=TicketStatus.WAITING)
         .order_by("-priority", "sort_at", "id")

@@ -171,3 +171,86 @@ def test_one_statement_path_refuses_like_the_orm_path(cw, frozen):
     assert missing.value.code == "case_not_found"
     assert (CaseEvent.objects.count(), AuditEvent.objects.count()) == before
     assert Case.objects.get(pk=case.pk).state == "accepted"
+
+
+def _intake_rows(case: Case) -> tuple:
+    from onetrip.cases.models import CaseMaterial, Visit
+
+    row, events, audits = _rows(case)
+    materials = list(
+        CaseMaterial.objects.filter(case=case)
+        .order_by("id")
+        .values(
+            "material_id",
+            "position",
+            "name",
+            "required",
+            "status",
+            "form",
+            "count",
+            "reason",
+            "later_due",
+            "commitment_signed",
+            "source",
+            "updated_at",
+        )
+    )
+    visits = list(
+        Visit.objects.filter(case=case)
+        .order_by("id")
+        .values("kind", "at", "point_id", "ticket_id", "recorded_by_id")
+    )
+    return row, events, audits, materials, visits
+
+
+@pytest.mark.parametrize("lease", ["received", "later"])
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_intake_writes_what_the_orm_intake_writes(cw, frozen, lease):
+    materials = [
+        {"material": cw.form.pk, "status": "received"},
+        {"material": cw.lease.pk, "status": lease, "commitment_signed": True},
+    ]
+
+    def intake():
+        return services.case_open(
+            actor=cw.clerk,
+            matter_code="sc-003",
+            applicant_kind="individual",
+            applicant_number=cw.person.id_number,
+            materials=materials,
+            accept=True,
+        )
+
+    with CaptureQueriesContext(connection) as q:
+        fast = intake()
+    with transaction.atomic():  # a caller's transaction: the ORM path
+        slow = intake()
+    writes = [
+        x["sql"]
+        for x in q
+        if not x["sql"].lstrip().upper().startswith("SELECT") and "cases_" in x["sql"]
+    ]
+    if connection.vendor == "postgresql":
+        assert len(writes) == 1 and writes[0].startswith("WITH n AS (INSERT"), writes
+    assert (fast.number, slow.number) == ("SC-20260302-00001", "SC-20260302-00002")
+    assert fast.state == "accepted" and fast.visit_count == 1
+    got, want = _intake_rows(fast), _intake_rows(slow)
+    assert got == want
+    row, events, audits, mats, visits = got
+    assert [e["action"] for e in events] == ["create", "submit", "accept"]
+    assert len(audits) == 3 and len(visits) == 1
+    assert [m["status"] for m in mats] == ["received", lease, "government_held"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_material_from_shared_data_takes_the_orm_intake(cw, frozen):
+    """A resolver may write (the shared-data read log names the case), so such an intake is
+    written by the ORM path, after the case row exists."""
+    cw.idcard.shared_kind = "id_card"
+    cw.idcard.required = False  # no shared document in this test: it stays missing
+    cw.idcard.save()
+    with CaptureQueriesContext(connection) as q:
+        case = _intake(cw)
+    assert case.state == "accepted"
+    assert not any(x["sql"].startswith("WITH n AS") for x in q)
+    assert CaseEvent.objects.filter(case=case).count() == 3

@@ -14,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from onetrip.cases import services
 from onetrip.cases.models import Case, CaseEvent
 from onetrip.errors import DomainError
+from onetrip.people.models import Applicant
 from onetrip.people.services import api_token_create
+from tests.factories import ric_number
 
 
 def _auth(user):
@@ -81,8 +83,11 @@ def test_lifecycle_query_budget(client, cw, frozen):
 @pytest.mark.django_db(transaction=True)
 def test_intake_numbers_outside_a_transaction(cw, frozen):
     """The path of a web request: no surrounding transaction. A caller refused before the
-    number is taken (wrong role, bad ID number) costs no number; on PostgreSQL a refusal at
-    acceptance (after the number) leaves a documented gap, on SQLite it does not."""
+    number is taken (wrong role, bad ID number) costs no number. A registered applicant's window
+    intake on PostgreSQL is checked in full before the one statement that numbers and writes it,
+    so a refusal at acceptance costs no number either; a new applicant's intake (the ORM path)
+    takes its number before the intake transaction on PostgreSQL, and a refusal at acceptance
+    then leaves a documented gap. On SQLite numbers are taken inside the transaction."""
     assert not connection.in_atomic_block
     first = _intake(cw)
     with pytest.raises(DomainError) as wrong_role:
@@ -94,11 +99,22 @@ def test_intake_numbers_outside_a_transaction(cw, frozen):
     with pytest.raises(DomainError) as incomplete:
         _intake(cw, materials=[{"material": cw.form.pk, "status": "received"}])
     assert incomplete.value.code == "materials_incomplete"
-    last = _intake(cw)
+    second = _intake(cw)
     assert first.number == "SC-20260302-00001"
+    assert second.number == "SC-20260302-00002"
+    with pytest.raises(DomainError) as incomplete:
+        _intake(
+            cw,
+            applicant_number=ric_number(seq=77),
+            applicant_name="王五",
+            materials=[{"material": cw.form.pk, "status": "received"}],
+        )
+    assert incomplete.value.code == "materials_incomplete"
+    last = _intake(cw)
     gap = connection.vendor == "postgresql"
-    assert last.number == ("SC-20260302-00003" if gap else "SC-20260302-00002")
-    assert Case.objects.count() == 2  # the refused intakes left no case behind
+    assert last.number == ("SC-20260302-00004" if gap else "SC-20260302-00003")
+    assert Case.objects.count() == 3  # the refused intakes left no case behind
+    assert not Applicant.objects.filter(id_number=ric_number(seq=77)).exists()
 
 
 @pytest.mark.django_db(transaction=True)

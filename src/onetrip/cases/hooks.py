@@ -42,6 +42,21 @@ def government_held_resolver(case, material) -> ResolvedMaterial | None:
 MATERIAL_RESOLVERS.append(government_held_resolver)
 
 
+#: Resolvers known to act (and write, e.g. a shared-data read log) only for materials with a
+#: ``shared_kind``; for any other material they are pure functions of the material's flags.
+SHARED_KIND_ONLY = frozenset({"government_held_resolver", "shared_material_resolver"})
+
+
+def resolves_without_writes(material) -> bool:
+    """True when resolving ``material`` for a case writes nothing and needs no case row: it has
+    no shared-data kind and every registered resolver is one of ``SHARED_KIND_ONLY``. The
+    one-statement intake resolves such materials before the case exists; any other case takes
+    the ORM path, where resolvers run after the case row is written."""
+    if getattr(material, "shared_kind", ""):
+        return False
+    return all(getattr(r, "__name__", "") in SHARED_KIND_ONLY for r in MATERIAL_RESOLVERS)
+
+
 def resolve_material(case, material) -> ResolvedMaterial | None:
     for resolver in list(MATERIAL_RESOLVERS):
         try:

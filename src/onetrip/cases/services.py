@@ -6,6 +6,7 @@ wall clock; by default they are the current time and the current date in Asia/Sh
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import secrets
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from onetrip.audit.models import AuditEvent
 from onetrip.audit.services import audit_record
 from onetrip.cases import states as S
-from onetrip.cases.hooks import resolve_material
+from onetrip.cases.hooks import resolve_material, resolves_without_writes
 from onetrip.cases.models import (
     Case,
     CaseCounter,
@@ -378,7 +379,7 @@ def case_create(
     )
 
 
-def _create(
+def _prepare(
     *,
     matter: Matter,
     actor: Any,
@@ -389,14 +390,10 @@ def _create(
     agency=None,
     ticket=None,
     materials: dict[int, dict[str, Any]] | None = None,
-    submit: bool = True,
-    accept: bool = False,
-    now: dt.datetime | None = None,
-    today: dt.date | None = None,
-    number: str | None = None,
-) -> Case:
-    now = _now(now)
-    today = today or local_today(now)
+    now: dt.datetime,
+) -> tuple[Case, str, dict[int, Any], dict[int, dict[str, Any]]]:
+    """The checks of a new case and its unsaved instance (no number yet): (case, the
+    creator's role, the matter's materials by id, the given materials). Writes nothing."""
     if point is None:
         point = matter.district if channel == Channel.ONLINE else getattr(actor, "point", None)
     if point is None:
@@ -433,7 +430,7 @@ def _create(
         )
 
     case = Case(
-        number=number or _next_number(district=point.district, day=today),
+        number="",
         district=point.district,
         matter=matter,
         department=matter.department,
@@ -448,7 +445,14 @@ def _create(
         state=S.State.DRAFT,
         state_changed_at=now,
     )
-    case.save()
+    return case, role, known, materials
+
+
+def _material_rows(
+    *, case: Case, known: dict[int, Any], materials: dict[int, dict[str, Any]], today: dt.date
+) -> list[CaseMaterial]:
+    """The case's material rows (unsaved): given ones as given, the others resolved through
+    the hooks (government-held, shared data) or missing."""
     rows = []
     for m in known.values():
         cm = CaseMaterial(
@@ -478,6 +482,44 @@ def _create(
                 cm.status = MaterialStatus.GOVERNMENT_HELD
                 cm.source = (f"{found.source} {found.number}").strip()[:200]
         rows.append(cm)
+    return rows
+
+
+def _create(
+    *,
+    matter: Matter,
+    actor: Any,
+    channel: str,
+    point: ServicePoint | None = None,
+    applicant=None,
+    company=None,
+    agency=None,
+    ticket=None,
+    materials: dict[int, dict[str, Any]] | None = None,
+    submit: bool = True,
+    accept: bool = False,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+    number: str | None = None,
+) -> Case:
+    now = _now(now)
+    today = today or local_today(now)
+    case, role, known, materials = _prepare(
+        matter=matter,
+        actor=actor,
+        channel=channel,
+        point=point,
+        applicant=applicant,
+        company=company,
+        agency=agency,
+        ticket=ticket,
+        materials=materials,
+        now=now,
+    )
+    point, channel = case.point, case.channel
+    case.number = number or _next_number(district=case.district, day=today)
+    case.save()
+    rows = _material_rows(case=case, known=known, materials=materials, today=today)
     CaseMaterial.objects.bulk_create(rows)
     _event(
         case=case,
@@ -618,6 +660,22 @@ def case_open(
         and channel not in (Channel.ONLINE, Channel.AGENT)
         and point is not None
     ):
+        opened = _open_in_one_statement(
+            actor=actor,
+            matter=matter,
+            point=point,
+            channel=channel,
+            applicant_kind=applicant_kind,
+            applicant_number=applicant_number,
+            ticket=ticket,
+            given=given,
+            submit=submit,
+            accept=accept,
+            now=now,
+            today=today,
+        )
+        if opened is not None:
+            return opened
         _check_applicant_number(kind=applicant_kind, number=applicant_number)
         _check_scope(
             matter=matter,
@@ -658,6 +716,158 @@ def case_open(
             today=today,
             number=number,
         )
+
+
+def _existing_holder(*, kind: str, number: str):
+    """(applicant, company) already registered under this ID number / credit code (checked
+    like ``applicant_resolve`` does), or (None, None)."""
+    from onetrip.people.models import Applicant, Company
+    from onetrip.people.validators import clean_credit_code, clean_id_number
+
+    _check_applicant_number(kind=kind, number=number)
+    if kind == "individual":
+        number = clean_id_number(number, field="applicant.number")
+        return Applicant.objects.filter(id_number=number).first(), None
+    number = clean_credit_code(number, field="applicant.number")
+    return None, Company.objects.filter(credit_code=number).first()
+
+
+def _open_in_one_statement(
+    *,
+    actor: Any,
+    matter: Matter,
+    point: ServicePoint,
+    channel: str,
+    applicant_kind: str,
+    applicant_number: str,
+    ticket,
+    given: dict[int, dict[str, Any]],
+    submit: bool,
+    accept: bool,
+    now: dt.datetime,
+    today: dt.date,
+) -> Case | None:
+    """PostgreSQL, a window intake outside a caller's transaction (every web request), for an
+    applicant already registered and materials that resolve without writing (see
+    ``hooks.resolves_without_writes``): everything is checked and decided in memory by the same
+    functions as the ORM path (``_prepare``, ``_material_rows``, ``_decide`` for submit and
+    accept), then ONE statement takes the day's number from the counter and writes the case,
+    its materials, one CaseEvent and one audit record per step (create, submit, accept) and the
+    visit. The counter row is locked only while that statement runs, and a refusal (e.g.
+    materials incomplete at acceptance) happens before it, so it costs no number. Returns None
+    when the intake needs the ORM path (new applicant, a resolver that may write)."""
+    applicant, company = _existing_holder(kind=applicant_kind, number=applicant_number)
+    if applicant is None and company is None:
+        return None
+    case, role, known, materials = _prepare(
+        matter=matter,
+        actor=actor,
+        channel=channel,
+        point=point,
+        applicant=applicant,
+        company=company,
+        ticket=ticket,
+        materials=given,
+        now=now,
+    )
+    if any(pk not in materials and not resolves_without_writes(m) for pk, m in known.items()):
+        return None
+    rows = _material_rows(case=case, known=known, materials=materials, today=today)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    visit = None
+    if role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER) and case.channel in (
+        Channel.WINDOW,
+        Channel.STREET,
+        Channel.COMMUNITY,
+    ):
+        visit = Visit(
+            kind=VisitKind.TICKET if ticket is not None else VisitKind.WINDOW,
+            at=now,
+            point=case.point,
+            ticket=ticket,
+            recorded_by=user,
+        )
+        case.visit_count = 1
+    steps = [(role, "create", "", S.State.DRAFT, {"channel": case.channel})]
+    told = []
+    actions = (["submit"] if submit or accept else []) + (["accept"] if accept else [])
+    case._unsaved_materials = rows
+    try:
+        for action in actions:
+            r, from_state, to_state, data_out = _decide(
+                case,
+                action=action,
+                actor=actor,
+                note="",
+                now=now,
+                today=today,
+                tracking_token=None,
+                data={},
+            )
+            steps.append((r, action, from_state, to_state, data_out))
+            told.append((copy.copy(case), from_state, to_state, action))
+    finally:
+        del case._unsaved_materials
+    quote = connection.ops.quote_name
+    counter = quote(CaseCounter._meta.db_table)
+    number_sql = (
+        "%s || CASE WHEN n.last < 100000 THEN lpad(n.last::text, 5, '0') ELSE n.last::text END"
+    )
+    prefix = f"{case.district.code.upper()}-{today:%Y%m%d}-"
+    row = InsertParts(case, exprs={"number": (number_sql, [prefix])})
+    ctes = [
+        f"n AS (INSERT INTO {counter} (district_id, day, last) VALUES (%s, %s, 1)"
+        f" ON CONFLICT (district_id, day) DO UPDATE SET last = {counter}.last + 1"
+        " RETURNING last)",
+        f"c AS ({row.insert_select('n', 'id, number')})",
+    ]
+    params: list[Any] = [case.district_id, today, *row.params]
+
+    # Each INSERT reads the row the one before returned, so the rows get their ids in this
+    # order (materials by position, events create → submit → accept), as the ORM path's do.
+    def chain(name: str, objs: list, column: str, first: str, returning: str) -> None:
+        source, value = "c", first
+        for i, obj in enumerate(objs):
+            part = InsertParts(obj, exprs={column: (value, [])})
+            ctes.append(f"{name}{i} AS ({part.insert_select(source, returning)})")
+            params.extend(part.params)
+            source, value = f"{name}{i}", f"{name}{i}.{returning}"
+
+    chain("m", rows, "case_id", "c.id", "case_id")
+    events = [
+        CaseEvent(at=now, actor=user, role=r, action=a, from_state=f, to_state=t, note="", data=d)
+        for r, a, f, t, d in steps
+    ]
+    chain("e", events, "case_id", "c.id", "case_id")
+    audits = [
+        AuditEvent(
+            actor=user,
+            role=r,
+            subject_type="case",
+            action=a,
+            from_state=f,
+            to_state=t,
+            note="",
+            point=case.point,
+            data=d,
+        )
+        for r, a, f, t, d in steps
+    ]
+    chain("a", audits, "subject_id", "c.number", "subject_id")
+    if visit is not None:
+        chain("v", [visit], "case_id", "c.id", "case_id")
+    sql = f"WITH {', '.join(ctes)} SELECT id, number FROM c"
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        case.pk, case.number = cur.fetchone()
+    case._state.adding = False
+    case._state.db = connection.alias
+    for snapshot, from_state, to_state, action in told:
+        snapshot.pk, snapshot.number = case.pk, case.number
+        snapshot._state.adding = False
+        snapshot.__dict__.pop("_unsaved_materials", None)
+        _send_changed(snapshot, from_state, to_state, action, actor, "")
+    return case
 
 
 def _check_applicant_number(*, kind: str, number: str) -> None:
@@ -778,7 +988,10 @@ def _clean_items(case: Case, items: Any) -> list[tuple[CaseMaterial, str, str]]:
 
 
 def _do_accept(case, *, today, note, data, actor, now):
-    materials = list(case.materials.all())
+    # a case not yet written (the one-statement intake) carries its material rows along
+    materials = getattr(case, "_unsaved_materials", None)
+    if materials is None:
+        materials = list(case.materials.all())
     bad = [cm.name for cm in materials if cm.required and cm.status in BAD]
     if bad:
         raise ValidationFailed(
@@ -797,7 +1010,8 @@ def _do_accept(case, *, today, note, data, actor, now):
             cm.later_due = working_days_after(
                 start=today, days=max(case.matter.promised_limit_days - 1, 0)
             )
-            cm.save(update_fields=["later_due"])
+            if cm.pk is not None:
+                cm.save(update_fields=["later_due"])
 
 
 def _do_request_supplement(case, *, today, note, data, actor, now):

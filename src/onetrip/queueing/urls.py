@@ -10,6 +10,7 @@ urlpatterns = [
     path("q/<str:token>/", views.ticket_status, name="ticket_status"),
     path("console/windows/", views.console_index, name="console_index"),
     path("console/windows/<int:window_id>/", views.console_window, name="console_window"),
+    path("console/windows/<int:window_id>/live/", views.console_live, name="console_live"),
     path(
         "console/windows/<int:window_id>/<slug:action>/",
         views.console_action,

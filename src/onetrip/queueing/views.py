@@ -3,6 +3,8 @@ the services and selectors and show DomainError messages next to the controls.""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -19,7 +21,7 @@ from onetrip.people.permissions import require_role
 from onetrip.qr import qr_svg
 from onetrip.queueing import selectors, services
 from onetrip.queueing.models import Queue, Ticket, TicketChannel, TicketStatus, Window
-from onetrip.queueing.transitions import WINDOW_ROLES
+from onetrip.queueing.transitions import WINDOW_ROLES, allowed_actions
 
 
 def _point(code: str) -> ServicePoint:
@@ -133,17 +135,47 @@ def console_index(request):
     )
 
 
-def _panel_context(request, window: Window, error=None, notice=None):
-    window.refresh_from_db()
-    current = selectors.window_current(window=window)
-    from onetrip.queueing.transitions import allowed_actions
+def _digest(parts) -> str:
+    return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).hexdigest()
 
+
+def _live_context(request, window: Window) -> dict:
+    """What the polled part of the console shows (waiting and parked lists) and the two
+    versions the page carries: ``live_state`` (window and current ticket: a change re-renders
+    the whole panel) and ``live_list`` (the lists: a change re-renders the lists only)."""
+    current = selectors.window_current(window=window)
+    waiting = selectors.window_waiting_list(window=window)
+    parked = selectors.window_parked_list(window=window)
+    for t in (*waiting, *parked):
+        t.actions = allowed_actions(t.status)
     return {
         "window": window,
         "current": current,
+        "waiting": waiting,
+        "parked": parked,
+        "live_state": _digest(
+            [
+                window.is_open,
+                window.clerk_id,
+                current.pk if current else "",
+                current.status if current else "",
+            ]
+        ),
+        "live_list": _digest(
+            [f"{t.pk}:{t.status}:{t.priority}:{t.queue_id}" for t in (*waiting, *parked)]
+        ),
+    }
+
+
+def _panel_context(request, window: Window, error=None, notice=None, live=None):
+    if live is None:
+        window.refresh_from_db()
+        live = _live_context(request, window)
+    ctx = live
+    current = ctx["current"]
+    return {
+        **ctx,
         "actions": allowed_actions(current.status) if current else [],
-        "waiting": selectors.window_waiting_list(window=window),
-        "parked": selectors.window_parked_list(window=window),
         "queues": Queue.objects.filter(point_id=window.point_id).order_by("position", "code"),
         "mine": window.is_open and window.clerk_id == request.user.pk,
         "error": error,
@@ -162,6 +194,32 @@ def console_window(request, window_id: int):
     if request.headers.get("HX-Request"):
         return render(request, "queueing/_console_panel.html", ctx)
     return render(request, "queueing/console.html", ctx)
+
+
+@never_cache
+def console_live(request, window_id: int):
+    """htmx polling (every few seconds) of the console's lists: 204 when nothing changed, the
+    lists alone when only they changed, the whole panel (retargeted) when the window or its
+    current ticket changed. The forms of the panel are never re-rendered otherwise."""
+    if not request.user.is_authenticated:
+        response = HttpResponse(status=401)
+        response["HX-Refresh"] = "true"  # the full page then asks the clerk to sign in
+        return response
+    try:
+        window = _staff_window(request, window_id)
+    except DomainError as exc:
+        return _forbidden_page(request, exc)
+    ctx = _live_context(request, window)
+    if ctx["live_state"] != request.GET.get("s"):
+        response = render(
+            request, "queueing/_console_panel.html", _panel_context(request, window, live=ctx)
+        )
+        response["HX-Retarget"] = "#panel"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    if ctx["live_list"] == request.GET.get("l"):
+        return HttpResponse(status=204)
+    return render(request, "queueing/_console_live.html", ctx)
 
 
 ACTIONS = {

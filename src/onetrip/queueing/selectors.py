@@ -153,15 +153,17 @@ def wait_figure_columns(
     w = Window._meta.db_table
     wq = WindowQueue._meta.db_table
     duration = _duration_seconds_sql(connection.vendor, "r")
+    # Statuses and limits are the code's own constants, written into the SQL rather than bound:
+    # a prepared statement's generic plan can then use the partial index on finished tickets.
     columns = [
         f"(SELECT COUNT(*) FROM {wq} wq INNER JOIN {w} w ON w.id = wq.window_id"
         " WHERE wq.queue_id = %s AND w.is_open)",
         f"(SELECT AVG({duration}) FROM (SELECT s.started_at, s.finished_at FROM {t} s"
-        " WHERE s.queue_id = %s AND s.day = %s AND s.status = %s"
+        f" WHERE s.queue_id = %s AND s.day = %s AND s.status = '{TicketStatus.DONE.value}'"
         " AND s.started_at IS NOT NULL AND s.finished_at IS NOT NULL"
-        " ORDER BY s.finished_at DESC LIMIT %s) r)",
+        f" ORDER BY s.finished_at DESC LIMIT {int(RECENT_SERVICE_SAMPLE)}) r)",
     ]
-    params: list[Any] = [queue_id, queue_id, day, TicketStatus.DONE, RECENT_SERVICE_SAMPLE]
+    params: list[Any] = [queue_id, queue_id, day]
     if ahead_of is None:
         columns.append("0")
         return columns, params
@@ -170,12 +172,12 @@ def wait_figure_columns(
     order = f"o.priority AND {before}" if ahead_of.priority else f"(o.priority OR {before})"
     columns.append(
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {t} o WHERE o.queue_id = %s AND o.day = %s"
-        f" AND o.status = %s AND {order} LIMIT %s) x)"
+        f" AND o.status = '{TicketStatus.WAITING.value}' AND {order}"
+        f" LIMIT {int(AHEAD_COUNT_LIMIT)}) x)"
     )
-    params += [queue_id, ahead_of.day, TicketStatus.WAITING, sort_at, sort_at]
+    params += [queue_id, ahead_of.day, sort_at, sort_at]
     if ahead_id_sql == "%s":
         params.append(ahead_of.pk)
-    params.append(AHEAD_COUNT_LIMIT)
     return columns, params
 
 

@@ -92,3 +92,63 @@ def test_live_fragment_is_staff_only_and_scoped_to_the_clerks_point(client, hall
     assert client.get(f"/console/windows/{hall.other_w.pk}/live/", **HX).status_code == 404
     r = client.get(url, **HX)
     assert r.status_code == 200 and b"A001" in r.content
+
+
+def _buttons(html: str) -> set[str]:
+    return set(re.findall(r'data-testid="btn-([a-z-]+?)(?:-[A-Z]\d+)?"', html))
+
+
+def test_closed_window_shows_no_ticket_buttons(client, hall):
+    waiting = services.ticket_issue(queue=hall.qa)
+    client.force_login(hall.clerk)
+    page = f"/console/windows/{hall.w1.pk}/"
+    html = client.get(page).content.decode()
+    assert waiting.number in html  # listed...
+    assert _buttons(html) == {"open"}  # ...but the closed window offers nothing to do with it
+    assert "叫此号" not in html and "暂挂" not in html and "已离开" not in html
+    live = client.get(f"{page}live/", **HX).content.decode()
+    assert waiting.number in live and "暂挂" not in live and "已离开" not in live
+
+    services.window_open(window=hall.w1, user=hall.clerk)
+    html = client.get(page).content.decode()
+    assert _buttons(html) == {"close", "call-next", "call", "park", "walk-out"}
+
+    # Window 2 is open for another clerk: this clerk cannot act on it, so no buttons either.
+    services.window_open(window=hall.w2, user=hall.clerk2)
+    html = client.get(f"/console/windows/{hall.w2.pk}/").content.decode()
+    assert waiting.number in html and _buttons(html) == {"close"}
+
+
+def test_buttons_follow_the_transition_table(client, hall):
+    services.window_open(window=hall.w1, user=hall.clerk)
+    first = services.ticket_issue(queue=hall.qa)
+    second = services.ticket_issue(queue=hall.qa)
+    client.force_login(hall.clerk)
+    page = f"/console/windows/{hall.w1.pk}/"
+    services.ticket_call_next(window=hall.w1, user=hall.clerk)
+    html = client.get(page).content.decode()
+    # Called: no park (only waiting or serving tickets can be parked), no finish; the waiting
+    # ticket cannot be called while one is current.
+    assert _buttons(html) == {
+        "close",
+        "recall",
+        "start",
+        "no-show",
+        "return",
+        "transfer",
+        "park",  # the waiting row's
+        "walk-out",
+    }
+    assert f'btn-park-{second.number}"' in html and 'btn-park"' not in html
+    assert f"btn-call-{second.number}" not in html
+    services.ticket_start(window=hall.w1, user=hall.clerk, ticket=first)
+    html = client.get(page).content.decode()
+    assert 'data-testid="btn-park"' in html and 'data-testid="btn-finish"' in html
+    assert 'data-testid="btn-start"' not in html and 'data-testid="btn-recall"' not in html
+    # Parked at this window: it can be resumed, even after the window closes (the service
+    # allows it); it is not waiting, so it has no park / walk-out button of its own.
+    services.ticket_park(window=hall.w1, user=hall.clerk, ticket=first)
+    services.window_close(window=hall.w1, user=hall.clerk)
+    html = client.get(page).content.decode()
+    assert f"btn-resume-{first.number}" in html
+    assert _buttons(html) == {"open", "resume"}

@@ -139,6 +139,29 @@ def _digest(parts) -> str:
     return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).hexdigest()
 
 
+def _can_operate(request, window: Window) -> bool:
+    """The window takes actions only while open, from the clerk who opened it or a manager
+    (as the services check): otherwise its console shows no action buttons."""
+    return window.is_open and (
+        window.clerk_id == request.user.pk or request.user.has_role("manager")
+    )
+
+
+def _row_actions(ticket: Ticket, *, window: Window, can_act: bool, busy: bool) -> set[str]:
+    """The buttons a listed ticket gets: what its state allows (the transition table) and the
+    window can do now."""
+    allowed = set(allowed_actions(ticket.status))
+    shown = set()
+    if can_act:
+        shown |= allowed & {"park", "walk_out"}
+        if not busy:
+            shown |= allowed & {"call"}
+    # Resuming needs no open window, only that the ticket is not parked at another window.
+    if "resume" in allowed and ticket.window_id in (None, window.pk):
+        shown.add("resume")
+    return shown
+
+
 def _live_context(request, window: Window) -> dict:
     """What the polled part of the console shows (waiting and parked lists) and the two
     versions the page carries: ``live_state`` (window and current ticket: a change re-renders
@@ -146,11 +169,13 @@ def _live_context(request, window: Window) -> dict:
     current = selectors.window_current(window=window)
     waiting = selectors.window_waiting_list(window=window)
     parked = selectors.window_parked_list(window=window)
+    can_act = _can_operate(request, window)
     for t in (*waiting, *parked):
-        t.actions = allowed_actions(t.status)
+        t.actions = _row_actions(t, window=window, can_act=can_act, busy=current is not None)
     return {
         "window": window,
         "current": current,
+        "can_act": can_act,
         "waiting": waiting,
         "parked": parked,
         "live_state": _digest(
@@ -175,9 +200,8 @@ def _panel_context(request, window: Window, error=None, notice=None, live=None):
     current = ctx["current"]
     return {
         **ctx,
-        "actions": allowed_actions(current.status) if current else [],
+        "actions": allowed_actions(current.status) if current and ctx["can_act"] else [],
         "queues": Queue.objects.filter(point_id=window.point_id).order_by("position", "code"),
-        "mine": window.is_open and window.clerk_id == request.user.pk,
         "error": error,
         "notice": notice,
     }

@@ -254,3 +254,35 @@ def test_a_material_from_shared_data_takes_the_orm_intake(cw, frozen):
     assert case.state == "accepted"
     assert not any(x["sql"].startswith("WITH n AS") for x in q)
     assert CaseEvent.objects.filter(case=case).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_replies_carried_back_by_the_writes_match_a_fresh_read(client, cw, frozen):
+    """On PostgreSQL the intake and transition replies take their materials from the write
+    statement itself; they must equal what GET /cases/{number} reads afterwards."""
+    from onetrip.people.services import api_token_create
+
+    clerk = {"Authorization": f"Bearer {api_token_create(user=cw.clerk, name='t')[1]}"}
+    reviewer = {"Authorization": f"Bearer {api_token_create(user=cw.civil_reviewer, name='t')[1]}"}
+    body = {
+        "matter": "sc-003",
+        "applicant": {"kind": "individual", "number": cw.person.id_number},
+        "materials": [
+            {"material": cw.form.pk, "status": "received"},
+            {"material": cw.lease.pk, "status": "later", "commitment_signed": True},
+        ],
+        "accept": True,
+    }
+    r = client.post("/api/v1/cases", body, content_type="application/json", headers=clerk)
+    assert r.status_code == 201, r.content
+    number = r.json()["number"]
+    fresh = client.get(f"/api/v1/cases/{number}", headers=clerk).json()
+    assert r.json() == fresh
+    assert [m["status"] for m in fresh["materials"]] == ["received", "later", "government_held"]
+    assert fresh["materials"][1]["later_due"] is not None
+    url = f"/api/v1/cases/{number}/transitions"
+    for action, headers in [("start_review", reviewer), ("approve", reviewer)]:
+        r = client.post(url, {"action": action}, content_type="application/json", headers=headers)
+        assert r.status_code == 200, r.content
+        again = client.get(f"/api/v1/cases/{number}", headers=headers).json()
+        assert r.json() == again

@@ -132,7 +132,9 @@ def case_out(case: Case, user) -> dict[str, Any]:
         "flags": sel.case_flags(case=case, today=today),
         "visit_count": case.visit_count,
         "supplement_rounds": case.supplement_rounds,
-        "materials": sel.case_material_rows(case_id=case.pk),
+        # a one-statement write brings the materials back with it (``_material_rows``)
+        "materials": getattr(case, "_material_rows", None)
+        or sel.case_material_rows(case_id=case.pk),
         "allowed_actions": [t.action for t in sel.allowed_actions(user=user, case=case)],
         "tracking_url": f"/t/{case.tracking_token}",
     }

@@ -359,3 +359,37 @@ def case_material_rows(*, case_id: int) -> list[dict[str, Any]]:
     with connection.cursor() as cur:
         cur.execute(_MATERIALS_SQL, [case_id])
         return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+
+
+_MATERIALS_JSON_SQL: str | None = None
+_MATERIAL_KEYS = ("id", "name", "required", "status", "count", "reason", "later_due", "files")
+
+
+def case_materials_json_sql() -> str:
+    """A scalar subquery (one ``%s``: the case id) giving the case's materials as
+    ``case_material_rows`` does, as one JSON value: a write statement's final SELECT carries
+    them back for the reply instead of a further query (see ``material_rows_from_json``)."""
+    global _MATERIALS_JSON_SQL
+    if _MATERIALS_JSON_SQL is None:
+        from onetrip.cases.models import CaseFile, CaseMaterial
+
+        cm, cf = CaseMaterial._meta.db_table, CaseFile._meta.db_table
+        _MATERIALS_JSON_SQL = (
+            "(SELECT coalesce(json_agg(json_build_array(cm.id, cm.name, cm.required, cm.status,"
+            " cm.count, cm.reason, cm.later_due,"
+            f" (SELECT count(*) FROM {cf} f WHERE f.case_material_id = cm.id))"
+            f" ORDER BY cm.position, cm.id), '[]'::json) FROM {cm} cm WHERE cm.case_id = %s)"
+        )
+    return _MATERIALS_JSON_SQL
+
+
+def material_rows_from_json(value: Any) -> list[dict[str, Any]]:
+    import json
+
+    if isinstance(value, str | bytes):
+        value = json.loads(value)
+    rows = [dict(zip(_MATERIAL_KEYS, item, strict=True)) for item in value or []]
+    for row in rows:
+        if row["later_due"]:
+            row["later_due"] = dt.date.fromisoformat(row["later_due"])
+    return rows

@@ -42,8 +42,10 @@ from onetrip.cases.models import (
 from onetrip.cases.selectors import (
     _ancestors_for,
     case_for_transition,
+    case_materials_json_sql,
     case_roles,
     local_today,
+    material_rows_from_json,
     overdue_q,
     transition_refusal,
 )
@@ -829,7 +831,7 @@ def _open_in_one_statement(
         source, value = "c", first
         for i, obj in enumerate(objs):
             part = InsertParts(obj, exprs={column: (value, [])})
-            ctes.append(f"{name}{i} AS ({part.insert_select(source, returning)})")
+            ctes.append(f"{name}{i} AS ({part.insert_select(source, f'id, {returning}')})")
             params.extend(part.params)
             source, value = f"{name}{i}", f"{name}{i}.{returning}"
 
@@ -856,12 +858,31 @@ def _open_in_one_statement(
     chain("a", audits, "subject_id", "c.number", "subject_id")
     if visit is not None:
         chain("v", [visit], "case_id", "c.id", "case_id")
-    sql = f"WITH {', '.join(ctes)} SELECT id, number FROM c"
+    material_ids = ", ".join(f"(SELECT id FROM m{i})" for i in range(len(rows)))
+    sql = f"WITH {', '.join(ctes)} SELECT c.id, c.number{', ' if rows else ''}{material_ids} FROM c"
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        case.pk, case.number = cur.fetchone()
+        case.pk, case.number, *ids = cur.fetchone()
     case._state.adding = False
     case._state.db = connection.alias
+    for cm, pk in zip(rows, ids, strict=True):
+        cm.pk, cm.case_id = pk, case.pk
+        cm._state.adding = False
+    # the reply's materials, as ``selectors.case_material_rows`` would read them back
+    rows.sort(key=lambda cm: (cm.position, cm.pk))
+    case._material_rows = [
+        {
+            "id": cm.pk,
+            "name": cm.name,
+            "required": cm.required,
+            "status": cm.status,
+            "count": cm.count,
+            "reason": cm.reason,
+            "later_due": cm.later_due,
+            "files": 0,
+        }
+        for cm in rows
+    ]
     for snapshot, from_state, to_state, action in told:
         snapshot.pk, snapshot.number = case.pk, case.number
         snapshot._state.adding = False
@@ -1434,13 +1455,14 @@ def _transition_in_one_statement(
         " WHERE id = %s AND xmin::text = %s RETURNING id),"
         f" e AS ({event.insert_select('u')}),"
         f" a AS ({audit.insert_select('u')})"
-        " SELECT count(*) FROM u"
+        f" SELECT (SELECT count(*) FROM u), {case_materials_json_sql()}"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [*params, case.pk, version, *event.params, *audit.params])
-        written = cur.fetchone()[0]
+        cur.execute(sql, [*params, case.pk, version, *event.params, *audit.params, case.pk])
+        written, materials = cur.fetchone()
     if not written:
         return None
+    case._material_rows = material_rows_from_json(materials)
     _send_changed(case, from_state, to_state, action, actor, note)
     return case
 

@@ -291,6 +291,12 @@ class Ticket(models.Model):
             models.Index(fields=["queue", "status", "priority", "sort_at"]),
             models.Index(fields=["point", "day", "status"]),
             models.Index(fields=["point", "called_at"]),
+            # the ticket a window is serving now (every window action looks it up)
+            models.Index(
+                fields=["window"],
+                condition=models.Q(status__in=["called", "serving"]),
+                name="ticket_at_window_now",
+            ),
             # the recent service times behind every wait estimate (the last 20 finished)
             models.Index(
                 fields=["queue", "day", "-finished_at"],

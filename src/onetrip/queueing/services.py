@@ -552,7 +552,9 @@ _ONE_STATEMENT_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "return": ("window_id = NULL", ()),
     "recall": ("called_at = %s, call_count = x.call_count + 1", ("now",)),
 }
-_CURRENT_STATUSES = (TicketStatus.CALLED, TicketStatus.SERVING)
+# written into the SQL (constants, not input), so prepared generic plans can use the partial
+# index ticket_at_window_now
+_CURRENT_SQL = f"('{TicketStatus.CALLED.value}', '{TicketStatus.SERVING.value}')"
 
 
 def _window_guard(window: Window, user: Any) -> tuple[str, list[Any]]:
@@ -626,7 +628,7 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
     sql = (
         f"WITH {guard},"
         f" busy AS (SELECT 1 FROM {t} b INNER JOIN w ON b.window_id = w.id"
-        "  WHERE b.status IN (%s, %s) LIMIT 1),"
+        f"  WHERE b.status IN {_CURRENT_SQL} LIMIT 1),"
         f" cand AS (SELECT c.id, c.priority, wq.position, c.sort_at FROM {wq} wq"
         "  INNER JOIN w ON wq.window_id = w.id"
         "  CROSS JOIN (VALUES (true), (false)) AS p(flag)"
@@ -646,7 +648,6 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
     )
     params = [
         *guard_params,
-        *_CURRENT_STATUSES,
         TicketStatus.WAITING,
         day,
         now,
@@ -660,11 +661,18 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
         *event.params,
         *audit.params,
     ]
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        row = cur.fetchone()
-    if row is None:
-        return None
+    # one transaction with what the event's receivers write (the reminder's task row): one
+    # commit, and a reminder is queued exactly when the call happened
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return _announce_call(row, window=window, user=user, now=now)
+
+
+def _announce_call(row: Any, *, window: Window, user: Any, now: dt.datetime) -> Ticket:
     ticket = _ticket_from_values(row[:-2], window=window)
     # the event was written in SQL: tell its receivers (tracking's "3 ahead" reminder) as a
     # save would have
@@ -710,7 +718,7 @@ def _act_in_one_statement(
     sql = (
         f"WITH {guard},"
         f" cur AS (SELECT c.id, c.status FROM {t} c INNER JOIN w ON c.window_id = w.id"
-        "  WHERE c.status IN (%s, %s) ORDER BY c.called_at DESC LIMIT 1 FOR UPDATE OF c),"
+        f"  WHERE c.status IN {_CURRENT_SQL} ORDER BY c.called_at DESC LIMIT 1 FOR UPDATE OF c),"
         f" upd AS (UPDATE {t} x SET status = %s, {sets} FROM cur"
         f"  WHERE x.id = cur.id AND cur.status IN ({', '.join(['%s'] * len(sources))})"
         f"  RETURNING {_ticket_returning()}, cur.status AS before),"
@@ -720,7 +728,6 @@ def _act_in_one_statement(
     )
     params = [
         *guard_params,
-        *_CURRENT_STATUSES,
         transition.target,
         *[values[n] for n in names],
         *sources,

@@ -24,7 +24,7 @@ def _safe_next(request) -> str:
 
 def register(request):
     """Applicant self-registration: phone + password, confirmed by an SMS code."""
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             user = applicant_account_register(**form.cleaned_data)
@@ -38,7 +38,9 @@ def register(request):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(_safe_next(request))
-    return render(request, "people/register.html", {"form": form})
+    # A form sent back with errors is an unprocessable request (422), not a success.
+    status = 422 if form.is_bound and form.errors else 200
+    return render(request, "people/register.html", {"form": form}, status=status)
 
 
 @require_POST
@@ -48,7 +50,9 @@ def register_code(request):
         phone_code_send(phone=request.POST.get("phone", ""), purpose="register")
     except DomainError as exc:
         return HttpResponse(
-            f'<span class="error" data-testid="code-status">{escape(exc.message)}</span>'
+            f'<span class="error" data-testid="code-status">{escape(exc.message)}</span>',
+            # 422 for a bad number, 409 when sent too often; the page shows it all the same
+            status=exc.status,
         )
     return HttpResponse(
         f'<span class="muted" data-testid="code-status">{escape(_("验证码已发送，10分钟内有效。"))}</span>'

@@ -393,3 +393,100 @@ def material_rows_from_json(value: Any) -> list[dict[str, Any]]:
         if row["later_due"]:
             row["later_due"] = dt.date.fromisoformat(row["later_due"])
     return rows
+
+
+_INTAKE_READ: tuple[str, list[tuple[str, type, int, int]], list[Any]] | None = None
+
+
+def _intake_read_plan():
+    global _INTAKE_READ
+    if _INTAKE_READ is not None:
+        return _INTAKE_READ
+    from django.db import connection
+
+    from onetrip.catalogue.models import Department, Material, Matter
+
+    quote = connection.ops.quote_name
+    sp = quote(ServicePoint._meta.db_table)
+    parts = [
+        ("point", ServicePoint, "p", ""),
+        ("point.district", ServicePoint, "di", f"INNER JOIN {sp} di ON di.id = p.district_id"),
+        (
+            "matter",
+            Matter,
+            "m",
+            f"LEFT JOIN {quote(Matter._meta.db_table)} m"
+            " ON m.district_id = p.district_id AND m.code = %s",
+        ),
+        (
+            "matter.department",
+            Department,
+            "d",
+            f"LEFT JOIN {quote(Department._meta.db_table)} d ON d.id = m.department_id",
+        ),
+        ("matter.district", ServicePoint, "md", f"LEFT JOIN {sp} md ON md.id = m.district_id"),
+    ]
+    columns, joins, plan, at = [], [], [], 0
+    for name, model, alias, join in parts:
+        fields = model._meta.concrete_fields
+        columns += [f"{alias}.{quote(f.column)}" for f in fields]
+        if join:
+            joins.append(join)
+        plan.append((name, model, at, at + len(fields)))
+        at += len(fields)
+    material_fields = list(Material._meta.concrete_fields)
+    materials = (
+        "(SELECT coalesce(json_agg(json_build_array("
+        + ", ".join(f"x.{quote(f.column)}" for f in material_fields)
+        + f") ORDER BY x.position, x.id), '[]'::json) FROM {quote(Material._meta.db_table)} x"
+        " WHERE x.matter_id = m.id)"
+    )
+    sql = (
+        f"SELECT {', '.join(columns)}, p2.parent_id, p3.parent_id, {materials}"
+        f" FROM {sp} p {' '.join(joins)}"
+        f" LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
+        " WHERE p.id = %s"
+    )
+    _INTAKE_READ = (sql, plan, material_fields)
+    return _INTAKE_READ
+
+
+def intake_read(*, point_id: int, matter_code: str, user: Any) -> tuple[Any, Any] | None:
+    """PostgreSQL, a window intake: the clerk's point (its district attached) and the district's
+    matter with this code (department, district and its materials, in order, attached as
+    ``matter.intake_materials``; None when there is no such matter), in one prepared query.
+    The point's ancestors are memoised on ``user`` as ``_ancestors_for`` does. None: no point."""
+    import json
+
+    from django.db import connection
+
+    from onetrip.catalogue.models import Material
+
+    sql, plan, material_fields = _intake_read_plan()
+    with connection.cursor() as cur:
+        cur.execute(sql, [matter_code or "", point_id])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    db = connection.alias
+    objs: dict[str, Any] = {}
+    for name, model, start, end in plan:
+        values = row[start:end]
+        obj = None if values[0] is None else model.from_db(db, None, values)
+        objs[name] = obj
+        owner, _dot, attr = name.rpartition(".")
+        if owner and objs[owner] is not None:
+            objs[owner]._state.fields_cache[attr] = obj
+    point, matter = objs["point"], objs["matter"]
+    parent2, parent3, materials = row[-3], row[-2], row[-1]
+    if matter is not None:
+        if isinstance(materials, str | bytes):
+            materials = json.loads(materials)
+        matter.intake_materials = [Material.from_db(db, None, values) for values in materials or []]
+        for m in matter.intake_materials:
+            m._state.fields_cache["matter"] = matter
+    if user is not None and parent3 is None:
+        chain = [point.pk, point.parent_id, parent2]
+        memo = user.__dict__.setdefault("_ot_point_ancestors", {})
+        memo.setdefault(point.pk, {p for p in chain if p is not None})
+    return point, matter

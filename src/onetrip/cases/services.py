@@ -44,6 +44,7 @@ from onetrip.cases.selectors import (
     case_for_transition,
     case_materials_json_sql,
     case_roles,
+    intake_read,
     local_today,
     material_rows_from_json,
     overdue_q,
@@ -422,7 +423,8 @@ def _prepare(
         if ticket.status not in ("serving", "done"):
             raise ValidationFailed(_("号票尚未办理，不能据此受理。"), code="ticket_not_served")
     materials = dict(materials or {})
-    known = {m.pk: m for m in matter.materials.all()}
+    listed = getattr(matter, "intake_materials", None)  # read along with the matter
+    known = {m.pk: m for m in (matter.materials.all() if listed is None else listed)}
     unknown = [k for k in materials if k not in known]
     if unknown:
         raise ValidationFailed(
@@ -629,18 +631,27 @@ def case_open(
     hold a transaction take the number inside the transaction, gap-free."""
     now = _now(now)
     today = today or local_today(now)
+    matter = None
     if point is None and channel != Channel.ONLINE and getattr(actor, "point_id", None):
-        point = ServicePoint.objects.select_related("district").filter(pk=actor.point_id).first()
+        if connection.vendor == "postgresql":  # the point and the matter in one query
+            point, matter = intake_read(
+                point_id=actor.point_id, matter_code=matter_code, user=actor
+            ) or (None, None)
+        else:
+            point = (
+                ServicePoint.objects.select_related("district").filter(pk=actor.point_id).first()
+            )
     scope = point.district if point is not None else district
     if scope is None:
         raise ValidationFailed(
             _("请指定受理网点或区县。"), code="point_required", fields={"point": [_("必填")]}
         )
-    matter = (
-        Matter.objects.select_related("department", "district")
-        .filter(district=scope, code=matter_code or "")
-        .first()
-    )
+    if matter is None:
+        matter = (
+            Matter.objects.select_related("department", "district")
+            .filter(district=scope, code=matter_code or "")
+            .first()
+        )
     if matter is None:
         raise ValidationFailed(
             _("本区县没有事项“%(code)s”。") % {"code": matter_code},

@@ -115,7 +115,7 @@ def test_register_page_shows_field_errors(client, sms):
             "password": "long-enough-pw-9",
         },
     )
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     assert "公民身份号码无效" in resp.content.decode()
     assert User.objects.count() == 0
 

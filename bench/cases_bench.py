@@ -6,7 +6,8 @@ Creates a scratch database (``onetrip_cases_bench``, dropped afterwards), migrat
 small district (tests.factories.make_world plus one matter with two materials), gives a clerk, a
 reviewer and a manager API tokens, starts gunicorn on a free loopback port (``BENCH_WORKERS``
 × ``BENCH_THREADS`` gthread workers, default 2 × 4 for 2 cores), and lets ``BENCH_CLIENTS``
-threads (default 8) run lifecycles for ``BENCH_SECONDS`` (default 20, at most 30):
+threads (default 8) run lifecycles for ``BENCH_SECONDS`` (default 20, at most 30), after
+``BENCH_WARMUP`` seconds (default 3) of the same load that are not measured:
 
     POST /api/v1/cases (accept at the window)  → start_review → approve → deliver → close
 
@@ -47,6 +48,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SECONDS = min(float(os.environ.get("BENCH_SECONDS", "20")), 30.0)
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+WARMUP = float(os.environ.get("BENCH_WARMUP", "3"))
 STEPS = ["create+accept", "start_review", "approve", "deliver", "close"]
 
 
@@ -346,12 +348,7 @@ def main() -> int:
             print("gunicorn did not start")
             return 2
 
-        lat: dict[str, list[float]] = {s: [] for s in STEPS}
-        done = [0] * CLIENTS
-        errors: list[str] = []
-        stop_at = time.perf_counter() + SECONDS
-
-        def client(i: int) -> None:
+        def client(i: int, stop_at: float, lat: dict, done: list, errors: list) -> None:
             clerk = {"Authorization": f"Bearer {world['keys']['clerk']}"}
             reviewer = {"Authorization": f"Bearer {world['keys']['reviewer']}"}
             mats = [{"material": m, "status": "received"} for m in world["materials"]]
@@ -399,13 +396,25 @@ def main() -> int:
                         if len(errors) > 20:
                             return
 
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+        def phase(seconds: float) -> tuple[dict, list, list]:
+            lat: dict[str, list[float]] = {s: [] for s in STEPS}
+            done, errors = [0] * CLIENTS, []
+            stop_at = time.perf_counter() + seconds
+            threads = [
+                threading.Thread(target=client, args=(i, stop_at, lat, done, errors))
+                for i in range(CLIENTS)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return lat, done, errors
+
+        # warm-up, not measured: both workers booted, connected, their statements prepared
+        phase(WARMUP)
         cpu0 = cpu_seconds()
         t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        lat, done, errors = phase(SECONDS)
         elapsed = time.perf_counter() - t0
         cpu1 = cpu_seconds()
         cpu = cpu_used(cpu0, cpu1)

@@ -405,6 +405,7 @@ def _intake_read_plan():
     from django.db import connection
 
     from onetrip.catalogue.models import Department, Material, Matter
+    from onetrip.people.models import Applicant
 
     quote = connection.ops.quote_name
     sp = quote(ServicePoint._meta.db_table)
@@ -425,6 +426,12 @@ def _intake_read_plan():
             f"LEFT JOIN {quote(Department._meta.db_table)} d ON d.id = m.department_id",
         ),
         ("matter.district", ServicePoint, "md", f"LEFT JOIN {sp} md ON md.id = m.district_id"),
+        (
+            "applicant",
+            Applicant,
+            "ap",
+            f"LEFT JOIN {quote(Applicant._meta.db_table)} ap ON ap.id_number = %s",
+        ),
     ]
     columns, joins, plan, at = [], [], [], 0
     for name, model, alias, join in parts:
@@ -451,11 +458,15 @@ def _intake_read_plan():
     return _INTAKE_READ
 
 
-def intake_read(*, point_id: int, matter_code: str, user: Any) -> tuple[Any, Any] | None:
-    """PostgreSQL, a window intake: the clerk's point (its district attached) and the district's
+def intake_read(
+    *, point_id: int, matter_code: str, user: Any, id_number: str = ""
+) -> tuple[Any, Any, Any] | None:
+    """PostgreSQL, a window intake: the clerk's point (its district attached), the district's
     matter with this code (department, district and its materials, in order, attached as
-    ``matter.intake_materials``; None when there is no such matter), in one prepared query.
-    The point's ancestors are memoised on ``user`` as ``_ancestors_for`` does. None: no point."""
+    ``matter.intake_materials``; None when there is no such matter) and the applicant
+    registered under ``id_number`` (a checked number; None when there is none), in one prepared
+    query. The point's ancestors are memoised on ``user`` as ``_ancestors_for`` does. None: no
+    such point."""
     import json
 
     from django.db import connection
@@ -464,7 +475,7 @@ def intake_read(*, point_id: int, matter_code: str, user: Any) -> tuple[Any, Any
 
     sql, plan, material_fields = _intake_read_plan()
     with connection.cursor() as cur:
-        cur.execute(sql, [matter_code or "", point_id])
+        cur.execute(sql, [matter_code or "", id_number or "", point_id])
         row = cur.fetchone()
     if row is None:
         return None
@@ -489,4 +500,4 @@ def intake_read(*, point_id: int, matter_code: str, user: Any) -> tuple[Any, Any
         chain = [point.pk, point.parent_id, parent2]
         memo = user.__dict__.setdefault("_ot_point_ancestors", {})
         memo.setdefault(point.pk, {p for p in chain if p is not None})
-    return point, matter
+    return point, matter, objs["applicant"]

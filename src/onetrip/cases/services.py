@@ -631,12 +631,15 @@ def case_open(
     hold a transaction take the number inside the transaction, gap-free."""
     now = _now(now)
     today = today or local_today(now)
-    matter = None
+    matter = holder = None
     if point is None and channel != Channel.ONLINE and getattr(actor, "point_id", None):
-        if connection.vendor == "postgresql":  # the point and the matter in one query
-            point, matter = intake_read(
-                point_id=actor.point_id, matter_code=matter_code, user=actor
-            ) or (None, None)
+        if connection.vendor == "postgresql":  # point, matter and applicant in one query
+            id_number = _checked_id_number(kind=applicant_kind, number=applicant_number)
+            point, matter, applicant = intake_read(
+                point_id=actor.point_id, matter_code=matter_code, user=actor, id_number=id_number
+            ) or (None, None, None)
+            if id_number:
+                holder = (applicant, None)
         else:
             point = (
                 ServicePoint.objects.select_related("district").filter(pk=actor.point_id).first()
@@ -680,6 +683,7 @@ def case_open(
             channel=channel,
             applicant_kind=applicant_kind,
             applicant_number=applicant_number,
+            holder=holder,
             ticket=ticket,
             given=given,
             submit=submit,
@@ -731,6 +735,19 @@ def case_open(
         )
 
 
+def _checked_id_number(*, kind: str, number: str) -> str:
+    """The cleaned ID number of an individual applicant, or "" (a company, or a number that
+    fails its check: the intake reports that later, in its usual order)."""
+    from onetrip.people.validators import clean_id_number
+
+    if kind != "individual":
+        return ""
+    try:
+        return clean_id_number(number, field="applicant.number")
+    except DomainError:
+        return ""
+
+
 def _existing_holder(*, kind: str, number: str):
     """(applicant, company) already registered under this ID number / credit code (checked
     like ``applicant_resolve`` does), or (None, None)."""
@@ -753,6 +770,7 @@ def _open_in_one_statement(
     channel: str,
     applicant_kind: str,
     applicant_number: str,
+    holder: tuple | None,
     ticket,
     given: dict[int, dict[str, Any]],
     submit: bool,
@@ -769,7 +787,9 @@ def _open_in_one_statement(
     visit. The counter row is locked only while that statement runs, and a refusal (e.g.
     materials incomplete at acceptance) happens before it, so it costs no number. Returns None
     when the intake needs the ORM path (new applicant, a resolver that may write)."""
-    applicant, company = _existing_holder(kind=applicant_kind, number=applicant_number)
+    if holder is None:
+        holder = _existing_holder(kind=applicant_kind, number=applicant_number)
+    applicant, company = holder
     if applicant is None and company is None:
         return None
     case, role, known, materials = _prepare(

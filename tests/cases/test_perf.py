@@ -148,3 +148,53 @@ def test_parallel_window_intakes_get_distinct_numbers(cw, frozen):
     assert not errors, errors
     assert sorted(numbers) == [f"SC-20260302-{n:05d}" for n in range(1, 13)]
     assert Case.objects.filter(state="accepted").count() == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lifecycle_query_budget_of_a_web_request(client, cw, frozen, settings):
+    """The path of a web request (no surrounding transaction). On PostgreSQL: create+accept is
+    the token, one read (point, matter, materials, applicant), the calendar, ONE write and a
+    notice plus its delivery task for each of submitted and accepted; a transition is the token,
+    one read and one write (+1 calendar where a step limit applies, +2 per notice). Before:
+    26 and 9-10 (+ up to 6 per notice)."""
+    settings.ONETRIP_SMS_BACKEND = "http"  # a gateway: delivery is a queued task, not inline
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    clerk, reviewer = _auth(cw.clerk), _auth(cw.civil_reviewer)
+    body = {
+        "matter": "sc-003",
+        "applicant": {"kind": "individual", "number": cw.person.id_number},
+        "materials": [
+            {"material": cw.form.pk, "status": "received"},
+            {"material": cw.lease.pk, "status": "received"},
+        ],
+        "accept": True,
+    }
+    first = client.post("/api/v1/cases", body, content_type="application/json", headers=clerk)
+    # a token's first use writes its last_used_at: not part of the budget
+    client.get(f"/api/v1/cases/{first.json()['number']}", headers=reviewer)
+    pg = connection.vendor == "postgresql"
+    with CaptureQueriesContext(connection) as create:
+        r = client.post("/api/v1/cases", body, content_type="application/json", headers=clerk)
+    assert r.status_code == 201, r.content
+    assert len(create) <= (8 if pg else 30), [q["sql"][:80] for q in create]
+    url = f"/api/v1/cases/{r.json()['number']}/transitions"
+    for action, headers, data, budget in [
+        ("start_review", reviewer, {}, 3),
+        ("approve", reviewer, {}, 6),
+        ("deliver", clerk, {"method": "e_certificate"}, 5),
+        ("close", clerk, {}, 3),
+    ]:
+        with CaptureQueriesContext(connection) as step:
+            r = client.post(
+                url,
+                {"action": action, "data": data},
+                content_type="application/json",
+                headers=headers,
+            )
+        assert r.status_code == 200, r.content
+        assert len(step) <= (budget if pg else 12), (action, [q["sql"][:80] for q in step])
+    assert r.json()["state"] == "closed"
+    from onetrip.notices.models import Notice
+
+    # submitted, accepted, approved, delivered: each told once, for both cases
+    assert Notice.objects.filter(subject_id=r.json()["number"]).count() == 4

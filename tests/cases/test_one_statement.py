@@ -5,6 +5,9 @@ holds trivially there; on PostgreSQL the statements are checked to be the fast o
 
 from __future__ import annotations
 
+import datetime as dt
+from contextlib import nullcontext
+
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
@@ -286,3 +289,41 @@ def test_api_replies_carried_back_by_the_writes_match_a_fresh_read(client, cw, f
         assert r.status_code == 200, r.content
         again = client.get(f"/api/v1/cases/{number}", headers=headers).json()
         assert r.json() == again
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 9, 28), dt.date(2026, 12, 28)])
+@pytest.mark.django_db(transaction=True)
+def test_deadlines_from_the_year_read_along_match_the_orm_path(cw, monkeypatch, day):
+    """The hot reads bring the current year's working-day exceptions with them. Across National
+    Day the fast and the ORM path give the same dates; a deadline reaching 2027 (no schedule)
+    is refused on both, and writes nothing."""
+    from django.utils import timezone
+
+    from tests.cases.conftest import at
+
+    monkeypatch.setattr(timezone, "now", lambda: at(day))
+    if day.month == 12:
+        events = CaseEvent.objects.count()
+        for atomic in (False, True):
+            with pytest.raises(DomainError) as refused:
+                with transaction.atomic() if atomic else nullcontext():
+                    _intake(cw)
+            assert refused.value.code == "no_workday_schedule"
+        assert CaseEvent.objects.count() == events and not Case.objects.exists()
+        return
+    fast = _intake(cw)
+    with transaction.atomic():
+        slow = _intake(cw)
+    for action, who, data in STEPS[:2]:
+        services.case_transition_by_number(
+            number=fast.number, action=action, actor=getattr(cw, who), **data
+        )
+        with transaction.atomic():
+            services.case_transition_by_number(
+                number=slow.number, action=action, actor=getattr(cw, who), **data
+            )
+    assert _intake_rows(fast) == _intake_rows(slow)
+    approved = Case.objects.get(pk=fast.pk)
+    # accepted Mon 28 Sep: 29, 30 Sep, then 1-7 October off, 8, 9 and the working Saturday 10
+    assert approved.promised_due == dt.date(2026, 10, 10)
+    assert approved.state_due == dt.date(2026, 10, 8)  # approve: 3 working days from 28 Sep

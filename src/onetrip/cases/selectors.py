@@ -296,8 +296,8 @@ def _case_read_plan() -> tuple[str, list[tuple[str, type, int, int]]]:
         at += len(fields)
     sp = quote(ServicePoint._meta.db_table)
     sql = (
-        f"SELECT {', '.join(columns)}, p2.parent_id, p3.parent_id, c.xmin::text"
-        f" FROM {quote(Case._meta.db_table)} c {' '.join(joins)}"
+        f"SELECT {', '.join(columns)}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
+        f" c.xmin::text FROM {quote(Case._meta.db_table)} c {' '.join(joins)}"
         f" LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
         " WHERE c.number = %s"
     )
@@ -305,9 +305,12 @@ def _case_read_plan() -> tuple[str, list[tuple[str, type, int, int]]]:
     return _CASE_READ
 
 
-def case_for_transition(*, number: str, user: Any) -> tuple[Case, str] | None:
+def case_for_transition(
+    *, number: str, user: Any, year: int, calendar: Any = None
+) -> tuple[Case, str] | None:
     """PostgreSQL: the case by number (related rows attached) and its row version (``xmin``),
-    in one prepared query without ORM compilation; None when there is no such case.
+    in one prepared query without ORM compilation; None when there is no such case. The
+    working-day exceptions of ``year`` come along for ``calendar`` (see ``seed_calendar``).
 
     The point's ancestors read along are memoised on ``user`` the way ``_ancestors_for`` does,
     so the role check needs no further query. No access check here: the caller checks roles."""
@@ -315,10 +318,11 @@ def case_for_transition(*, number: str, user: Any) -> tuple[Case, str] | None:
 
     sql, plan = _case_read_plan()
     with connection.cursor() as cur:
-        cur.execute(sql, [number])
+        cur.execute(sql, [year, number])
         row = cur.fetchone()
     if row is None:
         return None
+    seed_calendar(calendar, year, row[-4])
     db = connection.alias
     case = None
     for name, model, start, end in plan:
@@ -449,8 +453,8 @@ def _intake_read_plan():
         " WHERE x.matter_id = m.id)"
     )
     sql = (
-        f"SELECT {', '.join(columns)}, p2.parent_id, p3.parent_id, {materials}"
-        f" FROM {sp} p {' '.join(joins)}"
+        f"SELECT {', '.join(columns)}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
+        f" {materials} FROM {sp} p {' '.join(joins)}"
         f" LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
         " WHERE p.id = %s"
     )
@@ -459,14 +463,20 @@ def _intake_read_plan():
 
 
 def intake_read(
-    *, point_id: int, matter_code: str, user: Any, id_number: str = ""
+    *,
+    point_id: int,
+    matter_code: str,
+    user: Any,
+    id_number: str = "",
+    year: int,
+    calendar: Any = None,
 ) -> tuple[Any, Any, Any] | None:
     """PostgreSQL, a window intake: the clerk's point (its district attached), the district's
     matter with this code (department, district and its materials, in order, attached as
     ``matter.intake_materials``; None when there is no such matter) and the applicant
     registered under ``id_number`` (a checked number; None when there is none), in one prepared
-    query. The point's ancestors are memoised on ``user`` as ``_ancestors_for`` does. None: no
-    such point."""
+    query. The point's ancestors are memoised on ``user`` as ``_ancestors_for`` does, and the
+    working-day exceptions of ``year`` handed to ``calendar``. None: no such point."""
     import json
 
     from django.db import connection
@@ -475,10 +485,11 @@ def intake_read(
 
     sql, plan, material_fields = _intake_read_plan()
     with connection.cursor() as cur:
-        cur.execute(sql, [matter_code or "", id_number or "", point_id])
+        cur.execute(sql, [year, matter_code or "", id_number or "", point_id])
         row = cur.fetchone()
     if row is None:
         return None
+    seed_calendar(calendar, year, row[-4])
     db = connection.alias
     objs: dict[str, Any] = {}
     for name, model, start, end in plan:
@@ -501,3 +512,42 @@ def intake_read(
         memo = user.__dict__.setdefault("_ot_point_ancestors", {})
         memo.setdefault(point.pk, {p for p in chain if p is not None})
     return point, matter, objs["applicant"]
+
+
+_YEAR_SQL: str | None = None
+
+
+def year_table_sql() -> str:
+    """A scalar subquery (one ``%s``: a year) giving that year's working-day exceptions as
+    ``workdays.selectors._year_table`` reads them: NULL when the year has no schedule, else a
+    JSON array of [date, is_workday] (one [null, null] for a schedule without exceptions). The
+    hot reads carry the current year along; ``seed_calendar`` hands it to the request's
+    calendar, so a deadline in this year costs no query of its own."""
+    global _YEAR_SQL
+    if _YEAR_SQL is None:
+        from django.db import connection
+
+        from onetrip.workdays.models import DayException, ScheduleYear
+
+        quote = connection.ops.quote_name
+        _YEAR_SQL = (
+            "(SELECT json_agg(json_build_array(d.date, d.is_workday))"
+            f" FROM {quote(ScheduleYear._meta.db_table)} y"
+            f" LEFT JOIN {quote(DayException._meta.db_table)} d ON d.schedule_id = y.id"
+            " WHERE y.year = %s)"
+        )
+    return _YEAR_SQL
+
+
+def seed_calendar(calendar: Any, year: int, value: Any) -> None:
+    """Give ``calendar`` (a ``WorkdayCalendar``) the year read by ``year_table_sql``. A year
+    without a schedule is left out: the calendar then reads it and refuses, as usual."""
+    import json
+
+    if calendar is None or value is None:
+        return
+    if isinstance(value, str | bytes):
+        value = json.loads(value)
+    calendar.years[year] = {
+        dt.date.fromisoformat(day): bool(workday) for day, workday in value if day is not None
+    }

@@ -636,7 +636,12 @@ def case_open(
         if connection.vendor == "postgresql":  # point, matter and applicant in one query
             id_number = _checked_id_number(kind=applicant_kind, number=applicant_number)
             point, matter, applicant = intake_read(
-                point_id=actor.point_id, matter_code=matter_code, user=actor, id_number=id_number
+                point_id=actor.point_id,
+                matter_code=matter_code,
+                user=actor,
+                id_number=id_number,
+                year=today.year,
+                calendar=_CALENDAR.get(),
             ) or (None, None, None)
             if id_number:
                 holder = (applicant, None)
@@ -1430,7 +1435,9 @@ def _transition_in_one_statement(
     now = _now(now)
     today = today or local_today(now)
     note = (note or "").strip()
-    found = case_for_transition(number=number, user=actor)
+    found = case_for_transition(
+        number=number, user=actor, year=today.year, calendar=_CALENDAR.get()
+    )
     if found is None:
         raise NotFound(_("未找到该办件。"), code="case_not_found")
     case, version = found

@@ -293,3 +293,20 @@ def test_close_day_sweep(hall):
     n = services.tickets_close_day(before_day=selectors.local_day(timezone.now()))
     t.refresh_from_db()
     assert n == 1 and t.status == TicketStatus.WALKED_OUT
+
+
+@pytest.mark.django_db
+def test_people_ahead_are_counted_up_to_the_limit(hall, client, monkeypatch):
+    """The count runs on every ticket issued, so a runaway backlog is shown as "N or more"."""
+    monkeypatch.setattr(selectors, "AHEAD_COUNT_LIMIT", 3)
+    for _ in range(4):
+        services.ticket_issue(queue=hall.qa)
+    late = services.ticket_issue(queue=hall.qa)
+    status = selectors.ticket_public_status(ticket=late)
+    assert (status["ahead"], status["ahead_capped"]) == (3, True)
+    page = client.get(f"/q/{late.token}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "前面还有 3 人以上" in page
+    page = client.get(f"/q/{late.token}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "More than 3 people ahead of you" in page
+    first = Ticket.objects.filter(queue=hall.qa).order_by("id").first()
+    assert selectors.ticket_public_status(ticket=first)["ahead_capped"] is False

@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from proc_cpu import cpu_seconds, cpu_used
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
@@ -237,45 +239,6 @@ def _trivial_baseline(env: dict, seconds: float = 4.0) -> tuple[float, float, fl
         server.terminate()
         server.wait(timeout=10)
     return len(lat) / seconds, _pct(lat, 50), _pct(lat, 99)
-
-
-def cpu_seconds() -> dict[int, tuple[str, float]]:
-    """Per process: its kind (gunicorn, postgres, client, other) and its CPU seconds (user +
-    system) so far, from /proc (as bench/queue_bench.py does)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out: dict[int, tuple[str, float]] = {}
-    me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        used = (int(fields[11]) + int(fields[12])) / tick
-        pid = int(entry)
-        if pid == me:
-            kind = "client"
-        elif "gunicorn" in cmd:
-            kind = "gunicorn"
-        elif cmd.startswith("postgres"):
-            kind = "postgres"
-        else:
-            kind = "other"
-        out[pid] = (kind, used)
-    return out
-
-
-def cpu_used(before: dict, after: dict) -> dict[str, float]:
-    """CPU seconds per kind between two ``cpu_seconds`` snapshots (processes that ended in
-    between are not counted; new ones count from zero)."""
-    out = {"gunicorn": 0.0, "postgres": 0.0, "client": 0.0, "other": 0.0}
-    for pid, (kind, used) in after.items():
-        prev = before.get(pid)
-        out[kind] += used - (prev[1] if prev and prev[0] == kind else 0.0)
-    return out
 
 
 def _written() -> dict[str, int]:

@@ -37,6 +37,8 @@ import threading
 import time
 from pathlib import Path
 
+from proc_cpu import cpu_seconds, cpu_used
+
 ROOT = Path(__file__).resolve().parent.parent
 PGBIN = Path("/usr/lib/postgresql/15/bin")
 DB = "onetrip_queue_bench"
@@ -64,45 +66,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def cpu_seconds() -> dict[int, tuple[str, float]]:
-    """Per process: its kind (gunicorn, worker, postgres, client, other) and its CPU seconds
-    (user + system) so far, read from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = {}
-    me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        used = (int(fields[11]) + int(fields[12])) / tick
-        if int(entry) == me:
-            kind = "client"
-        elif "gunicorn" in cmd:
-            kind = "gunicorn"
-        elif "db_worker" in cmd:
-            kind = "worker"
-        elif cmd.startswith("postgres"):
-            kind = "postgres"
-        else:
-            kind = "other"
-        out[int(entry)] = (kind, used)
-    return out
-
-
-def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]):
-    """CPU seconds per kind between two samples: where the machine's cores went meanwhile
-    (processes that ended in between are not counted; ones that started are, in full)."""
-    out = {"gunicorn": 0.0, "worker": 0.0, "postgres": 0.0, "client": 0.0, "other": 0.0}
-    for pid, (kind, used) in after.items():
-        out[kind] += used - before.get(pid, (kind, 0.0))[1]
-    return out
 
 
 def pct(values: list[float], p: float) -> float:

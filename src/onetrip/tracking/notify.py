@@ -12,7 +12,6 @@ Receivers never raise: a notification problem must not undo or break the change 
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -101,7 +100,9 @@ def on_case_state_changed(
         if note is None:  # a sender that does not pass the event's note
             event = case.events.filter(action=action).order_by("-at", "-id").first()
             note = event.note if event else ""
-        _notify_case(
+        from onetrip.tracking.services import case_holder_notify
+
+        case_holder_notify(
             case=case,
             phone=phone,
             template=info.notify_template,
@@ -109,32 +110,6 @@ def on_case_state_changed(
         )
     except Exception:  # noqa: BLE001 - never break the state change that was committed
         log.exception("case notification failed for %s", getattr(case, "number", case))
-
-
-def _notify_case(*, case: Any, phone: str, template: str, context: dict[str, str]) -> None:
-    """``notice_send`` for the case's holder; a bad phone number is logged, not raised. Outside
-    a transaction (the usual after-commit case) no savepoint: ``notice_send`` writes one row."""
-    from django.db import connection
-
-    from onetrip.errors import DomainError
-    from onetrip.masking import mask_phone
-    from onetrip.notices.services import notice_send
-
-    try:
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            notice_send(
-                channel="sms",
-                to=phone,
-                template=template,
-                context=context,
-                subject_type="case",
-                subject_id=case.number,
-                district=case.district,
-            )
-    except DomainError as exc:
-        log.warning(
-            "notice %s for %s not sent to %s: %s", template, case.number, mask_phone(phone), exc
-        )
 
 
 def on_ticket_event(sender, *, instance, created, raw=False, **kwargs):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -117,7 +118,7 @@ def message_reply(*, case: Case, actor: Any, body: str, now: dt.datetime | None 
     )
     phone = holder_phone(case)
     if phone and case.token_revoked_at is None:
-        _notify(
+        case_holder_notify(
             case=case,
             phone=phone,
             template="message_reply",
@@ -130,12 +131,16 @@ def message_reply(*, case: Case, actor: Any, body: str, now: dt.datetime | None 
     return message
 
 
-def _notify(*, case: Case, phone: str, template: str, context: dict[str, Any]) -> None:
-    """Send through the notices module; a bad phone number must not undo the change."""
+def case_holder_notify(*, case: Case, phone: str, template: str, context: dict[str, Any]) -> None:
+    """Send an SMS to the case's holder through the notices module. A bad phone number is
+    logged, not raised: it must not undo the change. Inside a transaction the notice gets a
+    savepoint; outside one (a receiver run after commit) ``notice_send`` is one INSERT."""
+    from django.db import connection
+
     from onetrip.notices.services import notice_send
 
     try:
-        with transaction.atomic():
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             notice_send(
                 channel="sms",
                 to=phone,

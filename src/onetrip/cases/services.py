@@ -560,41 +560,49 @@ def applicant_resolve(
 ):
     """The applicant (person) or company with this ID number / credit code, registered when new
     (a name is then required). Numbers are checked with their check digits."""
-    from onetrip.people.models import Applicant, Company
     from onetrip.people.services import applicant_register, company_register
-    from onetrip.people.validators import clean_credit_code, clean_id_number
 
+    number, applicant, company = _registered_holder(kind=kind, number=number)
+    if applicant is not None or company is not None:
+        return applicant, company
+    if not (name or "").strip():
+        raise ValidationFailed(
+            _("新申请人须填写姓名。") if kind == "individual" else _("新企业须填写企业名称。"),
+            code="applicant_name_required",
+            fields={"applicant.name": [_("必填")]},
+        )
     if kind == "individual":
-        number = clean_id_number(number, field="applicant.number")
-        found = Applicant.objects.filter(id_number=number).first()
-        if found is not None:
-            return found, None
-        if not (name or "").strip():
-            raise ValidationFailed(
-                _("新申请人须填写姓名。"),
-                code="applicant_name_required",
-                fields={"applicant.name": [_("必填")]},
-            )
         return applicant_register(
             name=name, id_number=number, phone=phone, actor=actor, user=link_user
         ), None
+    return None, company_register(name=name, credit_code=number, phone=phone, actor=actor)
+
+
+def _clean_holder_number(*, kind: str, number: str) -> str:
+    """An ID number (individual) or credit code (company) checked by its check digits, cleaned;
+    no database access."""
+    from onetrip.people.validators import clean_credit_code, clean_id_number
+
+    if kind == "individual":
+        return clean_id_number(number, field="applicant.number")
     if kind == "company":
-        number = clean_credit_code(number, field="applicant.number")
-        found = Company.objects.filter(credit_code=number).first()
-        if found is not None:
-            return None, found
-        if not (name or "").strip():
-            raise ValidationFailed(
-                _("新企业须填写企业名称。"),
-                code="applicant_name_required",
-                fields={"applicant.name": [_("必填")]},
-            )
-        return None, company_register(name=name, credit_code=number, phone=phone, actor=actor)
+        return clean_credit_code(number, field="applicant.number")
     raise ValidationFailed(
         _("申请人类型须为个人或企业。"),
         code="invalid_applicant_kind",
         fields={"applicant.kind": [_("无效")]},
     )
+
+
+def _registered_holder(*, kind: str, number: str) -> tuple[str, Any, Any]:
+    """(cleaned number, applicant, company): who is already registered under this ID number /
+    credit code ((number, None, None) when nobody is)."""
+    from onetrip.people.models import Applicant, Company
+
+    number = _clean_holder_number(kind=kind, number=number)
+    if kind == "individual":
+        return number, Applicant.objects.filter(id_number=number).first(), None
+    return number, None, Company.objects.filter(credit_code=number).first()
 
 
 @_shared_calendar()
@@ -698,7 +706,7 @@ def case_open(
         )
         if opened is not None:
             return opened
-        _check_applicant_number(kind=applicant_kind, number=applicant_number)
+        _clean_holder_number(kind=applicant_kind, number=applicant_number)
         _check_scope(
             matter=matter,
             point=point,
@@ -743,28 +751,12 @@ def case_open(
 def _checked_id_number(*, kind: str, number: str) -> str:
     """The cleaned ID number of an individual applicant, or "" (a company, or a number that
     fails its check: the intake reports that later, in its usual order)."""
-    from onetrip.people.validators import clean_id_number
-
     if kind != "individual":
         return ""
     try:
-        return clean_id_number(number, field="applicant.number")
+        return _clean_holder_number(kind=kind, number=number)
     except DomainError:
         return ""
-
-
-def _existing_holder(*, kind: str, number: str):
-    """(applicant, company) already registered under this ID number / credit code (checked
-    like ``applicant_resolve`` does), or (None, None)."""
-    from onetrip.people.models import Applicant, Company
-    from onetrip.people.validators import clean_credit_code, clean_id_number
-
-    _check_applicant_number(kind=kind, number=number)
-    if kind == "individual":
-        number = clean_id_number(number, field="applicant.number")
-        return Applicant.objects.filter(id_number=number).first(), None
-    number = clean_credit_code(number, field="applicant.number")
-    return None, Company.objects.filter(credit_code=number).first()
 
 
 def _open_in_one_statement(
@@ -793,7 +785,7 @@ def _open_in_one_statement(
     materials incomplete at acceptance) happens before it, so it costs no number. Returns None
     when the intake needs the ORM path (new applicant, a resolver that may write)."""
     if holder is None:
-        holder = _existing_holder(kind=applicant_kind, number=applicant_number)
+        holder = _registered_holder(kind=applicant_kind, number=applicant_number)[1:]
     applicant, company = holder
     if applicant is None and company is None:
         return None
@@ -925,23 +917,6 @@ def _open_in_one_statement(
         snapshot.__dict__.pop("_unsaved_materials", None)
         _send_changed(snapshot, from_state, to_state, action, actor, "")
     return case
-
-
-def _check_applicant_number(*, kind: str, number: str) -> None:
-    """The check digits of an ID number / credit code (the same check ``applicant_resolve``
-    makes), without touching the database."""
-    from onetrip.people.validators import clean_credit_code, clean_id_number
-
-    if kind == "individual":
-        clean_id_number(number, field="applicant.number")
-    elif kind == "company":
-        clean_credit_code(number, field="applicant.number")
-    else:
-        raise ValidationFailed(
-            _("申请人类型须为个人或企业。"),
-            code="invalid_applicant_kind",
-            fields={"applicant.kind": [_("无效")]},
-        )
 
 
 def _point_subtree(actor: Any) -> set[int]:

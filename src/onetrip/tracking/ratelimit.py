@@ -6,9 +6,8 @@ with several processes points ``CACHES`` at a shared cache (database, Redis, Mem
 
 from __future__ import annotations
 
-import time
-
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.errors import DomainError
@@ -29,7 +28,8 @@ def client_ip(request) -> str:
 
 def hit(*, scope: str, key: str, limit: int | None = None, window: int = 60) -> int:
     """Count one request; returns the count in the current window."""
-    bucket = int(time.time() // window)
+    # the platform's clock (timezone.now), so a frozen test clock keeps one window
+    bucket = int(timezone.now().timestamp() // window)
     name = f"rl:{scope}:{key}:{bucket}"
     if cache.add(name, 1, timeout=window + 5):
         return 1

@@ -465,27 +465,15 @@ def _issue_in_one_statement(ticket: Ticket, *, actor: Any, now: dt.datetime) -> 
         "%s || CASE WHEN c.last < 1000 THEN lpad(c.last::text, 3, '0') ELSE c.last::text END"
     )
     row = InsertParts(ticket, exprs={"seq": ("c.last", []), "number": (number_sql, [queue.code])})
-    event = InsertParts(
-        TicketEvent(
-            at=now, action="issue", from_status="", to_status=TicketStatus.WAITING, actor=actor
-        ),
-        exprs={"ticket_id": ("t.id", [])},
-    )
-    audit = InsertParts(
-        AuditEvent(
-            actor=actor,
-            subject_type="ticket",
-            action="issue",
-            to_state=TicketStatus.WAITING,
-            point=ticket.point,
-        ),
-        exprs={
-            "subject_id": ("t.id::text", []),
-            "data": (
-                "jsonb_build_object('number', t.number, 'channel', %s::text)",
-                [ticket.channel],
-            ),
-        },
+    event, audit = _event_parts(
+        source="t",
+        action="issue",
+        actor=actor,
+        point=ticket.point,
+        now=now,
+        from_sql="''",
+        to=TicketStatus.WAITING,
+        data=("channel", ticket.channel),
     )
     counter = DailyCounter._meta.db_table
     figures, figure_params = wait_figure_columns(
@@ -567,29 +555,42 @@ def _window_guard(window: Window, user: Any) -> tuple[str, list[Any]]:
     )
 
 
-def _event_parts(*, action: str, window: Window, user: Any, now: dt.datetime, note: str, to: str):
+def _event_parts(
+    *,
+    source: str,
+    action: str,
+    actor: Any,
+    point: Any,
+    now: dt.datetime,
+    from_sql: str,
+    to: str,
+    data: tuple[str, str],
+    window: Window | None = None,
+    note: str = "",
+) -> tuple[InsertParts, InsertParts]:
+    """The TicketEvent and audit record a one-statement write inserts for the ticket row that
+    CTE ``source`` returns (the rows ``_event`` writes on the ORM path). ``from_sql`` is the
+    SQL of the previous status; ``data`` the audit data's key and value beside the number."""
+    key, value = data
     event = InsertParts(
         TicketEvent(
-            at=now, action=action, to_status=to, window=window, actor=user, note=note[:200]
+            at=now, action=action, to_status=to, window=window, actor=actor, note=note[:200]
         ),
-        exprs={"ticket_id": ("upd.id", []), "from_status": ("upd.before", [])},
+        exprs={"ticket_id": (f"{source}.id", []), "from_status": (from_sql, [])},
     )
     audit = InsertParts(
         AuditEvent(
-            actor=user,
+            actor=actor,
             subject_type="ticket",
             action=action,
             to_state=to,
             note=note,
-            point=window.point,
+            point=point,
         ),
         exprs={
-            "subject_id": ("upd.id::text", []),
-            "from_state": ("upd.before", []),
-            "data": (
-                "jsonb_build_object('number', upd.number, 'window', %s::text)",
-                [window.number],
-            ),
+            "subject_id": (f"{source}.id::text", []),
+            "from_state": (from_sql, []),
+            "data": (f"jsonb_build_object('number', {source}.number, '{key}', %s::text)", [value]),
         },
     )
     return event, audit
@@ -622,7 +623,15 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
     t, wq = Ticket._meta.db_table, WindowQueue._meta.db_table
     guard, guard_params = _window_guard(window, user)
     event, audit = _event_parts(
-        action="call", window=window, user=user, now=now, note="", to=TicketStatus.CALLED
+        source="upd",
+        action="call",
+        actor=user,
+        point=window.point,
+        now=now,
+        from_sql="upd.before",
+        to=TicketStatus.CALLED,
+        data=("window", window.number),
+        window=window,
     )
     day = local_day(now)
     sql = (
@@ -712,7 +721,16 @@ def _act_in_one_statement(
     values = {"now": now, "user": user.pk}
     guard, guard_params = _window_guard(window, user)
     event, audit = _event_parts(
-        action=action, window=window, user=user, now=now, note=note, to=transition.target
+        source="upd",
+        action=action,
+        actor=user,
+        point=window.point,
+        now=now,
+        from_sql="upd.before",
+        to=transition.target,
+        data=("window", window.number),
+        window=window,
+        note=note,
     )
     sources = sorted(transition.sources)
     sql = (

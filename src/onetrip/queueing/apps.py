@@ -9,10 +9,8 @@ class QueueingConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from onetrip.queueing.selectors import forget_cached_queues
+        from onetrip.queueing.selectors import forget_cached_rows
 
         for model in ("queueing.Queue", "queueing.Window", "catalogue.ServicePoint"):
-            post_save.connect(forget_cached_queues, sender=model, dispatch_uid=f"forget-{model}")
-            post_delete.connect(
-                forget_cached_queues, sender=model, dispatch_uid=f"forget-{model}-d"
-            )
+            post_save.connect(forget_cached_rows, sender=model, dispatch_uid=f"forget-{model}")
+            post_delete.connect(forget_cached_rows, sender=model, dispatch_uid=f"forget-{model}-d")

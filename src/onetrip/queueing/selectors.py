@@ -462,7 +462,7 @@ class _RowCache:
     issuing, a window calling). Safe to be stale: those writes re-check in their own statement
     that the queue is still open and the point active, or the window open and operated by the
     caller. Saving a queue, window or point forgets everything at once in this process
-    (``forget_cached_queues``); other processes catch up within ``seconds``, which only matters
+    (``forget_cached_rows``); other processes catch up within ``seconds``, which only matters
     for a change of opening hours."""
 
     def __init__(self, seconds: float) -> None:
@@ -498,7 +498,7 @@ def window_with_point_cached(*, window_id: int) -> Window | None:
     )
 
 
-def forget_cached_queues(**kwargs: Any) -> None:
+def forget_cached_rows(**kwargs: Any) -> None:
     _QUEUE_CACHE.rows.clear()
     _WINDOW_CACHE.rows.clear()
 

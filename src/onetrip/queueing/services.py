@@ -43,7 +43,7 @@ from onetrip.queueing.models import (
     WindowQueue,
 )
 from onetrip.queueing.selectors import (
-    forget_cached_queues,
+    forget_cached_rows,
     local_day,
     point_is_open,
     queue_with_point,
@@ -122,7 +122,7 @@ def queue_set_open(*, queue: Queue, is_open: bool, actor: Any) -> Queue:
     before = "open" if queue.is_open else "closed"
     Queue.objects.filter(pk=queue.pk).update(is_open=is_open)
     queue.is_open = is_open
-    transaction.on_commit(forget_cached_queues)
+    transaction.on_commit(forget_cached_rows)
     audit_record(
         actor=actor,
         subject_type="queue",
@@ -203,7 +203,7 @@ def window_open(*, window: Window, user: Any, now: dt.datetime | None = None) ->
         return window
     now = now or timezone.now()
     Window.objects.filter(pk=window.pk).update(is_open=True, clerk=user, opened_at=now)
-    transaction.on_commit(forget_cached_queues)
+    transaction.on_commit(forget_cached_rows)
     window.is_open, window.clerk, window.opened_at = True, user, now
     audit_record(
         actor=user,
@@ -229,7 +229,7 @@ def window_close(*, window: Window, user: Any) -> Window:
     ).exists():
         raise Conflict(_("窗口还有正在叫号或办理中的号码，请先处理。"), code="window_busy")
     Window.objects.filter(pk=window.pk).update(is_open=False, clerk=None)
-    transaction.on_commit(forget_cached_queues)
+    transaction.on_commit(forget_cached_rows)
     window.is_open, window.clerk = False, None
     audit_record(
         actor=user,

@@ -1,0 +1,192 @@
+"""Set-up: queues and windows, opening and closing a window (admin, demo data, tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onetrip.audit.services import audit_record
+from onetrip.errors import Conflict, Forbidden, ValidationFailed
+from onetrip.people.permissions import require_role
+from onetrip.queueing.models import (
+    ApplicantType,
+    Queue,
+    Ticket,
+    TicketStatus,
+    Window,
+    WindowKind,
+    WindowQueue,
+)
+from onetrip.queueing.selectors import (
+    forget_cached_rows,
+    staff_can_manage_point,
+)
+from onetrip.queueing.services._common import (
+    _check_window_operator,
+    _check_window_staff,
+    _lock_window,
+)
+
+
+@transaction.atomic
+def queue_create(
+    *,
+    point: Any,
+    code: str,
+    name: str,
+    applicant_type: str = ApplicantType.SELF,
+    department: Any = None,
+    matters: list[Any] | tuple[Any, ...] = (),
+    position: int = 0,
+    is_open: bool = True,
+    default_service_minutes: int = 8,
+    actor: Any = None,
+) -> Queue:
+    code = (code or "").strip().upper()
+    if not code.isalpha() or not code.isascii() or not 1 <= len(code) <= 2:
+        raise ValidationFailed(_("号码前缀须为一到两个英文字母。"), code="bad_queue_code")
+    if applicant_type not in ApplicantType.values:
+        raise ValidationFailed(_("办事人类型无效。"), code="bad_applicant_type")
+    if department is not None and department.district_id != point.district_id:
+        raise ValidationFailed(_("部门不属于该网点所在区县。"), code="department_out_of_scope")
+    for matter in matters:
+        if matter.district_id != point.district_id:
+            raise ValidationFailed(_("事项不属于该网点所在区县。"), code="matter_out_of_scope")
+    if Queue.objects.filter(point=point, code=code).exists():
+        raise Conflict(
+            _("该网点已有前缀为 %(code)s 的队列。") % {"code": code}, code="queue_exists"
+        )
+    queue = Queue.objects.create(
+        point=point,
+        code=code,
+        name=name,
+        applicant_type=applicant_type,
+        department=department,
+        position=position,
+        is_open=is_open,
+        default_service_minutes=default_service_minutes,
+    )
+    if matters:
+        queue.matters.set(matters)
+    audit_record(
+        actor=actor,
+        subject_type="queue",
+        subject_id=queue.pk,
+        action="create",
+        to_state="open" if is_open else "closed",
+        point=point,
+    )
+    return queue
+
+
+@transaction.atomic
+def queue_set_open(*, queue: Queue, is_open: bool, actor: Any) -> Queue:
+    require_role(actor, "manager", "guide", "clerk")
+    if not staff_can_manage_point(user=actor, point=queue.point):
+        raise Forbidden(_("无权管理该网点的队列。"))
+    before = "open" if queue.is_open else "closed"
+    Queue.objects.filter(pk=queue.pk).update(is_open=is_open)
+    queue.is_open = is_open
+    transaction.on_commit(forget_cached_rows)
+    audit_record(
+        actor=actor,
+        subject_type="queue",
+        subject_id=queue.pk,
+        action="open" if is_open else "close",
+        from_state=before,
+        to_state="open" if is_open else "closed",
+        point=queue.point,
+    )
+    return queue
+
+
+@transaction.atomic
+def window_create(
+    *,
+    point: Any,
+    number: str,
+    name: str = "",
+    kind: str = WindowKind.SELF,
+    queues: list[Queue] | tuple[Queue, ...] = (),
+    actor: Any = None,
+) -> Window:
+    number = (number or "").strip()
+    if not number:
+        raise ValidationFailed(_("请填写窗口号。"), code="window_number_required")
+    if kind not in WindowKind.values:
+        raise ValidationFailed(_("窗口类型无效。"), code="bad_window_kind")
+    for q in queues:
+        if q.point_id != point.pk:
+            raise ValidationFailed(_("队列不属于该网点。"), code="queue_out_of_scope")
+    if Window.objects.filter(point=point, number=number).exists():
+        raise Conflict(_("该网点已有 %(n)s 号窗口。") % {"n": number}, code="window_exists")
+    window = Window.objects.create(point=point, number=number, name=name, kind=kind)
+    WindowQueue.objects.bulk_create(
+        [WindowQueue(window=window, queue=q, position=i) for i, q in enumerate(queues)]
+    )
+    audit_record(
+        actor=actor,
+        subject_type="window",
+        subject_id=window.pk,
+        action="create",
+        to_state="closed",
+        point=point,
+    )
+    return window
+
+
+@transaction.atomic
+def window_open(*, window: Window, user: Any, now: dt.datetime | None = None) -> Window:
+    _check_window_staff(window=window, user=user)
+    window = _lock_window(window)
+    if window.is_open and window.clerk_id not in (None, user.pk):
+        raise Conflict(
+            _("该窗口已由 %(who)s 签到，请对方先签退。") % {"who": window.clerk},
+            code="window_taken",
+        )
+    if window.is_open and window.clerk_id == user.pk:
+        return window
+    now = now or timezone.now()
+    Window.objects.filter(pk=window.pk).update(is_open=True, clerk=user, opened_at=now)
+    transaction.on_commit(forget_cached_rows)
+    window.is_open, window.clerk, window.opened_at = True, user, now
+    audit_record(
+        actor=user,
+        subject_type="window",
+        subject_id=window.pk,
+        action="open",
+        from_state="closed",
+        to_state="open",
+        point=window.point,
+    )
+    return window
+
+
+@transaction.atomic
+def window_close(*, window: Window, user: Any) -> Window:
+    _check_window_staff(window=window, user=user)
+    window = _lock_window(window)
+    if not window.is_open:
+        return window
+    _check_window_operator(window=window, user=user)
+    if Ticket.objects.filter(
+        window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
+    ).exists():
+        raise Conflict(_("窗口还有正在叫号或办理中的号码，请先处理。"), code="window_busy")
+    Window.objects.filter(pk=window.pk).update(is_open=False, clerk=None)
+    transaction.on_commit(forget_cached_rows)
+    window.is_open, window.clerk = False, None
+    audit_record(
+        actor=user,
+        subject_type="window",
+        subject_id=window.pk,
+        action="close",
+        from_state="open",
+        to_state="closed",
+        point=window.point,
+    )
+    return window

@@ -1,0 +1,486 @@
+"""Calling and serving at a window: the ORM path of every window action, transfer, walk-out
+and the end-of-day sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onetrip.people.permissions import require_role
+from onetrip.queueing.models import (
+    LIVE_STATUSES,
+    Queue,
+    Ticket,
+    TicketStatus,
+    Window,
+    WindowQueue,
+)
+from onetrip.queueing.selectors import (
+    local_day,
+    staff_can_manage_point,
+)
+from onetrip.queueing.services._common import (
+    _attach,
+    _check_transition,
+    _check_window_operator,
+    _check_window_staff,
+    _event,
+    _fast_path,
+    _lock_window,
+)
+from onetrip.queueing.services.one_statement import (
+    _ONE_STATEMENT_ACTIONS,
+    _act_in_one_statement,
+    _call_next_in_one_statement,
+)
+from onetrip.queueing.transitions import WINDOW_ROLES
+
+
+def _next_waiting_id(window: Window, now: dt.datetime) -> int | None:
+    """The ticket this window should call next: green-channel tickets first (in the window's
+    queue order, oldest first), then the window's queues in their order, oldest first.
+
+    Each probe is an ``ORDER BY … LIMIT 1`` that the (queue, status, priority, sort_at) index
+    answers without sorting the whole waiting list, so a long queue does not slow calling down.
+    On PostgreSQL every probe skips tickets another window has locked this instant.
+    """
+    day = local_day(now)
+    waiting = Ticket.objects.filter(status=TicketStatus.WAITING, day=day, sort_at__lte=now)
+    if connection.features.has_select_for_update_skip_locked:
+        waiting = waiting.select_for_update(skip_locked=True, of=("self",))
+    found = (
+        waiting.filter(queue__window_queues__window=window, priority=True)
+        .order_by("queue__window_queues__position", "sort_at", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if found is not None:
+        return found
+    groups: dict[int, list[int]] = {}
+    for queue_id, position in window.window_queues.order_by("position", "id").values_list(
+        "queue_id", "position"
+    ):
+        groups.setdefault(position, []).append(queue_id)
+    for queue_ids in groups.values():  # queues sharing a position are served oldest first
+        found = (
+            waiting.filter(queue_id__in=queue_ids, priority=False)
+            .order_by("sort_at", "id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def _has_current(window: Window) -> bool:
+    return Ticket.objects.filter(
+        window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
+    ).exists()
+
+
+def _current(window: Window) -> Ticket | None:
+    current = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue")
+        .filter(window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
+        .order_by("-called_at")
+        .first()
+    )
+    if current is not None:
+        _attach(current, window)
+    return current
+
+
+def _claim(*, ticket_id: int, window: Window, user: Any, now: dt.datetime) -> Ticket | None:
+    """The final guard: the ticket becomes ours only if it is still waiting (one UPDATE)."""
+    updated = Ticket.objects.filter(pk=ticket_id, status=TicketStatus.WAITING).update(
+        status=TicketStatus.CALLED,
+        window=window,
+        called_at=now,
+        served_by=user,
+        first_called_at=Coalesce(F("first_called_at"), Value(now, output_field=DateTimeField())),
+        call_count=F("call_count") + 1,
+    )
+    if updated != 1:
+        return None
+    ticket = Ticket.objects.select_related("queue").get(pk=ticket_id)
+    _attach(ticket, window)
+    return ticket
+
+
+def ticket_call_next(*, window: Window, user: Any, now: dt.datetime | None = None) -> Ticket:
+    """Call the next waiting ticket for this window: green-channel tickets first, then the
+    window's queues in their order, oldest first. Never hands one ticket to two windows.
+
+    On PostgreSQL outside a caller's transaction one statement does it all; when it calls
+    nobody (window closed or taken, a ticket still at the window, nobody waiting) the ORM path
+    below runs the same checks again and says which."""
+    _check_window_staff(window=window, user=user)
+    now = now or timezone.now()
+    if _fast_path():
+        ticket = _call_next_in_one_statement(window=window, user=user, now=now)
+        if ticket is not None:
+            return ticket
+    with transaction.atomic():
+        return _call_next_locked(window=window, user=user, now=now)
+
+
+def _call_next_locked(*, window: Window, user: Any, now: dt.datetime) -> Ticket:
+    window = _lock_window(window)
+    _check_window_operator(window=window, user=user)
+    if _has_current(window):  # the window row lock keeps this true until we commit
+        raise Conflict(
+            _("当前号码尚未处理完毕（开始办理、过号或退回后再叫下一位）。"), code="window_busy"
+        )
+    for _attempt in range(5):
+        ticket_id = _next_waiting_id(window, now)
+        if ticket_id is None:
+            break
+        ticket = _claim(ticket_id=ticket_id, window=window, user=user, now=now)
+        if ticket is not None:
+            _event(
+                ticket,
+                action="call",
+                from_status=TicketStatus.WAITING,
+                to_status=TicketStatus.CALLED,
+                at=now,
+                actor=user,
+                window=window,
+            )
+            return ticket
+    raise NotFound(_("当前没有等候的号码。"), code="queue_empty")
+
+
+def _ticket_at_window(*, window: Window, ticket: Ticket | None) -> Ticket:
+    if ticket is None:
+        current = _current(window)
+        if current is None:
+            raise Conflict(_("该窗口当前没有号码。"), code="no_current_ticket")
+        return current
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue")
+        .filter(pk=ticket.pk)
+        .first()
+    )
+    if locked is None or locked.point_id != window.point_id:
+        raise NotFound(_("未找到该号码。"), code="ticket_not_found")
+    _attach(locked, window)
+    return locked
+
+
+@transaction.atomic
+def ticket_call(
+    *, window: Window, ticket: Ticket, user: Any, now: dt.datetime | None = None
+) -> Ticket:
+    """Call a chosen waiting ticket out of order (it must be one this window serves)."""
+    _check_window_staff(window=window, user=user)
+    window = _lock_window(window)
+    _check_window_operator(window=window, user=user)
+    if _has_current(window):
+        raise Conflict(_("当前号码尚未处理完毕。"), code="window_busy")
+    if ticket.point_id != window.point_id:
+        raise NotFound(_("未找到该号码。"), code="ticket_not_found")
+    if not WindowQueue.objects.filter(window=window, queue_id=ticket.queue_id).exists():
+        raise ValidationFailed(_("该号码不属于本窗口服务的队列。"), code="queue_not_served")
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    _check_transition(fresh, "call")
+    now = now or timezone.now()
+    claimed = _claim(ticket_id=ticket.pk, window=window, user=user, now=now)
+    if claimed is None:
+        raise Conflict(_("该号码已被其他窗口叫走。"), code="already_called")
+    _event(
+        claimed,
+        action="call",
+        from_status=TicketStatus.WAITING,
+        to_status=TicketStatus.CALLED,
+        at=now,
+        actor=user,
+        window=window,
+        note="out of order",
+    )
+    return claimed
+
+
+def _window_action(
+    *,
+    action: str,
+    window: Window,
+    user: Any,
+    ticket: Ticket | None = None,
+    now: dt.datetime | None = None,
+    note: str = "",
+    updates: dict[str, Any] | None = None,
+    need_open: bool = True,
+) -> Ticket:
+    _check_window_staff(window=window, user=user)
+    now = now or timezone.now()
+    if ticket is None and need_open and action in _ONE_STATEMENT_ACTIONS and _fast_path():
+        done = _act_in_one_statement(action=action, window=window, user=user, now=now, note=note)
+        if done is not None:
+            return done
+    with transaction.atomic():
+        return _act_locked(
+            action=action,
+            window=window,
+            user=user,
+            ticket=ticket,
+            now=now,
+            note=note,
+            updates=updates,
+            need_open=need_open,
+        )
+
+
+def _act_locked(
+    *,
+    action: str,
+    window: Window,
+    user: Any,
+    ticket: Ticket | None,
+    now: dt.datetime,
+    note: str,
+    updates: dict[str, Any] | None,
+    need_open: bool,
+) -> Ticket:
+    window = _lock_window(window)
+    if need_open:
+        _check_window_operator(window=window, user=user)
+    t = _ticket_at_window(window=window, ticket=ticket)
+    if t.window_id not in (None, window.pk) and t.status != TicketStatus.WAITING:
+        raise Conflict(_("该号码正由其他窗口处理。"), code="ticket_at_other_window")
+    target = _check_transition(t, action)
+    before = t.status
+    fields = {"status": target, **(updates or {})}
+    for key, value in fields.items():
+        setattr(t, key, value(now) if callable(value) else value)
+    t.save(update_fields=list(fields))
+    if "call_count" in fields:
+        t.refresh_from_db(fields=["call_count"])
+    _event(
+        t,
+        action=action,
+        from_status=before,
+        to_status=target,
+        at=now,
+        actor=user,
+        window=window,
+        note=note,
+    )
+    return t
+
+
+def ticket_recall(
+    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    """Call the current ticket again (the board chimes and reads it out once more)."""
+    return _window_action(
+        action="recall",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"called_at": lambda n: n, "call_count": F("call_count") + 1},
+    )
+
+
+def ticket_no_show(
+    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    """Called but absent (过号) — distinct from walking out before being called."""
+    return _window_action(
+        action="no_show",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"no_show_at": lambda n: n},
+    )
+
+
+def ticket_return(
+    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    """Put a called ticket back in its queue (keeps its place: the original order time)."""
+    return _window_action(
+        action="return",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"window": None},
+    )
+
+
+def ticket_start(
+    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    return _window_action(
+        action="start",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"started_at": lambda n: n, "served_by": user},
+    )
+
+
+def ticket_finish(
+    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+) -> Ticket:
+    return _window_action(
+        action="finish",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"finished_at": lambda n: n},
+    )
+
+
+def ticket_park(
+    *,
+    window: Window,
+    user: Any,
+    ticket: Ticket | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Park a ticket while the applicant fills in a form (typically at window zero)."""
+    return _window_action(
+        action="park",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        note=note,
+        updates={"window": window},
+    )
+
+
+def ticket_resume(
+    *, window: Window, user: Any, ticket: Ticket, now: dt.datetime | None = None
+) -> Ticket:
+    """A parked ticket goes back to waiting with its original place in the queue."""
+    return _window_action(
+        action="resume",
+        window=window,
+        user=user,
+        ticket=ticket,
+        now=now,
+        updates={"window": None},
+        need_open=False,
+    )
+
+
+@transaction.atomic
+def ticket_transfer(
+    *,
+    window: Window,
+    user: Any,
+    to_queue: Queue,
+    ticket: Ticket | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Move a ticket to another queue of the same point, keeping its number and issue time."""
+    _check_window_staff(window=window, user=user)
+    if to_queue.point_id != window.point_id:
+        raise ValidationFailed(_("只能转到本网点的队列。"), code="queue_out_of_scope")
+    locked = _lock_window(window)
+    t = _ticket_at_window(window=locked, ticket=ticket)
+    if t.queue_id == to_queue.pk:
+        raise ValidationFailed(_("号码已在该队列中。"), code="same_queue")
+    if t.window_id not in (None, locked.pk) and t.status != TicketStatus.WAITING:
+        raise Conflict(_("该号码正由其他窗口处理。"), code="ticket_at_other_window")
+    target = _check_transition(t, "transfer")
+    if (
+        t.applicant_phone
+        and Ticket.objects.filter(
+            queue=to_queue, day=t.day, applicant_phone=t.applicant_phone, status__in=LIVE_STATUSES
+        ).exists()
+    ):
+        raise Conflict(_("该办事人在目标队列已有号码。"), code="duplicate_live_ticket")
+    now = now or timezone.now()
+    before, from_queue = t.status, t.queue
+    t.transferred_from = from_queue
+    t.queue = to_queue
+    t.status = target
+    t.window = None
+    t.save(update_fields=["transferred_from", "queue", "status", "window"])
+    _event(
+        t,
+        action="transfer",
+        from_status=before,
+        to_status=target,
+        at=now,
+        actor=user,
+        window=locked,
+        note=note or f"{from_queue.code} → {to_queue.code}",
+        data={"from_queue": from_queue.code, "to_queue": to_queue.code},
+    )
+    return t
+
+
+@transaction.atomic
+def ticket_walk_out(
+    *, ticket: Ticket, actor: Any = None, note: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """The applicant left before being called (or the day ended): not a no-show."""
+    locked = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("point").get(pk=ticket.pk)
+    )
+    if actor is not None:
+        require_role(actor, *WINDOW_ROLES)
+        if not staff_can_manage_point(user=actor, point=locked.point):
+            raise Forbidden(_("无权操作该网点的号码。"))
+    target = _check_transition(locked, "walk_out")
+    now = now or timezone.now()
+    before = locked.status
+    locked.status, locked.walked_out_at, locked.window = target, now, None
+    locked.save(update_fields=["status", "walked_out_at", "window"])
+    _event(
+        locked,
+        action="walk_out",
+        from_status=before,
+        to_status=target,
+        at=now,
+        actor=actor,
+        note=note,
+    )
+    return locked
+
+
+def tickets_close_day(*, before_day: dt.date, now: dt.datetime | None = None) -> int:
+    """End-of-day sweep: tickets of earlier days still waiting or parked become walk-outs,
+    called ones become no-shows; served ones are finished. Returns how many were closed."""
+    now = now or timezone.now()
+    closed = 0
+    stale = Ticket.objects.filter(day__lt=before_day, status__in=LIVE_STATUSES).values_list(
+        "pk", "status"
+    )
+    for pk, status in list(stale):
+        with transaction.atomic():
+            t = Ticket.objects.select_for_update(of=("self",)).select_related("point").get(pk=pk)
+            if t.status != status:
+                continue
+            if status in (TicketStatus.WAITING, TicketStatus.PARKED):
+                t.status, t.walked_out_at, action = TicketStatus.WALKED_OUT, now, "walk_out"
+            elif status == TicketStatus.CALLED:
+                t.status, t.no_show_at, action = TicketStatus.NO_SHOW, now, "no_show"
+            else:
+                t.status, t.finished_at, action = TicketStatus.DONE, now, "finish"
+            t.save(update_fields=["status", "walked_out_at", "no_show_at", "finished_at"])
+            _event(
+                t, action=action, from_status=status, to_status=t.status, at=now, note="day closed"
+            )
+            closed += 1
+    return closed

@@ -263,6 +263,97 @@ def points_tree(request, district: str | None = None):
     return [walk(r) for r in roots]
 
 
+class NearbyOut(Schema):
+    point: PointOut
+    straight_metres: int
+    walking_metres: int
+    walking_minutes: int
+    within_circle: bool
+    open_today: bool
+    hours_today: str | None = Field(description="今天的开放时间 HH:MM–HH:MM，休息日为 null")
+    open_now: bool
+
+
+class NearestOut(Schema):
+    matter: str
+    matter_name: str
+    origin_point: str | None
+    latitude: float
+    longitude: float
+    walking_factor: float
+    metres_per_minute: int
+    circle_minutes: int
+    items: list[NearbyOut]
+
+
+class NearestQuery(Schema):
+    matter: str = Field(..., min_length=1, max_length=60)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    community: str | None = Field(None, max_length=40)
+    address: str | None = Field(None, max_length=100)
+    district: str | None = Field(None, max_length=40)
+    limit: int = Field(5, ge=1, le=20)
+
+
+def nearest_payload(q: NearestQuery) -> dict:
+    """Shared by the API and the finder page: validate the origin, find the points."""
+    from django.utils.translation import gettext as _
+
+    from onetrip.errors import ValidationFailed
+
+    district = selectors.district_get(code=q.district) if q.district else None
+    matter = selectors.matter_get(code=q.matter, district=district)
+    origin = None
+    if q.community or q.address:
+        origin, lat, lng = selectors.nearby_origin(
+            district=matter.district, community=q.community, address=q.address
+        )
+    elif q.lat is not None and q.lng is not None:
+        lat, lng = q.lat, q.lng
+    else:
+        raise ValidationFailed(_("请提供坐标（lat 和 lng）、社区或地址。"), code="origin_required")
+    found = selectors.points_nearest(matter=matter, lat=lat, lng=lng, limit=q.limit)
+    return {
+        "matter": matter.code,
+        "matter_name": matter.name,
+        "origin_point": origin.code if origin else None,
+        "latitude": lat,
+        "longitude": lng,
+        "walking_factor": selectors.WALKING_FACTOR,
+        "metres_per_minute": selectors.WALKING_METRES_PER_MINUTE,
+        "circle_minutes": selectors.CIRCLE_MINUTES,
+        "items": [
+            {
+                "point": _point_out(n.point),
+                "straight_metres": n.straight_metres,
+                "walking_metres": n.walking_metres,
+                "walking_minutes": n.walking_minutes,
+                "within_circle": n.within_circle,
+                "open_today": n.hours_today is not None,
+                "hours_today": (
+                    f"{hhmm(n.hours_today[0])}–{hhmm(n.hours_today[1])}" if n.hours_today else None
+                ),
+                "open_now": n.open_now,
+            }
+            for n in found
+        ],
+    }
+
+
+@router.get(
+    "/points/nearest",
+    response=NearestOut,
+    summary="Nearest points that accept a matter (就近办, the 15-minute circle)",
+    description=(
+        "Walking distance = straight-line distance × walking_factor; walking time at "
+        "metres_per_minute. Only points at the levels the matter allows are listed."
+    ),
+)
+def points_nearest(request, q: Query[NearestQuery]):
+    return nearest_payload(q)
+
+
 @router.get("/points/{code}", response=PointOut, summary="One service point")
 def point_detail(request, code: str):
     return _point_out(selectors.point_get(code=code))

@@ -12,5 +12,6 @@ urlpatterns = [
         views.material_file,
         name="material_file",
     ),
+    path("nearby/", views.nearby, name="nearby"),
     path("points/<slug:code>/", views.point_detail, name="point"),
 ]

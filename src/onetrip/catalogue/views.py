@@ -215,3 +215,57 @@ def material_file(request, code: str, pk: int, kind: str):
     if material is None or not getattr(material, kind):
         raise Http404(_("文件不存在。"))
     return _send(getattr(material, kind))
+
+
+def nearby(request):
+    """Where can I do this (就近办): the nearest points accepting a matter, from a community,
+    an address in the district or the phone's position (the 15-minute circle)."""
+    from ninja.errors import ValidationError as NinjaValidationError
+    from pydantic import ValidationError
+
+    from onetrip.catalogue.api import NearestQuery, nearest_payload
+    from onetrip.errors import DomainError
+
+    try:
+        district = selectors.district_get(code=request.GET.get("district") or None)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    params = {
+        k: request.GET.get(k, "").strip() for k in ("matter", "community", "address", "lat", "lng")
+    }
+    result, error = None, None
+    if params["matter"]:
+        query = {k: v for k, v in params.items() if v}
+        query["district"] = district.code
+        try:
+            result = nearest_payload(NearestQuery(**query))
+        except (ValidationError, NinjaValidationError):
+            error = _("请选择社区、填写地址或允许定位。")
+        except DomainError as exc:
+            error = str(exc.message)
+        if result is not None:
+            for item in result["items"]:
+                item["point"]["weekdays"] = weekdays_label(item["point"]["open_weekdays"])
+    communities = list(
+        ServicePoint.objects.filter(
+            district=district, level=PointLevel.COMMUNITY, is_active=True
+        ).order_by("code")
+    )
+    matters = list(selectors.matter_search(district=district, with_materials=False, summary=True))
+    status = 422 if error else 200
+    return render(
+        request,
+        "catalogue/nearby.html",
+        {
+            "district": district,
+            "matters": matters,
+            "communities": communities,
+            "p": params,
+            "result": result,
+            "error": error,
+            "walking_factor": selectors.WALKING_FACTOR,
+            "metres_per_minute": selectors.WALKING_METRES_PER_MINUTE,
+            "circle_minutes": selectors.CIRCLE_MINUTES,
+        },
+        status=status,
+    )

@@ -102,7 +102,7 @@ def test_one_statement_path_writes_what_the_orm_path_writes(cw, frozen):
 @pytest.mark.django_db(transaction=True)
 def test_row_changed_after_the_read_falls_back_to_the_locked_path(cw, frozen, monkeypatch):
     case = _intake(cw)
-    real = services.case_for_transition
+    real = services.fastpath.case_for_transition
 
     def stale_read(**kw):
         found = real(**kw)
@@ -110,7 +110,7 @@ def test_row_changed_after_the_read_falls_back_to_the_locked_path(cw, frozen, mo
         Case.objects.filter(pk=case.pk).update(visit_count=F("visit_count") + 1)
         return found
 
-    monkeypatch.setattr(services, "case_for_transition", stale_read)
+    monkeypatch.setattr(services.fastpath, "case_for_transition", stale_read)
     got = services.case_transition_by_number(
         number=case.number, action="start_review", actor=cw.civil_reviewer
     )
@@ -126,14 +126,14 @@ def test_row_changed_after_the_read_falls_back_to_the_locked_path(cw, frozen, mo
 @pytest.mark.django_db(transaction=True)
 def test_a_move_made_illegal_meanwhile_is_refused_and_writes_nothing(cw, frozen, monkeypatch):
     case = _intake(cw)
-    real = services.case_for_transition
+    real = services.fastpath.case_for_transition
 
     def withdrawn_meanwhile(**kw):
         found = real(**kw)
         Case.objects.filter(pk=case.pk).update(state="withdrawn")
         return found
 
-    monkeypatch.setattr(services, "case_for_transition", withdrawn_meanwhile)
+    monkeypatch.setattr(services.fastpath, "case_for_transition", withdrawn_meanwhile)
     events = CaseEvent.objects.count()
     audits = AuditEvent.objects.filter(subject_type="case").count()
     if connection.vendor == "postgresql":

@@ -5,7 +5,8 @@ import datetime as dt
 from django.db import connection
 from django.utils import timezone
 
-from onetrip.people.models import ApiToken, User
+from onetrip.people.models import ApiToken, Applicant, Company, User
+from onetrip.people.validators import clean_holder_number
 
 #: How stale ``ApiToken.last_used_at`` may get before a request writes it again.
 LAST_USED_RESOLUTION_SECONDS = 60
@@ -67,3 +68,12 @@ def user_for_api_key(*, key: str) -> User | None:
     if last_used_at is None or (now - last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user
+
+
+def registered_holder(*, kind: str, number: str) -> tuple[str, Applicant | None, Company | None]:
+    """(cleaned number, applicant, company): who is already registered under this ID number /
+    credit code ((number, None, None) when nobody is)."""
+    number = clean_holder_number(kind=kind, number=number)
+    if kind == "individual":
+        return number, Applicant.objects.filter(id_number=number).first(), None
+    return number, None, Company.objects.filter(credit_code=number).first()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, ValidationFailed
 from onetrip.people.models import Agency, ApiToken, Applicant, Company, PhoneCode, User
+from onetrip.people.selectors import registered_holder
 from onetrip.people.validators import clean_credit_code, clean_id_number, clean_phone
 
 
@@ -318,3 +319,24 @@ def applicant_account_register(
             role="applicant",
         )
         return user
+
+
+def applicant_resolve(
+    *, kind: str, number: str, name: str = "", phone: str = "", actor: Any = None, link_user=None
+) -> tuple[Applicant | None, Company | None]:
+    """The applicant (person) or company with this ID number / credit code, registered when new
+    (a name is then required). Numbers are checked with their check digits."""
+    number, applicant, company = registered_holder(kind=kind, number=number)
+    if applicant is not None or company is not None:
+        return applicant, company
+    if not (name or "").strip():
+        raise ValidationFailed(
+            _("新申请人须填写姓名。") if kind == "individual" else _("新企业须填写企业名称。"),
+            code="applicant_name_required",
+            fields={"applicant.name": [_("必填")]},
+        )
+    if kind == "individual":
+        return applicant_register(
+            name=name, id_number=number, phone=phone, actor=actor, user=link_user
+        ), None
+    return None, company_register(name=name, credit_code=number, phone=phone, actor=actor)

@@ -79,3 +79,17 @@ def is_id_number(value: str) -> bool:
     except StdnumError:
         return False
     return True
+
+
+def clean_holder_number(*, kind: str, number: str) -> str:
+    """An ID number (individual) or credit code (company) checked by its check digits, cleaned;
+    no database access."""
+    if kind == "individual":
+        return clean_id_number(number, field="applicant.number")
+    if kind == "company":
+        return clean_credit_code(number, field="applicant.number")
+    raise ValidationFailed(
+        _("申请人类型须为个人或企业。"),
+        code="invalid_applicant_kind",
+        fields={"applicant.kind": [_("无效")]},
+    )

@@ -1,0 +1,241 @@
+"""What each case action does besides moving the state (``HANDLERS``, one per action of
+``states.TRANSITIONS``): the dates it sets, the rows it writes, the event data it returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from onetrip.cases import states as S
+from onetrip.cases.models import (
+    Case,
+    CaseMaterial,
+    DeliveryMethod,
+    MaterialStatus,
+    SupplementNotice,
+    VisitKind,
+)
+from onetrip.cases.services.base import BAD, working_days_after, working_days_between
+from onetrip.cases.services.visits import visit_record
+from onetrip.errors import ValidationFailed
+
+MAX_EXTENSION_DAYS = 30
+
+
+def _unpause(case: Case, today: dt.date) -> int:
+    """Move due dates forward by the working days spent paused; returns that number."""
+    if case.paused_since is None:
+        return 0
+    waited = max(working_days_between(start=case.paused_since, end=today), 0)
+    if waited and case.promised_due:
+        case.promised_due = working_days_after(start=case.promised_due, days=waited)
+    if waited and case.legal_due:
+        case.legal_due = working_days_after(start=case.legal_due, days=waited)
+    case.paused_days += waited
+    case.paused_since = None
+    return waited
+
+
+def _clean_items(case: Case, items: Any) -> list[tuple[CaseMaterial, str, str]]:
+    if not isinstance(items, list | tuple) or not items:
+        raise ValidationFailed(
+            _("请至少列出一项需补正的材料。"), code="items_required", fields={"items": [_("必填")]}
+        )
+    by_id = {cm.pk: cm for cm in case.materials.select_related("material")}
+    cleaned = []
+    for item in items:
+        try:
+            cm = by_id[int(item["material"])]
+        except (KeyError, TypeError, ValueError):
+            raise ValidationFailed(
+                _("补正项中的材料不属于该办件。"),
+                code="material_not_in_case",
+                fields={"items": [_("材料无效")]},
+            ) from None
+        status = item.get("status") or MaterialStatus.MISSING
+        if status not in BAD:
+            raise ValidationFailed(
+                _("补正项的状态只能是“缺少”或“不符合要求”。"), code="invalid_material_status"
+            )
+        reason = (item.get("reason") or "").strip()
+        if not reason:
+            if status == MaterialStatus.DEFECTIVE:
+                raise ValidationFailed(
+                    _("请写明“%(name)s”不符合要求的原因。") % {"name": cm.name},
+                    code="reason_required",
+                    fields={"items": [_("须写明原因")]},
+                )
+            reason = _("未提交该材料")
+        cleaned.append((cm, status, reason[:300]))
+    return cleaned
+
+
+def _do_accept(case, *, today, note, data, actor, now):
+    # a case not yet written (the one-statement intake) carries its material rows along
+    materials = getattr(case, "_unsaved_materials", None)
+    if materials is None:
+        materials = list(case.materials.all())
+    bad = [cm.name for cm in materials if cm.required and cm.status in BAD]
+    if bad:
+        raise ValidationFailed(
+            _("材料不齐，不能受理：%(names)s。请出具一次性告知书或不予受理。")
+            % {"names": "、".join(bad)},
+            code="materials_incomplete",
+        )
+    case.accepted_at = now
+    case.accepted_on = today
+    case.promised_due = working_days_after(start=today, days=case.matter.promised_limit_days)
+    case.legal_due = working_days_after(start=today, days=case.matter.legal_limit_days)
+    if case.legal_due < case.promised_due:
+        case.legal_due = case.promised_due
+    for cm in (cm for cm in materials if cm.status == MaterialStatus.LATER):
+        if cm.later_due is None or cm.later_due >= case.promised_due:
+            cm.later_due = working_days_after(
+                start=today, days=max(case.matter.promised_limit_days - 1, 0)
+            )
+            if cm.pk is not None:
+                cm.save(update_fields=["later_due"])
+
+
+def _do_request_supplement(case, *, today, note, data, actor, now):
+    items = _clean_items(case, data.get("items"))
+    if case.supplement_rounds >= 1 and not note:
+        raise ValidationFailed(
+            _("再次要求补正须由管理者写明理由。"),
+            code="manager_reason_required",
+            fields={"note": [_("必填")]},
+        )
+    for cm, status, reason in items:
+        cm.status, cm.reason = status, reason
+        cm.save(update_fields=["status", "reason", "updated_at"])
+    case.supplement_rounds += 1
+    case.paused_since = today
+    flagged = {cm.pk for cm, _status, _reason in items}
+    # The notice lists every required material still missing or defective, plus any optional one
+    # the reviewer flagged now; an optional material simply not handed in is not asked for.
+    everything = [
+        {
+            "material": cm.pk,
+            "name": cm.name,
+            "status": cm.status,
+            "reason": cm.reason,
+            "form": cm.form,
+            "count": cm.material.count if cm.material else 1,
+        }
+        for cm in case.materials.select_related("material")
+        if cm.status in BAD and (cm.required or cm.pk in flagged)
+    ]
+    SupplementNotice.objects.create(
+        case=case,
+        round=case.supplement_rounds,
+        items=everything,
+        note=note if case.supplement_rounds == 1 else "",
+        manager_reason=note if case.supplement_rounds > 1 else "",
+        due=working_days_after(start=today, days=S.STATES[S.State.SUPPLEMENT_REQUESTED].limit_days),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return {"round": case.supplement_rounds, "items": len(everything)}
+
+
+def _do_resubmit(case, *, today, note, data, actor, now):
+    bad = [cm.name for cm in case.materials.all() if cm.required and cm.status in BAD]
+    if bad:
+        raise ValidationFailed(
+            _("仍有材料未补齐：%(names)s。") % {"names": "、".join(bad)},
+            code="supplement_incomplete",
+        )
+    case.supplement_notices.filter(answered_at__isnull=True).update(answered_at=now)
+    return {"paused_working_days": _unpause(case, today)}
+
+
+def _do_suspend(case, *, today, note, data, actor, now):
+    case.previous_state = case.state
+    case.paused_since = today
+    case.suspension_reason = note
+
+
+def _do_resume(case, *, today, note, data, actor, now):
+    return {"paused_working_days": _unpause(case, today)}
+
+
+def _do_extend(case, *, today, note, data, actor, now):
+    try:
+        days = int(data.get("days"))
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise ValidationFailed(
+            _("延长天数须为1至%(max)s个工作日。") % {"max": MAX_EXTENSION_DAYS},
+            code="invalid_days",
+            fields={"days": [_("无效")]},
+        )
+    case.promised_due = working_days_after(start=case.promised_due, days=days)
+    case.legal_due = working_days_after(start=case.legal_due, days=days)
+    case.extended_days = days
+    case.extension_reason = note
+    return {"days": days}
+
+
+def _do_decide(case, *, today, note, data, actor, now):
+    case.decided_at = now
+    case.decision_reason = note
+
+
+def _do_refuse(case, *, today, note, data, actor, now):
+    case.refusal_reason = note
+
+
+def _do_deliver(case, *, today, note, data, actor, now):
+    method = data.get("method")
+    if method not in DeliveryMethod.values:
+        raise ValidationFailed(
+            _("请选择送达方式。"), code="invalid_delivery_method", fields={"method": [_("必填")]}
+        )
+    case.delivery_method = method
+    case.delivery_note = (note or "")[:200]
+    case.delivered_at = now
+    if method == DeliveryMethod.WINDOW:
+        visit_record(
+            case=case,
+            kind=VisitKind.PICKUP,
+            actor=actor,
+            point=getattr(actor, "point", None),
+            at=now,
+        )
+    return {"method": method}
+
+
+def _do_submit(case, *, today, note, data, actor, now):
+    case.submitted_at = now
+
+
+def _do_close(case, *, today, note, data, actor, now):
+    case.closed_at = now
+
+
+def _do_withdraw(case, *, today, note, data, actor, now):
+    case.paused_since = None
+
+
+def _do_nothing(case, **kwargs):
+    return None
+
+
+HANDLERS = {
+    "submit": _do_submit,
+    "start_review": _do_nothing,
+    "accept": _do_accept,
+    "refuse": _do_refuse,
+    "request_supplement": _do_request_supplement,
+    "resubmit": _do_resubmit,
+    "suspend": _do_suspend,
+    "resume": _do_resume,
+    "extend": _do_extend,
+    "approve": _do_decide,
+    "reject": _do_decide,
+    "deliver": _do_deliver,
+    "close": _do_close,
+    "withdraw": _do_withdraw,
+}

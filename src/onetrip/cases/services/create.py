@@ -1,0 +1,272 @@
+"""Opening a case: the checks (scope, the creator's role), the case row, its materials (given,
+or resolved through the hooks), the creation event, the window visit, submit and accept."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from onetrip.cases import states as S
+from onetrip.cases.hooks import resolve_material
+from onetrip.cases.models import Case, CaseMaterial, Channel, MaterialStatus, VisitKind
+from onetrip.cases.selectors import _ancestors_for, local_today
+from onetrip.cases.services.base import _event, _now, service
+from onetrip.cases.services.materials import _apply_material
+from onetrip.cases.services.numbering import _next_number
+from onetrip.cases.services.transitions import case_transition
+from onetrip.cases.services.visits import visit_record
+from onetrip.catalogue.models import Audience, Matter, PointLevel, ServicePoint
+from onetrip.errors import Forbidden, ValidationFailed
+
+
+def _check_scope(*, matter: Matter, point: ServicePoint, channel: str, applicant, company) -> None:
+    if not matter.is_active:
+        raise ValidationFailed(_("该事项已停用。"), code="matter_inactive")
+    if matter.district_id != point.district_id:
+        raise ValidationFailed(
+            _("该事项不属于本区县，不能在此受理。"),
+            code="matter_out_of_scope",
+            fields={"matter": [_("事项不在本区县")]},
+        )
+    if (applicant is None) == (company is None):
+        raise ValidationFailed(
+            _("办件须有且仅有一个申请人（个人或企业）。"),
+            code="applicant_required",
+            fields={"applicant": [_("必填")]},
+        )
+    if matter.audience == Audience.INDIVIDUAL and company is not None:
+        raise ValidationFailed(
+            _("该事项仅面向个人办理。"), code="audience_mismatch", fields={"applicant": [_("个人")]}
+        )
+    if matter.audience == Audience.COMPANY and applicant is not None:
+        raise ValidationFailed(
+            _("该事项仅面向企业办理。"), code="audience_mismatch", fields={"applicant": [_("企业")]}
+        )
+    if channel not in Channel.values:
+        raise ValidationFailed(_("受理渠道无效。"), code="invalid_channel")
+    if channel == Channel.ONLINE:
+        if not matter.channel_online:
+            raise ValidationFailed(_("该事项不支持网上办理。"), code="channel_not_offered")
+        return
+    level_ok = {
+        PointLevel.DISTRICT: matter.level_district,
+        PointLevel.STREET: matter.level_street,
+        PointLevel.COMMUNITY: matter.level_community,
+    }.get(point.level, False)
+    if not level_ok:
+        raise ValidationFailed(
+            _("“%(point)s”不能受理该事项。") % {"point": point.name},
+            code="level_not_offered",
+            fields={"matter": [_("本网点不可办理")]},
+        )
+
+
+def _creator_role(*, actor: Any, point: ServicePoint, applicant, company, channel: str) -> str:
+    if not getattr(actor, "is_authenticated", False):
+        raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)
+    if actor.is_superuser:
+        return S.MANAGER
+    if actor.has_role("clerk", "social_worker", "manager") and actor.point_id:
+        if actor.point_id in _ancestors_for(actor, point.pk):
+            for role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER):
+                if actor.has_role(role):
+                    return role
+    if channel in (Channel.ONLINE, Channel.AGENT):
+        if applicant is not None and applicant.user_id == actor.pk:
+            return S.APPLICANT
+        if company is not None and company.users.filter(pk=actor.pk).exists():
+            return S.APPLICANT
+        if company is not None and actor.has_role("agent") and actor.agency_id:
+            return S.AGENT
+    raise Forbidden(_("您无权为该申请人在此网点创建办件。"), code="wrong_role")
+
+
+@service()
+def case_create(
+    *,
+    matter: Matter,
+    actor: Any,
+    channel: str,
+    point: ServicePoint | None = None,
+    applicant=None,
+    company=None,
+    agency=None,
+    ticket=None,
+    materials: dict[int, dict[str, Any]] | None = None,
+    submit: bool = True,
+    accept: bool = False,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+    number: str | None = None,
+) -> Case:
+    """Open a case. ``materials`` maps a catalogue Material id to ``{status, count, form,
+    commitment_signed, reason}``; materials not mentioned are resolved through the hooks
+    (government-held, shared data) or recorded as missing.
+
+    ``submit`` moves it to submitted; ``accept`` (window intake) then accepts it on the spot.
+    ``number``: one taken beforehand (``case_open``), else the next of the district's day.
+    """
+    now = _now(now)
+    today = today or local_today(now)
+    case, role, known, materials = _prepare(
+        matter=matter,
+        actor=actor,
+        channel=channel,
+        point=point,
+        applicant=applicant,
+        company=company,
+        agency=agency,
+        ticket=ticket,
+        materials=materials,
+        now=now,
+    )
+    point, channel = case.point, case.channel
+    case.number = number or _next_number(district=case.district, day=today)
+    case.save()
+    rows = _material_rows(case=case, known=known, materials=materials, today=today)
+    CaseMaterial.objects.bulk_create(rows)
+    _event(
+        case=case,
+        actor=actor,
+        role=role,
+        action="create",
+        from_state="",
+        to_state=S.State.DRAFT,
+        data={"channel": channel},
+        now=now,
+    )
+    if role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER) and channel in (
+        Channel.WINDOW,
+        Channel.STREET,
+        Channel.COMMUNITY,
+    ):
+        visit_record(
+            case=case,
+            kind=VisitKind.TICKET if ticket is not None else VisitKind.WINDOW,
+            actor=actor,
+            point=point,
+            ticket=ticket,
+            at=now,
+        )
+    if submit or accept:
+        case = case_transition(case=case, action="submit", actor=actor, now=now, today=today)
+    if accept:
+        case = case_transition(case=case, action="accept", actor=actor, now=now, today=today)
+    return case
+
+
+def _prepare(
+    *,
+    matter: Matter,
+    actor: Any,
+    channel: str,
+    point: ServicePoint | None = None,
+    applicant=None,
+    company=None,
+    agency=None,
+    ticket=None,
+    materials: dict[int, dict[str, Any]] | None = None,
+    now: dt.datetime,
+) -> tuple[Case, str, dict[int, Any], dict[int, dict[str, Any]]]:
+    """The checks of a new case and its unsaved instance (no number yet): (case, the
+    creator's role, the matter's materials by id, the given materials). Writes nothing."""
+    if point is None:
+        point = matter.district if channel == Channel.ONLINE else getattr(actor, "point", None)
+    if point is None:
+        raise ValidationFailed(
+            _("请指定受理网点。"), code="point_required", fields={"point": [_("必填")]}
+        )
+    _check_scope(matter=matter, point=point, channel=channel, applicant=applicant, company=company)
+    role = _creator_role(
+        actor=actor, point=point, applicant=applicant, company=company, channel=channel
+    )
+    agent = None
+    if role == S.AGENT:
+        agency, agent = actor.agency, actor
+        channel = Channel.AGENT
+    if agency is not None and agency.district_id != point.district_id:
+        raise ValidationFailed(_("代办机构不属于本区县。"), code="agency_out_of_scope")
+    if ticket is not None:
+        if role not in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER):
+            raise Forbidden(_("只有窗口工作人员可以从号票创建办件。"), code="wrong_role")
+        if ticket.point_id not in _point_subtree(actor):
+            raise ValidationFailed(
+                _("该号票不属于您的网点。"), code="ticket_out_of_scope", fields={"ticket": [""]}
+            )
+        if ticket.status not in ("serving", "done"):
+            raise ValidationFailed(_("号票尚未办理，不能据此受理。"), code="ticket_not_served")
+    materials = dict(materials or {})
+    listed = getattr(matter, "intake_materials", None)  # read along with the matter
+    known = {m.pk: m for m in (matter.materials.all() if listed is None else listed)}
+    unknown = [k for k in materials if k not in known]
+    if unknown:
+        raise ValidationFailed(
+            _("材料 %(ids)s 不属于该事项。") % {"ids": ", ".join(map(str, unknown))},
+            code="material_not_in_matter",
+            fields={"materials": [_("材料不属于该事项")]},
+        )
+
+    case = Case(
+        number="",
+        district=point.district,
+        matter=matter,
+        department=matter.department,
+        applicant=applicant,
+        company=company,
+        agency=agency,
+        agent=agent,
+        channel=channel,
+        point=point,
+        ticket=ticket,
+        created_by=actor,
+        state=S.State.DRAFT,
+        state_changed_at=now,
+    )
+    return case, role, known, materials
+
+
+def _material_rows(
+    *, case: Case, known: dict[int, Any], materials: dict[int, dict[str, Any]], today: dt.date
+) -> list[CaseMaterial]:
+    """The case's material rows (unsaved): given ones as given, the others resolved through
+    the hooks (government-held, shared data) or missing."""
+    rows = []
+    for m in known.values():
+        cm = CaseMaterial(
+            case=case,
+            material=m,
+            position=m.position,
+            name=m.name,
+            required=m.required,
+            form=m.form,
+            status=MaterialStatus.MISSING,
+        )
+        given = materials.get(m.pk)
+        if given is not None:
+            _apply_material(
+                case=case,
+                cm=cm,
+                status=given.get("status", MaterialStatus.RECEIVED),
+                count=given.get("count"),
+                form=given.get("form"),
+                commitment_signed=bool(given.get("commitment_signed")),
+                reason=given.get("reason", ""),
+                today=today,
+            )
+        else:
+            found = resolve_material(case, m)
+            if found is not None:
+                cm.status = MaterialStatus.GOVERNMENT_HELD
+                cm.source = (f"{found.source} {found.number}").strip()[:200]
+        rows.append(cm)
+    return rows
+
+
+def _point_subtree(actor: Any) -> set[int]:
+    from onetrip.cases.selectors import point_subtree_ids
+
+    if actor.is_superuser and actor.point_id is None:
+        return set(ServicePoint.objects.values_list("pk", flat=True))
+    return point_subtree_ids(actor.point)

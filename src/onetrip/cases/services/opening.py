@@ -1,0 +1,175 @@
+"""``case_open``: a case from raw input (the API, the intake page): the matter by its code in
+the scope, the applicant by ID number / credit code (registered when new), then ``case_create``
+— or, for a window intake on PostgreSQL, the one-statement path (``fastpath``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from onetrip.cases.models import Case, Channel
+from onetrip.cases.selectors import intake_read, local_today
+from onetrip.cases.services.base import _CALENDAR, _now, _shared_calendar, service_transaction
+from onetrip.cases.services.create import _check_scope, _creator_role, case_create
+from onetrip.cases.services.fastpath import _open_in_one_statement
+from onetrip.cases.services.numbering import _next_number
+from onetrip.catalogue.models import Matter, ServicePoint
+from onetrip.errors import DomainError, ValidationFailed
+from onetrip.people.models import Applicant
+from onetrip.people.services import applicant_resolve
+from onetrip.people.validators import clean_holder_number
+
+
+@_shared_calendar()
+def case_open(
+    *,
+    actor: Any,
+    matter_code: str,
+    applicant_kind: str,
+    applicant_number: str,
+    applicant_name: str = "",
+    applicant_phone: str = "",
+    channel: str = Channel.WINDOW,
+    point: ServicePoint | None = None,
+    district: ServicePoint | None = None,
+    ticket=None,
+    materials: list[dict[str, Any]] | None = None,
+    submit: bool = True,
+    accept: bool = False,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+) -> Case:
+    """Validate raw input (matter code in the scope, applicant numbers) and open a case.
+    Used by the API and the intake page; everything rolls back on any error.
+
+    The case number comes from one counter row per district and day, which every window of
+    the district would otherwise hold locked for the whole intake transaction (the case, its
+    materials, events, visit, submission and acceptance): intake would be serialised district
+    wide. So a window intake on PostgreSQL, not called inside someone else's transaction, takes
+    its number like a database sequence — in its own one-statement transaction, after the
+    checks that need no writes (point, matter, the caller's role, the applicant's number, the
+    materials list) and just before the intake transaction. Numbers stay unique and never go
+    backwards; an intake refused after that point (e.g. materials incomplete at acceptance)
+    leaves a gap in the day's numbers. Online and agent applications, SQLite and callers that
+    hold a transaction take the number inside the transaction, gap-free."""
+    now = _now(now)
+    today = today or local_today(now)
+    matter = holder = None
+    if point is None and channel != Channel.ONLINE and getattr(actor, "point_id", None):
+        if connection.vendor == "postgresql":  # point, matter and applicant in one query
+            id_number = _checked_id_number(kind=applicant_kind, number=applicant_number)
+            point, matter, applicant = intake_read(
+                point_id=actor.point_id,
+                matter_code=matter_code,
+                user=actor,
+                id_number=id_number,
+                year=today.year,
+                calendar=_CALENDAR.get(),
+            ) or (None, None, None)
+            if id_number:
+                holder = (applicant, None)
+        else:
+            point = (
+                ServicePoint.objects.select_related("district").filter(pk=actor.point_id).first()
+            )
+    scope = point.district if point is not None else district
+    if scope is None:
+        raise ValidationFailed(
+            _("请指定受理网点或区县。"), code="point_required", fields={"point": [_("必填")]}
+        )
+    if matter is None:
+        matter = (
+            Matter.objects.select_related("department", "district")
+            .filter(district=scope, code=matter_code or "")
+            .first()
+        )
+    if matter is None:
+        raise ValidationFailed(
+            _("本区县没有事项“%(code)s”。") % {"code": matter_code},
+            code="matter_not_found",
+            fields={"matter": [_("事项不存在")]},
+        )
+    given: dict[int, dict[str, Any]] = {}
+    for item in materials or []:
+        try:
+            given[int(item["material"])] = item
+        except (KeyError, TypeError, ValueError):
+            raise ValidationFailed(
+                _("材料项无效。"), code="invalid_material", fields={"materials": [_("无效")]}
+            ) from None
+    number = None
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and channel not in (Channel.ONLINE, Channel.AGENT)
+        and point is not None
+    ):
+        opened = _open_in_one_statement(
+            actor=actor,
+            matter=matter,
+            point=point,
+            channel=channel,
+            applicant_kind=applicant_kind,
+            applicant_number=applicant_number,
+            holder=holder,
+            ticket=ticket,
+            given=given,
+            submit=submit,
+            accept=accept,
+            now=now,
+            today=today,
+        )
+        if opened is not None:
+            return opened
+        clean_holder_number(kind=applicant_kind, number=applicant_number)
+        _check_scope(
+            matter=matter,
+            point=point,
+            channel=channel,
+            applicant=object() if applicant_kind == "individual" else None,
+            company=object() if applicant_kind == "company" else None,
+        )
+        _creator_role(actor=actor, point=point, applicant=None, company=None, channel=channel)
+        number = _next_number(district=point.district, day=today)  # autocommit: lock ends here
+    with service_transaction():
+        link_user = None
+        if channel == Channel.ONLINE and applicant_kind == "individual":
+            if not Applicant.objects.filter(user=actor).exists():
+                link_user = actor
+        applicant, company = applicant_resolve(
+            kind=applicant_kind,
+            number=applicant_number,
+            name=applicant_name,
+            phone=applicant_phone,
+            actor=actor,
+            link_user=link_user,
+        )
+        return case_create(
+            matter=matter,
+            actor=actor,
+            channel=channel,
+            point=point if channel != Channel.ONLINE else matter.district,
+            applicant=applicant,
+            company=company,
+            ticket=ticket,
+            materials=given,
+            submit=submit,
+            accept=accept,
+            now=now,
+            today=today,
+            number=number,
+        )
+
+
+def _checked_id_number(*, kind: str, number: str) -> str:
+    """The cleaned ID number of an individual applicant, or "" (a company, or a number that
+    fails its check: the intake reports that later, in its usual order)."""
+    if kind != "individual":
+        return ""
+    try:
+        return clean_holder_number(kind=kind, number=number)
+    except DomainError:
+        return ""

@@ -104,24 +104,14 @@ def test_history_is_idempotent_and_consistent(demo_world):
     assert cases.exclude(promised_due=None).filter(promised_due__year=2026).exists()
 
     # the story: commercial registration waits fall after window zero opened
-    before = M.wait_figures(
-        district=w.district,
-        point=w.district,
-        department=w.dept,
-        **dict(
-            zip(
-                ("since", "until"),
-                M.period_bounds(since=start, until=switch - dt.timedelta(days=1)),
-                strict=True,
-            )
-        ),
-    )
-    after = M.wait_figures(
-        district=w.district,
-        point=w.district,
-        department=w.dept,
-        **dict(zip(("since", "until"), M.period_bounds(since=switch, until=end), strict=True)),
-    )
+    def centre(first, last):
+        since, until = M.period_bounds(since=first, until=last)
+        return M.Scope(
+            district=w.district, point=w.district, department=w.dept, since=since, until=until
+        )
+
+    before = M.wait_figures(centre(start, switch - dt.timedelta(days=1)))
+    after = M.wait_figures(centre(switch, end))
     assert before["avg_wait_minutes"] > 45 > 35 > after["avg_wait_minutes"]
 
 

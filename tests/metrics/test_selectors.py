@@ -9,8 +9,12 @@ from onetrip.metrics import selectors as M
 pytestmark = pytest.mark.django_db
 
 
+def scope(h, **kw):
+    return M.Scope(district=h.district, since=h.since, until=h.until, **kw)
+
+
 def figures(h, **kw):
-    return M.reform_figures(district=h.district, since=h.since, until=h.until, today=h.today, **kw)
+    return M.reform_figures(scope(h, **kw), today=h.today)
 
 
 def test_waits_average_and_p90(history):
@@ -22,19 +26,27 @@ def test_waits_average_and_p90(history):
 
 
 def test_waits_by_point_and_department(history):
-    centre = M.wait_figures(district=history.district, since=history.since, point=history.district)
+    centre = M.wait_figures(
+        M.Scope(district=history.district, since=history.since, point=history.district)
+    )
     assert centre == {"tickets": 5, "avg_wait_minutes": 40.0, "p90_wait_minutes": 76.0}
-    street = M.wait_figures(district=history.district, point=history.street)
+    street = M.wait_figures(M.Scope(district=history.district, point=history.street))
     # appointment waits count from the slot start: 5 and (called early) 0; p90 = 0 + 0.9*5
     assert street == {"tickets": 2, "avg_wait_minutes": 2.5, "p90_wait_minutes": 4.5}
-    dept = M.wait_figures(district=history.district, since=history.since, department=history.dept)
+    dept = M.wait_figures(
+        M.Scope(district=history.district, since=history.since, department=history.dept)
+    )
     assert dept["tickets"] == 5
-    matter = M.wait_figures(district=history.district, since=history.since, matter=history.matter)
+    matter = M.wait_figures(
+        M.Scope(district=history.district, since=history.since, matter=history.matter)
+    )
     assert matter["tickets"] == 5
-    agency = M.wait_figures(district=history.district, agency=history.agency_a)
+    agency = M.wait_figures(M.Scope(district=history.district, agency=history.agency_a))
     assert agency == {"tickets": 1, "avg_wait_minutes": 5.0, "p90_wait_minutes": 5.0}
     # without a period the September ticket (500 min) counts too
-    assert M.wait_figures(district=history.district, point=history.district)["tickets"] == 6
+    assert (
+        M.wait_figures(M.Scope(district=history.district, point=history.district))["tickets"] == 6
+    )
 
 
 def test_case_figures(history):
@@ -83,7 +95,7 @@ def test_filters_narrow_the_cases(history):
 
 def test_breakdowns(history):
     h = history
-    kw = dict(district=h.district, since=h.since, until=h.until, today=h.today)
+    kw = dict(scope=scope(h), today=h.today)
     points = {r["code"]: r for r in M.figures_by(by="point", **kw)}
     assert set(points) == {"sc", "sc-hubin", "sc-hubin-dongpo"}
     assert points["sc"]["cases"]["cases"] == 5
@@ -105,9 +117,9 @@ def test_breakdowns(history):
 
 def test_other_district_never_leaks(history):
     h = history
-    mine = M.figures_by(by="point", district=h.district)
+    mine = M.figures_by(by="point", scope=M.Scope(district=h.district))
     assert all(r["code"].startswith("sc") for r in mine)
-    theirs = M.reform_figures(district=h.other_district, today=h.today)
+    theirs = M.reform_figures(M.Scope(district=h.other_district), today=h.today)
     assert theirs["cases"]["cases"] == 1
     assert theirs["cases"]["avg_visits"] == 3.0
     assert theirs["waits"]["tickets"] == 1
@@ -115,11 +127,14 @@ def test_other_district_never_leaks(history):
     assert theirs["satisfaction"]["ratings"] == 1
     assert theirs["matters"]["matters"] == 1
     for by in M.BREAKDOWNS:
-        assert all(r["name"] != "甲代办" for r in M.figures_by(by=by, district=h.other_district))
+        assert all(
+            r["name"] != "甲代办"
+            for r in M.figures_by(by=by, scope=M.Scope(district=h.other_district))
+        )
 
 
 def test_empty_scope_gives_none_not_errors(world):
-    f = M.reform_figures(district=world.district)
+    f = M.reform_figures(M.Scope(district=world.district))
     assert f["waits"] == {"tickets": 0, "avg_wait_minutes": None, "p90_wait_minutes": None}
     assert f["cases"]["first_pass_rate"] is None
     assert f["satisfaction"]["avg_score"] is None

@@ -24,11 +24,16 @@ def _report(request, *, district, since, until, point, department, matter, agenc
         raise ValidationFailed(
             _("起始日期不能晚于截止日期。"), code="bad_period", fields={"since": [_("无效")]}
         )
-    scope_district = selectors.district_for_user(user=request.user, code=district)
     scope = selectors.scope_resolve(
-        district=scope_district, point=point, department=department, matter=matter, agency=agency
+        district=selectors.district_for_user(user=request.user, code=district),
+        since=since,
+        until=until,
+        point=point,
+        department=department,
+        matter=matter,
+        agency=agency,
     )
-    return selectors.metrics_report(district=scope_district, since=since, until=until, **scope)
+    return selectors.metrics_report(scope)
 
 
 @router.get("/metrics", auth=staff_auth, summary="改革成效指标")

@@ -5,3 +5,9 @@ class MetricsConfig(AppConfig):
     name = "onetrip.metrics"
     label = "metrics"
     verbose_name = "改革成效"
+
+    def ready(self) -> None:
+        from onetrip.cases.signals import case_state_changed
+        from onetrip.metrics.tasks import schedule_refresh
+
+        case_state_changed.connect(schedule_refresh, dispatch_uid="metrics_refresh_rollups")

@@ -1,480 +1,280 @@
-"""The reform's figures (MISSION §11), computed in the database from the platform's own records.
+"""The reform's figures (MISSION §11) for a ``Scope``, read from the daily and monthly roll-ups.
 
-Every function takes the district explicitly (the scope) and optionally a period and a point,
-department, matter or agency. Periods are half-open ``[since, until)`` in aware datetimes;
-``period_bounds`` turns the inclusive local dates a page or the API receives into them.
-
-What places a record in a period: a ticket by ``issued_at``, a case by ``submitted_at`` (drafts
-are not applications yet), a rating by its ``at``. Definitions (also shown on the page):
-
-- wait: first call − issue, for appointments first call − slot start (never negative); tickets
-  never called are not counted. Average and 90th percentile (``percentile_cont`` semantics, i.e.
-  linear interpolation; PostgreSQL computes it natively, SQLite by an ordered OFFSET query).
-- first-submission pass rate: cases accepted without any supplement request ÷ cases accepted or
-  refused at intake.
-- one-go supplement rate: cases whose only supplement request was answered ÷ cases with a
-  supplement request (excluding those still waiting for the answer to their first one).
-- visits per case: mean of ``visit_count`` and the distribution 0 / 1 / 2+.
-- local share: cases received at a street or community point ÷ cases.
-- overdue rate: accepted cases flagged overdue, decided after their promised date, or still
-  running past it ÷ accepted cases.
-- satisfaction: mean score (1–5) and share of 4–5 among ratings.
-- agency error rate: an agency's cases that needed a supplement or were refused at intake ÷ its
-  cases.
+Whole months of a period come from the monthly tables, the days at its edges from the daily ones
+(``_spans``); both hold the same columns. Before reading, ``rollups_refresh`` brings the changed
+days up to date (nothing to do, one max(id) per source table, when the task worker got there
+first). What the roll-ups cannot hold is read from the raw rows, each a small indexed query: the
+part of "overdue" that depends on today (running cases past their date the sweep has not flagged
+yet), satisfaction, and the exact 90th-percentile wait of a scope with at most
+``EXACT_P90_LIMIT`` called tickets (above it, the percentile is interpolated in the roll-up's wait
+bins: within one bin width, 1 minute below an hour). Definitions: ``metrics.definitions``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+from collections import defaultdict
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Avg,
-    Count,
-    Exists,
-    F,
-    FloatField,
-    Func,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-)
-from django.db.models.functions import Coalesce, Greatest, TruncDate
-from django.utils import timezone
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 
-from onetrip.cases import states as S
-from onetrip.cases.models import Case, SupplementNotice
-from onetrip.cases.selectors import RUNNING, local_today
-from onetrip.catalogue.models import (
-    Department,
-    Matter,
-    OnlineDepth,
-    PointLevel,
-    ServicePoint,
-)
-from onetrip.metrics.models import Rating
+from onetrip.cases.models import Case
+from onetrip.cases.selectors import local_today
+from onetrip.catalogue.models import Department, Matter, OnlineDepth, ServicePoint
+from onetrip.metrics import raw
+from onetrip.metrics.models import CaseDay, CaseMonth, WaitDay, WaitMonth
+from onetrip.metrics.rollups import CASE_SUMS, bin_width, rollups_refresh
+from onetrip.metrics.scope import SHANGHAI, Scope, district_for_user, period_bounds, scope_resolve
 from onetrip.people.models import Agency
-from onetrip.queueing.models import Queue, Ticket
+from onetrip.queueing.models import Queue
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-P90 = 0.9
-LOCAL_LEVELS = (PointLevel.STREET, PointLevel.COMMUNITY)
+__all__ = [
+    "BREAKDOWNS",
+    "Scope",
+    "district_for_user",
+    "period_bounds",
+    "scope_resolve",
+]
+
 BREAKDOWNS = ("point", "department", "matter", "agency")
+EXACT_P90_LIMIT = 5000
 
 
-# -- expressions -----------------------------------------------------------------------------
+def refresh() -> None:
+    if getattr(settings, "METRICS_REFRESH_ON_READ", True):
+        rollups_refresh()
 
 
-class Seconds(Func):
-    """Seconds from the second datetime expression to the first, as a float."""
-
-    arg_joiner = " - "
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))::double precision"
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler, conn, **extra):
-        # SQLite keeps datetimes as ISO text; julianday() reads them.
-        return super().as_sql(
-            compiler,
-            conn,
-            template="((julianday(%(expressions)s)) * 86400.0)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
+# -- which roll-up rows a scope reads ----------------------------------------------------------
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate ``percentile_cont(f) WITHIN GROUP (ORDER BY x)``."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def wait_seconds_expr():
-    start = Coalesce(F("slot_start"), F("issued_at"))
-    return Greatest(Seconds(F("first_called_at"), start), Value(0.0))
+def _spans(scope: Scope) -> tuple[Q | None, Q | None]:
+    """(condition on the monthly table, condition on the daily table); None: read none."""
+    first, last = scope.first_day, scope.last_day
+    end = None if last is None else last + dt.timedelta(days=1)  # exclusive
+    m_start = first if first is None or first.day == 1 else _next_month(first)
+    m_end = end if end is None or end.day == 1 else end.replace(day=1)
+    if m_start is not None and m_end is not None and m_start >= m_end:
+        q = Q()
+        if first is not None:
+            q &= Q(day__gte=first)
+        if end is not None:
+            q &= Q(day__lt=end)
+        return None, q
+    months = Q()
+    if m_start is not None:
+        months &= Q(day__gte=m_start)
+    if m_end is not None:
+        months &= Q(day__lt=m_end)
+    days = Q(pk__in=[])
+    edges = False
+    if first is not None and first < m_start:
+        days |= Q(day__gte=first, day__lt=m_start)
+        edges = True
+    if end is not None and m_end < end:
+        days |= Q(day__gte=m_end, day__lt=end)
+        edges = True
+    return months, (days if edges else None)
 
 
-# -- periods ---------------------------------------------------------------------------------
-
-
-def period_bounds(
-    *, since: dt.date | None, until: dt.date | None
-) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """Inclusive local dates → half-open aware datetimes (Asia/Shanghai midnights)."""
-
-    def midnight(day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
-
-    return (
-        midnight(since) if since else None,
-        midnight(until + dt.timedelta(days=1)) if until else None,
-    )
-
-
-def _in_period(field: str, since: dt.datetime | None, until: dt.datetime | None) -> Q:
-    q = Q()
-    if since is not None:
-        q &= Q(**{f"{field}__gte": since})
-    if until is not None:
-        q &= Q(**{f"{field}__lt": until})
-    return q
-
-
-def _ratio(num: Any, den: Any) -> float | None:
-    return (num / den) if den else None
-
-
-def _num(value: Any, digits: int = 2) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
-# -- querysets in scope ----------------------------------------------------------------------
-
-
-def cases_in_scope(
-    *,
-    district: ServicePoint,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    point: ServicePoint | None = None,
-    department: Department | None = None,
-    matter: Matter | None = None,
-    agency: Agency | None = None,
-) -> QuerySet[Case]:
-    qs = Case.objects.filter(district=district, submitted_at__isnull=False)
-    qs = qs.filter(_in_period("submitted_at", since, until))
-    if point is not None:
-        qs = qs.filter(point=point)
-    if department is not None:
-        qs = qs.filter(department=department)
-    if matter is not None:
-        qs = qs.filter(matter=matter)
-    if agency is not None:
-        qs = qs.filter(agency=agency)
-    return qs
-
-
-def tickets_in_scope(
-    *,
-    district: ServicePoint,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    point: ServicePoint | None = None,
-    department: Department | None = None,
-    matter: Matter | None = None,
-    agency: Agency | None = None,
-) -> QuerySet[Ticket]:
-    """Called tickets of the district's points (a ticket's matter/department is its queue's)."""
-    qs = Ticket.objects.filter(point__district=district, first_called_at__isnull=False)
-    qs = qs.filter(_in_period("issued_at", since, until))
-    if point is not None:
-        qs = qs.filter(point=point)
-    if department is not None:
-        queues = Queue.objects.filter(Q(department=department) | Q(matters__department=department))
-        qs = qs.filter(queue_id__in=queues.values("pk"))
-    if matter is not None:
-        queues = Queue.objects.filter(
-            Q(matters=matter) | Q(department_id=matter.department_id, matters__isnull=True)
-        )
-        qs = qs.filter(queue_id__in=queues.values("pk"))
-    if agency is not None:
-        qs = qs.filter(agency=agency)
-    return qs
-
-
-def ratings_in_scope(
-    *,
-    district: ServicePoint,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    point: ServicePoint | None = None,
-    department: Department | None = None,
-    matter: Matter | None = None,
-    agency: Agency | None = None,
-) -> QuerySet[Rating]:
-    qs = Rating.objects.filter(case__district=district).filter(_in_period("at", since, until))
-    for name, value in (
-        ("point", point),
-        ("department", department),
-        ("matter", matter),
-        ("agency", agency),
-    ):
+def _case_rows(scope: Scope) -> list[QuerySet]:
+    """The roll-up rows of the scope's cases: one queryset per table read."""
+    f = Q(district_id=scope.district.pk)
+    for name in ("point", "department", "matter", "agency"):
+        value = getattr(scope, name)
         if value is not None:
-            qs = qs.filter(**{f"case__{name}": value})
-    return qs
+            f &= Q(**{f"{name}_id": value.pk})
+    if scope.kind:
+        f &= Q(company=scope.kind == "company")
+    if scope.channel:
+        f &= Q(channel=scope.channel)
+    months, days = _spans(scope)
+    out = []
+    if months is not None:
+        out.append(CaseMonth.objects.filter(f, months))
+    if days is not None:
+        out.append(CaseDay.objects.filter(f, days))
+    return out
 
 
-# -- aggregates ------------------------------------------------------------------------------
+def _wait_rows(scope: Scope) -> list[QuerySet]:
+    f = Q(district_id=scope.district.pk)
+    if scope.point is not None:
+        f &= Q(point_id=scope.point.pk)
+    if scope.agency is not None:
+        f &= Q(agency_id=scope.agency.pk)
+    queues = raw.ticket_queue_ids(scope)
+    if queues is not None:
+        f &= Q(queue_id__in=list(queues.values_list("pk", flat=True)))
+    months, days = _spans(scope)
+    out = []
+    if months is not None:
+        out.append(WaitMonth.objects.filter(f, months))
+    if days is not None:
+        out.append(WaitDay.objects.filter(f, days))
+    return out
 
 
-def _case_aggregates(*, today: dt.date) -> dict[str, Any]:
-    accepted = Q(accepted_at__isnull=False)
-    refused = Q(state=S.State.REFUSED)
-    pending_first = Q(supplement_rounds=1, state=S.State.SUPPLEMENT_REQUESTED)
-    supplemented = Q(supplement_rounds__gte=1) & ~pending_first
-    one_go = Q(supplement_rounds=1, _answered=True)
-    company = Q(company__isnull=False)
-    overdue = accepted & (
-        Q(overdue_at__isnull=False)
-        | Q(_decided_on__gt=F("promised_due"))
-        | Q(state__in=RUNNING, promised_due__lt=today)
+_CASE_SUMS = {c: Sum(c) for c in CASE_SUMS}
+
+
+def _add(into: dict[str, int], row: dict[str, Any]) -> None:
+    for c in CASE_SUMS:
+        into[c] = into.get(c, 0) + (row.get(c) or 0)
+
+
+# -- overdue: the part that depends on today ----------------------------------------------------
+
+
+def _running_overdue(scope: Scope, *, today: dt.date, by: str | None = None):
+    """Accepted cases still running past their promised date that the sweep has not flagged:
+    a count, or counts per ``by`` key (point, department, …, or "day" of submission)."""
+    qs = (
+        raw.cases_in_scope(scope)
+        .alias(_decided_on=TruncDate("decided_at", tzinfo=SHANGHAI))
+        .filter(raw.overdue_running_q(today=today))
     )
-    return {
-        "cases": Count("id"),
-        "intake_decided": Count("id", filter=accepted | refused),
-        "accepted": Count("id", filter=accepted),
-        "refused": Count("id", filter=refused),
-        "first_pass": Count("id", filter=accepted & Q(supplement_rounds=0)),
-        "supplemented": Count("id", filter=supplemented),
-        "one_go": Count("id", filter=one_go),
-        "company_supplemented": Count("id", filter=supplemented & company),
-        "company_one_go": Count("id", filter=one_go & company),
-        "avg_visits": Avg("visit_count", output_field=FloatField()),
-        "zero_visit": Count("id", filter=Q(visit_count=0)),
-        "one_visit": Count("id", filter=Q(visit_count=1)),
-        "two_plus_visits": Count("id", filter=Q(visit_count__gte=2)),
-        "local": Count("id", filter=Q(point__level__in=LOCAL_LEVELS)),
-        "overdue": Count("id", filter=overdue),
-        "errors": Count("id", filter=Q(supplement_rounds__gte=1) | refused),
-        "with_precheck": Count("id", filter=(accepted | refused) & Q(_prechecked=True)),
-        "first_pass_precheck": Count(
-            "id", filter=accepted & Q(supplement_rounds=0, _prechecked=True)
-        ),
-    }
+    if by is None:
+        return qs.count()
+    if by == "day":
+        qs = qs.annotate(_k=TruncDate("submitted_at", tzinfo=SHANGHAI))
+        key = "_k"
+    else:
+        key = raw.CASE_KEY[by]
+    return dict(qs.values_list(key).annotate(n=Count("id")).order_by().values_list(key, "n"))
 
 
-def _with_helpers(qs: QuerySet[Case]) -> QuerySet[Case]:
-    from onetrip.intake.models import PreCheck
-
-    return qs.alias(
-        _answered=Exists(
-            SupplementNotice.objects.filter(case=OuterRef("pk"), round=1, answered_at__isnull=False)
-        ),
-        _prechecked=Exists(PreCheck.objects.filter(case_number=OuterRef("number"))),
-        _decided_on=TruncDate("decided_at", tzinfo=SHANGHAI),
-    )
+# -- waits from bins ---------------------------------------------------------------------------
 
 
-def _case_row(raw: dict[str, Any]) -> dict[str, Any]:
-    n = raw["cases"]
-    return {
-        "cases": n,
-        "accepted": raw["accepted"],
-        "refused": raw["refused"],
-        "first_pass_rate": _ratio(raw["first_pass"], raw["intake_decided"]),
-        "first_pass_rate_with_precheck": _ratio(raw["first_pass_precheck"], raw["with_precheck"]),
-        "supplemented": raw["supplemented"],
-        "one_go_supplement_rate": _ratio(raw["one_go"], raw["supplemented"]),
-        "one_go_supplement_rate_companies": _ratio(
-            raw["company_one_go"], raw["company_supplemented"]
-        ),
-        "avg_visits": _num(raw["avg_visits"]),
-        "visits": {
-            "0": raw["zero_visit"],
-            "1": raw["one_visit"],
-            "2+": raw["two_plus_visits"],
-        },
-        "zero_visit_share": _ratio(raw["zero_visit"], n),
-        "local_share": _ratio(raw["local"], n),
-        "overdue": raw["overdue"],
-        "overdue_rate": _ratio(raw["overdue"], raw["accepted"]),
-        "errors": raw["errors"],
-        "error_rate": _ratio(raw["errors"], n),
-    }
-
-
-def _p90_sqlite(qs: QuerySet[Ticket], n: int) -> float | None:
-    """``percentile_cont(0.9)`` by an ordered OFFSET query: the two neighbouring values."""
+def p90_from_bins(bins: dict[int, int]) -> float | None:
+    """``percentile_cont(0.9)`` (seconds) over binned waits: the values at ranks ⌊0.9·(n−1)⌋ and
+    the next one, each placed evenly inside its bin, interpolated as percentile_cont does. Off
+    by at most the wider of the two bins."""
+    n = sum(bins.values())
     if not n:
         return None
-    pos = P90 * (n - 1)
-    lo = math.floor(pos)
-    values = list(
-        qs.annotate(_w=wait_seconds_expr()).order_by("_w").values_list("_w", flat=True)[lo : lo + 2]
-    )
-    if len(values) == 1 or pos == lo:
-        return float(values[0])
-    return float(values[0]) + (pos - lo) * (float(values[1]) - float(values[0]))
+    pos = raw.P90 * (n - 1)
+    lo = int(pos)
+    ordered = sorted(bins.items())
+
+    def value_at(rank: int) -> float:
+        seen = 0
+        for lower, count in ordered:
+            if rank < seen + count:
+                return lower + bin_width(lower) * (rank - seen + 0.5) / count
+            seen += count
+        return float(ordered[-1][0])
+
+    low = value_at(lo)
+    high = value_at(min(lo + 1, n - 1))
+    return (low + (pos - lo) * (high - low)) * 60.0
 
 
-def _wait_aggregates() -> dict[str, Any]:
-    aggs: dict[str, Any] = {"tickets": Count("id"), "avg": Avg(wait_seconds_expr())}
+def _wait_from(bins: dict[int, int], total: float) -> tuple[int, float | None, float | None]:
+    n = sum(bins.values())
+    return n, (total / n if n else None), p90_from_bins(bins)
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+
+def _wait_figures(scope: Scope) -> dict[str, Any]:
+    """Tickets called, average wait (exact) and 90th-percentile wait (exact up to
+    ``EXACT_P90_LIMIT`` tickets, else from the bins), in minutes."""
+    if not scope.whole_days:
+        return raw.wait_figures(scope)
+    bins: dict[int, int] = defaultdict(int)
+    total = 0.0
+    for qs in _wait_rows(scope):
+        for row in qs.values("bin").annotate(c=Sum("n"), s=Sum("wait_sum")).order_by():
+            bins[row["bin"]] += row["c"]
+            total += row["s"] or 0.0
+    n, avg, p90 = _wait_from(bins, total)
+    if 0 < n <= EXACT_P90_LIMIT:
+        return raw.wait_row(n, avg, _exact_p90(scope, n))
+    return raw.wait_row(n, avg, p90)
+
+
+def _exact_p90(scope: Scope, n: int) -> float | None:
+    from django.db import connection
+
+    qs = raw.tickets_in_scope(scope)
     if connection.vendor == "postgresql":
-        aggs["p90"] = PercentileCont(wait_seconds_expr(), fraction=P90)
-    return aggs
+        return qs.aggregate(p=raw.PercentileCont(raw.wait_seconds_expr(), fraction=raw.P90))["p"]
+    return raw.p90_ordered(qs, n)
 
 
-def _wait_row(raw: dict[str, Any], p90: float | None) -> dict[str, Any]:
-    return {
-        "tickets": raw["tickets"],
-        "avg_wait_minutes": None if raw["avg"] is None else round(float(raw["avg"]) / 60, 1),
-        "p90_wait_minutes": None if p90 is None else round(float(p90) / 60, 1),
-    }
+def _case_figures(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Pass rates, supplements, visits, local share, overdue, errors."""
+    if not scope.whole_days:
+        return raw.case_figures(scope, today=today or local_today())
+    sums: dict[str, int] = {}
+    for qs in _case_rows(scope):
+        _add(sums, qs.aggregate(**_CASE_SUMS))
+    for c in CASE_SUMS:
+        sums.setdefault(c, 0)
+    sums["overdue"] += _running_overdue(scope, today=today or local_today())
+    return raw.case_row(sums)
 
 
-# -- figures ---------------------------------------------------------------------------------
-
-
-def wait_figures(
-    *,
-    district: ServicePoint,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    point: ServicePoint | None = None,
-    department: Department | None = None,
-    matter: Matter | None = None,
-    agency: Agency | None = None,
-) -> dict[str, Any]:
-    """Tickets called, average and 90th-percentile wait in minutes."""
-    qs = tickets_in_scope(
-        district=district,
-        since=since,
-        until=until,
-        point=point,
-        department=department,
-        matter=matter,
-        agency=agency,
-    )
-    raw = qs.aggregate(**_wait_aggregates())
-    p90 = raw.get("p90") if connection.vendor == "postgresql" else _p90_sqlite(qs, raw["tickets"])
-    return _wait_row(raw, p90)
-
-
-def case_figures(
-    *,
-    district: ServicePoint,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    point: ServicePoint | None = None,
-    department: Department | None = None,
-    matter: Matter | None = None,
-    agency: Agency | None = None,
-    today: dt.date | None = None,
-) -> dict[str, Any]:
-    """Case figures: pass rates, supplements, visits, local share, overdue, errors. One query."""
-    qs = cases_in_scope(
-        district=district,
-        since=since,
-        until=until,
-        point=point,
-        department=department,
-        matter=matter,
-        agency=agency,
-    )
-    raw = _with_helpers(qs).aggregate(**_case_aggregates(today=today or local_today()))
-    return _case_row(raw)
-
-
-def matter_figures(
-    *,
-    district: ServicePoint,
-    department: Department | None = None,
-    matter: Matter | None = None,
-) -> dict[str, Any]:
+def matter_figures(scope: Scope) -> dict[str, Any]:
     """Active matters of the catalogue: how many need zero visits and how many are five-star."""
-    qs = Matter.objects.filter(district=district, is_active=True)
-    if department is not None:
-        qs = qs.filter(department=department)
-    if matter is not None:
-        qs = qs.filter(pk=matter.pk)
-    raw = qs.aggregate(
+    qs = Matter.objects.filter(district=scope.district, is_active=True)
+    if scope.department is not None:
+        qs = qs.filter(department=scope.department)
+    if scope.matter is not None:
+        qs = qs.filter(pk=scope.matter.pk)
+    r = qs.aggregate(
         matters=Count("id"),
         zero=Count("id", filter=Q(visits_needed=0)),
         five=Count("id", filter=Q(visits_needed=0, online_depth=OnlineDepth.IV)),
     )
     return {
-        "matters": raw["matters"],
-        "zero_visit_matters": raw["zero"],
-        "five_star_matters": raw["five"],
-        "zero_visit_matter_share": _ratio(raw["zero"], raw["matters"]),
-        "five_star_matter_share": _ratio(raw["five"], raw["matters"]),
+        "matters": r["matters"],
+        "zero_visit_matters": r["zero"],
+        "five_star_matters": r["five"],
+        "zero_visit_matter_share": raw.ratio(r["zero"], r["matters"]),
+        "five_star_matter_share": raw.ratio(r["five"], r["matters"]),
     }
 
 
-def _rating_aggregates() -> dict[str, Any]:
-    return {
-        "ratings": Count("id"),
-        "avg_score": Avg("score", output_field=FloatField()),
-        "satisfied": Count("id", filter=Q(score__gte=4)),
-    }
+def satisfaction_figures(scope: Scope) -> dict[str, Any]:
+    return raw.satisfaction_figures(scope)
 
 
-def _rating_row(raw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "ratings": raw["ratings"],
-        "avg_score": _num(raw["avg_score"]),
-        "satisfied_share": _ratio(raw["satisfied"], raw["ratings"]),
-    }
+def wait_figures(scope: Scope) -> dict[str, Any]:
+    refresh()
+    return _wait_figures(scope)
 
 
-def satisfaction_figures(
-    *,
-    district: ServicePoint,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    point: ServicePoint | None = None,
-    department: Department | None = None,
-    matter: Matter | None = None,
-    agency: Agency | None = None,
-) -> dict[str, Any]:
-    qs = ratings_in_scope(
-        district=district,
-        since=since,
-        until=until,
-        point=point,
-        department=department,
-        matter=matter,
-        agency=agency,
-    )
-    return _rating_row(qs.aggregate(**_rating_aggregates()))
+def case_figures(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
+    refresh()
+    return _case_figures(scope, today=today)
 
 
 def reform_figures(
-    *,
-    district: ServicePoint,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    point: ServicePoint | None = None,
-    department: Department | None = None,
-    matter: Matter | None = None,
-    agency: Agency | None = None,
-    today: dt.date | None = None,
+    scope: Scope, *, today: dt.date | None = None, fresh: bool = True
 ) -> dict[str, Any]:
-    """Every figure of MISSION §11 for one scope and period (a handful of aggregate queries)."""
-    scope = dict(
-        district=district,
-        since=since,
-        until=until,
-        point=point,
-        department=department,
-        matter=matter,
-        agency=agency,
-    )
+    """Every figure of MISSION §11 for one scope and period (``fresh``: bring the roll-ups up
+    to date first)."""
+    if fresh:
+        refresh()
     return {
-        "waits": wait_figures(**scope),
-        "cases": case_figures(**scope, today=today),
-        "matters": matter_figures(district=district, department=department, matter=matter),
-        "satisfaction": satisfaction_figures(**scope),
+        "waits": _wait_figures(scope),
+        "cases": _case_figures(scope, today=today),
+        "matters": matter_figures(scope),
+        "satisfaction": satisfaction_figures(scope),
     }
 
 
-# -- breakdowns ------------------------------------------------------------------------------
-
-_CASE_KEY = {"point": "point", "department": "department", "matter": "matter", "agency": "agency"}
-_TICKET_KEY = {
-    "point": "point",
-    "department": "queue__department",
-    "matter": "queue__matters",
-    "agency": "agency",
-}
-_RATING_KEY = {k: f"case__{v}" for k, v in _CASE_KEY.items()}
+# -- breakdowns --------------------------------------------------------------------------------
 
 
 def _labels(by: str, ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -498,82 +298,234 @@ def _labels(by: str, ids: set[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
+def _cases_by(by: str, scope: Scope, *, today: dt.date) -> dict[int, dict[str, Any]]:
+    key = f"{by}_id"
+    sums: dict[int, dict[str, int]] = defaultdict(dict)
+    for qs in _case_rows(scope):
+        for row in qs.filter(**{f"{key}__isnull": False}).values(key).annotate(**_CASE_SUMS):
+            _add(sums[row[key]], row)
+    for gid, n in _running_overdue(scope, today=today, by=by).items():
+        if gid is not None and gid in sums:
+            sums[gid]["overdue"] += n
+    return {gid: raw.case_row(s) for gid, s in sums.items()}
+
+
+def _queue_groups(by: str, queue_ids: set[int]) -> dict[int, list[int]]:
+    """queue → the department or matters its tickets count under in a breakdown."""
+    if by == "department":
+        rows = Queue.objects.filter(pk__in=queue_ids, department__isnull=False)
+        return {q: [d] for q, d in rows.values_list("pk", "department_id")}
+    through = Queue.matters.through
+    out: dict[int, list[int]] = defaultdict(list)
+    for q, m in through.objects.filter(queue_id__in=queue_ids).values_list("queue_id", "matter_id"):
+        out[q].append(m)
+    return out
+
+
+def _waits_by(by: str, scope: Scope) -> dict[int, dict[str, Any]]:
+    key = {"point": "point_id", "agency": "agency_id"}.get(by, "queue_id")
+    bins: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    totals: dict[int, float] = defaultdict(float)
+    for qs in _wait_rows(scope):
+        rows = qs.filter(**{f"{key}__isnull": False}).values(key, "bin")
+        for row in rows.annotate(c=Sum("n"), s=Sum("wait_sum")).order_by():
+            bins[row[key]][row["bin"]] += row["c"]
+            totals[row[key]] += row["s"] or 0.0
+    if key == "queue_id":
+        groups = _queue_groups(by, set(bins))
+        merged: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        merged_totals: dict[int, float] = defaultdict(float)
+        for q, qbins in bins.items():
+            for gid in groups.get(q, ()):
+                for b, c in qbins.items():
+                    merged[gid][b] += c
+                merged_totals[gid] += totals[q]
+        bins, totals = merged, merged_totals
+    total_n = sum(sum(b.values()) for b in bins.values())
+    if 0 < total_n <= EXACT_P90_LIMIT:
+        return raw.waits_by(by, scope)
+    return {gid: raw.wait_row(*_wait_from(b, totals[gid])) for gid, b in bins.items()}
+
+
 def figures_by(
-    *,
-    by: str,
-    district: ServicePoint,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    point: ServicePoint | None = None,
-    department: Department | None = None,
-    matter: Matter | None = None,
-    agency: Agency | None = None,
-    today: dt.date | None = None,
+    *, by: str, scope: Scope, today: dt.date | None = None, fresh: bool = True
 ) -> list[dict[str, Any]]:
     """One row per point / department / matter / agency with its case, wait and satisfaction
-    figures (grouped aggregate queries; p90 per group on SQLite by one OFFSET query each)."""
+    figures, the busiest first."""
     if by not in BREAKDOWNS:
         raise ValueError(by)
-    scope = dict(
-        district=district,
-        since=since,
-        until=until,
-        point=point,
-        department=department,
-        matter=matter,
-        agency=agency,
-    )
-    key = _CASE_KEY[by]
-    cases = (
-        _with_helpers(cases_in_scope(**scope))
-        .filter(**{f"{key}__isnull": False})
-        .values(key)
-        .annotate(**_case_aggregates(today=today or local_today()))
-        .order_by(key)
-    )
-    by_id: dict[int, dict[str, Any]] = {}
-    for raw in cases:
-        by_id[raw[key]] = {"cases": _case_row(raw)}
-
-    tkey = _TICKET_KEY[by]
-    tickets = tickets_in_scope(**scope).filter(**{f"{tkey}__isnull": False})
-    for raw in tickets.values(tkey).annotate(**_wait_aggregates()).order_by(tkey):
-        gid = raw[tkey]
-        if connection.vendor == "postgresql":
-            p90 = raw["p90"]
-        else:
-            p90 = _p90_sqlite(tickets.filter(**{tkey: gid}), raw["tickets"])
-        by_id.setdefault(gid, {})["waits"] = _wait_row(raw, p90)
-
-    rkey = _RATING_KEY[by]
-    ratings = ratings_in_scope(**scope).filter(**{f"{rkey}__isnull": False})
-    for raw in ratings.values(rkey).annotate(**_rating_aggregates()).order_by(rkey):
-        by_id.setdefault(raw[rkey], {})["satisfaction"] = _rating_row(raw)
-
-    labels = _labels(by, set(by_id))
+    if fresh:
+        refresh()
+    today = today or local_today()
+    cases = _cases_by(by, scope, today=today)
+    waits = _waits_by(by, scope)
+    ratings = raw.ratings_by(by, scope)
+    labels = _labels(by, set(cases) | set(waits) | set(ratings))
     rows = []
-    for gid, figs in by_id.items():
+    for gid in set(cases) | set(waits) | set(ratings):
         if gid not in labels:
             continue
         rows.append(
             {
                 "id": gid,
                 **labels[gid],
-                "cases": figs.get("cases") or _case_row(_EMPTY_CASES),
-                "waits": figs.get("waits") or _wait_row(_EMPTY_WAITS, None),
-                "satisfaction": figs.get("satisfaction") or _rating_row(_EMPTY_RATINGS),
+                "cases": cases.get(gid) or raw.case_row(raw.EMPTY_CASES),
+                "waits": waits.get(gid) or raw.wait_row(0, None, None),
+                "satisfaction": ratings.get(gid) or raw.rating_row(raw.EMPTY_RATINGS),
             }
         )
     rows.sort(key=lambda r: (-r["cases"]["cases"], -r["waits"]["tickets"], r["name"]))
     return rows
 
 
-_EMPTY_CASES: dict[str, Any] = {
-    k: (None if k == "avg_visits" else 0)
-    for k in _case_aggregates(today=dt.date(2000, 1, 1))  # only the keys are used
-}
-_EMPTY_WAITS: dict[str, Any] = {"tickets": 0, "avg": None}
-_EMPTY_RATINGS: dict[str, Any] = {"ratings": 0, "avg_score": None, "satisfied": 0}
+# -- weekly trend ------------------------------------------------------------------------------
+
+#: the headline figures drawn as weekly trends: (key, which part, figure)
+TREND_FIGURES = (
+    ("avg_wait_minutes", "waits", "avg_wait_minutes"),
+    ("p90_wait_minutes", "waits", "p90_wait_minutes"),
+    ("first_pass_rate", "cases", "first_pass_rate"),
+    ("one_go_supplement_rate", "cases", "one_go_supplement_rate"),
+    ("zero_visit_share", "cases", "zero_visit_share"),
+    ("avg_visits", "cases", "avg_visits"),
+    ("local_share", "cases", "local_share"),
+    ("overdue_rate", "cases", "overdue_rate"),
+    ("satisfied_share", "satisfaction", "satisfied_share"),
+)
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def weekly_trend(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Per week (Monday to Sunday, clipped to the period): every headline figure, from the
+    daily roll-ups. The period must be bounded."""
+    refresh()
+    today = today or local_today()
+    first, last = scope.first_day, scope.last_day
+    if first is None or last is None:
+        raise ValueError("a trend needs a bounded period")
+    weeks = []
+    monday = _monday(first)
+    while monday <= last:
+        weeks.append(monday)
+        monday += dt.timedelta(days=7)
+    f = Q(district_id=scope.district.pk, day__gte=first, day__lte=last)
+    case_f = f
+    for name in ("point", "department", "matter", "agency"):
+        value = getattr(scope, name)
+        if value is not None:
+            case_f &= Q(**{f"{name}_id": value.pk})
+    if scope.kind:
+        case_f &= Q(company=scope.kind == "company")
+    if scope.channel:
+        case_f &= Q(channel=scope.channel)
+    cases: dict[dt.date, dict[str, int]] = defaultdict(dict)
+    for row in CaseDay.objects.filter(case_f).values("day").annotate(**_CASE_SUMS).order_by():
+        _add(cases[_monday(row["day"])], row)
+    for day, n in _running_overdue(scope, today=today, by="day").items():
+        cases[_monday(day)].setdefault("overdue", 0)
+        cases[_monday(day)]["overdue"] += n
+    wait_f = f
+    if scope.point is not None:
+        wait_f &= Q(point_id=scope.point.pk)
+    if scope.agency is not None:
+        wait_f &= Q(agency_id=scope.agency.pk)
+    queues = raw.ticket_queue_ids(scope)
+    if queues is not None:
+        wait_f &= Q(queue_id__in=list(queues.values_list("pk", flat=True)))
+    bins: dict[dt.date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    totals: dict[dt.date, float] = defaultdict(float)
+    for row in (
+        WaitDay.objects.filter(wait_f)
+        .values("day", "bin")
+        .annotate(c=Sum("n"), s=Sum("wait_sum"))
+        .order_by()
+    ):
+        bins[_monday(row["day"])][row["bin"]] += row["c"]
+        totals[_monday(row["day"])] += row["s"] or 0.0
+    from django.db.models.functions import TruncWeek
+
+    ratings = {
+        (r["_w"].date() if isinstance(r["_w"], dt.datetime) else r["_w"]): r
+        for r in raw.ratings_in_scope(scope)
+        .annotate(_w=TruncWeek("at", tzinfo=SHANGHAI))
+        .values("_w")
+        .annotate(**raw.rating_aggregates())
+        .order_by()
+    }
+    series: dict[str, list[Any]] = {key: [] for key, _p, _f in TREND_FIGURES}
+    series["cases"], series["tickets"] = [], []
+    for week in weeks:
+        sums = {c: 0 for c in CASE_SUMS}
+        for c, v in cases.get(week, {}).items():
+            sums[c] += v
+        parts = {
+            "cases": raw.case_row(sums),
+            "waits": raw.wait_row(*_wait_from(bins.get(week, {}), totals.get(week, 0.0))),
+            "satisfaction": raw.rating_row(ratings.get(week) or raw.EMPTY_RATINGS),
+        }
+        for key, part, figure in TREND_FIGURES:
+            series[key].append(parts[part][figure])
+        series["cases"].append(parts["cases"]["cases"])
+        series["tickets"].append(parts["waits"]["tickets"])
+    return {"weeks": [w.isoformat() for w in weeks], "series": series}
+
+
+# -- drill-down: the cases behind a figure -----------------------------------------------------
+
+#: figure → which cases are "behind" it (a condition on the scope's cases)
+DRILL = ("all", "overdue", "supplemented", "refused", "first_pass", "zero_visit", "two_plus_visits")
+
+
+def drill_cases(scope: Scope, *, figure: str, today: dt.date | None = None) -> QuerySet[Case]:
+    """The scope's cases counted in ``figure`` (the numerator; "all": the whole scope)."""
+    today = today or local_today()
+    qs = raw.with_helpers(raw.cases_in_scope(scope))
+    if figure == "overdue":
+        qs = qs.filter(raw.overdue_settled_q() | raw.overdue_running_q(today=today))
+    elif figure == "supplemented":
+        qs = qs.filter(Q(supplement_rounds__gte=1)).exclude(
+            supplement_rounds=1, state="supplement_requested"
+        )
+    elif figure == "refused":
+        qs = qs.filter(state="refused")
+    elif figure == "first_pass":
+        qs = qs.filter(accepted_at__isnull=False, supplement_rounds=0)
+    elif figure == "zero_visit":
+        qs = qs.filter(visit_count=0)
+    elif figure == "two_plus_visits":
+        qs = qs.filter(visit_count__gte=2)
+    elif figure != "all":
+        raise ValueError(figure)
+    return qs.select_related("matter", "department", "point").order_by("-submitted_at", "-id")
+
+
+# -- the whole report ---------------------------------------------------------------------------
+
+
+def metrics_report(
+    scope: Scope,
+    *,
+    today: dt.date | None = None,
+    breakdowns: tuple[str, ...] = BREAKDOWNS,
+) -> dict[str, Any]:
+    """Everything the API, the page and the exports show."""
+    today = today or local_today()
+    figures = reform_figures(scope, today=today)  # refreshes the roll-ups
+    return {
+        "district": {"code": scope.district.code, "name": scope.district.name},
+        "period": {
+            "since": scope.first_day.isoformat() if scope.first_day else None,
+            "until": scope.last_day.isoformat() if scope.last_day else None,
+        },
+        "filters": scope.filters(),
+        "figures": figures,
+        "breakdowns": {
+            by: figures_by(by=by, scope=scope, today=today, fresh=False) for by in breakdowns
+        },
+    }
 
 
 def case_visit_summary(
@@ -583,123 +535,24 @@ def case_visit_summary(
     matter: Matter | None = None,
 ) -> dict[str, Any]:
     """For the catalogue's matter and point pages: the cases on record, the share that needed
-    no visit at all and the mean visits per case. One aggregate query."""
-    qs = cases_in_scope(district=district, point=point, matter=matter)
-    raw = qs.aggregate(
+    no visit at all and the mean visits per case. One aggregate query on the raw rows."""
+    from django.db.models import Avg, FloatField
+
+    qs = raw.cases_in_scope(Scope(district=district, point=point, matter=matter))
+    r = qs.aggregate(
         cases=Count("id"),
         zero=Count("id", filter=Q(visit_count=0)),
         avg=Avg("visit_count", output_field=FloatField()),
     )
     return {
-        "cases": raw["cases"],
-        "zero_visit": raw["zero"],
-        "zero_visit_share": _ratio(raw["zero"], raw["cases"]),
-        "avg_visits": _num(raw["avg"]),
+        "cases": r["cases"],
+        "zero_visit": r["zero"],
+        "zero_visit_share": raw.ratio(r["zero"], r["cases"]),
+        "avg_visits": raw.num(r["avg"]),
     }
-
-
-def district_for_user(*, user: Any, code: str | None = None) -> ServicePoint:
-    """The district a manager may read figures for: their own; administrators name any."""
-    from django.utils.translation import gettext as _
-
-    from onetrip.errors import Forbidden, NotFound
-    from onetrip.people.permissions import require_role
-
-    require_role(user, "manager", "admin")
-    own = user.point.district if getattr(user, "point_id", None) else None
-    admin = user.is_superuser or user.has_role("admin")
-    if code:
-        district = ServicePoint.objects.filter(code=code, level=PointLevel.DISTRICT).first()
-        if district is None:
-            raise NotFound(_("没有编码为“%(code)s”的区县。") % {"code": code}, code="not_found")
-        if not admin and (own is None or own.pk != district.pk):
-            raise Forbidden(_("只能查看本区县的数据。"), code="district_out_of_scope")
-        return district
-    if own is not None:
-        return own
-    district = ServicePoint.objects.filter(level=PointLevel.DISTRICT).order_by("code").first()
-    if district is None or not admin:
-        raise NotFound(_("请指定区县。"), code="district_required")
-    return district
 
 
 def now_local() -> dt.datetime:
+    from django.utils import timezone
+
     return timezone.localtime(timezone.now(), SHANGHAI)
-
-
-def scope_resolve(
-    *,
-    district: ServicePoint,
-    point: str | None = None,
-    department: str | None = None,
-    matter: str | None = None,
-    agency: int | str | None = None,
-) -> dict[str, Any]:
-    """Codes (agency: id) → objects, each looked up inside ``district`` only; unknown → 404."""
-    from django.utils.translation import gettext as _
-
-    from onetrip.errors import NotFound
-
-    out: dict[str, Any] = {"point": None, "department": None, "matter": None, "agency": None}
-    lookups = (
-        ("point", point, ServicePoint.objects.filter(district=district), "code"),
-        ("department", department, Department.objects.filter(district=district), "code"),
-        ("matter", matter, Matter.objects.filter(district=district), "code"),
-        ("agency", agency, Agency.objects.filter(district=district), "pk"),
-    )
-    for name, value, qs, field in lookups:
-        if value in (None, ""):
-            continue
-        if field == "pk" and not str(value).isdigit():
-            found = None
-        else:
-            found = qs.filter(**{field: value}).first()
-        if found is None:
-            raise NotFound(
-                _("本区县没有“%(value)s”。") % {"value": value},
-                code=f"{name}_not_found",
-                fields={name: [_("不存在")]},
-            )
-        out[name] = found
-    return out
-
-
-def metrics_report(
-    *,
-    district: ServicePoint,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    point: ServicePoint | None = None,
-    department: Department | None = None,
-    matter: Matter | None = None,
-    agency: Agency | None = None,
-    today: dt.date | None = None,
-    breakdowns: tuple[str, ...] = BREAKDOWNS,
-) -> dict[str, Any]:
-    """Everything the API, the page and the export show, for inclusive local dates."""
-    start, end = period_bounds(since=since, until=until)
-    scope = dict(
-        district=district,
-        since=start,
-        until=end,
-        point=point,
-        department=department,
-        matter=matter,
-        agency=agency,
-        today=today,
-    )
-    return {
-        "district": {"code": district.code, "name": district.name},
-        "period": {
-            "since": since.isoformat() if since else None,
-            "until": until.isoformat() if until else None,
-        },
-        "filters": {
-            "point": point.code if point else None,
-            "department": department.code if department else None,
-            "matter": matter.code if matter else None,
-            "agency": agency.pk if agency else None,
-        },
-        "figures": reform_figures(**scope),
-        "breakdowns": {by: figures_by(by=by, **scope) for by in breakdowns},
-    }

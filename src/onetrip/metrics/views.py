@@ -91,32 +91,51 @@ def metrics_page(request):
         errors.append(_("起始日期不能晚于截止日期。"))
         a_since, a_until = a_until, a_since
         b_since, b_until = min(b_since, b_until), max(b_since, b_until)
+    filters = {
+        "point": g.get("point") or None,
+        "department": g.get("department") or None,
+        "matter": (g.get("matter") or "").strip() or None,
+        "agency": g.get("agency") or None,
+        "kind": g.get("kind") or None,
+        "channel": g.get("channel") or None,
+    }
+    since, until = min(a_since, b_since), max(a_until, b_until)
     try:
-        scope = selectors.scope_resolve(
-            district=district,
-            point=g.get("point") or None,
-            department=g.get("department") or None,
-            matter=(g.get("matter") or "").strip() or None,
-            agency=g.get("agency") or None,
-        )
+        scope = selectors.scope_resolve(district=district, since=since, until=until, **filters)
     except DomainError as exc:
         errors.append(str(exc))
-        scope = {"point": None, "department": None, "matter": None, "agency": None}
-    since, until = min(a_since, b_since), max(a_until, b_until)
-    report = selectors.metrics_report(
-        district=district, since=since, until=until, today=today, **scope
+        scope = selectors.scope_resolve(district=district, since=since, until=until)
+    report = selectors.metrics_report(scope, today=today)
+    a = selectors.reform_figures(
+        scope.but(
+            **dict(
+                zip(
+                    ("since", "until"),
+                    selectors.period_bounds(since=a_since, until=a_until),
+                    strict=True,
+                )
+            )
+        ),
+        today=today,
+        fresh=False,
     )
-    a = selectors.metrics_report(
-        district=district, since=a_since, until=a_until, today=today, breakdowns=(), **scope
-    )["figures"]
-    b = selectors.metrics_report(
-        district=district, since=b_since, until=b_until, today=today, breakdowns=(), **scope
-    )["figures"]
+    b = selectors.reform_figures(
+        scope.but(
+            **dict(
+                zip(
+                    ("since", "until"),
+                    selectors.period_bounds(since=b_since, until=b_until),
+                    strict=True,
+                )
+            )
+        ),
+        today=today,
+    )
     query = {
         "district": district.code,
         "since": since.isoformat(),
         "until": until.isoformat(),
-        **{k: (v.pk if k == "agency" else v.code) for k, v in scope.items() if v is not None},
+        **{k: v for k, v in scope.filters().items() if v is not None},
     }
     return render(
         request,
@@ -131,6 +150,7 @@ def metrics_page(request):
             "b_since": b_since,
             "b_until": b_until,
             "scope": scope,
+            "trend": selectors.weekly_trend(scope, today=today),
             "errors": errors,
             "points": ServicePoint.objects.filter(district=district)
             .exclude(level=PointLevel.CITY)

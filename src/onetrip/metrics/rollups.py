@@ -1,0 +1,396 @@
+"""Daily roll-ups of the figures: ``CaseDay`` and ``WaitDay`` rows, derived from the raw rows by
+grouping the expressions of ``metrics.raw`` per local day.
+
+- ``rollups_rebuild`` recomputes everything (or one district, or some days): the command
+  ``onetrip metrics_rebuild`` and after bulk loads.
+- ``rollups_refresh`` recomputes only the (district, day) buckets whose rows changed since the
+  last run. It finds them through the id of every table a figure reads (cases, case events,
+  visits, supplement notices, pre-checks, tickets, ticket events): every write the platform makes
+  to a case or a ticket adds such a row. It runs in the task worker (``metrics.tasks``) and, cheap
+  when nothing changed (one max(id) per table), before each read of the figures, so they are never
+  staler than the last committed write. A margin of ids below each mark is read again, for rows
+  of transactions that committed after a later one.
+
+A bucket is recomputed whole (delete, then INSERT … SELECT of the grouped raw rows) inside one
+transaction, so a reader sees either the old or the new bucket.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Floor, Least, TruncDate, TruncMonth
+from django.utils import timezone
+
+from onetrip.metrics import raw
+from onetrip.metrics.models import CaseDay, CaseMonth, RollupMark, WaitDay, WaitMonth
+from onetrip.metrics.scope import SHANGHAI
+
+#: ids below each mark read again on every refresh
+MARGIN = 200
+
+# -- wait bins ---------------------------------------------------------------------------------
+
+#: (from minute, bin width in minutes); the last bin is open-ended from LAST_BIN
+BIN_STEPS = ((0, 1), (60, 5), (180, 15), (480, 60))
+LAST_BIN = 1440
+
+
+def bin_of(minutes: float) -> int:
+    """The lower bound (minutes) of the bin a wait falls in (the Python twin of ``_bin_expr``)."""
+    lower = 0
+    for start, width in BIN_STEPS:
+        if minutes >= start:
+            lower = start + width * int((minutes - start) // width)
+    return min(lower, LAST_BIN)
+
+
+def bin_width(lower: int) -> float:
+    if lower >= LAST_BIN:
+        return 0.0
+    width = 1
+    for start, w in BIN_STEPS:
+        if lower >= start:
+            width = w
+    return float(width)
+
+
+def _bin_expr():
+    """SQL of ``bin_of`` over the ``_wm`` alias (wait in minutes), as an integer."""
+    whens = []
+    for i, (start, width) in enumerate(BIN_STEPS):
+        lower = Value(float(start)) + Value(float(width)) * Floor(
+            (F("_wm") - Value(float(start))) / Value(float(width)), output_field=FloatField()
+        )
+        if i + 1 < len(BIN_STEPS):
+            whens.append(When(Q(_wm__lt=BIN_STEPS[i + 1][0]), then=lower))
+        else:
+            last = Least(lower, Value(float(LAST_BIN)), output_field=FloatField())
+            return Cast(Case(*whens, default=last, output_field=FloatField()), IntegerField())
+    raise AssertionError
+
+
+# -- the grouped raw rows ----------------------------------------------------------------------
+
+CASE_KEYS = (
+    "district_id",
+    "day",
+    "point_id",
+    "department_id",
+    "matter_id",
+    "agency_id",
+    "company",
+    "channel",
+)
+WAIT_KEYS = ("district_id", "day", "point_id", "queue_id", "agency_id", "bin")
+CASE_SUMS = raw.CASE_COUNTS
+WAIT_SUMS = ("n", "wait_sum")
+
+
+def _case_source(where: Q) -> QuerySet:
+    from onetrip.cases.models import Case as CaseModel
+
+    qs = raw.with_helpers(CaseModel.objects.filter(where, submitted_at__isnull=False))
+    qs = qs.annotate(
+        _day=TruncDate("submitted_at", tzinfo=SHANGHAI),
+        _company=ExpressionWrapper(Q(company__isnull=False), output_field=BooleanField()),
+    )
+    return (
+        qs.values(
+            "district_id",
+            "_day",
+            "point_id",
+            "department_id",
+            "matter_id",
+            "agency_id",
+            "_company",
+            "channel",
+        )
+        .annotate(**raw.case_aggregates(today=None))
+        .order_by()
+    )
+
+
+def _wait_source(where: Q) -> QuerySet:
+    from onetrip.queueing.models import Ticket
+
+    qs = Ticket.objects.filter(where, first_called_at__isnull=False)
+    qs = qs.annotate(
+        _district=F("point__district_id"),
+        _day=TruncDate("issued_at", tzinfo=SHANGHAI),
+        _w=raw.wait_seconds_expr(),
+    )
+    qs = qs.annotate(_wm=F("_w") / Value(60.0))
+    qs = qs.annotate(_bin=_bin_expr())
+    return (
+        qs.values("_district", "_day", "point_id", "queue_id", "agency_id", "_bin")
+        .annotate(n=Count("id"), wait_sum=Sum("_w"))
+        .order_by()
+    )
+
+
+def _insert_from(model, columns: Iterable[str], source_columns: Iterable[str], qs) -> int:
+    """INSERT INTO model's table (columns) SELECT source_columns FROM (qs) — all in SQL."""
+    sql, params = qs.query.sql_with_params()
+    quote = connection.ops.quote_name
+    cols = ", ".join(quote(c) for c in columns)
+    src = ", ".join(f"s.{quote(c)}" for c in source_columns)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({cols}) SELECT {src} FROM ({sql}) s",
+            params,
+        )
+        return cur.rowcount
+
+
+def _insert_cases(where: Q) -> int:
+    counts = raw.CASE_COUNTS
+    return _insert_from(
+        CaseDay,
+        CASE_KEYS + counts,
+        (
+            "district_id",
+            "_day",
+            "point_id",
+            "department_id",
+            "matter_id",
+            "agency_id",
+            "_company",
+            "channel",
+        )
+        + counts,
+        _case_source(where),
+    )
+
+
+def _insert_waits(where: Q) -> int:
+    return _insert_from(
+        WaitDay,
+        WAIT_KEYS + ("n", "wait_sum"),
+        ("_district", "_day", "point_id", "queue_id", "agency_id", "_bin", "n", "wait_sum"),
+        _wait_source(where),
+    )
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
+
+
+def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days → runs of consecutive days (first, last)."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] + dt.timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _period_q(field: str, days: Iterable[dt.date]) -> Q:
+    q = Q(pk__in=[])
+    for first, last in _day_ranges(days):
+        q |= Q(
+            **{
+                f"{field}__gte": _midnight(first),
+                f"{field}__lt": _midnight(last) + dt.timedelta(days=1),
+            }
+        )
+    return q
+
+
+# -- sources of change -------------------------------------------------------------------------
+
+
+def _sources() -> list[tuple[str, Any, str, str]]:
+    """(mark name, model, case or ticket, the field naming the case/ticket)."""
+    from onetrip.cases.models import Case as CaseModel
+    from onetrip.cases.models import CaseEvent, SupplementNotice, Visit
+    from onetrip.intake.models import PreCheck
+    from onetrip.queueing.models import Ticket, TicketEvent
+
+    return [
+        ("case", CaseModel, "case", "pk"),
+        ("case_event", CaseEvent, "case", "case_id"),
+        ("visit", Visit, "case", "case_id"),
+        ("supplement", SupplementNotice, "case", "case_id"),
+        ("precheck", PreCheck, "case", "case_number"),
+        ("ticket", Ticket, "ticket", "pk"),
+        ("ticket_event", TicketEvent, "ticket", "ticket_id"),
+    ]
+
+
+def _max_ids() -> dict[str, int]:
+    return {
+        name: model.objects.aggregate(m=Max("pk"))["m"] or 0 for name, model, _k, _f in _sources()
+    }
+
+
+def _set_marks(ids: dict[str, int]) -> None:
+    now = timezone.now()
+    for name, last in ids.items():
+        RollupMark.objects.update_or_create(name=name, defaults={"last_id": last, "at": now})
+
+
+def _buckets(changed: dict[str, int], marks: dict[str, int]):
+    """The (district, day) buckets of cases and of tickets touched by rows above the marks."""
+    from onetrip.cases.models import Case as CaseModel
+    from onetrip.queueing.models import Ticket
+
+    case_q, ticket_q = Q(pk__in=[]), Q(pk__in=[])
+    for name, model, kind, field in _sources():
+        if name not in changed:
+            continue
+        rows = model.objects.filter(pk__gt=max(marks.get(name, 0) - MARGIN, 0))
+        if kind == "case" and field == "case_number":
+            case_q |= Q(number__in=rows.exclude(case_number="").values("case_number"))
+        elif kind == "case":
+            case_q |= Q(pk__in=rows.values(field))
+        else:
+            ticket_q |= Q(pk__in=rows.values(field))
+    cases = (
+        CaseModel.objects.filter(case_q, submitted_at__isnull=False)
+        .annotate(_day=TruncDate("submitted_at", tzinfo=SHANGHAI))
+        .values_list("district_id", "_day")
+        .distinct()
+    )
+    tickets = (
+        Ticket.objects.filter(ticket_q)
+        .annotate(_d=F("point__district_id"), _day=TruncDate("issued_at", tzinfo=SHANGHAI))
+        .values_list("_d", "_day")
+        .distinct()
+    )
+    return set(cases), set(tickets)
+
+
+def _month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _insert_months(daily, monthly, keys: tuple[str, ...], sums: tuple[str, ...], where: Q) -> int:
+    """Sum the daily rows (matching ``where``) per month into the monthly table."""
+    other = tuple(k for k in keys if k != "day")
+    qs = (
+        daily.objects.filter(where)
+        .annotate(_m=TruncMonth("day"))
+        .values(*other, "_m")
+        .annotate(**{f"_{c}": Sum(c) for c in sums})
+        .order_by()
+    )
+    return _insert_from(
+        monthly, other + ("day",) + sums, other + ("_m",) + tuple(f"_{c}" for c in sums), qs
+    )
+
+
+def _months_q(months: Iterable[dt.date]) -> Q:
+    q = Q(pk__in=[])
+    for first, last in _day_ranges(months):
+        q |= Q(day__gte=first, day__lt=_next_month(last))
+    return q
+
+
+def _recompute(case_buckets, ticket_buckets) -> None:
+    tables = (
+        (case_buckets, CaseDay, CaseMonth, CASE_KEYS, CASE_SUMS, _insert_cases, "submitted_at", ""),
+        (
+            ticket_buckets,
+            WaitDay,
+            WaitMonth,
+            WAIT_KEYS,
+            WAIT_SUMS,
+            _insert_waits,
+            "issued_at",
+            "point__",
+        ),
+    )
+    for buckets, daily, monthly, keys, sums, insert, field, prefix in tables:
+        by_district: dict[int, set[dt.date]] = defaultdict(set)
+        for district_id, day in buckets:
+            by_district[district_id].add(day)
+        for district_id, days in by_district.items():
+            daily.objects.filter(district_id=district_id, day__in=days).delete()
+            insert(Q(**{f"{prefix}district_id": district_id}) & _period_q(field, days))
+            months = {_month_of(d) for d in days}
+            monthly.objects.filter(district_id=district_id, day__in=months).delete()
+            _insert_months(
+                daily, monthly, keys, sums, Q(district_id=district_id) & _months_q(months)
+            )
+
+
+# -- the two entry points ----------------------------------------------------------------------
+
+
+def rollups_rebuild(*, district_id: int | None = None) -> dict[str, int]:
+    """Recompute every roll-up row (of one district): returns the rows written per table."""
+    with transaction.atomic():
+        _lock()
+        ids = _max_ids()
+        cq, tq = Q(), Q()
+        mq = Q()
+        if district_id is not None:
+            cq, tq = Q(district_id=district_id), Q(point__district_id=district_id)
+            mq = Q(district_id=district_id)
+        for model in (CaseDay, CaseMonth, WaitDay, WaitMonth):
+            model.objects.filter(mq).delete()
+        written = {"case_days": _insert_cases(cq), "wait_days": _insert_waits(tq)}
+        written["case_months"] = _insert_months(CaseDay, CaseMonth, CASE_KEYS, CASE_SUMS, mq)
+        written["wait_months"] = _insert_months(WaitDay, WaitMonth, WAIT_KEYS, WAIT_SUMS, mq)
+        if district_id is None or not RollupMark.objects.exclude(name="lock").exists():
+            _set_marks(ids)
+    return written
+
+
+def _lock(*, wait: bool = True) -> bool:
+    """Serialise refreshes (PostgreSQL: a row lock on the "lock" mark; SQLite serialises
+    writers anyway). False when another refresh holds it and ``wait`` is False."""
+    RollupMark.objects.get_or_create(name="lock")
+    qs = RollupMark.objects.filter(name="lock")
+    qs = qs.select_for_update() if wait else qs.select_for_update(skip_locked=True)
+    return qs.first() is not None
+
+
+def rollups_refresh(*, wait: bool = False) -> int:
+    """Recompute the buckets changed since the last run; returns how many were recomputed
+    (0 also when another refresh is running and ``wait`` is False)."""
+    ids = _max_ids()
+    marks = dict(RollupMark.objects.exclude(name="lock").values_list("name", "last_id"))
+    if not marks:  # never built: build everything once
+        rollups_rebuild()
+        return -1
+    changed = {name: last for name, last in ids.items() if last > marks.get(name, 0)}
+    if not changed:
+        return 0
+    with transaction.atomic():
+        if not _lock(wait=wait):
+            return 0
+        marks = dict(RollupMark.objects.exclude(name="lock").values_list("name", "last_id"))
+        changed = {name: last for name, last in ids.items() if last > marks.get(name, 0)}
+        if not changed:
+            return 0
+        case_buckets, ticket_buckets = _buckets(changed, marks)
+        _recompute(case_buckets, ticket_buckets)
+        _set_marks(changed)
+    return len(case_buckets) + len(ticket_buckets)

@@ -1,0 +1,37 @@
+"""Background work for the figures: keep the roll-ups up to date.
+
+``refresh_rollups`` recomputes the days changed since its last run. A committed case state change
+enqueues it (at most once per ``DEBOUNCE`` seconds per process, to run that much later, so a busy
+hall costs one task row a minute, not one per transition); ``onetrip metrics_rebuild --enqueue``
+enqueues it by hand. Reading the figures refreshes too, so a missed run only costs the reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from django_tasks import task
+
+DEBOUNCE = 60.0
+_last_enqueued = 0.0
+
+
+@task()
+def refresh_rollups() -> int:
+    from onetrip.metrics.rollups import rollups_refresh
+
+    return rollups_refresh(wait=True)
+
+
+def schedule_refresh(**_kwargs) -> None:
+    """Receiver of ``case_state_changed`` (sent after the commit)."""
+    global _last_enqueued
+    if not refresh_rollups.get_backend().supports_defer:  # the immediate backend (tests)
+        return
+    now = time.monotonic()
+    if now - _last_enqueued < DEBOUNCE:
+        return
+    _last_enqueued = now
+    from django.utils import timezone
+
+    refresh_rollups.using(run_after=timezone.now() + dt.timedelta(seconds=DEBOUNCE)).enqueue()

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from onetrip.audit.models import AuditEvent
 from onetrip.queueing import services
 from onetrip.queueing.models import Ticket, TicketEvent
+from tests.queueing import test_booking as booking_scenarios
 from tests.queueing import test_services as scenarios
 from tests.queueing.conftest import build_hall
 
@@ -28,6 +29,8 @@ from tests.queueing.conftest import build_hall
         scenarios.test_call_at_closed_window_and_wrong_staff,
         scenarios.test_illegal_transitions_refused,
         scenarios.test_appointment_not_called_before_its_slot,
+        booking_scenarios.test_checked_in_appointment_called_ahead_of_walk_ins,
+        booking_scenarios.test_green_channel_still_comes_before_appointments,
     ],
     ids=lambda f: f.__name__.removeprefix("test_"),
 )

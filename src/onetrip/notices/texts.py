@@ -96,6 +96,24 @@ define(
 )
 
 
+define(
+    "appointment_booked",
+    gettext_lazy("预约成功"),
+    gettext_lazy(
+        "您已预约 {place} {queue}，时段 {when}。请于时段开始前后到自助取号机扫码签到。"
+        "查看、改约或取消：{url}"
+    ),
+)
+define(
+    "appointment_reminder",
+    gettext_lazy("预约提醒"),
+    gettext_lazy(
+        "提醒：您明天 {when} 在 {place} 办理 {queue}，请带齐材料，到自助取号机扫码签到。"
+        "改约或取消：{url}"
+    ),
+)
+
+
 def notice_render(
     *, template: str, context: dict[str, Any], language: str = "zh-hans"
 ) -> tuple[str, str]:

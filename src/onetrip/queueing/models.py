@@ -169,6 +169,7 @@ class TicketChannel(models.TextChoices):
     GUIDE = "guide", _("0号窗口导办员")
     ONLINE = "online", _("网上预约")
     API = "api", _("接口")
+    APPOINTMENT = "booked", _("预约签到")
 
 
 def new_ticket_token() -> str:
@@ -297,6 +298,12 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=["called", "serving"]),
                 name="ticket_at_window_now",
             ),
+            # checked-in appointments waiting: called ahead of walk-ins (a probe per queue)
+            models.Index(
+                fields=["queue", "priority", "sort_at"],
+                condition=models.Q(status="waiting", slot_start__isnull=False),
+                name="ticket_booked_waiting",
+            ),
             # the recent service times behind every wait estimate (the last 20 finished)
             models.Index(
                 fields=["queue", "day", "-finished_at"],
@@ -352,3 +359,136 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action}"
+
+
+# ------------------------------------------------------------------ appointments (预约)
+
+
+class Slot(models.Model):
+    """A bookable time slot of one queue: ``capacity`` people, ``booked`` of them taken.
+
+    ``booked`` only moves by conditional UPDATEs (``booked < capacity``), and the check
+    constraint holds the rule in the database too: a slot is never overbooked."""
+
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("队列"), on_delete=models.CASCADE, related_name="slots"
+    )
+    point = models.ForeignKey(
+        "catalogue.ServicePoint",
+        verbose_name=_("服务网点"),
+        on_delete=models.PROTECT,
+        related_name="slots",
+        db_index=False,
+    )
+    day = models.DateField(_("日期"))
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    capacity = models.PositiveSmallIntegerField(_("可预约人数"))
+    booked = models.PositiveSmallIntegerField(_("已预约人数"), default=0)
+
+    class Meta:
+        verbose_name = _("预约时段")
+        verbose_name_plural = _("预约时段")
+        ordering = ["starts_at", "queue"]
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "starts_at"], name="slot_unique_in_queue"),
+            models.CheckConstraint(
+                condition=models.Q(booked__lte=models.F("capacity")), name="slot_not_overbooked"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["point", "day", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("已预约")
+    CHECKED_IN = "checked_in", _("已签到")
+    CANCELLED = "cancelled", _("已取消")
+    NO_SHOW = "no_show", _("爽约")
+
+
+def new_appointment_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Appointment(models.Model):
+    """One resident's booking of a slot, by phone number (and the account, when signed in)."""
+
+    slot = models.ForeignKey(
+        Slot, verbose_name=_("预约时段"), on_delete=models.PROTECT, related_name="appointments"
+    )
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("队列"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    point = models.ForeignKey(
+        "catalogue.ServicePoint",
+        verbose_name=_("服务网点"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    day = models.DateField(_("日期"))
+    phone = models.CharField(_("手机号"), max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
+    )
+    token = models.CharField(
+        max_length=32, unique=True, default=new_appointment_token, editable=False
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.BOOKED,
+    )
+    late = models.BooleanField(_("迟到"), default=False)
+    created_at = models.DateTimeField(_("预约时间"))
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    ticket = models.OneToOneField(
+        Ticket,
+        verbose_name=_("排队号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointment",
+    )
+
+    class Meta:
+        verbose_name = _("预约")
+        verbose_name_plural = _("预约")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # one live booking per phone, queue and day (a second one must move the first)
+            models.UniqueConstraint(
+                fields=["queue", "day", "phone"],
+                condition=models.Q(status="booked"),
+                name="one_booking_per_phone_queue_day",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["phone", "created_at"]),
+            models.Index(fields=["point", "day", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{mask_phone(self.phone)} {self.slot_id}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)

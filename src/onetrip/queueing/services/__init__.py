@@ -1,7 +1,8 @@
 """Writes for queues, windows and tickets. Every function is one transaction.
 
 By concern: ``setup`` (queues, windows, opening/closing), ``issue`` (tickets), ``window``
-(calling and serving, ORM path), ``one_statement`` (the PostgreSQL one-statement writes).
+(calling and serving, ORM path), ``one_statement`` (the PostgreSQL one-statement writes), ``booking``
+(appointments).
 
 Concurrency: issuing takes the number from the (queue, day) counter row — on PostgreSQL, for
 tickets known by a phone number only, in its own one-statement transaction just before the
@@ -17,6 +18,16 @@ from __future__ import annotations
 
 from onetrip.queueing.services._common import (
     TransitionRefused,
+)
+from onetrip.queueing.services.booking import (
+    BookingFlood,
+    appointment_book,
+    appointment_cancel,
+    appointment_check_in,
+    appointment_move,
+    appointments_mark_no_shows,
+    appointments_remind,
+    slots_open,
 )
 from onetrip.queueing.services.issue import (
     ticket_issue,
@@ -44,6 +55,14 @@ from onetrip.queueing.services.window import (
 )
 
 __all__ = [
+    "BookingFlood",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_check_in",
+    "appointment_move",
+    "appointments_mark_no_shows",
+    "appointments_remind",
+    "slots_open",
     "TransitionRefused",
     "queue_create",
     "queue_set_open",

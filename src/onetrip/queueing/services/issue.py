@@ -60,10 +60,14 @@ def ticket_issue(
     agency: Any = None,
     priority: bool = False,
     slot_start: dt.datetime | None = None,
+    booked_slot: dt.datetime | None = None,
     actor: Any = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Issue a ticket in ``queue``: now at a kiosk or window zero, or online for a time slot.
+
+    ``booked_slot`` is for an appointment's check-in (``services.booking``): the ticket keeps
+    the slot's start as its place and is called ahead of walk-ins once the slot has begun.
 
     Everything is validated before any write. The ticket, its event and its audit record are
     written atomically. The number comes from the (queue, day) counter row, the one hot spot
@@ -89,6 +93,8 @@ def ticket_issue(
     if phone:
         phone = clean_phone(phone)
     _check_can_issue(queue)
+    if booked_slot is not None:
+        slot_start = None
     if slot_start is not None:
         if timezone.is_naive(slot_start):
             raise ValidationFailed(_("预约时间须带时区。"), code="bad_slot")
@@ -119,6 +125,8 @@ def ticket_issue(
             )
         when = now
     day = local_day(when)
+    if booked_slot is not None:  # checked in (now, at the point): its place is the slot
+        slot_start = when = booked_slot
     ticket = Ticket(
         queue=queue,
         point=point,

@@ -151,7 +151,21 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
         "   AND o.day = %s AND o.sort_at <= %s ORDER BY o.sort_at, o.id LIMIT 1"
         "   FOR UPDATE SKIP LOCKED) c"
         "  WHERE NOT EXISTS (SELECT 1 FROM busy)),"
-        " pick AS (SELECT id FROM cand ORDER BY priority DESC, position, sort_at, id LIMIT 1),"
+        # checked-in appointments whose slot has begun: ahead of walk-ins (status and the
+        # slot_start test are constants, so the partial index ticket_booked_waiting serves)
+        f" booked AS (SELECT c.id, c.priority, wq.position, c.sort_at FROM {wq} wq"
+        "  INNER JOIN w ON wq.window_id = w.id"
+        "  CROSS JOIN (VALUES (true), (false)) AS p(flag)"
+        f"  CROSS JOIN LATERAL (SELECT o.id, o.priority, o.sort_at FROM {t} o"
+        f"   WHERE o.queue_id = wq.queue_id AND o.status = '{TicketStatus.WAITING.value}'"
+        "   AND o.slot_start IS NOT NULL AND o.priority = p.flag"
+        "   AND o.day = %s AND o.sort_at <= %s ORDER BY o.sort_at, o.id LIMIT 1"
+        "   FOR UPDATE SKIP LOCKED) c"
+        "  WHERE NOT EXISTS (SELECT 1 FROM busy)),"
+        # CALL_ORDER: green channel, then booked, then the window's queue order, oldest first
+        " pick AS (SELECT id FROM (SELECT id, priority, true AS booked, position, sort_at"
+        "  FROM booked UNION ALL SELECT id, priority, false, position, sort_at FROM cand) u"
+        "  ORDER BY priority DESC, booked DESC, position, sort_at, id LIMIT 1),"
         f" upd AS (UPDATE {t} x SET status = %s, window_id = %s, called_at = %s,"
         "  served_by_id = %s, first_called_at = COALESCE(x.first_called_at, %s),"
         "  call_count = x.call_count + 1 FROM pick WHERE x.id = pick.id AND x.status = %s"
@@ -163,6 +177,8 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
     params = [
         *guard_params,
         TicketStatus.WAITING,
+        day,
+        now,
         day,
         now,
         TicketStatus.CALLED,

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import DateTimeField, F, Value
+from django.db.models import Case, DateTimeField, F, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,8 +44,10 @@ from onetrip.queueing.transitions import WINDOW_ROLES
 
 
 def _next_waiting_id(window: Window, now: dt.datetime) -> int | None:
-    """The ticket this window should call next: green-channel tickets first (in the window's
-    queue order, oldest first), then the window's queues in their order, oldest first.
+    """The ticket this window should call next (``CALL_ORDER``; the one-statement path
+    orders the same way): green-channel tickets first, then checked-in appointments whose slot
+    has begun (ahead of walk-ins), each in the window's queue order, oldest first; then the
+    window's queues in their order, oldest first.
 
     Each probe is an ``ORDER BY … LIMIT 1`` that the (queue, status, priority, sort_at) index
     answers without sorting the whole waiting list, so a long queue does not slow calling down.
@@ -57,6 +59,22 @@ def _next_waiting_id(window: Window, now: dt.datetime) -> int | None:
         waiting = waiting.select_for_update(skip_locked=True, of=("self",))
     found = (
         waiting.filter(queue__window_queues__window=window, priority=True)
+        .order_by(
+            Case(When(slot_start__isnull=True, then=Value(1)), default=Value(0)),  # booked 1st
+            "queue__window_queues__position",
+            "sort_at",
+            "id",
+        )
+        .values_list("id", flat=True)
+        .first()
+    )
+    if found is not None:
+        return found
+    # checked-in appointments (few: the partial index ticket_booked_waiting holds them)
+    found = (
+        waiting.filter(
+            queue__window_queues__window=window, priority=False, slot_start__isnull=False
+        )
         .order_by("queue__window_queues__position", "sort_at", "id")
         .values_list("id", flat=True)
         .first()

@@ -9,13 +9,13 @@ import pytest
 from django.db.models import Count
 
 from onetrip.audit.models import AuditEvent
-from onetrip.cases.demo import history_counts, history_load, history_period
 from onetrip.cases.models import Case, CaseEvent, Visit
 from onetrip.catalogue.models import Material
+from onetrip.demo.history import history_counts, history_load, history_period
+from onetrip.demo.queues import load_queues
 from onetrip.demo.registry import demo_extensions_ordered
 from onetrip.metrics import selectors as M
 from onetrip.people.models import Agency
-from onetrip.queueing.demo import load_queues
 from tests.factories import make_matter, make_user, uscc_number
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 import pytest
 
-from onetrip.queueing.demo import load_queues
+from onetrip.demo.queues import load_queues
 from onetrip.queueing.models import Queue, Window
 from onetrip.queueing.selectors import window_share
 

@@ -340,8 +340,8 @@ def test_local_source_declares_kinds_and_identities():
 def test_demo_extension_is_idempotent(world):
     from onetrip.catalogue.models import Department
     from onetrip.demo.registry import DEMO_EXTENSIONS
+    from onetrip.demo.shared import load_shared_documents
     from onetrip.people.services import applicant_register, company_register
-    from onetrip.sharing.demo import load_shared_documents
     from tests.factories import ric_number, uscc_number
 
     assert "sharing" in {e.name for e in DEMO_EXTENSIONS}

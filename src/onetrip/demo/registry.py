@@ -3,8 +3,8 @@
 An extension is a plain function called with keyword arguments after the base load
 (catalogue, people, calendar) has finished::
 
-    # src/onetrip/<app>/demo.py  (imported automatically by demo_load)
-    from onetrip.demo.services import demo_extension
+    # src/onetrip/demo/<topic>.py  (imported by demo_load; domain apps never import demo)
+    from onetrip.demo.registry import demo_extension
 
     @demo_extension(name="queueing", order=10)
     def load_queues(*, district, stdout=None) -> dict | None:

@@ -4,9 +4,10 @@
 number, credit code) before it is created, and the catalogue import itself changes nothing when
 the file has not changed. Running it twice leaves the database exactly as after the first run.
 
-Other apps add their own sample data (queues and windows, a season of case history, shared
-certificates…) by registering an extension, see ``onetrip.demo.registry``; ``demo_load`` imports
-each installed app's ``demo`` module, then calls the registered extensions in order.
+The sample data of the other apps (queues and windows in ``demo.queues``, shared certificates in
+``demo.shared``, a season of case history in ``demo.history``) lives here in ``demo``, the one app
+that may import every other: each module registers an extension (``onetrip.demo.registry``) and
+``demo_load`` calls the registered extensions in order.
 """
 
 from __future__ import annotations
@@ -271,6 +272,10 @@ def demo_load(
     summary["extensions"] = {}
     summary["extension_errors"] = {}
     if extensions:
+        # the demo's own sample data (queues, shared records, the season's history), then any
+        # ``<app>/demo.py`` of an app outside the domain layers
+        from onetrip.demo import history, queues, shared  # noqa: F401 - they register
+
         autodiscover_modules("demo")
         for ext in demo_extensions_ordered():
             try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from onetrip.demo.services import demo_extension
+from onetrip.demo.registry import demo_extension
 
 #: kind -> (department codes to try in order, title)
 _ISSUERS = {

@@ -36,9 +36,7 @@ import datetime as dt
 import random
 from collections import defaultdict
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -47,47 +45,15 @@ from onetrip.audit.services import audit_record
 from onetrip.cases.models import Case, CaseMaterial, Channel, DeliveryMethod, MaterialStatus
 from onetrip.cases.services import case_create, case_material_update, case_transition
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
+from onetrip.demo.history_people import _holders, _staff
+from onetrip.demo.history_tickets import SH, _at, _tickets_load
 from onetrip.demo.registry import demo_extension
 from onetrip.errors import DomainError
 from onetrip.workdays.selectors import WorkdayCalendar, working_days_after
 
-SH = ZoneInfo("Asia/Shanghai")
 MARKER = "demo.history"
 LAST_DAY = dt.date(2026, 11, 27)  # deadlines of the last cases still fall within 2026
 
-FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
-GIVEN = [
-    "建国",
-    "秀兰",
-    "志强",
-    "丽华",
-    "海燕",
-    "子涵",
-    "宇航",
-    "雨桐",
-    "国平",
-    "春梅",
-    "晓东",
-    "静怡",
-    "明轩",
-    "佳琪",
-    "文博",
-    "玉珍",
-]
-TRADES = [
-    ("西湖", "茶业"),
-    ("钱塘", "文化传播"),
-    ("吴山", "餐饮"),
-    ("凤起", "科技"),
-    ("庆春", "商贸"),
-    ("南山", "设计"),
-    ("延安", "咨询"),
-    ("平海", "健康管理"),
-    ("解放", "教育科技"),
-    ("建国", "物业服务"),
-    ("望江", "装饰工程"),
-    ("清泰", "电子商务"),
-]
 REFUSE_NOTES = ["申请材料不齐全，已一次性告知所缺材料", "申请书填写不规范，签字缺失"]
 DEFECTS = ["签字页缺失", "复印件不清晰", "与原件不一致", "填写内容不完整", "超过有效期"]
 COMMENTS = {5: "办事很快，一次就办好了", 4: "工作人员很耐心", 3: "还可以", 2: "等候时间有点长"}
@@ -105,267 +71,6 @@ def history_period(*, today: dt.date, weeks: int = 8) -> tuple[dt.date, dt.date,
     start = max(end - dt.timedelta(weeks=weeks) + dt.timedelta(days=1), dt.date(2026, 1, 5))
     switch = start + (end - start) / 2
     return start, switch, end
-
-
-def _at(day: dt.date, minutes_after_nine: float) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(9), tzinfo=SH) + dt.timedelta(
-        minutes=minutes_after_nine
-    )
-
-
-# -- people ----------------------------------------------------------------------------------
-
-
-def _staff(district: ServicePoint) -> dict[str, Any]:
-    from onetrip.people.models import User
-
-    users = (
-        User.objects.filter(is_active=True, point__district=district)
-        .prefetch_related("groups")
-        .select_related("point", "agency")
-        .order_by("id")
-    )
-    out: dict[str, Any] = {
-        "front": {},
-        "reviewer": {},
-        "manager": None,
-        "guide": None,
-        "agents": [],
-    }
-    for u in users:
-        roles = {g.name for g in u.groups.all()}
-        if roles & {"clerk", "social_worker"} and u.point_id not in out["front"]:
-            out["front"][u.point_id] = u
-        if "reviewer" in roles and u.department_id and u.department_id not in out["reviewer"]:
-            out["reviewer"][u.department_id] = u
-        if "manager" in roles and out["manager"] is None and u.point_id == district.pk:
-            out["manager"] = u
-        if "guide" in roles and out["guide"] is None:
-            out["guide"] = u
-    out["agents"] = list(
-        User.objects.filter(
-            is_active=True, groups__name="agent", agency__district=district
-        ).select_related("agency")
-    )
-    return out
-
-
-def _holders(district: ServicePoint, rng: random.Random, *, people: int, companies: int):
-    """Generated applicants and companies for the history (no phones; accounts that cannot
-    sign in, so online applications are made by the holders themselves)."""
-    from onetrip.demo.people_data import ric_make, uscc_make
-    from onetrip.people.models import Applicant, Company, User
-    from onetrip.people.services import applicant_register, company_register
-
-    group = Group.objects.get(name="applicant")
-    code = district.code
-
-    def account(name: str, suffix: str):
-        user, created = User.objects.get_or_create(
-            username=f"history-{code}-{suffix}", defaults={"display_name": name}
-        )
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-            user.groups.add(group)
-        return user
-
-    persons = []
-    for i in range(people):
-        name = FAMILY[i % len(FAMILY)] + GIVEN[(i * 7) % len(GIVEN)]
-        # region 330102 numbers exist from 1983 on (stdnum checks the region at the birth date)
-        birth = dt.date(1984, 1, 1) + dt.timedelta(days=157 * i + 11)
-        number = ric_make(
-            region="330102", birth=birth.strftime("%Y%m%d"), seq=300 + i, female=i % 2 == 0
-        )
-        found = Applicant.objects.filter(id_number=number).first()
-        if found is None:
-            found = applicant_register(name=name, id_number=number, user=account(name, f"p{i:03d}"))
-        persons.append(found)
-    firms = []
-    for i in range(companies):
-        place, trade = TRADES[i % len(TRADES)]
-        name = f"杭州{('', '新', '大', '金')[i // len(TRADES) % 4]}{place}{trade}有限公司"
-        number = uscc_make(seq=700 + i)
-        found = Company.objects.filter(credit_code=number).first()
-        if found is None:
-            found = company_register(name=name, credit_code=number, legal_representative="")
-            found.users.add(account(name, f"c{i:03d}"))
-        firms.append(found)
-    return persons, firms
-
-
-# -- tickets ---------------------------------------------------------------------------------
-
-
-def _wait_minutes(
-    rng: random.Random, *, commercial: bool, priority: bool, street: bool, after: bool
-):
-    if priority:
-        mean = 6 if after else 9
-    elif street:
-        mean = 9 if after else 13
-    elif commercial:
-        mean = 24 if after else 72
-    else:
-        mean = 17 if after else 38
-    return rng.gammavariate(4.0, mean / 4.0)
-
-
-def _tickets_load(
-    *,
-    district: ServicePoint,
-    days: list[dt.date],
-    switch: dt.date,
-    rng: random.Random,
-    per_day: int,
-) -> dict[tuple[int, dt.date], list]:
-    """Bulk-write the season's tickets and events; returns served tickets by (point, day)."""
-    from onetrip.people.models import Agency
-    from onetrip.queueing.models import (
-        ApplicantType,
-        Queue,
-        Ticket,
-        TicketChannel,
-        TicketEvent,
-        TicketStatus,
-        WindowQueue,
-    )
-
-    queues = list(
-        Queue.objects.filter(point__district=district, point__is_active=True).select_related(
-            "point", "department"
-        )
-    )
-    windows: dict[int, list[int]] = defaultdict(list)
-    for wq in WindowQueue.objects.filter(queue__in=queues).values("queue_id", "window_id"):
-        windows[wq["queue_id"]].append(wq["window_id"])
-    agencies = list(Agency.objects.filter(district=district))
-    tickets: list[Ticket] = []
-    for day in days:
-        after = day >= switch
-        for queue in queues:
-            street = queue.point.level != PointLevel.DISTRICT
-            commercial = (
-                queue.department is not None and queue.department.code == "scjg"
-            ) or queue.code == "A"
-            priority = queue.applicant_type == ApplicantType.PRIORITY
-            base = per_day * (
-                0.2
-                if priority
-                else 0.35
-                if street
-                else 1.0
-                if commercial
-                else 0.4
-                if queue.applicant_type == ApplicantType.AGENT
-                else 0.6
-            )
-            n = max(int(rng.gauss(base, base * 0.15)), 0)
-            issued = sorted(rng.uniform(0, 420) for _ in range(n))
-            for seq, minute in enumerate(issued, start=1):
-                issued_at = _at(day, minute)
-                t = Ticket(
-                    queue=queue,
-                    point=queue.point,
-                    day=day,
-                    seq=seq,
-                    number=f"{queue.code}{seq:03d}",
-                    channel=TicketChannel.GUIDE if after and not street else TicketChannel.KIOSK,
-                    priority=priority,
-                    sort_at=issued_at,
-                    issued_at=issued_at,
-                    window_id=rng.choice(windows[queue.pk]) if windows[queue.pk] else None,
-                    agency=rng.choice(agencies)
-                    if agencies and queue.applicant_type == ApplicantType.AGENT
-                    else None,
-                )
-                roll = rng.random()
-                if roll < 0.02:
-                    t.status = TicketStatus.WALKED_OUT
-                    t.walked_out_at = issued_at + dt.timedelta(minutes=rng.uniform(10, 40))
-                    t.window_id = None
-                else:
-                    wait = _wait_minutes(
-                        rng, commercial=commercial, priority=priority, street=street, after=after
-                    )
-                    called = issued_at + dt.timedelta(minutes=wait)
-                    t.called_at = t.first_called_at = called
-                    t.call_count = 1
-                    if roll < 0.05:
-                        t.status = TicketStatus.NO_SHOW
-                        t.no_show_at = called + dt.timedelta(minutes=3)
-                    else:
-                        t.status = TicketStatus.DONE
-                        t.started_at = called + dt.timedelta(minutes=rng.uniform(0.5, 2))
-                        t.finished_at = t.started_at + dt.timedelta(minutes=rng.uniform(5, 16))
-                tickets.append(t)
-    Ticket.objects.bulk_create(tickets, batch_size=500)
-    events = []
-    served: dict[tuple[int, dt.date], list] = defaultdict(list)
-    for t in tickets:
-        events.append(
-            TicketEvent(ticket=t, at=t.issued_at, action="issue", to_status=TicketStatus.WAITING)
-        )
-        if t.walked_out_at:
-            events.append(
-                TicketEvent(
-                    ticket=t,
-                    at=t.walked_out_at,
-                    action="walk_out",
-                    from_status=TicketStatus.WAITING,
-                    to_status=TicketStatus.WALKED_OUT,
-                )
-            )
-            continue
-        events.append(
-            TicketEvent(
-                ticket=t,
-                at=t.called_at,
-                action="call",
-                from_status=TicketStatus.WAITING,
-                to_status=TicketStatus.CALLED,
-                window_id=t.window_id,
-            )
-        )
-        if t.no_show_at:
-            events.append(
-                TicketEvent(
-                    ticket=t,
-                    at=t.no_show_at,
-                    action="no_show",
-                    from_status=TicketStatus.CALLED,
-                    to_status=TicketStatus.NO_SHOW,
-                    window_id=t.window_id,
-                )
-            )
-            continue
-        events += [
-            TicketEvent(
-                ticket=t,
-                at=t.started_at,
-                action="start",
-                from_status=TicketStatus.CALLED,
-                to_status=TicketStatus.SERVING,
-                window_id=t.window_id,
-            ),
-            TicketEvent(
-                ticket=t,
-                at=t.finished_at,
-                action="finish",
-                from_status=TicketStatus.SERVING,
-                to_status=TicketStatus.DONE,
-                window_id=t.window_id,
-            ),
-        ]
-        if t.queue.applicant_type != ApplicantType.AGENT:
-            served[(t.point_id, t.day)].append(t)
-    # The events are written without firing TicketEvent post_save receivers (no alerts).
-    TicketEvent.objects.bulk_create(events, batch_size=1000)
-    return served
-
-
-# -- cases -----------------------------------------------------------------------------------
 
 
 class _Story:
@@ -786,7 +491,7 @@ def _shared_records_ensure(*, district: ServicePoint) -> None:
     """Give the generated holders their shared records (licences, ID cards) now, through the
     sharing app's own idempotent demo loader, so a second ``onetrip demo`` finds nothing to add."""
     try:
-        from onetrip.sharing.demo import load_shared_documents
+        from onetrip.demo.shared import load_shared_documents
     except ImportError:  # pragma: no cover - the sharing app is part of the platform
         return
     load_shared_documents(district=district, stdout=None)

@@ -1,8 +1,8 @@
 """The case state machine, as data.
 
 ``STATES`` says, per state, whether the clock runs, the limit for the step in working days, and
-whether (and with which text) the applicant is told when a case enters it — the notifications
-module reads ``StateInfo.notify_template``/``notify_text``. ``TRANSITIONS`` lists every allowed
+whether the applicant is told when a case enters it (``StateInfo.notify_template``, a code of
+``notices.texts``, which holds the texts). ``TRANSITIONS`` lists every allowed
 move with the roles that may take it. ``cases.services.case_transition`` is the only writer.
 """
 
@@ -38,9 +38,9 @@ class StateInfo:
     clock_runs: bool = False
     #: working days allowed for this step (None: the case's promised due date applies)
     limit_days: int | None = None
-    #: notification template code (notices app) and the Chinese text it uses; None: not told
+    #: the notice template (``notices.texts``, where every SMS text lives) sent when a case
+    #: enters this state; None: the applicant is not told
     notify_template: str | None = None
-    notify_text: str = ""
 
 
 STATES: dict[str, StateInfo] = {
@@ -49,54 +49,45 @@ STATES: dict[str, StateInfo] = {
         open=True,
         limit_days=1,
         notify_template="case_submitted",
-        notify_text="您的办件 {number}（{matter}）已提交，工作人员将在1个工作日内完成受理审核。",
     ),
     State.ACCEPTED: StateInfo(
         open=True,
         clock_runs=True,
         notify_template="case_accepted",
-        notify_text="您的办件 {number}（{matter}）已受理，承诺于 {promised_due} 前办结。",
     ),
     State.REFUSED: StateInfo(
         open=False,
         notify_template="case_refused",
-        notify_text="您的申请 {number}（{matter}）不予受理，理由：{note}",
     ),
     State.IN_REVIEW: StateInfo(open=True, clock_runs=True),
     State.SUPPLEMENT_REQUESTED: StateInfo(
         open=True,
         limit_days=5,
         notify_template="supplement_needed",
-        notify_text="您的办件 {number} 需补正材料，请于 {state_due} 前按一次性告知书补齐：{tracking_url}",
     ),
     State.RESUBMITTED: StateInfo(open=True, clock_runs=True),
     State.SUSPENDED: StateInfo(
         open=True,
         notify_template="case_suspended",
-        notify_text="您的办件 {number} 因“{note}”中止办理，期限暂停计算。",
     ),
     State.APPROVED: StateInfo(
         open=False,
         limit_days=3,
         notify_template="case_decided",
-        notify_text="您的办件 {number}（{matter}）已办结：准予许可。",
     ),
     State.REJECTED: StateInfo(
         open=False,
         limit_days=3,
         notify_template="case_decided",
-        notify_text="您的办件 {number}（{matter}）已办结：不予许可，理由：{note}",
     ),
     State.DELIVERED: StateInfo(
         open=False,
         notify_template="case_delivered",
-        notify_text="您的办件 {number} 办理结果已送达（{delivery}）。",
     ),
     State.CLOSED: StateInfo(open=False),
     State.WITHDRAWN: StateInfo(
         open=False,
         notify_template="case_withdrawn",
-        notify_text="您的办件 {number} 已撤回。",
     ),
 }
 

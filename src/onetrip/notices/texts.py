@@ -1,4 +1,5 @@
-"""Message templates (Chinese first), keyed by a stable code.
+"""Message templates (Chinese first), keyed by a stable code: every SMS text of the platform
+lives here (the case states name theirs by code, ``cases.states.StateInfo.notify_template``).
 
 Placeholders are ``{name}``; every placeholder must be given in the context, otherwise
 rendering fails with a message naming the template and the missing fields. Templates marked
@@ -67,6 +68,38 @@ define(
     "ready_for_pickup",
     gettext_lazy("办理结果可领取"),
     gettext_lazy("您的办件 {case_number}（{matter}）的办理结果已可领取，请到 {place} 领取。"),
+)
+define(
+    "case_submitted",
+    gettext_lazy("已提交"),
+    gettext_lazy(
+        "您的办件 {case_number}（{matter}）已提交，工作人员将在1个工作日内完成受理审核。"
+        " 查询进度：{tracking_url}"
+    ),
+)
+define(
+    "case_refused",
+    gettext_lazy("不予受理"),
+    gettext_lazy(
+        "您的申请 {case_number}（{matter}）不予受理，理由：{note} 查询进度：{tracking_url}"
+    ),
+)
+define(
+    "case_suspended",
+    gettext_lazy("中止（暂停计时）"),
+    gettext_lazy(
+        "您的办件 {case_number} 因“{note}”中止办理，期限暂停计算。 查询进度：{tracking_url}"
+    ),
+)
+define(
+    "case_delivered",
+    gettext_lazy("已送达"),
+    gettext_lazy("您的办件 {case_number} 办理结果已送达（{delivery}）。 查询进度：{tracking_url}"),
+)
+define(
+    "case_withdrawn",
+    gettext_lazy("已撤回"),
+    gettext_lazy("您的办件 {case_number} 已撤回。 查询进度：{tracking_url}"),
 )
 define(
     "ticket_almost_due",

@@ -23,24 +23,6 @@ log = logging.getLogger(__name__)
 AHEAD = 3
 
 
-def define_state_templates() -> None:
-    for info in S.STATES.values():
-        code = info.notify_template
-        if not code or code in texts.TEMPLATES:
-            continue
-        text = info.notify_text.replace("{number}", "{case_number}")
-        if "{tracking_url}" not in text:
-            text += " 查询进度：{tracking_url}"
-        texts.define(code, S.state_label(_state_for(code)), text)
-
-
-def _state_for(code: str) -> str:
-    for state, info in S.STATES.items():
-        if info.notify_template == code:
-            return state
-    return ""
-
-
 def case_context(case: Any, *, note: str = "", template: str | None = None) -> dict[str, str]:
     """The fields the case notices use. With ``template``, ``missing`` (a query over the
     case's materials) is only worked out when that template's text shows it."""
@@ -163,6 +145,5 @@ def connect() -> None:
     from onetrip.cases.signals import case_state_changed
     from onetrip.queueing.models import TicketEvent
 
-    define_state_templates()
     case_state_changed.connect(on_case_state_changed, dispatch_uid="tracking-case-notify")
     post_save.connect(on_ticket_event, sender=TicketEvent, dispatch_uid="tracking-ticket-alert")

@@ -76,6 +76,7 @@ def _http_error(request, exc: HttpError):
 
 
 def _mount() -> None:
+    from onetrip.agencies.api import router as agencies_router
     from onetrip.cases.api import router as cases_router
     from onetrip.catalogue.api import router as catalogue_router
     from onetrip.intake.api import router as intake_router
@@ -95,6 +96,7 @@ def _mount() -> None:
     api.add_router("/v1/", tracking_router)
     api.add_router("/v1/", notices_router)
     api.add_router("/v1/", metrics_router)
+    api.add_router("/v1/", agencies_router)
 
 
 _mount()

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "onetrip.intake",
     "onetrip.sharing",
     "onetrip.tracking",
+    "onetrip.agencies",
     "onetrip.metrics",
     "onetrip.demo",
 ]

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("onetrip.tracking.urls")),
     path("", include("onetrip.notices.urls")),
     path("", include("onetrip.metrics.urls")),
+    path("", include("onetrip.agencies.urls")),
 ]

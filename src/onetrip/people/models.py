@@ -160,9 +160,12 @@ class Agency(models.Model):
     contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    licence_number = models.CharField(_("代理资质/许可证号"), max_length=60, blank=True)
+    licence_valid_until = models.DateField(_("资质有效期至"), null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=12, choices=AgencyStatus.choices, default=AgencyStatus.ACTIVE
     )
+    status_reason = models.TextField(_("状态理由"), blank=True)
     clients = models.ManyToManyField(
         Company, verbose_name=_("委托企业"), blank=True, related_name="agencies"
     )

@@ -1,0 +1,20 @@
+"""Which matters an agent may apply for (中介代办).
+
+Until the catalogue's rule set (``catalogue.rules.matter_rules``) answers it, a matter is open to
+agents when it is active and companies may apply for it; once that module exists its answer for
+the ``agent`` applicant kind is used, so the catalogue stays the one source of the promise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def matter_open_to_agents(matter: Any) -> bool:
+    if not matter.is_active:
+        return False
+    try:
+        from onetrip.catalogue.rules import ApplicantKind, matter_rules
+    except ImportError:
+        return matter.audience in ("company", "both")
+    return bool(matter_rules(matter=matter, applicant_kind=ApplicantKind.AGENT).allowed)

@@ -1,0 +1,233 @@
+"""Agency pages: the agent's workspace, a batch (thread, notices, joint delivery), the register
+and ranking for managers. Thin: services write, selectors read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onetrip.agencies import selectors, services, spreadsheet
+from onetrip.agencies.models import BatchState, JointDelivery
+from onetrip.agencies.rules import matter_open_to_agents
+from onetrip.errors import DomainError, NotFound
+from onetrip.people.models import AgencyStatus
+
+FORM_ROWS = 5
+
+
+def _period_start(days: int = 90) -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=days)
+
+
+def _workspace_context(agency) -> dict:
+    from onetrip.catalogue.models import Matter
+
+    matters = [
+        m
+        for m in Matter.objects.filter(district_id=agency.district_id, is_active=True).order_by(
+            "code"
+        )
+        if matter_open_to_agents(m)
+    ]
+    return {
+        "agency": agency,
+        "authorisations": selectors.agency_authorisations(agency=agency),
+        "batches": list(selectors.agency_batches(agency=agency)),
+        "notices": list(selectors.agency_open_notices(agency=agency)),
+        "cases": list(selectors.agency_cases(agency=agency)),
+        "quality": selectors.agency_quality(agency=agency, since=_period_start()),
+        "history": list(agency.status_history.select_related("actor")[:20]),
+        "matters": matters,
+        "form_rows": range(1, FORM_ROWS + 1),
+        "suspended": agency.status == AgencyStatus.SUSPENDED,
+    }
+
+
+@login_required
+def workspace(request):
+    """The agent's home: its agency's companies, batches, notices, cases and figures."""
+    user = request.user
+    if not (user.has_role("agent") and user.agency_id):
+        if user.has_role("manager"):
+            return redirect("agencies:register")
+        raise Http404(_("您的账号未关联代办机构。"))
+    agency = selectors.agency_get(user=user, agency_id=user.agency_id)
+    return render(request, "agencies/workspace.html", _workspace_context(agency))
+
+
+def _rows_from_form(request) -> tuple[list[services.BatchRow], str]:
+    rows: list[services.BatchRow] = []
+    n = 0
+    for i in range(1, FORM_ROWS + 1):
+        code = (request.POST.get(f"company_{i}") or "").strip()
+        matter = (request.POST.get(f"matter_{i}") or "").strip()
+        if not code and not matter:
+            continue
+        n += 1
+        mats = request.POST.get(f"materials_{i}")
+        rows.append(
+            services.BatchRow(
+                credit_code=code,
+                matter_code=matter,
+                materials=spreadsheet.split_materials(mats or ""),
+                row=n,
+            )
+        )
+    source = "form"
+    upload = request.FILES.get("sheet")
+    if upload is not None:
+        source = "spreadsheet" if not rows else "mixed"
+        sheet_rows = spreadsheet.rows_from_xlsx(upload.read(spreadsheet.MAX_BYTES + 1))
+        for r in sheet_rows:
+            n += 1
+            rows.append(
+                services.BatchRow(
+                    credit_code=r.credit_code,
+                    matter_code=r.matter_code,
+                    company_name=r.company_name,
+                    materials=r.materials,
+                    row=n,
+                )
+            )
+    return rows, source
+
+
+@login_required
+@require_POST
+def batch_new(request):
+    user = request.user
+    if not (user.has_role("agent") and user.agency_id):
+        raise Http404
+    try:
+        rows, source = _rows_from_form(request)
+        batch = services.batch_submit(actor=user, rows=rows, route="online", source=source)
+    except DomainError as exc:
+        agency = selectors.agency_get(user=user, agency_id=user.agency_id)
+        ctx = _workspace_context(agency)
+        ctx.update({"batch_error": str(exc.message), "row_errors": exc.fields})
+        return render(request, "agencies/workspace.html", ctx, status=exc.status)
+    messages.success(request, _("批次 %(n)s 已提交，等待后台审批。") % {"n": batch.number})
+    return redirect("agencies:batch", batch.pk)
+
+
+def batch_template(request):
+    resp = HttpResponse(
+        spreadsheet.template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    resp["Content-Disposition"] = 'attachment; filename="batch-template.xlsx"'
+    return resp
+
+
+def _batch_or_404(request, pk: int):
+    try:
+        return selectors.batch_get(user=request.user, batch_id=pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+@login_required
+def batch_detail(request, pk: int):
+    batch = _batch_or_404(request, pk)
+    roles = services.batch_roles(user=request.user, batch=batch)
+    return render(
+        request,
+        "agencies/batch.html",
+        {
+            "batch": batch,
+            "cases": selectors.batch_cases(batch=batch),
+            "notices": list(batch.notices.order_by("round")),
+            "thread": list(batch.messages.select_related("author").order_by("at", "id")),
+            "is_staff": "staff" in roles,
+            "is_agent": "agent" in roles,
+            "ready": batch.state == BatchState.READY,
+            "methods": JointDelivery.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def batch_message(request, pk: int):
+    batch = _batch_or_404(request, pk)
+    try:
+        services.batch_message_post(batch=batch, actor=request.user, body=request.POST.get("body"))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("agencies:batch", batch.pk)
+
+
+@login_required
+@require_POST
+def batch_deliver(request, pk: int):
+    batch = _batch_or_404(request, pk)
+    try:
+        services.batch_deliver(
+            batch=batch,
+            method=request.POST.get("method", ""),
+            actor=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已登记统一送达。"))
+    return redirect("agencies:batch", batch.pk)
+
+
+@login_required
+def register(request):
+    """Managers: the district's agencies with status and the quality ranking."""
+    user = request.user
+    if not (user.is_superuser or (user.has_role("manager") and user.point_id)):
+        raise Http404
+    district = user.point.district if user.point_id else None
+    if district is None:
+        raise Http404
+    return render(
+        request,
+        "agencies/register.html",
+        {"ranking": selectors.agency_ranking(district=district, since=_period_start())},
+    )
+
+
+@login_required
+def agency_detail(request, pk: int):
+    try:
+        agency = selectors.agency_get(user=request.user, agency_id=pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    if not request.user.has_role("manager") and not request.user.is_superuser:
+        return redirect("agencies:workspace")
+    ctx = _workspace_context(agency)
+    ctx["statuses"] = AgencyStatus.choices
+    ctx["manager_view"] = True
+    return render(request, "agencies/workspace.html", ctx)
+
+
+@login_required
+@require_POST
+def agency_status(request, pk: int):
+    try:
+        agency = selectors.agency_get(user=request.user, agency_id=pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    try:
+        services.agency_status_set(
+            agency=agency,
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已变更代办机构状态。"))
+    return redirect("agencies:detail", agency.pk)

@@ -1,0 +1,209 @@
+"""API and pages: an agent never sees another agency's companies, batches or cases; bad input
+answers 4xx with nothing written; quality figures per agency."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from onetrip.agencies.models import Batch, BatchCase
+from onetrip.agencies.services import BatchRow, agency_status_set, batch_submit
+from onetrip.agencies.spreadsheet import HEADER
+from onetrip.cases.models import Case
+from onetrip.cases.services import case_transition
+from onetrip.errors import Forbidden
+
+
+def _counts():
+    return (Batch.objects.count(), BatchCase.objects.count(), Case.objects.count())
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+def _xlsx(rows, header=HEADER) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(header))
+    for r in rows:
+        ws.append(list(r))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_api_create_list_get_and_other_agency_never_sees_it(client, ag):
+    a = ag
+    c = _login(client, a.agent)
+    resp = c.post(
+        "/api/v1/batches",
+        {"rows": [{"credit_code": a.c1.credit_code, "matter": "sc-001"},
+                  {"credit_code": a.c2.credit_code, "matter": "sc-003"}]},
+        content_type="application/json",
+    )  # fmt: skip
+    assert resp.status_code == 201, resp.content
+    body = resp.json()
+    assert body["cases"] == 2 and body["state"] == "held"
+    assert [i["company"] for i in body["items"]] == ["一号公司", "二号公司"]
+    batch_id = body["id"]
+    assert [b["id"] for b in c.get("/api/v1/batches").json()] == [batch_id]
+    assert c.get(f"/api/v1/batches/{batch_id}").status_code == 200
+
+    other = _login(client, a.other_agent)
+    assert other.get("/api/v1/batches").json() == []
+    resp = other.get(f"/api/v1/batches/{batch_id}")
+    assert resp.status_code == 404 and resp.json()["code"] == "batch_not_found"
+    # ... nor its pages, nor its cases, nor its agency.
+    assert other.get(f"/agency/batches/{batch_id}/").status_code == 404
+    number = Case.objects.filter(agency=a.agency).first().number
+    assert other.get(f"/api/v1/cases/{number}").status_code == 404
+    assert other.get(f"/api/v1/agencies/{a.agency.pk}/quality").status_code == 404
+    page = other.get("/agency/").content.decode()
+    assert "一号公司" not in page and "乙的客户" in page
+    mine = _login(client, a.agent).get("/agency/").content.decode()
+    assert "一号公司" in mine and "乙的客户" not in mine
+
+
+def test_api_bad_rows_rejected_whole_with_per_row_errors(client, ag):
+    a = ag
+    c = _login(client, a.agent)
+    before = _counts()
+    resp = c.post(
+        "/api/v1/batches",
+        {"rows": [{"credit_code": a.c1.credit_code, "matter": "sc-001"},
+                  {"credit_code": "12345", "matter": "sc-001"},
+                  {"credit_code": a.expired.credit_code, "matter": "sc-001"},
+                  {"credit_code": a.c3.credit_code, "matter": "sc-002"}]},
+        content_type="application/json",
+    )  # fmt: skip
+    assert resp.status_code == 422
+    body = resp.json()
+    assert body["code"] == "batch_invalid"
+    assert set(body["fields"]) == {"row_2", "row_3", "row_4"}
+    assert _counts() == before
+    # a citizen or an anonymous caller cannot submit at all
+    client.logout()
+    assert (
+        client.post("/api/v1/batches", {"rows": []}, content_type="application/json").status_code
+        == 401
+    )
+
+
+def test_suspended_agency_cannot_submit_by_api(client, ag):
+    a = ag
+    agency_status_set(agency=a.agency, status="suspended", reason="材料造假", actor=a.w.manager)
+    before = _counts()
+    resp = _login(client, a.agent).post(
+        "/api/v1/batches",
+        {"rows": [{"credit_code": a.c1.credit_code, "matter": "sc-001"}]},
+        content_type="application/json",
+    )
+    assert resp.status_code == 403 and resp.json()["code"] == "agency_suspended"
+    assert _counts() == before
+    assert "suspended" in client.get("/agency/").content.decode()
+
+
+def test_status_needs_a_manager_and_a_reason_and_keeps_history(client, ag):
+    a = ag
+    with pytest.raises(Forbidden):
+        agency_status_set(agency=a.agency, status="warned", reason="x", actor=a.agent)
+    resp = _login(client, a.w.manager).post(
+        f"/agencies/{a.agency.pk}/status/", {"status": "warned", "reason": ""}
+    )
+    a.agency.refresh_from_db()
+    assert a.agency.status == "active"
+    client.post(f"/agencies/{a.agency.pk}/status/", {"status": "warned", "reason": "补正率高"})
+    a.agency.refresh_from_db()
+    assert a.agency.status == "warned" and a.agency.status_reason == "补正率高"
+    assert list(a.agency.status_history.values_list("to_status", "reason")) == [
+        ("warned", "补正率高")
+    ]
+    assert resp.status_code == 302
+    page = client.get("/agencies/").content.decode()
+    assert "甲代办公司" in page and "乙代办公司" in page
+
+
+def test_quality_figures(client, ag, django_capture_on_commit_callbacks):
+    a = ag
+    batch = batch_submit(
+        actor=a.agent,
+        rows=[BatchRow(credit_code=x.credit_code, matter_code="sc-001") for x in (a.c1, a.c2)],
+    )
+    c1, c2 = [i.case for i in batch.items.select_related("case").order_by("row")]
+    for c in (c1, c2):
+        case_transition(case=c, action="accept", actor=a.w.clerk)
+    cm = c1.materials.order_by("position").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(
+            case=c1,
+            action="request_supplement",
+            actor=a.w.reviewer,
+            items=[{"material": cm.pk, "status": "missing"}],
+        )
+    q = _login(client, a.agent).get(f"/api/v1/agencies/{a.agency.pk}/quality").json()
+    assert q["cases"] == 2 and q["submitted"] == 2
+    assert q["first_pass"] == 1 and q["first_pass_rate"] == 0.5
+    assert q["supplement_rounds_per_case"] == 0.5
+    assert q["batches"] == 1 and q["batch_visits"] == 0
+    assert q["defects"] == [{"kind": f"{cm.name}（缺少）", "count": 1}]
+    resp = client.get(f"/api/v1/agencies/{a.agency.pk}/quality", {"since": "2026-13-01"})
+    assert resp.status_code == 422
+    assert (
+        _login(client, a.w.manager)
+        .get(f"/api/v1/agencies/{a.agency.pk}/quality")
+        .json()["first_pass"]
+        == 1
+    )
+
+
+def test_spreadsheet_upload_page(client, ag):
+    a = ag
+    c = _login(client, a.agent)
+    data = _xlsx([(a.c3.credit_code, a.c3.name, "sc-001", "")])
+    resp = c.post(
+        "/agency/batches/new/",
+        {"company_1": a.c1.credit_code, "matter_1": "sc-001",
+         "sheet": io.BytesIO(data)},
+    )  # fmt: skip
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    batch = Batch.objects.get()
+    assert batch.source == "mixed" and batch.items.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("sheet", "code"),
+    [
+        ("wrong_header", "spreadsheet_header"),
+        ("formula", "spreadsheet_formula"),
+        ("formula_text", "spreadsheet_formula"),
+        ("too_many", "spreadsheet_too_many_rows"),
+        ("not_xlsx", "not_a_spreadsheet"),
+        ("empty", "spreadsheet_empty"),
+    ],
+)
+def test_bad_spreadsheets_refused_nothing_written(client, ag, sheet, code):
+    from onetrip.agencies.spreadsheet import rows_from_xlsx
+    from onetrip.errors import DomainError
+
+    a = ag
+    good = (a.c1.credit_code, a.c1.name, "sc-001", "")
+    data = {
+        "wrong_header": lambda: _xlsx([good], header=("信用代码", "名称", "事项", "材料")),
+        "formula": lambda: _xlsx([good, ("=cmd|' /C calc'!A0", "x", "sc-001", "")]),
+        "formula_text": lambda: _xlsx([good, (a.c2.credit_code, "@SUM(1+1)", "sc-001", "")]),
+        "too_many": lambda: _xlsx([good] * 10_000),
+        "not_xlsx": lambda: b"credit_code,name\n1,2\n",
+        "empty": lambda: _xlsx([]),
+    }[sheet]()
+    with pytest.raises(DomainError) as exc:
+        rows_from_xlsx(data)
+    assert exc.value.code == code
+    before = _counts()
+    resp = _login(client, a.agent).post("/agency/batches/new/", {"sheet": io.BytesIO(data)})
+    assert resp.status_code in (413, 422)
+    assert 'data-testid="batch-error"' in resp.content.decode()
+    assert _counts() == before

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "onetrip.tracking",
     "onetrip.agencies",
     "onetrip.metrics",
+    "onetrip.safety",
     "onetrip.demo",
 ]
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("onetrip.notices.urls")),
     path("", include("onetrip.metrics.urls")),
     path("", include("onetrip.agencies.urls")),
+    path("", include("onetrip.safety.urls")),
 ]

@@ -65,6 +65,24 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         None,
     ),
     (
+        "/safety/report/",
+        gettext_lazy("随手报"),
+        gettext_lazy("上报安全隐患、矛盾纠纷、治安和环境问题，可匿名"),
+        None,
+    ),
+    (
+        "/safety/",
+        gettext_lazy("平安365"),
+        gettext_lazy("网格事件：上报、研判分拨、处置、调解、办结"),
+        (Role.GRID_WORKER, Role.OPERATOR, Role.REVIEWER, Role.MANAGER),
+    ),
+    (
+        "/safety/board/",
+        gettext_lazy("指挥大屏"),
+        gettext_lazy("平安365 联动指挥中心：未办结事件、剩余时限、四个平台"),
+        (Role.OPERATOR, Role.MANAGER),
+    ),
+    (
         "/metrics/",
         gettext_lazy("改革成效"),
         gettext_lazy("等候时间、一次通过率、零跑动占比、满意度，按网点、部门、事项、代办机构"),

@@ -1,0 +1,89 @@
+from django.contrib import admin
+
+from onetrip.safety.models import (
+    DistrictBounds,
+    GridCell,
+    Incident,
+    PatrolShift,
+    RoutingRule,
+    SlaPolicy,
+    TrainingAttendance,
+    TrainingSession,
+    Volunteer,
+    VolunteerRoleGrant,
+)
+
+
+@admin.register(GridCell)
+class GridCellAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "community", "roads"]
+    list_filter = ["district", "community"]
+    filter_horizontal = ["workers"]
+    search_fields = ["code", "name", "roads"]
+
+
+@admin.register(DistrictBounds)
+class DistrictBoundsAdmin(admin.ModelAdmin):
+    list_display = ["district", "south", "north", "west", "east"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["position", "name", "kind", "place", "day_type", "platform", "department"]
+    list_filter = ["district", "platform", "is_active"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["district", "kind", "urgency", "amount", "unit"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    """Read-only: incidents change only through the transition service (audited)."""
+
+    list_display = ["number", "kind", "urgency", "state", "street", "platform", "reported_at"]
+    list_filter = ["district", "state", "kind", "platform"]
+    search_fields = ["number"]
+    exclude = ["reporter_name", "reporter_phone", "token"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RoleInline(admin.TabularInline):
+    model = VolunteerRoleGrant
+    extra = 1
+
+
+@admin.register(Volunteer)
+class VolunteerAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "community", "joined_on", "is_active"]
+    list_filter = ["district", "community", "roles__role"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["user"]
+    inlines = [RoleInline]
+
+
+class AttendanceInline(admin.TabularInline):
+    model = TrainingAttendance
+    raw_id_fields = ["volunteer"]
+    extra = 0
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "held_on", "hours"]
+    inlines = [AttendanceInline]
+
+
+@admin.register(PatrolShift)
+class PatrolShiftAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "cell", "starts_at", "ends_at", "done"]
+    raw_id_fields = ["volunteer"]

@@ -1,0 +1,33 @@
+"""Helpers shared by the safety pages."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+
+from onetrip.catalogue.models import ServicePoint
+from onetrip.errors import NotFound
+
+
+def district_for(request) -> ServicePoint:
+    """The staff member's district, else ?district=code, else the deployment's first district."""
+    from onetrip.intake.selectors import district_by_code, district_default, district_for_user
+
+    code = request.GET.get("district") or request.POST.get("district")
+    if code:
+        try:
+            return district_by_code(code)
+        except NotFound:
+            raise Http404 from None
+    district = district_for_user(request.user) or district_default()
+    if district is None:
+        raise Http404
+    return district
+
+
+def forbidden(request, message):
+    return render(request, "safety/forbidden.html", {"message": message}, status=403)
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "onetrip.agencies",
     "onetrip.metrics",
     "onetrip.safety",
+    "onetrip.simulation",
     "onetrip.demo",
 ]
 

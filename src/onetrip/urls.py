@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("onetrip.metrics.urls")),
     path("", include("onetrip.agencies.urls")),
     path("", include("onetrip.safety.urls")),
+    path("", include("onetrip.simulation.urls")),
 ]

@@ -89,6 +89,12 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         (Role.MANAGER, Role.ADMIN),
     ),
     (
+        "/simulation/",
+        gettext_lazy("服务大厅仿真"),
+        gettext_lazy("改变窗口布局和参数，仿真等候时间与一次通过率"),
+        (Role.MANAGER, Role.ADMIN),
+    ),
+    (
         "/admin/",
         gettext_lazy("系统管理"),
         gettext_lazy("事项清单、网点、人员、工作日历"),

@@ -33,6 +33,7 @@ pg: system-deps
 lint: env
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test: lint messages pg
 	$(MAKE) --no-print-directory test-sqlite

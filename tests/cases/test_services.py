@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from onetrip.cases import hooks
 from onetrip.cases.models import Case, CaseEvent, CaseFile, SupplementNotice, Visit
 from onetrip.cases.services import (
     case_create,
@@ -16,6 +15,7 @@ from onetrip.cases.services import (
     case_material_update,
     case_transition,
 )
+from onetrip.catalogue import resolvers as hooks
 from onetrip.errors import DomainError
 from tests.cases.conftest import at
 from tests.cases.helpers import window_case

@@ -205,7 +205,7 @@ def test_api_district_scoping(client, shared):
 
 
 def test_case_resolver_marks_material_and_logs(shared):
-    from onetrip.cases.hooks import MATERIAL_RESOLVERS, ResolvedMaterial, resolve_material
+    from onetrip.catalogue.resolvers import MATERIAL_RESOLVERS, ResolvedMaterial, resolve_material
     from onetrip.sharing.resolvers import shared_material_resolver
 
     assert shared_material_resolver in MATERIAL_RESOLVERS

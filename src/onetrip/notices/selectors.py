@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from onetrip.access import require_role
 from onetrip.errors import NotFound
 from onetrip.notices.models import Notice, NoticeStatus
-from onetrip.people.permissions import require_role
 
 STAFF_NOTICE_ROLES = ("manager", "admin", "clerk")
 PROBLEM_STATUSES = (

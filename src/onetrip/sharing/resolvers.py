@@ -1,6 +1,6 @@
 """The cases hook: a case's material that government already holds is satisfied from shared data.
 
-Registered into ``onetrip.cases.hooks.MATERIAL_RESOLVERS`` by ``SharingConfig.ready`` when the
+Registered into ``onetrip.catalogue.resolvers.MATERIAL_RESOLVERS`` by ``SharingConfig.ready`` when the
 cases app provides the hook. Every successful lookup writes a read-log row with the case number.
 """
 
@@ -22,7 +22,7 @@ def source_text(document: Any) -> str:
 
 def shared_material_resolver(case: Any, material: Any, *, reader: Any = None):
     """``(case, material) -> ResolvedMaterial | None`` for materials with a ``shared_kind``."""
-    from onetrip.cases.hooks import ResolvedMaterial
+    from onetrip.catalogue.resolvers import ResolvedMaterial
 
     if not getattr(material, "shared_kind", ""):
         return None
@@ -50,7 +50,7 @@ def shared_material_resolver(case: Any, material: Any, *, reader: Any = None):
 def register_case_resolver() -> bool:
     """Add the resolver to the cases hook if the cases app has one. Idempotent."""
     try:
-        from onetrip.cases.hooks import MATERIAL_RESOLVERS
+        from onetrip.catalogue.resolvers import MATERIAL_RESOLVERS
     except ImportError:
         return False
     if shared_material_resolver not in MATERIAL_RESOLVERS:

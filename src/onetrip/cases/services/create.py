@@ -9,7 +9,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from onetrip.cases import states as S
-from onetrip.cases.hooks import resolve_material
 from onetrip.cases.models import Case, CaseMaterial, Channel, MaterialStatus, VisitKind
 from onetrip.cases.selectors import _ancestors_for, local_today
 from onetrip.cases.services.base import _event, _now, service
@@ -18,6 +17,7 @@ from onetrip.cases.services.numbering import _next_number
 from onetrip.cases.services.transitions import case_transition
 from onetrip.cases.services.visits import visit_record
 from onetrip.catalogue.models import Audience, Matter, PointLevel, ServicePoint
+from onetrip.catalogue.resolvers import resolve_material
 from onetrip.errors import Forbidden, ValidationFailed
 
 

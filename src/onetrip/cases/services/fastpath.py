@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from onetrip.audit.models import AuditEvent
 from onetrip.cases import states as S
-from onetrip.cases.hooks import resolves_without_writes
 from onetrip.cases.models import (
     Case,
     CaseCounter,
@@ -41,6 +40,7 @@ from onetrip.cases.services.base import (
 from onetrip.cases.services.create import _material_rows, _prepare
 from onetrip.cases.services.transitions import _decide, case_transition
 from onetrip.catalogue.models import Matter, ServicePoint
+from onetrip.catalogue.resolvers import resolves_without_writes
 from onetrip.db import InsertParts
 from onetrip.errors import NotFound
 from onetrip.people.selectors import registered_holder

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from onetrip.catalogue.models import Department, Matter, ServicePoint
 from onetrip.demo import registry, services
@@ -121,6 +122,10 @@ def test_demo_load_twice_changes_nothing(fast_hasher, probe_extensions):
         assert ag.district_id == district.pk
         assert ag.clients.count() >= 3
         assert ag.agents.filter(groups__name="agent").exists()
+        # every client's authorisation letter is on file and valid today
+        today_local = timezone.localdate()
+        valid = {a.company_id for a in ag.authorisations.all() if a.is_valid_on(today_local)}
+        assert valid == set(ag.clients.values_list("pk", flat=True))
 
     # every demo login works and carries its role and place
     logins = services.demo_logins()

@@ -174,6 +174,7 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
         have = set(agency.clients.values_list("pk", flat=True))
         if set(wanted) - have:
             agency.clients.add(*[pk for pk in wanted if pk not in have])
+        _authorisations_ensure(agency=agency, company_ids=wanted)
         _user, created = _user_ensure(
             username=a.agent_username,
             display_name=a.agent_name,
@@ -182,6 +183,31 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
             point=district,
         )
         bump("users", created)
+
+
+def _authorisations_ensure(*, agency, company_ids: list[int]) -> None:
+    """Each client's authorisation letter for its agency: one year from a month ago."""
+    from django.utils import timezone
+
+    from onetrip.agencies.models import Authorisation
+
+    today = timezone.localdate()
+    have = set(
+        Authorisation.objects.filter(
+            agency=agency, company_id__in=company_ids, valid_until__gte=today
+        ).values_list("company_id", flat=True)
+    )
+    Authorisation.objects.bulk_create(
+        Authorisation(
+            agency=agency,
+            company_id=pk,
+            reference=f"WT-{agency.pk:03d}-{pk:04d}",
+            valid_from=today - dt.timedelta(days=30),
+            valid_until=today + dt.timedelta(days=335),
+        )
+        for pk in company_ids
+        if pk not in have
+    )
 
 
 # --------------------------------------------------------------------------- calendar

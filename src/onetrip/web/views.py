@@ -23,6 +23,18 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         (Role.APPLICANT, Role.AGENT),
     ),
     (
+        "/agency/",
+        gettext_lazy("代办工作台"),
+        gettext_lazy("委托企业、批量申报、合并补正告知、统一送达、代办质量"),
+        (Role.AGENT,),
+    ),
+    (
+        "/agencies/",
+        gettext_lazy("代办机构名录"),
+        gettext_lazy("登记、警示与暂停，代办质量排名"),
+        (Role.MANAGER,),
+    ),
+    (
         "/guide/precheck/",
         gettext_lazy("材料预审"),
         gettext_lazy("0号窗口导办：核对材料，一次性告知缺什么"),

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -133,8 +134,9 @@ def case_out(case: Case, user) -> dict[str, Any]:
         "visit_count": case.visit_count,
         "supplement_rounds": case.supplement_rounds,
         # a one-statement write brings the materials back with it (``_material_rows``)
-        "materials": getattr(case, "_material_rows", None)
-        or sel.case_material_rows(case_id=case.pk),
+        "materials": materials
+        if (materials := getattr(case, "_material_rows", None)) is not None
+        else sel.case_material_rows(case_id=case.pk),
         "allowed_actions": [t.action for t in sel.allowed_actions(user=user, case=case)],
         "tracking_url": f"/t/{case.tracking_token}",
     }
@@ -187,14 +189,36 @@ def create_case(request, payload: CaseIn):
 
 
 @router.get("/cases", auth=staff_auth, response=list[CaseOut], summary="Cases I may see")
-def list_cases(request, state: str | None = None, due: str | None = None, limit: int = 50):
-    today = sel.local_today()
-    qs = sel.cases_visible_to(user=request.user)
-    if state:
-        qs = qs.filter(state=state)
-    if due == "overdue":
-        qs = qs.filter(sel.overdue_q(today=today))
-    return [case_out(c, request.user) for c in qs.order_by("-id")[: max(1, min(limit, 200))]]
+def list_cases(
+    request,
+    response: HttpResponse,
+    state: str | None = None,
+    due: str | None = None,
+    limit: int = 50,
+    before: int | None = None,
+):
+    """Newest first. Pages by keyset: when there are more, the ``Link`` header (rel="next") and
+    ``X-Next-Before`` give the ``before`` value of the next page; every page costs the same."""
+    user = request.user
+    cases, next_before = sel.cases_list_page(
+        user=user,
+        today=sel.local_today(),
+        state=state,
+        due=due,
+        before=before,
+        size=max(1, min(limit, 200)),
+    )
+    materials = sel.case_material_rows_many(case_ids=[c.pk for c in cases])
+    if user.has_role("clerk", "social_worker"):
+        sel.prime_ancestors(user, {c.point_id for c in cases})
+    for c in cases:
+        c._material_rows = materials[c.pk]
+    if next_before is not None:
+        query = request.GET.copy()
+        query["before"] = str(next_before)
+        response["Link"] = f'<{request.path}?{query.urlencode()}>; rel="next"'
+        response["X-Next-Before"] = str(next_before)
+    return [case_out(c, user) for c in cases]
 
 
 @router.get("/cases/{number}", auth=staff_auth, response=CaseOut, summary="One case")

@@ -12,7 +12,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.cases.states import State
+from onetrip.cases.states import OPEN, STATES, State
+
+#: the states of ``cases.selectors.BACKOFFICE_STATES`` (a test checks they stay equal)
+BACKOFFICE_INDEX_STATES = [s for s in OPEN if s != State.DRAFT] + [State.APPROVED, State.REJECTED]
+RUNNING_STATES = [s for s, info in STATES.items() if info.clock_runs]
 
 
 def new_tracking_token() -> str:
@@ -190,6 +194,20 @@ class Case(models.Model):
             models.Index(fields=["district", "state"]),
             models.Index(fields=["department", "state", "promised_due"]),
             models.Index(fields=["point", "state"]),
+            # the figures and their roll-ups read cases by submission time
+            models.Index(fields=["district", "submitted_at"], name="case_district_submitted"),
+            # the back office's default view: open work of a department by due date
+            models.Index(
+                fields=["department", "promised_due", "id"],
+                condition=models.Q(state__in=BACKOFFICE_INDEX_STATES),
+                name="case_backoffice_open",
+            ),
+            # running cases past their date the overdue sweep has not flagged yet
+            models.Index(
+                fields=["district", "promised_due"],
+                condition=models.Q(state__in=RUNNING_STATES, overdue_at__isnull=True),
+                name="case_running_unflagged",
+            ),
         ]
 
     def __str__(self) -> str:

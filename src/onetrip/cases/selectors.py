@@ -73,6 +73,28 @@ def _ancestors_for(user: Any, point_id: int) -> set[int]:
     return memo[point_id]
 
 
+def _company_ids_for(user: Any) -> set[int]:
+    """The companies ``user`` acts for, memoised on the user object (one query a request)."""
+    ids = user.__dict__.get("_ot_company_ids")
+    if ids is None:
+        ids = set(user.companies.values_list("pk", flat=True))
+        user.__dict__["_ot_company_ids"] = ids
+    return ids
+
+
+def prime_ancestors(user: Any, point_ids: set[int]) -> None:
+    """Fill the ``_ancestors_for`` memo for many points in one query (a list of cases)."""
+    memo = user.__dict__.setdefault("_ot_point_ancestors", {})
+    missing = {p for p in point_ids if p not in memo}
+    if not missing:
+        return
+    chain = ("pk", "parent_id", "parent__parent_id", "parent__parent__parent_id")
+    for row in ServicePoint.objects.filter(pk__in=missing).values_list(*chain):
+        if row[-1] is not None and row[-1] != row[0]:
+            continue  # deeper than city → district → street → community: ask one by one
+        memo[row[0]] = {p for p in row if p is not None}
+
+
 def case_roles(*, user: Any, case: Case) -> set[str]:
     """The roles ``user`` holds on this one case (empty: no access at all).
 
@@ -93,7 +115,7 @@ def _case_roles(*, user: Any, case: Case) -> set[str]:
         return {S.MANAGER, S.REVIEWER, S.CLERK}
     if case.applicant_id and case.applicant.user_id == user.pk:
         roles.add(S.APPLICANT)
-    if case.company_id and case.company.users.filter(pk=user.pk).exists():
+    if case.company_id and case.company_id in _company_ids_for(user):
         roles.add(S.APPLICANT)
     if user.has_role("agent") and user.agency_id and user.agency_id == case.agency_id:
         roles.add(S.AGENT)
@@ -219,6 +241,29 @@ def soon_date(*, today: dt.date, days: int = 2) -> dt.date | None:
         return None
 
 
+#: the back office's default view: every case a department still has work on
+BACKOFFICE_STATES = tuple(s for s in S.OPEN if s != S.State.DRAFT) + (
+    S.State.APPROVED,
+    S.State.REJECTED,
+)
+#: the same as SQL with the constants written in, so a prepared statement's generic plan can
+#: still use the partial index ``case_backoffice_open`` (whose condition is this list)
+_BACKOFFICE_SQL = "state IN ({})".format(", ".join(f"'{s}'" for s in BACKOFFICE_STATES))
+PAGE_SIZE = 50
+
+
+def _sees_whole_department(user: Any, department: Any) -> bool:
+    if user.is_superuser:
+        return True
+    if user.has_role("reviewer") and user.department_id == department.pk:
+        return True
+    return bool(
+        user.has_role("manager")
+        and user.point_id
+        and user.point.district_id == department.district_id
+    )
+
+
 def backoffice_queue(
     *,
     user: Any,
@@ -227,22 +272,116 @@ def backoffice_queue(
     state: str | None = None,
     due: str | None = None,
 ) -> QuerySet[Case]:
-    """A department's work queue, sorted by due date (cases without one last)."""
-    qs = cases_visible_to(user=user).filter(department=department)
+    """A department's work queue, sorted by due date (cases without one last), then id."""
+    from django.db.models import F
+
+    if _sees_whole_department(user, department):
+        qs = Case.objects.select_related("matter").filter(department=department)
+    else:
+        qs = cases_visible_to(user=user).filter(department=department)
     if state:
         qs = qs.filter(state=state)
     else:
-        qs = qs.filter(state__in=S.OPEN + (S.State.APPROVED, S.State.REJECTED)).exclude(
-            state=S.State.DRAFT
-        )
+        qs = qs.extra(where=[_BACKOFFICE_SQL])  # noqa: S610 - constants of this module only
     if due == "overdue":
         qs = qs.filter(overdue_q(today=today))
     elif due == "soon":
         soon = soon_date(today=today) or today
         qs = qs.filter(due_soon_q(today=today, soon=soon))
-    from django.db.models import F
-
     return qs.order_by(F("promised_due").asc(nulls_last=True), "id")
+
+
+def _cursor_out(case: Case) -> str:
+    return f"{case.promised_due.isoformat() if case.promised_due else '-'}.{case.pk}"
+
+
+def _cursor_in(cursor: str | None) -> tuple[bool, dt.date | None, int] | None:
+    """ "2026-11-03.123" or "-.123" (no due date) → (has a due date, date, id); junk → None."""
+    if not cursor:
+        return None
+    due, _dot, pk = cursor.partition(".")
+    try:
+        return (due != "-", None if due == "-" else dt.date.fromisoformat(due), int(pk))
+    except ValueError:
+        return None
+
+
+def backoffice_page(
+    *,
+    user: Any,
+    department: Any,
+    today: dt.date,
+    state: str | None = None,
+    due: str | None = None,
+    after: str | None = None,
+    size: int = PAGE_SIZE,
+) -> tuple[list[Case], str | None]:
+    """One page of ``backoffice_queue`` after the cursor ``after`` (keyset pagination on
+    (promised_due, id): every page costs the same however deep), and the next page's cursor
+    (None: this is the last page). Dated cases and undated ones are read by two index range
+    scans rather than one OR, so the database never walks the pages before the cursor."""
+    qs = backoffice_queue(user=user, department=department, today=today, state=state, due=due)
+    cursor = _cursor_in(after)
+    rows: list[Case] = []
+    if cursor is None or cursor[0]:
+        dated = qs.filter(promised_due__isnull=False)
+        if cursor is not None:
+            _has, day, pk = cursor
+            dated = dated.filter(promised_due__gte=day).exclude(promised_due=day, id__lte=pk)
+        rows = list(dated[: size + 1])
+    if len(rows) <= size:
+        undated = qs.filter(promised_due__isnull=True)
+        if cursor is not None and not cursor[0]:
+            undated = undated.filter(id__gt=cursor[2])
+        rows += list(undated[: size + 1 - len(rows)])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (_cursor_out(rows[-1]) if more and rows else None)
+
+
+def cases_list_page(
+    *,
+    user: Any,
+    today: dt.date,
+    state: str | None = None,
+    due: str | None = None,
+    before: int | None = None,
+    size: int = PAGE_SIZE,
+) -> tuple[list[Case], int | None]:
+    """The cases ``user`` may see, newest first, keyset-paginated on id: the page before case
+    id ``before`` and the id to ask the next page before (None: last page)."""
+    qs = cases_visible_to(user=user)
+    if state:
+        qs = qs.filter(state=state)
+    if due == "overdue":
+        qs = qs.filter(overdue_q(today=today))
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    rows = list(qs.order_by("-id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1].pk if more and rows else None)
+
+
+def case_material_rows_many(*, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """``case_material_rows`` for many cases in one query."""
+    from django.db.models import Count
+
+    from onetrip.cases.models import CaseMaterial
+
+    out: dict[int, list[dict[str, Any]]] = {pk: [] for pk in case_ids}
+    rows = (
+        CaseMaterial.objects.filter(case_id__in=case_ids)
+        .annotate(n_files=Count("files"))
+        .order_by("case_id", "position", "id")
+        .values_list(
+            "case_id", "id", "name", "required", "status", "count", "reason", "later_due", "n_files"
+        )
+    )
+    keys = ("id", "name", "required", "status", "count", "reason", "later_due", "files")
+    for row in rows:
+        out[row[0]].append(dict(zip(keys, row[1:], strict=True)))
+    return out
 
 
 def case_counts(*, cases: QuerySet[Case]) -> dict[str, int]:

@@ -350,15 +350,28 @@ def backoffice(request):
     today = sel.local_today()
     state = request.GET.get("state") or None
     due = request.GET.get("due") or None
-    cases = []
+    cases, next_after = [], None
     if dept is not None:
         soon = sel.soon_date(today=today)
-        for case in sel.backoffice_queue(
-            user=user, department=dept, today=today, state=state, due=due
-        )[:200]:
+        cases, next_after = sel.backoffice_page(
+            user=user,
+            department=dept,
+            today=today,
+            state=state,
+            due=due,
+            after=request.GET.get("after") or None,
+        )
+        for case in cases:
             case.flags = sel.case_flags(case=case, today=today, soon=soon)
             case.state_text = S.state_label(case.state)
-            cases.append(case)
+    first = request.GET.copy()
+    first.pop("after", None)
+    first_url = f"?{first.urlencode()}"
+    next_url = None
+    if next_after:
+        query = request.GET.copy()
+        query["after"] = next_after
+        next_url = f"?{query.urlencode()}"
     return render(
         request,
         "cases/backoffice.html",
@@ -369,5 +382,8 @@ def backoffice(request):
             "states": S.State.choices,
             "state": state or "",
             "due": due or "",
+            "next_url": next_url,
+            "first_url": first_url,
+            "paged": bool(request.GET.get("after")),
         },
     )

@@ -57,7 +57,7 @@ def _prepare_database(tmp: Path) -> str | None:
 
 
 def _load_catalogue(tmp: Path) -> str:
-    from onetrip.catalogue.services import catalogue_import
+    from onetrip.catalogue.interchange import catalogue_import
 
     if DEMO_YAML.exists():
         folder = tmp / "catalogue"

@@ -158,7 +158,7 @@ def catalogue_file(tmp_path) -> Path:
 
 @pytest.fixture
 def imported(db, catalogue_file):
-    from onetrip.catalogue.services import catalogue_import
+    from onetrip.catalogue.interchange import catalogue_import
 
     return catalogue_import(path=catalogue_file)
 

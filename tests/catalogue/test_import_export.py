@@ -15,12 +15,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from onetrip.audit.models import AuditEvent
-from onetrip.catalogue.models import Department, Material, Matter, ServicePoint
-from onetrip.catalogue.services import (
+from onetrip.catalogue.interchange import (
     CatalogueImportError,
     catalogue_export,
     catalogue_import,
 )
+from onetrip.catalogue.models import Department, Material, Matter, ServicePoint
 from tests.catalogue.conftest import SAMPLE_YAML, write_catalogue
 
 DEMO_YAML = Path(__file__).resolve().parents[2] / "src/onetrip/demo/data/catalogue.yaml"

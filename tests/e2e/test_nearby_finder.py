@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_finder_on_a_phone_from_a_community_and_from_my_position(live_server, page, tmp_path):
-    from onetrip.catalogue.services import catalogue_import
+    from onetrip.catalogue.interchange import catalogue_import
     from onetrip.demo.files import catalogue_files_build
 
     catalogue_files_build(dest=tmp_path / "cat")

@@ -9,8 +9,8 @@ from ninja import Field, Query, Router, Schema
 
 from onetrip.auth import optional_auth
 from onetrip.catalogue import selectors
+from onetrip.catalogue.interchange import hhmm
 from onetrip.catalogue.models import Material, Matter, ServicePoint
-from onetrip.catalogue.services import hhmm
 
 router = Router(tags=["catalogue"], auth=optional_auth)
 

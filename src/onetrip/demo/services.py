@@ -253,8 +253,8 @@ def provisional_years_ensure(*, today: dt.date, stdout: TextIO | None = None) ->
 
 @transaction.atomic
 def _base_load(*, catalogue_path: Path, stdout: TextIO | None, today: dt.date) -> dict[str, Any]:
+    from onetrip.catalogue.interchange import catalogue_import
     from onetrip.catalogue.models import ServicePoint
-    from onetrip.catalogue.services import catalogue_import
 
     report = catalogue_import(path=catalogue_path)
     district = ServicePoint.objects.get(code=DISTRICT_CODE)

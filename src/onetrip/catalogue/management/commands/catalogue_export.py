@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from onetrip.catalogue.interchange import catalogue_export
 from onetrip.catalogue.models import PointLevel, ServicePoint
-from onetrip.catalogue.services import catalogue_export
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from onetrip.catalogue.services import CatalogueImportError, catalogue_import
+from onetrip.catalogue.interchange import CatalogueImportError, catalogue_import
 
 
 class Command(BaseCommand):

@@ -30,7 +30,7 @@ def test_kiosk_issues_a_ticket_with_qr_to_its_status_page(client, hall):
 def test_kiosk_refuses_duplicate_with_message(client, hall):
     client.post("/points/sc/kiosk/", {"queue": hall.qa.pk, "phone": "13812345678"})
     r = client.post("/points/sc/kiosk/", {"queue": hall.qa.pk, "phone": "13812345678"})
-    assert r.status_code == 400
+    assert r.status_code == 409  # the Conflict's own status
     assert "已有一个未办结的号码" in r.content.decode()
     assert Ticket.objects.count() == 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from onetrip.catalogue.models import Department, PointLevel, ServicePoint
@@ -70,6 +71,21 @@ def _ensure(point: ServicePoint, queues, windows) -> tuple[int, int]:
     return made_q, made_w
 
 
+def _open_slots(point: ServicePoint, days: int = 7) -> int:
+    """30-minute slots of 4 places for the next ``days`` days in every self-service queue."""
+    from django.utils import timezone
+
+    from onetrip.queueing.models import ApplicantType
+    from onetrip.queueing.services import slots_open
+
+    made = 0
+    today = timezone.localdate()
+    for queue in Queue.objects.filter(point=point, applicant_type=ApplicantType.SELF):
+        for offset in range(1, days + 1):
+            made += slots_open(queue=queue, day=today + dt.timedelta(days=offset))
+    return made
+
+
 @demo_extension(name="queueing", order=10)
 def load_queues(*, district: ServicePoint, stdout: Any = None, **_: Any) -> dict[str, Any]:
     made_q, made_w = _ensure(district, CENTRE_QUEUES, CENTRE_WINDOWS)
@@ -77,11 +93,13 @@ def load_queues(*, district: ServicePoint, stdout: Any = None, **_: Any) -> dict
     for street in streets:
         q, w = _ensure(street, STREET_QUEUES, STREET_WINDOWS)
         made_q, made_w = made_q + q, made_w + w
+    slots = _open_slots(district)
     share = window_share(point=district)
     if stdout is not None:
         stdout.write(
             f"queueing: {made_q} queues and {made_w} windows created; self-service windows at "
             f"{district.name}: {share['self_service_share']:.0%} (kiosk /points/{district.code}/kiosk/, "
-            f"board /points/{district.code}/board/)\n"
+            f"board /points/{district.code}/board/); {slots} appointment slots opened "
+            f"(/points/{district.code}/book/)\n"
         )
     return {"queues": made_q, "windows": made_w, "self_service_share": share["self_service_share"]}

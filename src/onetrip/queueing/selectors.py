@@ -82,6 +82,18 @@ def point_is_open(*, point: Any, at: dt.datetime) -> bool:
     return str(local.isoweekday()) in (point.open_weekdays or "")
 
 
+def point_next_opening(*, point: Any, at: dt.datetime) -> dt.datetime | None:
+    """When ``point`` next opens its doors after ``at`` (None if not within two weeks)."""
+    local = timezone.localtime(at)
+    opens = _as_time(point.opens_at)
+    for offset in range(15):
+        day = local.date() + dt.timedelta(days=offset)
+        candidate = dt.datetime.combine(day, opens, tzinfo=local.tzinfo)
+        if candidate > at and point_is_open(point=point, at=candidate):
+            return candidate
+    return None
+
+
 def _as_time(value: Any) -> dt.time:
     if isinstance(value, dt.time):
         return value
@@ -366,11 +378,14 @@ def ticket_row(ticket: Ticket) -> dict[str, Any]:
 
 
 def board_data(*, point: Any, now: dt.datetime | None = None, limit: int = 8) -> dict[str, Any]:
-    """The hall board: latest calls (number → window) and waiting counts. Cheap: two queries."""
+    """The hall board: the latest calls still at a window (number → window; finished, absent
+    and returned tickets drop off) and waiting counts. Cheap: two queries."""
     now = now or timezone.now()
     day = local_day(now)
     calls = list(
-        Ticket.objects.filter(point=point, day=day, called_at__isnull=False)
+        Ticket.objects.filter(
+            point=point, day=day, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
+        )
         .exclude(window__isnull=True)
         .order_by("-called_at", "-id")
         .values("id", "number", "status", "called_at", "call_count", "window__number")[:limit]

@@ -31,9 +31,24 @@ def _point(code: str) -> ServicePoint:
 # ------------------------------------------------------------------ kiosk
 
 
+def _kiosk_context(point, **extra) -> dict:
+    now = timezone.now()
+    is_open = selectors.point_is_open(point=point, at=now)
+    return {
+        "point": point,
+        "queues": selectors.queue_summaries(point=point) if is_open else [],
+        "is_open": is_open,
+        "next_opening": None if is_open else selectors.point_next_opening(point=point, at=now),
+        "error": None,
+        **extra,
+    }
+
+
 def kiosk(request, code: str):
+    """The kiosk device (portrait touch screen, no site chrome): take a ticket or check in an
+    appointment. Outside opening hours it takes nothing and says when the point opens."""
     point = _point(code)
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         queue = Queue.objects.filter(point=point, pk=request.POST.get("queue") or 0).first()
         try:
@@ -45,26 +60,36 @@ def kiosk(request, code: str):
                 channel=TicketChannel.KIOSK,
             )
         except DomainError as exc:
-            error = exc.message
+            error, status = exc.message, exc.status
         else:
             return redirect("queueing:kiosk_ticket", code=point.code, token=ticket.token)
-    return render(
-        request,
-        "queueing/kiosk.html",
-        {
-            "point": point,
-            "queues": selectors.queue_summaries(point=point),
-            "error": error,
-            "is_open": selectors.point_is_open(point=point, at=timezone.now()),
-        },
-        status=400 if error else 200,
-    )
+    return render(request, "queueing/kiosk.html", _kiosk_context(point, error=error), status=status)
+
+
+@require_POST
+def kiosk_check_in(request, code: str):
+    """An appointment's check-in at the kiosk: its QR (the scanner types the code) or the
+    phone it was booked with."""
+    point = _point(code)
+    try:
+        _appointment, ticket = services.appointment_check_in(
+            point=point, code=request.POST.get("code", "")
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "queueing/kiosk.html",
+            _kiosk_context(point, check_in_error=exc.message),
+            status=exc.status,
+        )
+    return redirect("queueing:kiosk_ticket", code=point.code, token=ticket.token)
 
 
 def kiosk_ticket(request, code: str, token: str):
     ticket = get_object_or_404(
         Ticket.objects.select_related("queue", "point", "window"), token=token, point__code=code
     )
+    # the slip's QR opens the ticket's status page and nothing else (no case, no messages)
     status_url = request.build_absolute_uri(reverse("queueing:ticket_status", args=[ticket.token]))
     return render(
         request,
@@ -73,7 +98,7 @@ def kiosk_ticket(request, code: str, token: str):
             "ticket": ticket,
             "status": selectors.ticket_public_status(ticket=ticket),
             "status_url": status_url,
-            "qr": qr_svg(status_url, box_size=8),
+            "qr": qr_svg(status_url, box_size=6),
         },
     )
 

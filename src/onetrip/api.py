@@ -84,6 +84,7 @@ def _mount() -> None:
     from onetrip.notices.api import router as notices_router
     from onetrip.people.api import router as people_router
     from onetrip.queueing.api import router as queueing_router
+    from onetrip.safety.api import router as safety_router
     from onetrip.sharing.api import router as sharing_router
     from onetrip.tracking.api import router as tracking_router
 
@@ -97,6 +98,7 @@ def _mount() -> None:
     api.add_router("/v1/", notices_router)
     api.add_router("/v1/", metrics_router)
     api.add_router("/v1/", agencies_router)
+    api.add_router("/v1/", safety_router)
 
 
 _mount()

@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 
+from onetrip.safety import open311
 from onetrip.safety.views import board, report, volunteers, work
+
+FMT = r"\.(?P<fmt>[a-z]+)$"
 
 app_name = "safety"
 urlpatterns = [
@@ -19,4 +22,17 @@ urlpatterns = [
     path("safety/volunteer/", volunteers.my_record, name="volunteer"),
     path("safety/volunteer/register/", volunteers.register, name="volunteer_register"),
     path("safety/volunteers/", volunteers.volunteers_overview, name="volunteers"),
+    re_path(r"^open311/v2/services" + FMT, open311.services_list, name="o311_services"),
+    re_path(
+        r"^open311/v2/services/(?P<code>[\w-]+)" + FMT,
+        open311.service_definition,
+        name="o311_service",
+    ),
+    re_path(r"^open311/v2/requests" + FMT, open311.requests_view, name="o311_requests"),
+    re_path(
+        r"^open311/v2/requests/(?P<request_id>[\w-]+)" + FMT,
+        open311.request_detail,
+        name="o311_request",
+    ),
+    re_path(r"^open311/v2/tokens/(?P<token>[\w-]+)" + FMT, open311.token_detail, name="o311_token"),
 ]

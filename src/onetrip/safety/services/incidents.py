@@ -92,7 +92,7 @@ def _audit(
 
 
 def _reporter(
-    *, actor: Any, anonymous: bool, reporter_name: str, reporter_phone: str
+    *, actor: Any, anonymous: bool, reporter_phone: str, require_contact: bool
 ) -> tuple[str, Volunteer | None]:
     signed_in = getattr(actor, "is_authenticated", False)
     volunteer = None
@@ -105,7 +105,7 @@ def _reporter(
             kind = ReporterKind.VOLUNTEER
     if anonymous and kind != ReporterKind.CITIZEN:
         raise ValidationFailed(_("网格员、志愿者上报不能匿名。"), code="anonymous_not_allowed")
-    if not anonymous and not signed_in and not (reporter_phone or "").strip():
+    if require_contact and not anonymous and not signed_in and not (reporter_phone or "").strip():
         raise ValidationFailed(
             _("请留下联系电话，或选择匿名上报。"),
             code="contact_required",
@@ -129,6 +129,7 @@ def incident_report(
     anonymous: bool = False,
     reporter_name: str = "",
     reporter_phone: str = "",
+    require_contact: bool = True,
     channel: str = "web",
     client_key: str = "",
     now: dt.datetime | None = None,
@@ -150,7 +151,10 @@ def incident_report(
             fields={"description": [_("必填")]},
         )
     reporter_kind, volunteer = _reporter(
-        actor=actor, anonymous=anonymous, reporter_name=reporter_name, reporter_phone=reporter_phone
+        actor=actor,
+        anonymous=anonymous,
+        reporter_phone=reporter_phone,
+        require_contact=require_contact,
     )
     place = resolve_place(
         district=district,

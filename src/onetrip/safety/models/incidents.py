@@ -255,6 +255,11 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def get_state_display(self) -> str:
+        from onetrip.safety.states import state_label
+
+        return state_label(self.state)
+
     @property
     def is_dispute(self) -> bool:
         return self.kind == IncidentKind.DISPUTE

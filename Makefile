@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL = $(shell scripts/pg.sh url)
 
-.PHONY: env demo serve test test-sqlite test-postgres lint messages pg system-deps bench clean
+.PHONY: env demo serve test test-sqlite test-postgres lint messages pg system-deps bench clean axe
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -52,3 +52,11 @@ bench: env pg
 
 clean:
 	rm -rf $(VENV) var
+
+# axe-core for the accessibility tests, vendored from the npm registry (no CDN):
+# tests/e2e/vendor/axe.min.js. Re-run to update; commit the file.
+AXE_VERSION ?= 4.14.1
+axe:
+	cd $$(mktemp -d) && npm pack --silent axe-core@$(AXE_VERSION) && tar xzf axe-core-$(AXE_VERSION).tgz \
+	  && cp package/axe.min.js $(CURDIR)/tests/e2e/vendor/axe.min.js \
+	  && cp package/LICENSE $(CURDIR)/tests/e2e/vendor/axe-core.LICENSE

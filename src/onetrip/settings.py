@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "onetrip.metrics",
     "onetrip.safety",
     "onetrip.simulation",
+    "onetrip.community",
     "onetrip.demo",
 ]
 

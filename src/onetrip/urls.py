@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("onetrip.agencies.urls")),
     path("", include("onetrip.safety.urls")),
     path("", include("onetrip.simulation.urls")),
+    path("", include("onetrip.community.urls")),
 ]

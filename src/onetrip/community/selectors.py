@@ -1,0 +1,297 @@
+"""Reads of the community app: complexes, their slots and workshop, and who may do what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onetrip.community import states as S
+from onetrip.community.models import (
+    Booking,
+    Complex,
+    Decision,
+    DecisionUpdate,
+    Facility,
+    Meeting,
+    Slot,
+    Topic,
+    TopicSupport,
+    WorkshopMember,
+)
+from onetrip.errors import NotFound
+
+STAFF_ROLES = ("social_worker", "manager")
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def complex_roles(*, user: Any, complex: Complex) -> set[str]:
+    """The roles ``user`` holds towards one complex: resident (signed in) and staff (a social
+    worker of this very community, a manager of its district, a superuser)."""
+    if not _signed_in(user):
+        return set()
+    roles = {S.RESIDENT}
+    if user.is_superuser:
+        roles.add(S.STAFF)
+    elif user.point_id:
+        if user.has_role("social_worker") and user.point_id == complex.point_id:
+            roles.add(S.STAFF)
+        if user.has_role("manager") and user.point.district_id == complex.district_id:
+            roles.add(S.STAFF)
+    return roles
+
+
+def complexes_managed_by(*, user: Any) -> QuerySet[Complex]:
+    """The complexes ``user`` manages (per complex_roles), for staff lists and the admin."""
+    qs = Complex.objects.select_related("point", "district")
+    if not _signed_in(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    ids = set()
+    if user.point_id and user.has_role("social_worker"):
+        ids |= set(qs.filter(point_id=user.point_id).values_list("pk", flat=True))
+    if user.point_id and user.has_role("manager"):
+        ids |= set(qs.filter(district_id=user.point.district_id).values_list("pk", flat=True))
+    return qs.filter(pk__in=ids)
+
+
+def complexes_list(*, district: Any | None = None) -> QuerySet[Complex]:
+    qs = Complex.objects.filter(is_published=True, point__is_active=True).select_related(
+        "point", "point__parent"
+    )
+    if district is not None:
+        qs = qs.filter(district=district)
+    return qs.order_by("point__code")
+
+
+def complex_get(*, code: str, published_only: bool = True) -> Complex:
+    qs = Complex.objects.select_related("point", "point__parent", "district")
+    if published_only:
+        qs = qs.filter(is_published=True)
+    found = qs.filter(point__code=code).first()
+    if found is None:
+        raise NotFound(_("没有找到这个社区服务综合体。"), code="complex_not_found")
+    return found
+
+
+def facilities_of(*, complex: Complex) -> list[Facility]:
+    return list(complex.facilities.filter(is_active=True).order_by("position", "id"))
+
+
+def slots_upcoming(
+    *, complex: Complex, now: dt.datetime | None = None, days: int = 14
+) -> QuerySet[Slot]:
+    now = now or timezone.now()
+    return (
+        Slot.objects.filter(
+            complex=complex,
+            starts_at__gt=now,
+            starts_at__lt=now + dt.timedelta(days=days),
+            status__in=(S.SlotStatus.OPEN, S.SlotStatus.CLOSED),
+        )
+        .select_related("facility")
+        .order_by("starts_at", "id")
+    )
+
+
+def slot_get(*, slot_id: Any, complex: Complex | None = None) -> Slot:
+    try:
+        pk = int(slot_id)
+    except (TypeError, ValueError):
+        pk = None
+    qs = Slot.objects.select_related("facility", "complex", "complex__point")
+    if complex is not None:
+        qs = qs.filter(complex=complex)
+    found = qs.filter(pk=pk).first() if pk and 0 < pk < 2**63 else None
+    if found is None:
+        raise NotFound(_("没有找到这个预约时段。"), code="slot_not_found")
+    return found
+
+
+def waiting_count(*, slot: Slot) -> int:
+    return slot.bookings.filter(status=S.BookingStatus.WAITING).count()
+
+
+def bookings_of(*, user: Any) -> QuerySet[Booking]:
+    if not _signed_in(user):
+        return Booking.objects.none()
+    return (
+        Booking.objects.filter(user=user)
+        .select_related("slot", "slot__facility", "slot__complex__point")
+        .order_by("-slot__starts_at", "-id")
+    )
+
+
+def live_booking_of(*, user: Any, slot: Slot) -> Booking | None:
+    if not _signed_in(user):
+        return None
+    return Booking.objects.filter(
+        user=user, slot=slot, status__in=(S.BookingStatus.CONFIRMED, S.BookingStatus.WAITING)
+    ).first()
+
+
+def waiting_position(*, booking: Booking) -> int | None:
+    """1 for the first on the waiting list; None unless waiting."""
+    if booking.status != S.BookingStatus.WAITING:
+        return None
+    return (
+        Booking.objects.filter(
+            slot_id=booking.slot_id,
+            status=S.BookingStatus.WAITING,
+            created_at__lte=booking.created_at,
+        )
+        .exclude(created_at=booking.created_at, id__gt=booking.id)
+        .count()
+    )
+
+
+def booking_get_for_user(*, user: Any, booking_id: Any) -> Booking:
+    """A booking its owner or the complex's staff may act on; anything else is not found."""
+    try:
+        pk = int(booking_id)
+    except (TypeError, ValueError):
+        pk = 0
+    booking = (
+        Booking.objects.select_related("slot", "slot__complex", "slot__complex__point")
+        .filter(pk=pk)
+        .first()
+        if 0 < pk < 2**63
+        else None
+    )
+    if booking is None or not booking_roles(user=user, booking=booking):
+        raise NotFound(_("没有找到这条预约。"), code="booking_not_found")
+    return booking
+
+
+def booking_roles(*, user: Any, booking: Booking) -> set[str]:
+    roles = complex_roles(user=user, complex=booking.slot.complex) - {S.RESIDENT}
+    if _signed_in(user) and booking.user_id == user.pk:
+        roles.add(S.OWNER)
+    return roles
+
+
+# --------------------------------------------------------------------------- workshop
+
+
+def member_of(*, user: Any, complex: Complex) -> WorkshopMember | None:
+    if not _signed_in(user):
+        return None
+    return WorkshopMember.objects.filter(complex=complex, user=user).first()
+
+
+def topics_public(*, complex: Complex) -> QuerySet[Topic]:
+    return (
+        Topic.objects.filter(complex=complex)
+        .exclude(state=S.TopicState.WITHDRAWN)
+        .select_related("meeting")
+        .order_by("-support_count", "created_at", "id")
+    )
+
+
+def topics_by_state(*, complex: Complex) -> dict[str, list[Topic]]:
+    grouped: dict[str, list[Topic]] = {s: [] for s in S.TopicState.values}
+    for t in topics_public(complex=complex):
+        grouped[t.state].append(t)
+    return grouped
+
+
+def topic_get(*, topic_id: Any, complex: Complex | None = None) -> Topic:
+    try:
+        pk = int(topic_id)
+    except (TypeError, ValueError):
+        pk = 0
+    qs = Topic.objects.select_related("complex", "complex__point", "meeting", "raised_by")
+    if complex is not None:
+        qs = qs.filter(complex=complex)
+    found = qs.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if found is None or found.state == S.TopicState.WITHDRAWN:
+        raise NotFound(_("没有找到这个议题。"), code="topic_not_found")
+    return found
+
+
+def topic_roles(*, user: Any, topic: Topic) -> set[str]:
+    roles = complex_roles(user=user, complex=topic.complex)
+    if _signed_in(user) and topic.raised_by_id == user.pk:
+        roles.add(S.OWNER)
+    return roles
+
+
+def has_supported(*, user: Any, topic: Topic) -> bool:
+    return _signed_in(user) and TopicSupport.objects.filter(topic=topic, user=user).exists()
+
+
+def meetings_upcoming(*, complex: Complex, now: dt.datetime | None = None) -> QuerySet[Meeting]:
+    now = now or timezone.now()
+    return Meeting.objects.filter(
+        complex=complex, state=S.MeetingState.SCHEDULED, starts_at__gte=now - dt.timedelta(days=1)
+    ).order_by("starts_at")
+
+
+def meetings_held(*, complex: Complex, limit: int = 5) -> list[Meeting]:
+    return list(
+        Meeting.objects.filter(complex=complex, state=S.MeetingState.HELD)
+        .prefetch_related("decisions")
+        .order_by("-starts_at")[:limit]
+    )
+
+
+def meeting_get(*, meeting_id: Any, complex: Complex | None = None) -> Meeting:
+    try:
+        pk = int(meeting_id)
+    except (TypeError, ValueError):
+        pk = 0
+    qs = Meeting.objects.select_related("complex", "complex__point")
+    if complex is not None:
+        qs = qs.filter(complex=complex)
+    found = qs.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if found is None:
+        raise NotFound(_("没有找到这次议事会。"), code="meeting_not_found")
+    return found
+
+
+def decisions_followed(*, complex: Complex) -> list[Decision]:
+    """Decisions not yet done, with their public follow-up, soonest due first."""
+    return list(
+        Decision.objects.filter(complex=complex)
+        .exclude(state=S.DecisionState.DONE)
+        .select_related("topic", "meeting")
+        .prefetch_related(Prefetch("updates", queryset=DecisionUpdate.objects.order_by("at")))
+        .order_by("due_date", "id")
+    )
+
+
+def decisions_done(*, complex: Complex, limit: int = 5) -> list[Decision]:
+    return list(
+        Decision.objects.filter(complex=complex, state=S.DecisionState.DONE)
+        .select_related("topic")
+        .order_by("-done_at")[:limit]
+    )
+
+
+def decision_get(*, decision_id: Any) -> Decision:
+    try:
+        pk = int(decision_id)
+    except (TypeError, ValueError):
+        pk = 0
+    found = (
+        Decision.objects.select_related("complex", "complex__point", "topic").filter(pk=pk).first()
+        if 0 < pk < 2**63
+        else None
+    )
+    if found is None:
+        raise NotFound(_("没有找到这项决定。"), code="decision_not_found")
+    return found
+
+
+def decision_roles(*, user: Any, decision: Decision) -> set[str]:
+    roles = complex_roles(user=user, complex=decision.complex)
+    if _signed_in(user) and decision.owner_id == user.pk:
+        roles.add(S.DECISION_OWNER)
+    return roles

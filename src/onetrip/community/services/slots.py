@@ -1,0 +1,209 @@
+"""Staff publish bookable slots inside a facility's opening hours, close and cancel them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onetrip.community import selectors as sel
+from onetrip.community import states as S
+from onetrip.community.models import Booking, Facility, Slot, SlotKind
+from onetrip.community.services.common import (
+    audit,
+    check_move,
+    clean_text,
+    now_or,
+    require_signed_in,
+    role_of,
+    tell,
+)
+from onetrip.errors import Conflict, ValidationFailed
+
+
+def _check_time(facility: Facility, starts_at: Any, ends_at: Any, now: dt.datetime) -> None:
+    if not isinstance(starts_at, dt.datetime) or not isinstance(ends_at, dt.datetime):
+        raise ValidationFailed(_("请填写开始和结束时间。"), code="time_required")
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise ValidationFailed(_("时间须带时区。"), code="time_naive")
+    if ends_at <= starts_at:
+        raise ValidationFailed(
+            _("结束时间须晚于开始时间。"),
+            code="time_order",
+            fields={"ends_at": _("须晚于开始时间。")},
+        )
+    if starts_at <= now:
+        raise ValidationFailed(
+            _("不能发布已经过去的时段。"), code="slot_past", fields={"starts_at": _("须晚于现在。")}
+        )
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    if start.date() != end.date():
+        raise ValidationFailed(_("一个时段须在同一天内。"), code="time_span")
+    if str(start.isoweekday()) not in facility.open_weekdays:
+        raise ValidationFailed(
+            _("“%(f)s”这一天不开放。") % {"f": facility.name}, code="facility_closed_day"
+        )
+    if start.time() < facility.opens_at or end.time() > facility.closes_at:
+        raise ValidationFailed(
+            _("须在开放时间 %(a)s–%(b)s 之内。")
+            % {"a": facility.opens_at.strftime("%H:%M"), "b": facility.closes_at.strftime("%H:%M")},
+            code="outside_hours",
+        )
+
+
+@transaction.atomic
+def slot_create(
+    *,
+    actor: Any,
+    facility: Facility,
+    kind: str,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    capacity: int | None = None,
+    description: str = "",
+    now: dt.datetime | None = None,
+) -> Slot:
+    """Publish an activity (places up to the facility's capacity) or a space booked whole.
+
+    The facility row is locked so two staff cannot publish overlapping slots in one room."""
+    require_signed_in(actor)
+    now = now_or(now)
+    facility = (
+        Facility.objects.select_for_update(of=("self",))
+        .select_related("complex", "complex__point")
+        .get(pk=facility.pk)
+    )
+    complex = facility.complex
+    roles = sel.complex_roles(user=actor, complex=complex)
+    move = check_move(S.SLOT_TRANSITIONS, "create", state=S.NEW, roles=roles)
+    if not facility.bookable or not facility.is_active:
+        raise Conflict(_("“%(f)s”不接受预约。") % {"f": facility.name}, code="not_bookable")
+    if kind not in SlotKind.values:
+        raise ValidationFailed(_("类型须为活动或场地。"), code="unknown_kind")
+    title = clean_text(title, field="title", label=_("名称"), min_len=2, max_len=120)
+    description = clean_text(
+        description, field="description", label=_("说明"), min_len=0, max_len=2000
+    )
+    _check_time(facility, starts_at, ends_at, now)
+    if kind == SlotKind.SPACE:
+        capacity = 1
+    try:
+        capacity = int(capacity if capacity is not None else facility.capacity)
+    except (TypeError, ValueError):
+        capacity = 0
+    if not 1 <= capacity <= facility.capacity:
+        raise ValidationFailed(
+            _("名额须在 1 到 %(n)d 之间。") % {"n": facility.capacity},
+            code="bad_capacity",
+            fields={"capacity": f"1–{facility.capacity}"},
+        )
+    overlap = Slot.objects.filter(
+        facility=facility,
+        status__in=(S.SlotStatus.OPEN, S.SlotStatus.CLOSED),
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    ).first()
+    if overlap is not None:
+        raise Conflict(
+            _("该时间“%(f)s”已安排了“%(t)s”。") % {"f": facility.name, "t": overlap.title},
+            code="slot_overlap",
+        )
+    slot = Slot.objects.create(
+        complex=complex,
+        facility=facility,
+        kind=kind,
+        title=title,
+        description=description,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        created_by=actor,
+    )
+    audit(
+        actor=actor,
+        subject_type="community.slot",
+        subject=slot,
+        action="create",
+        from_state=S.NEW,
+        to_state=move.target,
+        role=role_of(move, roles),
+        point=complex.point,
+    )
+    return slot
+
+
+@transaction.atomic
+def slot_transition(
+    *, slot: Slot, action: str, actor: Any, note: str = "", now: dt.datetime | None = None
+) -> Slot:
+    """Close, reopen or cancel a slot. Cancelling cancels every live booking and tells the
+    residents who had a place."""
+    require_signed_in(actor)
+    now = now_or(now)
+    slot = (
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("complex", "complex__point", "facility")
+        .get(pk=slot.pk)
+    )
+    roles = sel.complex_roles(user=actor, complex=slot.complex)
+    move = check_move(S.SLOT_TRANSITIONS, action, state=slot.status, roles=roles)
+    if move.needs_note:
+        note = clean_text(note, field="note", label=_("原因"), min_len=2, max_len=300)
+    was = slot.status
+    slot.status = move.target
+    fields = ["status"]
+    if action == "cancel":
+        live = list(
+            Booking.objects.select_for_update()
+            .filter(slot=slot, status__in=(S.BookingStatus.CONFIRMED, S.BookingStatus.WAITING))
+            .select_related("user")
+        )
+        for b in live:
+            b_was = b.status
+            b.status = S.BookingStatus.CANCELLED
+            b.cancelled_at = now
+            b.save(update_fields=["status", "cancelled_at"])
+            audit(
+                actor=actor,
+                subject_type="community.booking",
+                subject=b,
+                action="cancel",
+                from_state=b_was,
+                to_state=b.status,
+                role=S.STAFF,
+                point=slot.complex.point,
+                note=note,
+                data={"slot": slot.pk, "slot_cancelled": True},
+            )
+            if b_was == S.BookingStatus.CONFIRMED:
+                tell(
+                    user=b.user,
+                    template="community_slot_cancelled",
+                    context={
+                        "title": slot.title,
+                        "place": f"{slot.complex.point.name}{slot.facility.name}",
+                        "when": timezone.localtime(slot.starts_at).strftime("%m-%d %H:%M"),
+                        "reason": note,
+                    },
+                    subject=b,
+                    district=slot.complex.district,
+                )
+        slot.booked = 0
+        fields.append("booked")
+    slot.save(update_fields=fields)
+    audit(
+        actor=actor,
+        subject_type="community.slot",
+        subject=slot,
+        action=action,
+        from_state=was,
+        to_state=move.target,
+        role=role_of(move, roles),
+        point=slot.complex.point,
+        note=note,
+    )
+    return slot

@@ -183,6 +183,8 @@ def topic_transition(
     data: dict[str, Any] = {}
     fields = ["state", "state_note", "updated_at"]
     if action == "schedule":
+        if meeting is not None:  # its state as stored now, not as the caller last saw it
+            meeting = Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
         if meeting is None or meeting.complex_id != topic.complex_id:
             raise ValidationFailed(
                 _("请选择本社区的一次议事会。"), code="meeting_required", fields={"meeting": "?"}

@@ -79,6 +79,7 @@ def _mount() -> None:
     from onetrip.agencies.api import router as agencies_router
     from onetrip.cases.api import router as cases_router
     from onetrip.catalogue.api import router as catalogue_router
+    from onetrip.community.api import router as community_router
     from onetrip.intake.api import router as intake_router
     from onetrip.metrics.api import router as metrics_router
     from onetrip.notices.api import router as notices_router
@@ -99,6 +100,7 @@ def _mount() -> None:
     api.add_router("/v1/", metrics_router)
     api.add_router("/v1/", agencies_router)
     api.add_router("/v1/", safety_router)
+    api.add_router("/v1/", community_router)
 
 
 _mount()

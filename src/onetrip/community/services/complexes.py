@@ -30,15 +30,7 @@ def complex_ensure(*, point: ServicePoint, intro: str = "", actor: Any = None) -
     if found is not None:
         return found
     complex = Complex.objects.create(point=point, intro=intro)
-    for position, kind in enumerate(CORE_KINDS):
-        Facility.objects.create(
-            complex=complex,
-            kind=kind,
-            name=str(CORE_NAMES[kind]),
-            position=position,
-            capacity=30 if kind == FacilityKind.WORKSHOP else 20,
-            bookable=kind == FacilityKind.WORKSHOP,
-        )
+    complex_core_ensure(complex=complex)
     audit_record(
         actor=actor,
         subject_type="community.complex",
@@ -48,6 +40,25 @@ def complex_ensure(*, point: ServicePoint, intro: str = "", actor: Any = None) -
         point=point,
     )
     return complex
+
+
+def complex_core_ensure(*, complex: Complex) -> int:
+    """Give a complex whichever of its "3" it lacks; returns how many were added."""
+    have = set(complex.facilities.filter(kind__in=CORE_KINDS).values_list("kind", flat=True))
+    added = 0
+    for position, kind in enumerate(CORE_KINDS):
+        if kind in have:
+            continue
+        Facility.objects.create(
+            complex=complex,
+            kind=kind,
+            name=str(CORE_NAMES[kind]),
+            position=position,
+            capacity=30 if kind == FacilityKind.WORKSHOP else 20,
+            bookable=kind == FacilityKind.WORKSHOP,
+        )
+        added += 1
+    return added
 
 
 def facility_ensure(*, complex: Complex, kind: str, name: str, **fields: Any) -> Facility:

@@ -41,6 +41,12 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         None,
     ),
     (
+        "/community/",
+        gettext_lazy("社区服务"),
+        gettext_lazy("“3+X”社区综合体：活动和场地预约、一坊议事、决定落实跟踪"),
+        None,
+    ),
+    (
         "/accounts/register/",
         gettext_lazy("注册账号"),
         gettext_lazy("手机号注册，在线办事、扫码追踪"),

@@ -7,8 +7,8 @@ import pytest
 from django.apps import apps
 
 from onetrip.audit.models import AuditEvent
-from onetrip.community.demo import load_community
 from onetrip.community.models import Complex, Decision, Facility, Slot, Topic
+from onetrip.demo.community import load_community
 from onetrip.notices.models import Notice
 from tests.factories import make_user
 

@@ -5,7 +5,8 @@ number, credit code) before it is created, and the catalogue import itself chang
 the file has not changed. Running it twice leaves the database exactly as after the first run.
 
 The sample data of the other apps (queues and windows in ``demo.queues``, shared certificates in
-``demo.shared``, a season of case history in ``demo.history``) lives here in ``demo``, the one app
+``demo.shared``, a season of case history in ``demo.history``, the "3+X" community complexes in
+``demo.community``) lives here in ``demo``, the one app
 that may import every other: each module registers an extension (``onetrip.demo.registry``) and
 ``demo_load`` calls the registered extensions in order.
 """
@@ -300,7 +301,7 @@ def demo_load(
     if extensions:
         # the demo's own sample data (queues, shared records, the season's history), then any
         # ``<app>/demo.py`` of an app outside the domain layers
-        from onetrip.demo import history, queues, shared  # noqa: F401 - they register
+        from onetrip.demo import community, history, queues, shared  # noqa: F401 - they register
 
         autodiscover_modules("demo")
         for ext in demo_extensions_ordered():

@@ -80,6 +80,7 @@ def _mount() -> None:
     from onetrip.cases.api import router as cases_router
     from onetrip.catalogue.api import router as catalogue_router
     from onetrip.community.api import router as community_router
+    from onetrip.homevisits.api import router as homevisits_router
     from onetrip.intake.api import router as intake_router
     from onetrip.metrics.api import router as metrics_router
     from onetrip.notices.api import router as notices_router
@@ -101,6 +102,7 @@ def _mount() -> None:
     api.add_router("/v1/", agencies_router)
     api.add_router("/v1/", safety_router)
     api.add_router("/v1/", community_router)
+    api.add_router("/v1/", homevisits_router)
 
 
 _mount()

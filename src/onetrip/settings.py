@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "onetrip.sharing",
     "onetrip.tracking",
     "onetrip.agencies",
+    "onetrip.homevisits",
     "onetrip.metrics",
     "onetrip.safety",
     "onetrip.simulation",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("onetrip.notices.urls")),
     path("", include("onetrip.metrics.urls")),
     path("", include("onetrip.agencies.urls")),
+    path("", include("onetrip.homevisits.urls")),
     path("", include("onetrip.safety.urls")),
     path("", include("onetrip.simulation.urls")),
     path("", include("onetrip.community.urls")),

@@ -10,6 +10,8 @@ from onetrip.cases.signals import case_state_changed
 
 @receiver(case_state_changed, dispatch_uid="agencies.batch_follows_case")
 def _batch_follows_case(sender, case, from_state, to_state, **kwargs) -> None:
+    if getattr(case, "channel", None) != "agent":
+        return  # only agents' cases belong to batches: no query for anybody else's
     from onetrip.agencies.models import BatchCase
     from onetrip.agencies.services import batch_case_supplement_noted, batch_refresh
 

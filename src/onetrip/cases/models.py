@@ -417,3 +417,66 @@ class DepartmentHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department}: {self.user}"
+
+
+class Delegation(models.Model):
+    """Delegated authority (授权审批): a front-line clerk or social worker may decide an instant
+    matter (即办件) on the spot. Granted and revoked by a district manager; every decision taken
+    under it is recorded with the role ``delegate`` and sampled afterwards (SampleCheck)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("被授权人"),
+        on_delete=models.CASCADE,
+        related_name="delegations",
+    )
+    matter = models.ForeignKey(
+        "catalogue.Matter", verbose_name=_("事项"), on_delete=models.CASCADE, related_name="+"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("授权人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+    note = models.CharField(_("授权依据"), max_length=200, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("即办件授权")
+        verbose_name_plural = _("即办件授权")
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "matter"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="delegation_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.matter}"
+
+
+class SampleCheck(models.Model):
+    """The district reviewer's after-the-fact check of an instant decision taken on the spot."""
+
+    VERDICTS = (("ok", _("无误")), ("problem", _("有问题")))
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="sample_check")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    verdict = models.CharField(_("结论"), max_length=10, choices=VERDICTS)
+    note = models.TextField(_("说明"), blank=True)
+    at = models.DateTimeField(_("抽查时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("即办件抽查")
+        verbose_name_plural = _("即办件抽查")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.verdict}"

@@ -109,6 +109,15 @@ def case_roles(*, user: Any, case: Case) -> set[str]:
     return set(memo[key])
 
 
+def _delegated(user: Any, matter_id: int) -> bool:
+    """The user holds an unrevoked delegation to decide this instant matter on the spot."""
+    from onetrip.cases.models import Delegation
+
+    return Delegation.objects.filter(
+        user_id=user.pk, matter_id=matter_id, revoked_at__isnull=True
+    ).exists()
+
+
 def _case_roles(*, user: Any, case: Case) -> set[str]:
     roles: set[str] = set()
     if user.is_superuser:
@@ -122,6 +131,10 @@ def _case_roles(*, user: Any, case: Case) -> set[str]:
     front = [r for r in (S.CLERK, S.SOCIAL_WORKER) if user.has_role(r)]
     if front and user.point_id and user.point_id in _ancestors_for(user, case.point_id):
         roles.update(front)
+        if case.matter.kind == "instant" and _delegated(user, case.matter_id):
+            roles.add(S.DELEGATE)
+    if user.has_role("specialist") and case.channel == "door" and case.created_by_id == user.pk:
+        roles.add(S.SPECIALIST)
     if user.has_role("reviewer") and user.department_id == case.department_id:
         roles.add(S.REVIEWER)
     if user.has_role("manager") and user.point_id and user.point.district_id == case.district_id:
@@ -141,6 +154,8 @@ def cases_visible_to(*, user: Any) -> QuerySet[Case]:
         q |= Q(agency_id=user.agency_id)
     if user.has_role("clerk", "social_worker") and user.point_id:
         q |= Q(point_id__in=point_subtree_ids(user.point))
+    if user.has_role("specialist"):
+        q |= Q(channel="door", created_by=user)
     if user.has_role("reviewer") and user.department_id:
         q |= Q(department_id=user.department_id)
     if user.has_role("manager") and user.point_id:

@@ -101,11 +101,15 @@ APPLICANT = "applicant"
 AGENT = "agent"
 CLERK = "clerk"
 SOCIAL_WORKER = "social_worker"
+#: a service specialist (服务专员) on the door-to-door cases they accepted themselves
+SPECIALIST = "specialist"
 REVIEWER = "reviewer"
 MANAGER = "manager"
+#: a front-line clerk or social worker deciding an instant matter under delegated authority
+DELEGATE = "delegate"
 SYSTEM = "system"
 
-FRONT = (CLERK, SOCIAL_WORKER, MANAGER)
+FRONT = (CLERK, SOCIAL_WORKER, MANAGER, SPECIALIST)
 OWNER = (APPLICANT, AGENT)
 WORKING = (State.ACCEPTED, State.IN_REVIEW, State.RESUBMITTED)
 OPEN = tuple(s for s, info in STATES.items() if info.open)
@@ -174,12 +178,14 @@ TRANSITIONS: dict[str, Transition] = {
             needs_note=True,
             needs=("days",),
         ),
-        Transition("approve", WORKING, State.APPROVED, (REVIEWER, MANAGER), _("准予许可")),
+        Transition(
+            "approve", WORKING, State.APPROVED, (REVIEWER, MANAGER, DELEGATE), _("准予许可")
+        ),
         Transition(
             "reject",
             WORKING,
             State.REJECTED,
-            (REVIEWER, MANAGER),
+            (REVIEWER, MANAGER, DELEGATE),
             _("不予许可"),
             needs_note=True,
             danger=True,

@@ -29,6 +29,18 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         (Role.AGENT,),
     ),
     (
+        "/home-visits/",
+        gettext_lazy("上门服务"),
+        gettext_lazy("老人、残疾人和企业申请上门；社工、服务专员上门受理、送达到家"),
+        (Role.APPLICANT, Role.SOCIAL_WORKER, Role.SPECIALIST, Role.MANAGER),
+    ),
+    (
+        "/nearby/",
+        gettext_lazy("就近办"),
+        gettext_lazy("离我最近、能办这件事的网点，步行时间和今天的开放时间"),
+        None,
+    ),
+    (
         "/agencies/",
         gettext_lazy("代办机构名录"),
         gettext_lazy("登记、警示与暂停，代办质量排名"),

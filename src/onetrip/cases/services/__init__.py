@@ -19,6 +19,12 @@ from onetrip.cases.services.actions import HANDLERS, MAX_EXTENSION_DAYS
 from onetrip.cases.services.base import BAD, IllegalTransition, working_days_after
 from onetrip.cases.services.create import case_create
 from onetrip.cases.services.fastpath import ONE_STATEMENT_ACTIONS, case_transition_by_number
+from onetrip.cases.services.instant import (
+    delegation_grant,
+    delegation_revoke,
+    instant_sample,
+    sample_check_record,
+)
 from onetrip.cases.services.materials import (
     EDITABLE_STATES,
     MAX_UPLOAD_BYTES,
@@ -34,6 +40,10 @@ from onetrip.errors import DomainError
 from onetrip.people.services import applicant_resolve
 
 __all__ = [
+    "delegation_grant",
+    "delegation_revoke",
+    "instant_sample",
+    "sample_check_record",
     "BAD",
     "DomainError",
     "EDITABLE_STATES",

@@ -187,6 +187,22 @@ def _do_refuse(case, *, today, note, data, actor, now):
     case.refusal_reason = note
 
 
+def _same_visit(case, point, now: dt.datetime) -> bool:
+    """An instant matter (即办件) handed over where and on the day the applicant came: issued on
+    the spot in the same visit, not another one. (A committed matter's pickup is a new trip.)"""
+    from django.utils import timezone
+
+    if case.matter.kind != "instant":
+        return False
+
+    from onetrip.cases.models import Visit
+
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return Visit.objects.filter(
+        case=case, point_id=getattr(point, "pk", None) or case.point_id, at__gte=start, at__lte=now
+    ).exists()
+
+
 def _do_deliver(case, *, today, note, data, actor, now):
     method = data.get("method")
     if method not in DeliveryMethod.values:
@@ -196,7 +212,9 @@ def _do_deliver(case, *, today, note, data, actor, now):
     case.delivery_method = method
     case.delivery_note = (note or "")[:200]
     case.delivered_at = now
-    if method == DeliveryMethod.WINDOW:
+    if method == DeliveryMethod.WINDOW and not _same_visit(
+        case, getattr(actor, "point", None), now
+    ):
         visit_record(
             case=case,
             kind=VisitKind.PICKUP,

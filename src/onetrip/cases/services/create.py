@@ -73,6 +73,13 @@ def _creator_role(*, actor: Any, point: ServicePoint, applicant, company, channe
             for role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER):
                 if actor.has_role(role):
                     return role
+    if (
+        channel == Channel.DOOR
+        and actor.has_role("specialist")
+        and actor.point_id
+        and actor.point_id in _ancestors_for(actor, point.pk)
+    ):
+        return S.SPECIALIST
     if channel in (Channel.ONLINE, Channel.AGENT):
         if applicant is not None and applicant.user_id == actor.pk:
             return S.APPLICANT

@@ -87,3 +87,86 @@ def test_one_statement_actions_write_what_the_orm_path_writes(tworld):
 
     assert records(fast_ticket) == records(slow_ticket)
     assert records(fast_ticket)[0] == ("done", 2, hall.w1.pk, hall.clerk.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_return_and_no_show_write_what_the_orm_path_writes(tworld):
+    """The other window actions of the contract (queueing.contract.WRITES): a call returned to
+    the queue, called again and marked absent — the same rows on both paths."""
+    from django.db import transaction
+
+    hall = build_hall(tworld)
+    services.window_open(window=hall.w1, user=hall.clerk)
+    fast_ticket = services.ticket_issue(queue=hall.qa, phone="13900000011")
+
+    def serve(atomic: bool) -> None:
+        steps = (
+            services.ticket_call_next,
+            services.ticket_return,
+            services.ticket_call_next,
+            services.ticket_no_show,
+        )
+        for step in steps:
+            if atomic:
+                with transaction.atomic():
+                    step(window=hall.w1, user=hall.clerk)
+            else:
+                with CaptureQueriesContext(connection) as ctx:
+                    step(window=hall.w1, user=hall.clerk)
+                if connection.vendor == "postgresql" and step is not services.ticket_call_next:
+                    assert len(ctx) == 1, [q["sql"][:60] for q in ctx]
+
+    serve(atomic=False)
+    slow_ticket = services.ticket_issue(queue=hall.qa, phone="13900000012")
+    serve(atomic=True)
+
+    def records(ticket):
+        ticket = Ticket.objects.get(pk=ticket.pk)
+        events = list(
+            TicketEvent.objects.filter(ticket=ticket)
+            .order_by("id")
+            .values_list("action", "from_status", "to_status", "window_id", "actor_id")
+        )
+        audits = list(
+            AuditEvent.objects.filter(subject_type="ticket", subject_id=str(ticket.pk))
+            .order_by("id")
+            .values_list("action", "from_state", "to_state", "actor_id", "point_id")
+        )
+        row = (ticket.status, ticket.call_count, ticket.window_id, ticket.served_by_id)
+        assert ticket.no_show_at is not None and ticket.first_called_at <= ticket.called_at
+        return row, events, audits
+
+    assert records(fast_ticket) == records(slow_ticket)
+    assert records(fast_ticket)[0] == ("no_show", 2, hall.w1.pk, hall.clerk.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_paths_send_ticket_called_once_per_call(tworld):
+    """The one-statement call sends the same signal as the ORM path (no faked post_save)."""
+    from django.db import transaction
+
+    from onetrip.queueing.signals import ticket_called
+
+    hall = build_hall(tworld)
+    services.window_open(window=hall.w1, user=hall.clerk)
+    first = services.ticket_issue(queue=hall.qa)
+    second = services.ticket_issue(queue=hall.qa)
+    heard = []
+
+    def listen(sender, *, ticket, window, user, at, **kw):
+        heard.append((ticket.pk, window.pk, user.pk, connection.in_atomic_block))
+
+    ticket_called.connect(listen, dispatch_uid="test-listen")
+    try:
+        services.ticket_call_next(window=hall.w1, user=hall.clerk)  # one statement on PG
+        services.ticket_return(window=hall.w1, user=hall.clerk)
+        with transaction.atomic():  # the ORM path
+            services.ticket_call_next(window=hall.w1, user=hall.clerk)
+    finally:
+        ticket_called.disconnect(dispatch_uid="test-listen")
+    assert [h[:3] for h in heard] == [
+        (first.pk, hall.w1.pk, hall.clerk.pk),
+        (first.pk, hall.w1.pk, hall.clerk.pk),
+    ]
+    assert all(h[3] for h in heard)  # inside the call's transaction, both times
+    assert second.pk != first.pk

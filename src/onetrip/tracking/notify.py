@@ -3,8 +3,8 @@ through ``onetrip.notices.services.notice_send`` (stored, then delivered by a ba
 
 - ``cases.signals.case_state_changed``: for every state the case state table marks with a
   ``notify_template``, an SMS to the applicant's (or company's) phone with the tracking link.
-- ``queueing.TicketEvent`` post_save: on a call event, the waiting ticket that now has exactly
-  three people ahead is told "您前面还有 3 位" once (a TicketAlert row makes it once-only).
+- ``queueing.signals.ticket_called`` (sent by both write paths): the waiting ticket that now has
+  exactly three people ahead is told "您前面还有 3 位" once (a TicketAlert row makes it once-only).
 
 Receivers never raise: a notification problem must not undo or break the change itself.
 """
@@ -94,17 +94,15 @@ def on_case_state_changed(
         log.exception("case notification failed for %s", getattr(case, "number", case))
 
 
-def on_ticket_event(sender, *, instance, created, raw=False, **kwargs):
+def on_ticket_called(sender, *, ticket, **kwargs):
     """After a call, the waiting ticket with exactly three ahead in its queue is told once: by
     the task worker (``tracking.tasks``); the task row commits with the call."""
-    if raw or not created or instance.action != "call":
-        return
     from onetrip.tracking.tasks import ticket_alert_three_ahead
 
     try:
-        ticket_alert_three_ahead.enqueue(ticket_id=instance.ticket_id)
+        ticket_alert_three_ahead.enqueue(ticket_id=ticket.pk)
     except Exception:  # noqa: BLE001 - a reminder must never stop a window calling
-        log.exception("ticket alert not queued after event %s", instance.pk)
+        log.exception("ticket alert not queued after ticket %s was called", ticket.pk)
 
 
 def alert_three_ahead(*, called_ticket_id: int) -> None:
@@ -140,10 +138,8 @@ def alert_three_ahead(*, called_ticket_id: int) -> None:
 
 
 def connect() -> None:
-    from django.db.models.signals import post_save
-
     from onetrip.cases.signals import case_state_changed
-    from onetrip.queueing.models import TicketEvent
+    from onetrip.queueing.signals import ticket_called
 
     case_state_changed.connect(on_case_state_changed, dispatch_uid="tracking-case-notify")
-    post_save.connect(on_ticket_event, sender=TicketEvent, dispatch_uid="tracking-ticket-alert")
+    ticket_called.connect(on_ticket_called, dispatch_uid="tracking-ticket-alert")

@@ -8,13 +8,13 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
 
 from onetrip.audit.models import AuditEvent
 from onetrip.catalogue.models import ServicePoint
 from onetrip.db import InsertParts, constraint_name
 from onetrip.errors import NotFound
+from onetrip.queueing.contract import call_order_sql, sql_sets
 from onetrip.queueing.models import (
     DailyCounter,
     Queue,
@@ -34,17 +34,9 @@ from onetrip.queueing.services._common import (
     _check_can_issue,
     _refuse_duplicate,
 )
+from onetrip.queueing.signals import ticket_called
 from onetrip.queueing.transitions import TRANSITIONS
 
-#: Window actions on the current ticket that one statement can do: the extra columns they set
-#: (``%s`` takes, in order, the values named in the tuple).
-_ONE_STATEMENT_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "start": ("started_at = %s, served_by_id = %s", ("now", "user")),
-    "finish": ("finished_at = %s", ("now",)),
-    "no_show": ("no_show_at = %s", ("now",)),
-    "return": ("window_id = NULL", ()),
-    "recall": ("called_at = %s, call_count = x.call_count + 1", ("now",)),
-}
 # written into the SQL (constants, not input), so prepared generic plans can use the partial
 # index ticket_at_window_now
 _CURRENT_SQL = f"('{TicketStatus.CALLED.value}', '{TicketStatus.SERVING.value}')"
@@ -139,6 +131,7 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
         window=window,
     )
     day = local_day(now)
+    sets, set_params = sql_sets("call", now=now, user=user, window=window)
     sql = (
         f"WITH {guard},"
         f" busy AS (SELECT 1 FROM {t} b INNER JOIN w ON b.window_id = w.id"
@@ -165,10 +158,9 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
         # CALL_ORDER: green channel, then booked, then the window's queue order, oldest first
         " pick AS (SELECT id FROM (SELECT id, priority, true AS booked, position, sort_at"
         "  FROM booked UNION ALL SELECT id, priority, false, position, sort_at FROM cand) u"
-        "  ORDER BY priority DESC, booked DESC, position, sort_at, id LIMIT 1),"
-        f" upd AS (UPDATE {t} x SET status = %s, window_id = %s, called_at = %s,"
-        "  served_by_id = %s, first_called_at = COALESCE(x.first_called_at, %s),"
-        "  call_count = x.call_count + 1 FROM pick WHERE x.id = pick.id AND x.status = %s"
+        f"  ORDER BY {call_order_sql()} LIMIT 1),"
+        f" upd AS (UPDATE {t} x SET status = %s, {sets}"
+        "  FROM pick WHERE x.id = pick.id AND x.status = %s"
         f"  RETURNING {_ticket_returning()}, %s::varchar AS before),"
         f" e AS ({event.insert_select('upd', 'id')}),"
         f" a AS ({audit.insert_select('upd')})"
@@ -182,10 +174,7 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
         day,
         now,
         TicketStatus.CALLED,
-        window.pk,
-        now,
-        user.pk,
-        now,
+        *set_params,
         TicketStatus.WAITING,
         TicketStatus.WAITING,
         *event.params,
@@ -204,28 +193,8 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
 
 def _announce_call(row: Any, *, window: Window, user: Any, now: dt.datetime) -> Ticket:
     ticket = _ticket_from_values(row[:-2], window=window)
-    # the event was written in SQL: tell its receivers (tracking's "3 ahead" reminder) as a
-    # save would have
-    written = TicketEvent(
-        pk=row[-1],
-        ticket_id=ticket.pk,
-        at=now,
-        action="call",
-        from_status=TicketStatus.WAITING,
-        to_status=TicketStatus.CALLED,
-        window=window,
-        actor=user,
-    )
-    written._state.adding = False
-    written._state.db = connection.alias
-    post_save.send(
-        sender=TicketEvent,
-        instance=written,
-        created=True,
-        update_fields=None,
-        raw=False,
-        using=connection.alias,
-    )
+    # the same signal the ORM path sends (tracking's "3 ahead" reminder listens)
+    ticket_called.send(sender=Ticket, ticket=ticket, window=window, user=user, at=now)
     return ticket
 
 
@@ -238,8 +207,7 @@ def _act_in_one_statement(
     nothing moved (the ORM path then raises the precise error)."""
     t = Ticket._meta.db_table
     transition = TRANSITIONS[action]
-    sets, names = _ONE_STATEMENT_ACTIONS[action]
-    values = {"now": now, "user": user.pk}
+    sets, set_params = sql_sets(action, now=now, user=user, window=window)
     guard, guard_params = _window_guard(window, user)
     event, audit = _event_parts(
         source="upd",
@@ -268,7 +236,7 @@ def _act_in_one_statement(
     params = [
         *guard_params,
         transition.target,
-        *[values[n] for n in names],
+        *set_params,
         *sources,
         *event.params,
         *audit.params,
@@ -288,8 +256,7 @@ def _issue_in_one_statement(ticket: Ticket, *, actor: Any, now: dt.datetime) -> 
 
     The counter row is locked only while that statement runs. A second live ticket for the same
     phone violates the partial unique index: the statement fails as a whole, the counter
-    increment included, so a refusal leaves no gap in the day's numbers. (Events written here
-    send no post_save signal; only call events have receivers.)"""
+    increment included, so a refusal leaves no gap in the day's numbers."""
     queue = ticket.queue
     actor = actor if getattr(actor, "is_authenticated", False) else None
     number_sql = (

@@ -7,13 +7,13 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, F, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.people.permissions import require_role
+from onetrip.queueing.contract import ONE_STATEMENT_ACTIONS, orm_updates
 from onetrip.queueing.models import (
     LIVE_STATUSES,
     Queue,
@@ -36,10 +36,10 @@ from onetrip.queueing.services._common import (
     _lock_window,
 )
 from onetrip.queueing.services.one_statement import (
-    _ONE_STATEMENT_ACTIONS,
     _act_in_one_statement,
     _call_next_in_one_statement,
 )
+from onetrip.queueing.signals import ticket_called
 from onetrip.queueing.transitions import WINDOW_ROLES
 
 
@@ -120,12 +120,7 @@ def _current(window: Window) -> Ticket | None:
 def _claim(*, ticket_id: int, window: Window, user: Any, now: dt.datetime) -> Ticket | None:
     """The final guard: the ticket becomes ours only if it is still waiting (one UPDATE)."""
     updated = Ticket.objects.filter(pk=ticket_id, status=TicketStatus.WAITING).update(
-        status=TicketStatus.CALLED,
-        window=window,
-        called_at=now,
-        served_by=user,
-        first_called_at=Coalesce(F("first_called_at"), Value(now, output_field=DateTimeField())),
-        call_count=F("call_count") + 1,
+        status=TicketStatus.CALLED, **orm_updates("call", now=now, user=user, window=window)
     )
     if updated != 1:
         return None
@@ -173,6 +168,7 @@ def _call_next_locked(*, window: Window, user: Any, now: dt.datetime) -> Ticket:
                 actor=user,
                 window=window,
             )
+            ticket_called.send(sender=Ticket, ticket=ticket, window=window, user=user, at=now)
             return ticket
     raise NotFound(_("当前没有等候的号码。"), code="queue_empty")
 
@@ -225,6 +221,7 @@ def ticket_call(
         window=window,
         note="out of order",
     )
+    ticket_called.send(sender=Ticket, ticket=claimed, window=window, user=user, at=now)
     return claimed
 
 
@@ -236,12 +233,11 @@ def _window_action(
     ticket: Ticket | None = None,
     now: dt.datetime | None = None,
     note: str = "",
-    updates: dict[str, Any] | None = None,
     need_open: bool = True,
 ) -> Ticket:
     _check_window_staff(window=window, user=user)
     now = now or timezone.now()
-    if ticket is None and need_open and action in _ONE_STATEMENT_ACTIONS and _fast_path():
+    if ticket is None and need_open and action in ONE_STATEMENT_ACTIONS and _fast_path():
         done = _act_in_one_statement(action=action, window=window, user=user, now=now, note=note)
         if done is not None:
             return done
@@ -253,7 +249,6 @@ def _window_action(
             ticket=ticket,
             now=now,
             note=note,
-            updates=updates,
             need_open=need_open,
         )
 
@@ -266,7 +261,6 @@ def _act_locked(
     ticket: Ticket | None,
     now: dt.datetime,
     note: str,
-    updates: dict[str, Any] | None,
     need_open: bool,
 ) -> Ticket:
     window = _lock_window(window)
@@ -277,12 +271,13 @@ def _act_locked(
         raise Conflict(_("该号码正由其他窗口处理。"), code="ticket_at_other_window")
     target = _check_transition(t, action)
     before = t.status
-    fields = {"status": target, **(updates or {})}
+    fields = {"status": target, **orm_updates(action, now=now, user=user, window=window)}
     for key, value in fields.items():
-        setattr(t, key, value(now) if callable(value) else value)
+        setattr(t, key, value)
     t.save(update_fields=list(fields))
-    if "call_count" in fields:
-        t.refresh_from_db(fields=["call_count"])
+    computed = [k for k, v in fields.items() if hasattr(v, "resolve_expression")]
+    if computed:
+        t.refresh_from_db(fields=computed)
     _event(
         t,
         action=action,
@@ -306,7 +301,6 @@ def ticket_recall(
         user=user,
         ticket=ticket,
         now=now,
-        updates={"called_at": lambda n: n, "call_count": F("call_count") + 1},
     )
 
 
@@ -320,7 +314,6 @@ def ticket_no_show(
         user=user,
         ticket=ticket,
         now=now,
-        updates={"no_show_at": lambda n: n},
     )
 
 
@@ -334,7 +327,6 @@ def ticket_return(
         user=user,
         ticket=ticket,
         now=now,
-        updates={"window": None},
     )
 
 
@@ -347,7 +339,6 @@ def ticket_start(
         user=user,
         ticket=ticket,
         now=now,
-        updates={"started_at": lambda n: n, "served_by": user},
     )
 
 
@@ -360,7 +351,6 @@ def ticket_finish(
         user=user,
         ticket=ticket,
         now=now,
-        updates={"finished_at": lambda n: n},
     )
 
 
@@ -380,7 +370,6 @@ def ticket_park(
         ticket=ticket,
         now=now,
         note=note,
-        updates={"window": window},
     )
 
 
@@ -394,7 +383,6 @@ def ticket_resume(
         user=user,
         ticket=ticket,
         now=now,
-        updates={"window": None},
         need_open=False,
     )
 

@@ -165,6 +165,20 @@ STAFF: list[StaffSpec] = [
         "grid", "东坡路社区网格员", ("grid_worker",), "sc-hubin-dongpo", try_this="上报隐患、纠纷"
     ),
     StaffSpec(
+        "volunteer",
+        "平安志愿者（信息员）",
+        ("applicant",),
+        "sc-hubin-dongpo",
+        try_this="手机随手报纠纷、隐患；我的志愿服务记录",
+    ),
+    StaffSpec(
+        "mediator",
+        "平安志愿者（调解员）",
+        ("applicant",),
+        "sc-hubin-dongpo",
+        try_this="签收分派的纠纷、记录调解协议、办结",
+    ),
+    StaffSpec(
         "operator",
         "平安365指挥中心值班员",
         ("operator",),

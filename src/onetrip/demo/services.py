@@ -301,7 +301,13 @@ def demo_load(
     if extensions:
         # the demo's own sample data (queues, shared records, the season's history), then any
         # ``<app>/demo.py`` of an app outside the domain layers
-        from onetrip.demo import community, history, queues, shared  # noqa: F401 - they register
+        from onetrip.demo import (  # noqa: F401 - they register
+            community,
+            history,
+            queues,
+            safety,
+            shared,
+        )
 
         autodiscover_modules("demo")
         for ext in demo_extensions_ordered():

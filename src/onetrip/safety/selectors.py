@@ -155,7 +155,7 @@ def breach_soon(*, incident: Incident, now: dt.datetime) -> bool:
     return (incident.due_at - now).total_seconds() <= margin
 
 
-def board_version(*, district_id: int, now: dt.datetime) -> str:
+def board_version(*, district_id: Any, now: dt.datetime) -> str:
     """A cheap fingerprint of the board (one indexed aggregate): changes when any incident of
     the district changes, and every minute so the time left is redrawn."""
     row = Incident.objects.filter(district_id=district_id).aggregate(

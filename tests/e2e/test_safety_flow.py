@@ -139,3 +139,37 @@ def test_dispute_from_phone_to_board_to_agreement_and_confirmation(live_server, 
         .order_by("id")
         .values_list("action", flat=True)
     ) == ["report", "dispatch", "accept", "mediate", "close", "confirm"]
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_report_pages_pass_axe_on_a_phone(live_server, browser):
+    """The citizen-facing pages (the report form, with an error shown, and the reporter's page)
+    have no serious or critical axe-core violation at 390 px, and fit the screen."""
+    from onetrip.safety.services import incident_report
+    from tests.e2e.test_accessibility import _axe
+    from tests.safety.conftest import make_grid
+
+    g = make_grid()
+    incident = incident_report(
+        district=g.district, actor=g.grid_a, kind="hazard", description="井盖缺失",
+        cell_code=g.cell_a.code,
+    )  # fmt: skip
+    page = browser.new_context(**PHONE).new_page()
+    found = {}
+    page.goto(f"{live_server.url}/safety/report/")
+    found["report"] = _axe(page)
+    page.get_by_label("安全隐患").check()
+    page.get_by_label("情况描述").fill("电线裸露在外")
+    page.get_by_label("网格").select_option("")
+    page.get_by_label("纬度").fill("39.9")
+    page.get_by_label("经度").fill("116.4")
+    page.get_by_label("手机号").fill("13900004444")
+    page.get_by_role("button", name="提交上报").click()
+    assert "坐标不在本区范围内" in page.locator("[role=alert]").inner_text()
+    found["report-error"] = _axe(page)
+    page.goto(f"{live_server.url}/safety/r/{incident.token}/")
+    found["reporter"] = _axe(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    bad = {k: [v for v in vs if v["impact"] in ("serious", "critical")] for k, vs in found.items()}
+    assert {k: v for k, v in bad.items() if v} == {}

@@ -1,22 +1,25 @@
-"""A season of demo history (``onetrip demo`` extension "history"): eight weeks of tickets and a
-few hundred cases before the demo's today, telling the reform's story.
+"""A season of demo history (``onetrip demo`` extension "history"): eight weeks before the demo's
+today, spanning the day window zero opened, telling the reform's story as the simulator tells it.
 
-In the first four weeks window zero is not open yet: commercial registration waits average
-over an hour and about 30% of submissions pass at the first go. Then the guide starts
-pre-checking at window zero: waits fall under half an hour, the first-submission pass rate
-rises to about 60%. Throughout, five-star matters are applied for online with no visit,
-window cases take one visit, street and community points take their share, supplements are
-mostly answered in one go (companies > 97%), a few cases run late, agencies hand in batches,
-and some applicants rate their case.
+The district centre's tickets and cases come from the hall simulator (``history_sim``): the
+``before-reform`` layout until window zero opens, the ``after-reform`` layout from that day, one
+simulated applicant journey in ``sample`` (20) written with its simulated times. So the centre's
+figures are the simulator's (commercial registration waits over an hour, then under half an
+hour; the first-submission pass rate about 30%, then 60%; one-go supplements over 97% once
+the QR follow-up exists; agents' batches on their own windows), and a test holds the dashboard's
+figures against the simulator's counts. Around it, generated here: five-star matters applied
+for online with no visit, street and community points with their own few tickets and cases, a
+few cases running late, and ratings.
 
 How it is written:
 
 - Cases go through the real services (``case_create``, ``case_transition``,
-  ``case_material_update``, ``intake.services.precheck_run``/``precheck_link_case``,
-  ``metrics.services.rating_submit``) with explicit historical ``now=``/``today=``, so states,
-  deadlines (working days), visits and the audit trail are what the platform itself produces.
-  The only timestamps patched afterwards by a queryset update (demo-only) are fields the
-  services stamp with the wall clock: ``PreCheck.at`` and ``Case.created_at``.
+  ``case_material_update``, ``visit_record``, ``intake.services.precheck_run``/
+  ``precheck_link_case``, ``metrics.services.rating_submit``) with explicit historical
+  ``now=``/``today=``, so states, deadlines (working days), visits and the audit trail are what
+  the platform itself produces. The only timestamps patched afterwards by a queryset update
+  (demo-only) are fields the services stamp with the wall clock: ``PreCheck.at`` and
+  ``Case.created_at``.
 - Tickets are written with ``bulk_create`` (tickets and their issue/call/start/finish events):
   thousands of them through the calling services would take minutes. Demo-only; no audit
   events are written for these historical tickets.
@@ -46,6 +49,7 @@ from onetrip.cases.models import Case, CaseMaterial, Channel, DeliveryMethod, Ma
 from onetrip.cases.services import case_create, case_material_update, case_transition
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
 from onetrip.demo.history_people import _holders, _staff
+from onetrip.demo.history_sim import Season, centre_cases_write, centre_tickets_write, sim_counts
 from onetrip.demo.history_tickets import SH, _at, _tickets_load
 from onetrip.demo.registry import demo_extension
 from onetrip.errors import DomainError
@@ -375,6 +379,21 @@ def _matter_pools(district: ServicePoint) -> dict[str, list[Matter]]:
             and m.audience in ("company", "both")
             and m.level_district
         ],
+        # the simulator's other matters (history_sim), by the matter key of its layouts
+        "personal": [
+            m
+            for m in matters
+            if m.level_district and m.channel_window and m.audience in ("individual", "both")
+        ],
+        "construction": [
+            m
+            for m in matters
+            if m.level_district
+            and m.channel_window
+            and m.audience == "company"
+            and m.department.code != "scjg"
+        ],
+        "all": matters,
     }
 
 
@@ -403,24 +422,19 @@ def _cases_load(s: _Story, *, days: list[dt.date], per_day: float) -> None:
             district=s.district, level=PointLevel.COMMUNITY, is_active=True
         ).select_related("parent")
     )
+    # the district centre's windows and agents come from the simulator (history_sim)
     modes = [
         ("online", 30, pools["online"], [s.district]),
-        ("window", 38, pools["window"], [s.district]),
         ("street", 16, pools["street"], streets),
         ("community", 8, pools["community"], communities),
     ]
     modes = [(m, w, ms, ps) for m, w, ms, ps in modes if ms and ps]
-    agents = [a for a in s.staff["agents"] if a.agency_id]
-    agent_error = {a.pk: 0.1 + 0.5 * (i % 4) / 3 for i, a in enumerate(agents)}
-    for index, day in enumerate(days):
+    for day in days:
         after = day >= s.switch
         n = max(int(round(rng.gauss(per_day, per_day * 0.2))), 1)
         for _ in range(n):
             mode, _w, matters, points = rng.choices(modes, weights=[w for _m, w, *_r in modes])[0]
-            if mode == "window" and rng.random() < 0.35 and pools["commercial"]:
-                matter = rng.choice(pools["commercial"])
-            else:
-                matter = rng.choice(matters)
+            matter = rng.choice(matters)
             point = rng.choice(points)
             if mode == "street" and not matter.level_street:
                 continue
@@ -450,29 +464,6 @@ def _cases_load(s: _Story, *, days: list[dt.date], per_day: float) -> None:
                 ticket=ticket,
                 prechecked=prechecked,
             )
-        # an agency batch about twice a week: several client companies handed in together
-        if agents and pools["agent"] and index % 3 == 1:
-            agent = agents[(index // 3) % len(agents)]
-            at = _at(day, rng.uniform(30, 300))
-            for k in range(rng.randint(3, 5)):
-                matter = rng.choice(pools["agent"])
-                err = agent_error[agent.pk] * (0.6 if after else 1.0)
-                roll = rng.random()
-                fail = "pass" if roll >= err else ("refuse" if roll < err * 0.3 else "supplement")
-                _one(
-                    s,
-                    mode="agent",
-                    matter=matter,
-                    point=s.district,
-                    holder=rng.choice(s.firms),
-                    at=at + dt.timedelta(minutes=k),
-                    fail=fail,
-                    second_round=False,
-                    late=rng.random() < 0.03,
-                    stall=False,
-                    agent=agent,
-                )
-            s.counts["agency_batches"] += 1
 
 
 def _one(s: _Story, **kw) -> None:
@@ -514,11 +505,12 @@ def history_load(
     district: ServicePoint,
     today: dt.date | None = None,
     weeks: int = 8,
-    cases_per_day: float = 6.0,
-    tickets_per_day: int = 24,
+    cases_per_day: float = 12.0,
+    tickets_per_day: int = 2,
     people: int = 40,
     companies: int = 36,
     seed: int = 2017,
+    sample: int = 20,
     stdout: Any = None,
 ) -> dict[str, Any]:
     """Write the season of history for ``district`` once (see the module docstring)."""
@@ -540,7 +532,12 @@ def history_load(
     persons, firms = _holders(district, rng, people=people, companies=companies)
     _shared_records_ensure(district=district)
     served = _tickets_load(
-        district=district, days=days, switch=switch, rng=rng, per_day=tickets_per_day
+        district=district,
+        days=days,
+        switch=switch,
+        rng=rng,
+        per_day=tickets_per_day,
+        exclude=(district.pk,),
     )
     end_at = dt.datetime.combine(end, dt.time(23, 59), tzinfo=SH)
     story = _Story(
@@ -554,12 +551,25 @@ def history_load(
         persons=persons,
         firms=firms,
     )
+    season = Season(
+        before=[d for d in days if d < switch],
+        after=[d for d in days if d >= switch],
+        seed=seed,
+        sample=sample,
+    )
+    agents = [a for a in staff["agents"] if a.agency_id]
+    centre = centre_tickets_write(district=district, season=season, agents=agents)
+    pools = _matter_pools(district)
+    if pools["window"]:
+        centre_cases_write(story, season=season, tickets=centre, pools=pools)
     _cases_load(story, days=days, per_day=cases_per_day)
+    simulated = sim_counts(season)
     summary = {
         "period": f"{start.isoformat()}..{end.isoformat()}",
         "window_zero_opened": switch.isoformat(),
         **{k: v for k, v in story.counts.items()},
         **history_counts(district=district),
+        "centre_tickets": len(centre),
     }
     audit_record(
         actor=None,
@@ -576,7 +586,7 @@ def history_load(
             f"{summary['cases']} cases, {summary['tickets']} tickets, "
             f"{summary['ratings']} ratings; figures at /metrics/\n"
         )
-    return summary
+    return {**summary, "simulated": simulated}
 
 
 @demo_extension(name="history", order=50)

@@ -44,23 +44,24 @@ def _tickets_load(
     switch: dt.date,
     rng: random.Random,
     per_day: int,
+    exclude: tuple[int, ...] = (),
 ) -> dict[tuple[int, dt.date], list]:
-    """Bulk-write the season's tickets and events; returns served tickets by (point, day)."""
+    """Bulk-write the season's tickets and events at the district's points except ``exclude``
+    (the centre's come from the simulator); returns served tickets by (point, day)."""
     from onetrip.people.models import Agency
     from onetrip.queueing.models import (
         ApplicantType,
         Queue,
         Ticket,
         TicketChannel,
-        TicketEvent,
         TicketStatus,
         WindowQueue,
     )
 
     queues = list(
-        Queue.objects.filter(point__district=district, point__is_active=True).select_related(
-            "point", "department"
-        )
+        Queue.objects.filter(point__district=district, point__is_active=True)
+        .exclude(point_id__in=exclude)
+        .select_related("point", "department")
     )
     windows: dict[int, list[int]] = defaultdict(list)
     for wq in WindowQueue.objects.filter(queue__in=queues).values("queue_id", "window_id"):
@@ -125,6 +126,14 @@ def _tickets_load(
                         t.started_at = called + dt.timedelta(minutes=rng.uniform(0.5, 2))
                         t.finished_at = t.started_at + dt.timedelta(minutes=rng.uniform(5, 16))
                 tickets.append(t)
+    return tickets_write(tickets)
+
+
+def tickets_write(tickets: list) -> dict[tuple[int, dt.date], list]:
+    """Bulk-write tickets and their issue/call/start/finish (or walk-out, no-show) events;
+    returns the served tickets of self-service queues by (point, day)."""
+    from onetrip.queueing.models import ApplicantType, Ticket, TicketEvent, TicketStatus
+
     Ticket.objects.bulk_create(tickets, batch_size=500)
     events = []
     served: dict[tuple[int, dt.date], list] = defaultdict(list)

@@ -264,3 +264,17 @@ def form_draft_get(*, token: str, matter: Matter, user: Any = None) -> FormDraft
         if not getattr(user, "is_authenticated", False) or user.pk != draft.user_id:
             raise NotFound(_("未找到该草稿。"), code="draft_not_found")
     return draft
+
+
+def window_zero_opened(*, district: ServicePoint) -> dt.date | None:
+    """The reform date as the records tell it: the first local day a guide pre-checked
+    materials at the district's centre (window zero). None when no guide ever has."""
+    from django.utils import timezone
+
+    first = (
+        PreCheck.objects.filter(point=district, self_service=False)
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return None if first is None else timezone.localtime(first).date()

@@ -73,6 +73,26 @@ def comparison_rows(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]
     return rows
 
 
+def default_periods(*, district, today: dt.date):
+    """The comparison the page opens with: before vs after the day window zero opened (the
+    first guide pre-check at the district centre), two periods of equal length up to yesterday;
+    without such a day in the last year, the four weeks before the last four."""
+    from onetrip.intake.selectors import window_zero_opened
+
+    reform = window_zero_opened(district=district)
+    yesterday = today - dt.timedelta(days=1)
+    if reform is not None and today - dt.timedelta(days=365) <= reform <= today - dt.timedelta(
+        days=7
+    ):
+        b = (reform, min(yesterday, reform + dt.timedelta(days=55)))
+        length = b[1] - b[0]
+        return (reform - dt.timedelta(days=1) - length, reform - dt.timedelta(days=1)), b
+    return (
+        (today - dt.timedelta(days=56), today - dt.timedelta(days=29)),
+        (today - dt.timedelta(days=28), yesterday),
+    )
+
+
 def metrics_page(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -83,10 +103,11 @@ def metrics_page(request):
     today = selectors.now_local().date()
     g = request.GET
     errors = []
-    a_since = _date(g.get("a_since")) or today - dt.timedelta(days=56)
-    a_until = _date(g.get("a_until")) or today - dt.timedelta(days=29)
-    b_since = _date(g.get("b_since")) or today - dt.timedelta(days=28)
-    b_until = _date(g.get("b_until")) or today - dt.timedelta(days=1)
+    a_default, b_default = default_periods(district=district, today=today)
+    a_since = _date(g.get("a_since")) or a_default[0]
+    a_until = _date(g.get("a_until")) or a_default[1]
+    b_since = _date(g.get("b_since")) or b_default[0]
+    b_until = _date(g.get("b_until")) or b_default[1]
     if a_since > a_until or b_since > b_until:
         errors.append(_("起始日期不能晚于截止日期。"))
         a_since, a_until = a_until, a_since

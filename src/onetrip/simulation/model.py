@@ -81,6 +81,7 @@ class SimCase:
     supplement_requested: list[float] = field(default_factory=list)
     supplement_answered: list[float | None] = field(default_factory=list)
     supplement_via: str = ""  # qr | visit
+    supplement_tickets: list[int] = field(default_factory=list)  # return visits' tickets
     visits: int = 0
 
     @property
@@ -356,6 +357,7 @@ class Hall:
                 if ticket is None:
                     return  # gave up: the round stays unanswered
                 ticket.case_ids.append(case.id)
+                case.supplement_tickets.append(ticket.id)
                 case.visits += 1
             case.supplement_answered[-1] = self.env.now
             p = m.one_go_with_qr if qr else m.one_go_without_qr

@@ -1,0 +1,85 @@
+"""The demo history's district centre comes from the hall simulator: the dashboard's figures
+computed from the database equal the simulator's own counts for what was written, and every
+headline figure moves from before the reform date to after it the way the source reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from onetrip.demo.history import history_load, history_period
+from onetrip.metrics import selectors as M
+from onetrip.metrics.scope import Scope, period_bounds
+from tests.metrics.test_history import TODAY, demo_world  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def figures(w, since: dt.date, until: dt.date, **cut):
+    start, end = period_bounds(since=since, until=until)
+    return M.reform_figures(Scope(district=w.district, since=start, until=end, **cut), today=TODAY)
+
+
+def test_database_figures_are_the_simulators_and_move_as_the_source_reports(demo_world):  # noqa: F811
+    w = demo_world
+    summary = history_load(
+        district=w.district,
+        today=TODAY,
+        weeks=4,
+        cases_per_day=1,
+        tickets_per_day=2,
+        people=8,
+        companies=8,
+        sample=40,
+    )
+    assert "stories_refused" not in summary, summary.get("first_skip")
+    start, switch, end = history_period(today=TODAY, weeks=4)
+    sim = summary["simulated"]
+    periods = {
+        "before-reform": (start, switch - dt.timedelta(days=1)),
+        "after-reform": (switch, end),
+    }
+    at_centre = {}
+    for name, (since, until) in periods.items():
+        f = figures(w, since, until, point=w.district)
+        s = sim[name]
+        at_centre[name] = f
+        assert s["tickets"] > 20
+        assert f["waits"]["tickets"] == s["tickets"]
+        assert f["waits"]["avg_wait_minutes"] == pytest.approx(s["avg_wait"], abs=0.06)
+        for channel in ("window", "agent", "online"):
+            c, sc = figures(w, since, until, channel=channel)["cases"], s[channel]
+            if channel == "online":  # the history also has five-star matters applied online
+                assert c["cases"] > sc["cases"] > 0
+                continue
+            assert sc["cases"] > (5 if channel == "window" else 0), channel
+            assert c["cases"] == sc["cases"], channel
+            assert c["first_pass_rate"] == pytest.approx(sc["first_pass"] / sc["cases"])
+            assert c["supplemented"] == sc["supplemented"], channel
+            if sc["supplemented"]:
+                assert c["one_go_supplement_rate"] == pytest.approx(
+                    sc["one_go"] / sc["supplemented"]
+                )
+            assert c["avg_visits"] == pytest.approx(sc["visits"] / sc["cases"], abs=0.006)
+            assert c["visits"]["0"] == sc["zero_visit"], channel
+
+    before, after = at_centre["before-reform"], at_centre["after-reform"]
+    # the source: waits over an hour -> under half an hour; pass rate 30% -> 60%; 97%+ one-go
+    assert before["waits"]["avg_wait_minutes"] > 45 > 20 > after["waits"]["avg_wait_minutes"]
+    assert before["waits"]["p90_wait_minutes"] > after["waits"]["p90_wait_minutes"]
+    assert before["cases"]["first_pass_rate"] < 0.45 < after["cases"]["first_pass_rate"]
+    assert before["cases"]["one_go_supplement_rate"] < after["cases"]["one_go_supplement_rate"]
+    assert before["cases"]["avg_visits"] > after["cases"]["avg_visits"]
+    # district-wide: more cases need no visit at all once window zero routes work online
+    whole_before = figures(w, *periods["before-reform"])
+    whole_after = figures(w, *periods["after-reform"])
+    assert whole_before["cases"]["zero_visit_share"] < whole_after["cases"]["zero_visit_share"]
+    assert whole_before["cases"]["avg_visits"] > whole_after["cases"]["avg_visits"]
+
+    # the dashboard opens on exactly this comparison: before vs after the day window zero opened
+    from onetrip.metrics.views import default_periods
+
+    a, b = default_periods(district=w.district, today=TODAY)
+    assert b[0] == switch and a[1] == switch - dt.timedelta(days=1)
+    assert b[1] == end and (a[1] - a[0]) == (b[1] - b[0])

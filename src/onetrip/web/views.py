@@ -107,6 +107,12 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         (Role.GRID_WORKER, Role.OPERATOR, Role.REVIEWER, Role.MANAGER),
     ),
     (
+        "/safety/volunteer/",
+        gettext_lazy("平安志愿者"),
+        gettext_lazy("登记成为平安志愿者；培训、巡逻、服务时长和上报记录"),
+        (Role.APPLICANT,),
+    ),
+    (
         "/safety/board/",
         gettext_lazy("指挥大屏"),
         gettext_lazy("平安365 联动指挥中心：未办结事件、剩余时限、四个平台"),

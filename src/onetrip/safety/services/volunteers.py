@@ -4,6 +4,7 @@ routing rules operators edit."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -63,12 +64,14 @@ def volunteer_register(
     volunteer = Volunteer.objects.create(
         district_id=community.district_id,
         community=community,
-        code=f"V{community.district_id}-{Volunteer.objects.count() + 1:06d}",
+        code=uuid.uuid4().hex[:30],
         name=name[:60],
         phone=(phone or "").strip()[:20],
         user=user,
         joined_on=today,
     )
+    volunteer.code = f"V-{community.district.code}-R{volunteer.pk:06d}"
+    Volunteer.objects.filter(pk=volunteer.pk).update(code=volunteer.code)
     VolunteerRoleGrant.objects.bulk_create(
         [VolunteerRoleGrant(volunteer=volunteer, role=r) for r in roles]
     )

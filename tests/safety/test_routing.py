@@ -88,6 +88,9 @@ def test_routing_table(grid, kind, cell, when, state, platform, dept, urgency, s
         expected.append(("dispatch", "system", "dispatched"))
         assert incident.rule is not None and incident.dispatched_at == at(when)
     assert actions == expected
+    # the events carry the time of the change, not the time the test ran
+    events = AuditEvent.objects.filter(subject_type="incident", subject_id=incident.number)
+    assert set(events.values_list("at", flat=True)) == {at(when)}
 
 
 @pytest.mark.django_db

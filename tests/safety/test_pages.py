@@ -116,3 +116,15 @@ def test_volunteer_register_training_and_shifts(grid):
     assert "防范电信诈骗" in record
     overview = login(grid.operator).get("/safety/volunteers/").content.decode()
     assert "巡逻员" in overview
+
+
+@pytest.mark.django_db
+def test_report_page_and_board_in_english(grid):
+    c = Client(HTTP_ACCEPT_LANGUAGE="en")
+    c.cookies["django_language"] = "en"
+    page = c.get("/safety/report/").content.decode()
+    assert "Send report" in page and "Dispute" in page and "Use my location" in page
+    op = login(grid.operator)
+    op.cookies["django_language"] = "en"
+    board = op.get("/safety/board/").content.decode()
+    assert "Comprehensive governance" in board and "Time left" in board

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from onetrip.cases.models import Case, CaseEvent
 from onetrip.metrics import raw
 from onetrip.metrics import selectors as M
-from onetrip.metrics.models import CaseDay, CaseMonth, WaitDay
+from onetrip.metrics.models import CaseDay, CaseMonth, Rating, RatingMonth, WaitDay
 from onetrip.metrics.rollups import bin_of, bin_width, rollups_refresh
 from onetrip.queueing.models import TicketEvent
 from tests.metrics.conftest import at, make_case, make_ticket
@@ -38,7 +38,7 @@ def spread(history):
     ]
     for i, day in enumerate(days):
         hour = 23 if i % 2 else 0  # 23:xx and 00:xx local: the UTC date differs
-        make_case(
+        case = make_case(
             h,
             matter=h.senior_card if i % 3 else h.matter,
             point=(h.district, h.street, h.community)[i % 3],
@@ -56,6 +56,8 @@ def spread(history):
             overdue=i % 5 == 0,
             channel=("window", "online", "street")[i % 3],
         )
+        if i % 4 != 1:
+            Rating.objects.create(case=case, score=1 + i % 5, at=at(day, hour, 45))
         for j in range(3):
             make_ticket(
                 (h.queue_a, h.queue_b)[j % 2],
@@ -101,12 +103,13 @@ def _scopes(h):
 def test_every_figure_equals_the_raw_rows(spread):
     h = spread
     assert rollups_refresh() == -1  # the first read builds everything
-    assert CaseMonth.objects.exists() and CaseDay.objects.exists()
+    assert CaseMonth.objects.exists() and CaseDay.objects.exists() and RatingMonth.objects.exists()
     n = 0
     for scope in _scopes(h):
         got = M.reform_figures(scope, today=h.today)
         assert got["cases"] == raw.case_figures(scope, today=h.today), scope
         assert got["waits"] == raw.wait_figures(scope), scope
+        assert got["satisfaction"] == raw.satisfaction_figures(scope), scope
         n += 1
     assert n == len(PERIODS) * 12
 
@@ -125,6 +128,8 @@ def test_every_breakdown_equals_the_raw_rows(spread, by):
             assert rows[gid]["cases"] == figures, (by, since, until, gid)
         for gid, figures in waits.items():
             assert rows[gid]["waits"] == figures, (by, since, until, gid)
+        for gid, figures in raw.ratings_by(by, scope).items():
+            assert rows[gid]["satisfaction"] == figures, (by, since, until, gid)
 
 
 def test_p90_from_bins_stays_within_a_bin(spread, monkeypatch):
@@ -194,6 +199,11 @@ def test_refresh_follows_changes(spread):
     assert after["waits"] == raw.wait_figures(scope)
     assert after["cases"]["overdue"] == before["cases"]["overdue"] - 1  # c6 no longer running
     assert after["waits"]["tickets"] == before["waits"]["tickets"] + 1
+    # a rating of c6, given on the 14th
+    Rating.objects.create(case=h.c6, score=2, at=at(dt.date(2026, 10, 14), 9))
+    assert rollups_refresh() >= 1  # its day, and the days of the ratings in the re-read margin
+    assert M.satisfaction_figures(scope) == raw.satisfaction_figures(scope)
+    assert M.satisfaction_figures(scope)["ratings"] == before["satisfaction"]["ratings"] + 1
     # a new case is found by its own id
     new = make_case(h, matter=h.matter, point=h.street, company=h.company, visits=0)
     assert M.case_figures(scope, today=h.today)["cases"] == after["cases"]["cases"] + 1
@@ -215,3 +225,31 @@ def test_rebuild_command(spread, capsys):
     assert sum(days.values_list("cases", flat=True)) > 0  # the other district left alone
     call_command("metrics_rebuild", "--refresh")
     assert "0 bucket" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_weekly_trend_equals_the_raw_rows_week_by_week(spread):
+    h = spread
+    start, end = M.period_bounds(since=dt.date(2026, 9, 28), until=dt.date(2026, 11, 1))
+    scope = M.Scope(district=h.district, since=start, until=end)
+    trend = M.weekly_trend(scope, today=h.today)
+    assert trend["weeks"] == ["2026-09-28", "2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"]
+    for i, monday in enumerate(trend["weeks"]):
+        first = dt.date.fromisoformat(monday)
+        since, until = M.period_bounds(since=first, until=first + dt.timedelta(days=6))
+        week = M.Scope(district=h.district, since=since, until=until)
+        cases = raw.case_figures(week, today=h.today)
+        waits = raw.wait_figures(week)
+        ratings = raw.satisfaction_figures(week)
+        s = trend["series"]
+        assert s["cases"][i] == cases["cases"]
+        assert s["tickets"][i] == waits["tickets"]
+        assert s["avg_wait_minutes"][i] == waits["avg_wait_minutes"]
+        for key in (
+            "first_pass_rate",
+            "one_go_supplement_rate",
+            "zero_visit_share",
+            "overdue_rate",
+        ):
+            assert s[key][i] == cases[key], (monday, key)
+        assert s["satisfied_share"][i] == ratings["satisfied_share"]
+    assert trend["series"]["cases"][2] == 7  # the week of 12 October holds c1..c7

@@ -130,6 +130,39 @@ class WaitMonth(WaitCounts):
         indexes = [models.Index(fields=["district_id", "day"], name="metrics_waitmonth_day")]
 
 
+class RatingCounts(models.Model):
+    """Ratings given in one span (a local day or a month), per the rated case's point,
+    department, matter, agency, applicant kind and channel."""
+
+    district_id = models.IntegerField()
+    day = models.DateField()
+    point_id = models.IntegerField()
+    department_id = models.IntegerField()
+    matter_id = models.IntegerField()
+    agency_id = models.IntegerField(null=True)
+    company = models.BooleanField()
+    channel = models.CharField(max_length=12)
+    ratings = models.IntegerField()
+    score_sum = models.IntegerField()
+    satisfied = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.day} {self.point_id}"
+
+
+class RatingDay(RatingCounts):
+    class Meta:
+        indexes = [models.Index(fields=["district_id", "day"], name="metrics_ratingday_day")]
+
+
+class RatingMonth(RatingCounts):
+    class Meta:
+        indexes = [models.Index(fields=["district_id", "day"], name="metrics_ratingmonth_day")]
+
+
 class RollupMark(models.Model):
     """How far the roll-ups have read a source table: the highest id seen."""
 

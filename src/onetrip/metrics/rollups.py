@@ -31,7 +31,6 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
-    Max,
     Q,
     QuerySet,
     Sum,
@@ -42,7 +41,15 @@ from django.db.models.functions import Cast, Floor, Least, TruncDate, TruncMonth
 from django.utils import timezone
 
 from onetrip.metrics import raw
-from onetrip.metrics.models import CaseDay, CaseMonth, RollupMark, WaitDay, WaitMonth
+from onetrip.metrics.models import (
+    CaseDay,
+    CaseMonth,
+    RatingDay,
+    RatingMonth,
+    RollupMark,
+    WaitDay,
+    WaitMonth,
+)
 from onetrip.metrics.scope import SHANGHAI
 
 #: ids below each mark read again on every refresh
@@ -104,6 +111,7 @@ CASE_KEYS = (
 WAIT_KEYS = ("district_id", "day", "point_id", "queue_id", "agency_id", "bin")
 CASE_SUMS = raw.CASE_COUNTS
 WAIT_SUMS = ("n", "wait_sum")
+RATING_SUMS = ("ratings", "score_sum", "satisfied")
 
 
 def _case_source(where: Q) -> QuerySet:
@@ -145,6 +153,52 @@ def _wait_source(where: Q) -> QuerySet:
         qs.values("_district", "_day", "point_id", "queue_id", "agency_id", "_bin")
         .annotate(n=Count("id"), wait_sum=Sum("_w"))
         .order_by()
+    )
+
+
+def _rating_source(where: Q) -> QuerySet:
+    from onetrip.metrics.models import Rating
+
+    qs = Rating.objects.filter(where).annotate(
+        _district=F("case__district_id"),
+        _day=TruncDate("at", tzinfo=SHANGHAI),
+        _point=F("case__point_id"),
+        _department=F("case__department_id"),
+        _matter=F("case__matter_id"),
+        _agency=F("case__agency_id"),
+        _company=ExpressionWrapper(Q(case__company__isnull=False), output_field=BooleanField()),
+        _channel=F("case__channel"),
+    )
+    keys = ("_district", "_day", "_point", "_department", "_matter", "_agency", "_company")
+    return (
+        qs.values(*keys, "_channel")
+        .annotate(
+            _ratings=Count("id"),
+            _score_sum=Sum("score"),
+            _satisfied=Count("id", filter=Q(score__gte=4)),
+        )
+        .order_by()
+    )
+
+
+def _insert_ratings(where: Q) -> int:
+    return _insert_from(
+        RatingDay,
+        CASE_KEYS + RATING_SUMS,
+        (
+            "_district",
+            "_day",
+            "_point",
+            "_department",
+            "_matter",
+            "_agency",
+            "_company",
+            "_channel",
+            "_ratings",
+            "_score_sum",
+            "_satisfied",
+        ),
+        _rating_source(where),
     )
 
 
@@ -226,9 +280,11 @@ def _sources() -> list[tuple[str, Any, str, str]]:
     from onetrip.cases.models import Case as CaseModel
     from onetrip.cases.models import CaseEvent, SupplementNotice, Visit
     from onetrip.intake.models import PreCheck
+    from onetrip.metrics.models import Rating
     from onetrip.queueing.models import Ticket, TicketEvent
 
     return [
+        ("rating", Rating, "rating", "pk"),
         ("case", CaseModel, "case", "pk"),
         ("case_event", CaseEvent, "case", "case_id"),
         ("visit", Visit, "case", "case_id"),
@@ -240,9 +296,17 @@ def _sources() -> list[tuple[str, Any, str, str]]:
 
 
 def _max_ids() -> dict[str, int]:
-    return {
-        name: model.objects.aggregate(m=Max("pk"))["m"] or 0 for name, model, _k, _f in _sources()
-    }
+    """The highest id of every source table, in one query."""
+    quote = connection.ops.quote_name
+    sources = _sources()
+    parts = [
+        f"(SELECT max({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)})"
+        for _n, model, _k, _f in sources
+    ]
+    with connection.cursor() as cur:
+        cur.execute("SELECT " + ", ".join(parts))
+        row = cur.fetchone()
+    return {name: value or 0 for (name, *_rest), value in zip(sources, row, strict=True)}
 
 
 def _set_marks(ids: dict[str, int]) -> None:
@@ -252,11 +316,13 @@ def _set_marks(ids: dict[str, int]) -> None:
 
 
 def _buckets(changed: dict[str, int], marks: dict[str, int]):
-    """The (district, day) buckets of cases and of tickets touched by rows above the marks."""
+    """The (district, day) buckets of cases, tickets and ratings touched by rows above the
+    marks."""
     from onetrip.cases.models import Case as CaseModel
+    from onetrip.metrics.models import Rating
     from onetrip.queueing.models import Ticket
 
-    case_q, ticket_q = Q(pk__in=[]), Q(pk__in=[])
+    case_q, ticket_q, rating_q = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
     for name, model, kind, field in _sources():
         if name not in changed:
             continue
@@ -265,6 +331,8 @@ def _buckets(changed: dict[str, int], marks: dict[str, int]):
             case_q |= Q(number__in=rows.exclude(case_number="").values("case_number"))
         elif kind == "case":
             case_q |= Q(pk__in=rows.values(field))
+        elif kind == "rating":
+            rating_q |= Q(pk__in=rows.values(field))
         else:
             ticket_q |= Q(pk__in=rows.values(field))
     cases = (
@@ -279,7 +347,13 @@ def _buckets(changed: dict[str, int], marks: dict[str, int]):
         .values_list("_d", "_day")
         .distinct()
     )
-    return set(cases), set(tickets)
+    ratings = (
+        Rating.objects.filter(rating_q)
+        .annotate(_d=F("case__district_id"), _day=TruncDate("at", tzinfo=SHANGHAI))
+        .values_list("_d", "_day")
+        .distinct()
+    )
+    return set(cases), set(tickets), set(ratings)
 
 
 def _month_of(day: dt.date) -> dt.date:
@@ -312,7 +386,7 @@ def _months_q(months: Iterable[dt.date]) -> Q:
     return q
 
 
-def _recompute(case_buckets, ticket_buckets) -> None:
+def _recompute(case_buckets, ticket_buckets, rating_buckets) -> None:
     tables = (
         (case_buckets, CaseDay, CaseMonth, CASE_KEYS, CASE_SUMS, _insert_cases, "submitted_at", ""),
         (
@@ -324,6 +398,16 @@ def _recompute(case_buckets, ticket_buckets) -> None:
             _insert_waits,
             "issued_at",
             "point__",
+        ),
+        (
+            rating_buckets,
+            RatingDay,
+            RatingMonth,
+            CASE_KEYS,
+            RATING_SUMS,
+            _insert_ratings,
+            "at",
+            "case__",
         ),
     )
     for buckets, daily, monthly, keys, sums, insert, field, prefix in tables:
@@ -353,11 +437,19 @@ def rollups_rebuild(*, district_id: int | None = None) -> dict[str, int]:
         if district_id is not None:
             cq, tq = Q(district_id=district_id), Q(point__district_id=district_id)
             mq = Q(district_id=district_id)
-        for model in (CaseDay, CaseMonth, WaitDay, WaitMonth):
+        rq = Q() if district_id is None else Q(case__district_id=district_id)
+        for model in (CaseDay, CaseMonth, WaitDay, WaitMonth, RatingDay, RatingMonth):
             model.objects.filter(mq).delete()
-        written = {"case_days": _insert_cases(cq), "wait_days": _insert_waits(tq)}
+        written = {
+            "case_days": _insert_cases(cq),
+            "wait_days": _insert_waits(tq),
+            "rating_days": _insert_ratings(rq),
+        }
         written["case_months"] = _insert_months(CaseDay, CaseMonth, CASE_KEYS, CASE_SUMS, mq)
         written["wait_months"] = _insert_months(WaitDay, WaitMonth, WAIT_KEYS, WAIT_SUMS, mq)
+        written["rating_months"] = _insert_months(
+            RatingDay, RatingMonth, CASE_KEYS, RATING_SUMS, mq
+        )
         if district_id is None or not RollupMark.objects.exclude(name="lock").exists():
             _set_marks(ids)
     return written
@@ -390,7 +482,7 @@ def rollups_refresh(*, wait: bool = False) -> int:
         changed = {name: last for name, last in ids.items() if last > marks.get(name, 0)}
         if not changed:
             return 0
-        case_buckets, ticket_buckets = _buckets(changed, marks)
-        _recompute(case_buckets, ticket_buckets)
+        buckets = _buckets(changed, marks)
+        _recompute(*buckets)
         _set_marks(changed)
-    return len(case_buckets) + len(ticket_buckets)
+    return sum(len(b) for b in buckets)

@@ -18,14 +18,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncWeek
 
 from onetrip.cases.models import Case
 from onetrip.cases.selectors import local_today
 from onetrip.catalogue.models import Department, Matter, OnlineDepth, ServicePoint
 from onetrip.metrics import raw
-from onetrip.metrics.models import CaseDay, CaseMonth, WaitDay, WaitMonth
-from onetrip.metrics.rollups import CASE_SUMS, bin_width, rollups_refresh
+from onetrip.metrics.models import (
+    CaseDay,
+    CaseMonth,
+    RatingDay,
+    RatingMonth,
+    WaitDay,
+    WaitMonth,
+)
+from onetrip.metrics.rollups import CASE_SUMS, RATING_SUMS, bin_width, rollups_refresh
 from onetrip.metrics.scope import SHANGHAI, Scope, district_for_user, period_bounds, scope_resolve
 from onetrip.people.models import Agency
 from onetrip.queueing.models import Queue
@@ -42,9 +49,13 @@ BREAKDOWNS = ("point", "department", "matter", "agency")
 EXACT_P90_LIMIT = 5000
 
 
-def refresh() -> None:
+def refresh(scope: Scope | None = None) -> None:
+    """Bring the roll-ups up to date (``METRICS_REFRESH_ON_READ``, default on) and forget what
+    was memoised on ``scope`` for an earlier read."""
     if getattr(settings, "METRICS_REFRESH_ON_READ", True):
         rollups_refresh()
+    if scope is not None:
+        scope.__dict__.pop("_memo", None)
 
 
 # -- which roll-up rows a scope reads ----------------------------------------------------------
@@ -83,8 +94,7 @@ def _spans(scope: Scope) -> tuple[Q | None, Q | None]:
     return months, (days if edges else None)
 
 
-def _case_rows(scope: Scope) -> list[QuerySet]:
-    """The roll-up rows of the scope's cases: one queryset per table read."""
+def _case_filter(scope: Scope) -> Q:
     f = Q(district_id=scope.district.pk)
     for name in ("point", "department", "matter", "agency"):
         value = getattr(scope, name)
@@ -94,16 +104,10 @@ def _case_rows(scope: Scope) -> list[QuerySet]:
         f &= Q(company=scope.kind == "company")
     if scope.channel:
         f &= Q(channel=scope.channel)
-    months, days = _spans(scope)
-    out = []
-    if months is not None:
-        out.append(CaseMonth.objects.filter(f, months))
-    if days is not None:
-        out.append(CaseDay.objects.filter(f, days))
-    return out
+    return f
 
 
-def _wait_rows(scope: Scope) -> list[QuerySet]:
+def _wait_filter(scope: Scope) -> Q:
     f = Q(district_id=scope.district.pk)
     if scope.point is not None:
         f &= Q(point_id=scope.point.pk)
@@ -112,21 +116,64 @@ def _wait_rows(scope: Scope) -> list[QuerySet]:
     queues = raw.ticket_queue_ids(scope)
     if queues is not None:
         f &= Q(queue_id__in=list(queues.values_list("pk", flat=True)))
-    months, days = _spans(scope)
-    out = []
-    if months is not None:
-        out.append(WaitMonth.objects.filter(f, months))
-    if days is not None:
-        out.append(WaitDay.objects.filter(f, days))
-    return out
+    return f
 
 
+_TABLES = {
+    "cases": (CaseMonth, CaseDay, _case_filter),
+    "waits": (WaitMonth, WaitDay, _wait_filter),
+    "ratings": (RatingMonth, RatingDay, _case_filter),
+}
 _CASE_SUMS = {c: Sum(c) for c in CASE_SUMS}
+_WAIT_SUMS = {"c": Sum("n"), "s": Sum("wait_sum")}
+_RATING_SUMS = {c: Sum(c) for c in RATING_SUMS}
 
 
-def _add(into: dict[str, int], row: dict[str, Any]) -> None:
-    for c in CASE_SUMS:
+def _grouped(
+    what: str, scope: Scope, keys: tuple[str, ...], sums: dict[str, Any], *, days_only=False
+):
+    """Rows of ``keys`` + ``sums`` over the scope's roll-up rows: the monthly table for whole
+    months and the daily one for the edges, read in one UNION ALL query (a key may come twice:
+    the caller adds them up). ``days_only``: the daily table over the whole period."""
+    monthly, daily, filt = _TABLES[what]
+    f = filt(scope)
+    if days_only:
+        months, days = None, Q()
+        if scope.first_day is not None:
+            days &= Q(day__gte=scope.first_day)
+        if scope.last_day is not None:
+            days &= Q(day__lte=scope.last_day)
+    else:
+        months, days = _spans(scope)
+    group = keys or ("district_id",)
+    parts = []
+    if months is not None:
+        parts.append(monthly.objects.filter(f, months))
+    if days is not None:
+        parts.append(daily.objects.filter(f, days))
+    if "week" in group:  # the Monday of the day's week, in SQL: fewer rows to read
+        parts = [qs.annotate(week=TruncWeek("day")) for qs in parts]
+    parts = [qs.values(*group).annotate(**sums).order_by() for qs in parts]
+    if not parts:
+        return []
+    qs = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
+    return list(qs)
+
+
+def _add(into: dict[str, int], row: dict[str, Any], columns=CASE_SUMS) -> None:
+    for c in columns:
         into[c] = into.get(c, 0) + (row.get(c) or 0)
+
+
+def _rating_row(sums: dict[str, int]) -> dict[str, Any]:
+    n = sums.get("ratings") or 0
+    return raw.rating_row(
+        {
+            "ratings": n,
+            "avg_score": (sums["score_sum"] / n) if n else None,
+            "satisfied": sums.get("satisfied") or 0,
+        }
+    )
 
 
 # -- overdue: the part that depends on today ----------------------------------------------------
@@ -134,20 +181,30 @@ def _add(into: dict[str, int], row: dict[str, Any]) -> None:
 
 def _running_overdue(scope: Scope, *, today: dt.date, by: str | None = None):
     """Accepted cases still running past their promised date that the sweep has not flagged:
-    a count, or counts per ``by`` key (point, department, …, or "day" of submission)."""
-    qs = (
-        raw.cases_in_scope(scope)
-        .alias(_decided_on=TruncDate("decided_at", tzinfo=SHANGHAI))
-        .filter(raw.overdue_running_q(today=today))
-    )
+    a count, or counts per ``by`` key (point, department, …, or "day" of submission). One
+    grouped query per scope and day serves the total and every breakdown (memoised on the
+    scope object, which lives for one request)."""
+    memo_key = ("_running_overdue", today)
+    rows = scope.__dict__.get("_memo", {}).get(memo_key)
+    if rows is None:
+        qs = (
+            raw.cases_in_scope(scope)
+            .alias(_decided_on=TruncDate("decided_at", tzinfo=SHANGHAI))
+            .filter(raw.overdue_running_q(today=today))
+            .annotate(_k=TruncDate("submitted_at", tzinfo=SHANGHAI))
+            .values("point", "department", "matter", "agency", "_k")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        rows = list(qs)
+        object.__setattr__(scope, "_memo", {**scope.__dict__.get("_memo", {}), memo_key: rows})
     if by is None:
-        return qs.count()
-    if by == "day":
-        qs = qs.annotate(_k=TruncDate("submitted_at", tzinfo=SHANGHAI))
-        key = "_k"
-    else:
-        key = raw.CASE_KEY[by]
-    return dict(qs.values_list(key).annotate(n=Count("id")).order_by().values_list(key, "n"))
+        return sum(r["n"] for r in rows)
+    key = "_k" if by == "day" else raw.CASE_KEY[by]
+    out: dict[Any, int] = defaultdict(int)
+    for r in rows:
+        out[r[key]] += r["n"]
+    return dict(out)
 
 
 # -- waits from bins ---------------------------------------------------------------------------
@@ -192,10 +249,9 @@ def _wait_figures(scope: Scope) -> dict[str, Any]:
         return raw.wait_figures(scope)
     bins: dict[int, int] = defaultdict(int)
     total = 0.0
-    for qs in _wait_rows(scope):
-        for row in qs.values("bin").annotate(c=Sum("n"), s=Sum("wait_sum")).order_by():
-            bins[row["bin"]] += row["c"]
-            total += row["s"] or 0.0
+    for row in _grouped("waits", scope, ("bin",), _WAIT_SUMS):
+        bins[row["bin"]] += row["c"]
+        total += row["s"] or 0.0
     n, avg, p90 = _wait_from(bins, total)
     if 0 < n <= EXACT_P90_LIMIT:
         return raw.wait_row(n, avg, _exact_p90(scope, n))
@@ -215,11 +271,9 @@ def _case_figures(scope: Scope, *, today: dt.date | None = None) -> dict[str, An
     """Pass rates, supplements, visits, local share, overdue, errors."""
     if not scope.whole_days:
         return raw.case_figures(scope, today=today or local_today())
-    sums: dict[str, int] = {}
-    for qs in _case_rows(scope):
-        _add(sums, qs.aggregate(**_CASE_SUMS))
-    for c in CASE_SUMS:
-        sums.setdefault(c, 0)
+    sums: dict[str, int] = dict.fromkeys(CASE_SUMS, 0)
+    for row in _grouped("cases", scope, (), _CASE_SUMS):
+        _add(sums, row)
     sums["overdue"] += _running_overdue(scope, today=today or local_today())
     return raw.case_row(sums)
 
@@ -246,16 +300,22 @@ def matter_figures(scope: Scope) -> dict[str, Any]:
 
 
 def satisfaction_figures(scope: Scope) -> dict[str, Any]:
-    return raw.satisfaction_figures(scope)
+    """Ratings given in the period: how many, mean score, share of 4–5."""
+    if not scope.whole_days:
+        return raw.satisfaction_figures(scope)
+    sums: dict[str, int] = {}
+    for row in _grouped("ratings", scope, (), _RATING_SUMS):
+        _add(sums, row, RATING_SUMS)
+    return _rating_row(sums)
 
 
 def wait_figures(scope: Scope) -> dict[str, Any]:
-    refresh()
+    refresh(scope)
     return _wait_figures(scope)
 
 
 def case_figures(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
-    refresh()
+    refresh(scope)
     return _case_figures(scope, today=today)
 
 
@@ -265,7 +325,7 @@ def reform_figures(
     """Every figure of MISSION §11 for one scope and period (``fresh``: bring the roll-ups up
     to date first)."""
     if fresh:
-        refresh()
+        refresh(scope)
     return {
         "waits": _wait_figures(scope),
         "cases": _case_figures(scope, today=today),
@@ -301,8 +361,8 @@ def _labels(by: str, ids: set[int]) -> dict[int, dict[str, Any]]:
 def _cases_by(by: str, scope: Scope, *, today: dt.date) -> dict[int, dict[str, Any]]:
     key = f"{by}_id"
     sums: dict[int, dict[str, int]] = defaultdict(dict)
-    for qs in _case_rows(scope):
-        for row in qs.filter(**{f"{key}__isnull": False}).values(key).annotate(**_CASE_SUMS):
+    for row in _grouped("cases", scope, (key,), _CASE_SUMS):
+        if row[key] is not None:
             _add(sums[row[key]], row)
     for gid, n in _running_overdue(scope, today=today, by=by).items():
         if gid is not None and gid in sums:
@@ -326,9 +386,8 @@ def _waits_by(by: str, scope: Scope) -> dict[int, dict[str, Any]]:
     key = {"point": "point_id", "agency": "agency_id"}.get(by, "queue_id")
     bins: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[int, float] = defaultdict(float)
-    for qs in _wait_rows(scope):
-        rows = qs.filter(**{f"{key}__isnull": False}).values(key, "bin")
-        for row in rows.annotate(c=Sum("n"), s=Sum("wait_sum")).order_by():
+    for row in _grouped("waits", scope, (key, "bin"), _WAIT_SUMS):
+        if row[key] is not None:
             bins[row[key]][row["bin"]] += row["c"]
             totals[row[key]] += row["s"] or 0.0
     if key == "queue_id":
@@ -347,6 +406,17 @@ def _waits_by(by: str, scope: Scope) -> dict[int, dict[str, Any]]:
     return {gid: raw.wait_row(*_wait_from(b, totals[gid])) for gid, b in bins.items()}
 
 
+def _ratings_by(by: str, scope: Scope) -> dict[int, dict[str, Any]]:
+    if not scope.whole_days:
+        return raw.ratings_by(by, scope)
+    key = f"{by}_id"
+    sums: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in _grouped("ratings", scope, (key,), _RATING_SUMS):
+        if row[key] is not None:
+            _add(sums[row[key]], row, RATING_SUMS)
+    return {gid: _rating_row(s) for gid, s in sums.items()}
+
+
 def figures_by(
     *, by: str, scope: Scope, today: dt.date | None = None, fresh: bool = True
 ) -> list[dict[str, Any]]:
@@ -355,11 +425,11 @@ def figures_by(
     if by not in BREAKDOWNS:
         raise ValueError(by)
     if fresh:
-        refresh()
+        refresh(scope)
     today = today or local_today()
     cases = _cases_by(by, scope, today=today)
     waits = _waits_by(by, scope)
-    ratings = raw.ratings_by(by, scope)
+    ratings = _ratings_by(by, scope)
     labels = _labels(by, set(cases) | set(waits) | set(ratings))
     rows = []
     for gid in set(cases) | set(waits) | set(ratings):
@@ -394,6 +464,10 @@ TREND_FIGURES = (
 )
 
 
+def _as_date(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
@@ -401,7 +475,7 @@ def _monday(day: dt.date) -> dt.date:
 def weekly_trend(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
     """Per week (Monday to Sunday, clipped to the period): every headline figure, from the
     daily roll-ups. The period must be bounded."""
-    refresh()
+    refresh(scope)
     today = today or local_today()
     first, last = scope.first_day, scope.last_day
     if first is None or last is None:
@@ -411,50 +485,21 @@ def weekly_trend(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any
     while monday <= last:
         weeks.append(monday)
         monday += dt.timedelta(days=7)
-    f = Q(district_id=scope.district.pk, day__gte=first, day__lte=last)
-    case_f = f
-    for name in ("point", "department", "matter", "agency"):
-        value = getattr(scope, name)
-        if value is not None:
-            case_f &= Q(**{f"{name}_id": value.pk})
-    if scope.kind:
-        case_f &= Q(company=scope.kind == "company")
-    if scope.channel:
-        case_f &= Q(channel=scope.channel)
     cases: dict[dt.date, dict[str, int]] = defaultdict(dict)
-    for row in CaseDay.objects.filter(case_f).values("day").annotate(**_CASE_SUMS).order_by():
-        _add(cases[_monday(row["day"])], row)
+    for row in _grouped("cases", scope, ("week",), _CASE_SUMS, days_only=True):
+        _add(cases[_as_date(row["week"])], row)
     for day, n in _running_overdue(scope, today=today, by="day").items():
         cases[_monday(day)].setdefault("overdue", 0)
         cases[_monday(day)]["overdue"] += n
-    wait_f = f
-    if scope.point is not None:
-        wait_f &= Q(point_id=scope.point.pk)
-    if scope.agency is not None:
-        wait_f &= Q(agency_id=scope.agency.pk)
-    queues = raw.ticket_queue_ids(scope)
-    if queues is not None:
-        wait_f &= Q(queue_id__in=list(queues.values_list("pk", flat=True)))
     bins: dict[dt.date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[dt.date, float] = defaultdict(float)
-    for row in (
-        WaitDay.objects.filter(wait_f)
-        .values("day", "bin")
-        .annotate(c=Sum("n"), s=Sum("wait_sum"))
-        .order_by()
-    ):
-        bins[_monday(row["day"])][row["bin"]] += row["c"]
-        totals[_monday(row["day"])] += row["s"] or 0.0
-    from django.db.models.functions import TruncWeek
-
-    ratings = {
-        (r["_w"].date() if isinstance(r["_w"], dt.datetime) else r["_w"]): r
-        for r in raw.ratings_in_scope(scope)
-        .annotate(_w=TruncWeek("at", tzinfo=SHANGHAI))
-        .values("_w")
-        .annotate(**raw.rating_aggregates())
-        .order_by()
-    }
+    for row in _grouped("waits", scope, ("week", "bin"), _WAIT_SUMS, days_only=True):
+        bins[_as_date(row["week"])][row["bin"]] += row["c"]
+        totals[_as_date(row["week"])] += row["s"] or 0.0
+    rating_sums: dict[dt.date, dict[str, int]] = defaultdict(dict)
+    for row in _grouped("ratings", scope, ("week",), _RATING_SUMS, days_only=True):
+        _add(rating_sums[_as_date(row["week"])], row, RATING_SUMS)
+    ratings = {week: _rating_row(sums) for week, sums in rating_sums.items()}
     series: dict[str, list[Any]] = {key: [] for key, _p, _f in TREND_FIGURES}
     series["cases"], series["tickets"] = [], []
     for week in weeks:
@@ -464,7 +509,7 @@ def weekly_trend(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any
         parts = {
             "cases": raw.case_row(sums),
             "waits": raw.wait_row(*_wait_from(bins.get(week, {}), totals.get(week, 0.0))),
-            "satisfaction": raw.rating_row(ratings.get(week) or raw.EMPTY_RATINGS),
+            "satisfaction": ratings.get(week) or raw.rating_row(raw.EMPTY_RATINGS),
         }
         for key, part, figure in TREND_FIGURES:
             series[key].append(parts[part][figure])

@@ -34,7 +34,10 @@ def test_complex_page_public(cw):
     assert Client().get("/community/nowhere/").status_code == 404
     en = Client(headers={"Accept-Language": "en"})
     en.cookies["django_language"] = "en"
-    assert en.get(PAGE).status_code == 200
+    html = en.get(PAGE).content.decode()
+    for text in ("Reception hall", "Deliberation workshop", "Book an activity or a space"):
+        assert text in html, text
+    assert "2 of 2 places left" in html
 
 
 def test_book_by_page_full_then_waiting_list(cw):
@@ -50,6 +53,11 @@ def test_book_by_page_full_then_waiting_list(cw):
     again = signed_in(cw.r1).post(url)
     assert again.status_code == 409 and 'data-code="already_booked"' in again.content.decode()
     assert counts() == before
+    en = signed_in(cw.r3)
+    en.cookies["django_language"] = "en"
+    full_en = en.post(url).content.decode()
+    assert "the last place of “书法兴趣班” has just been taken" in full_en
+    assert "Join the waiting list" in full_en
     assert signed_in(cw.r3).post(url, {"waitlist": "1"}).status_code == 302
     assert Booking.objects.get(user=cw.r3).status == "waiting"
     mine = signed_in(cw.r3).get("/community/my/bookings/").content.decode()

@@ -299,6 +299,8 @@ def meeting_out(m: Meeting) -> dict:
     summary="Community complexes of a district",
 )
 def list_complexes(request, district: str | None = None):
+    if district and not sel.valid_code(district):
+        raise NotFound(_("没有找到这个区县。"), code="district_not_found")
     d = catalogue_selectors.district_get(code=district or None)
     return [complex_out(c) for c in sel.complexes_list(district=d)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -25,6 +26,13 @@ from onetrip.community.models import (
 from onetrip.errors import NotFound
 
 STAFF_ROLES = ("social_worker", "manager")
+#: point codes are slugs; anything else (a NUL byte, 200 characters) cannot name one
+_CODE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
+
+
+def valid_code(code: Any) -> str | None:
+    """``code`` if it can be a service point code, else None (so odd input is a 404)."""
+    return code if isinstance(code, str) and _CODE.fullmatch(code) else None
 
 
 def _signed_in(user: Any) -> bool:
@@ -75,7 +83,7 @@ def complex_get(*, code: str, published_only: bool = True) -> Complex:
     qs = Complex.objects.select_related("point", "point__parent", "district")
     if published_only:
         qs = qs.filter(is_published=True)
-    found = qs.filter(point__code=code).first()
+    found = qs.filter(point__code=code).first() if valid_code(code) else None
     if found is None:
         raise NotFound(_("没有找到这个社区服务综合体。"), code="complex_not_found")
     return found

@@ -56,8 +56,11 @@ def parse_local(value: Any) -> dt.datetime | None:
 
 
 def complex_list(request):
+    code = request.GET.get("district") or None
+    if code is not None and not sel.valid_code(code):
+        raise Http404
     try:
-        district = catalogue_selectors.district_get(code=request.GET.get("district") or None)
+        district = catalogue_selectors.district_get(code=code)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     complexes = list(sel.complexes_list(district=district))

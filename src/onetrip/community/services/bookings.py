@@ -18,6 +18,7 @@ from onetrip.community.models import Booking, Slot
 from onetrip.community.services.common import (
     audit,
     check_move,
+    clean_text,
     now_or,
     require_signed_in,
     role_of,
@@ -176,6 +177,7 @@ def booking_cancel(
     slot = booking.slot
     if slot.starts_at <= now and S.STAFF not in roles:
         raise Conflict(_("活动已经开始，不能再取消。"), code="slot_past")
+    note = clean_text(note, field="note", label=_("说明"), min_len=0, max_len=300)
     was = booking.status
     booking.status = move.target
     booking.cancelled_at = now

@@ -174,7 +174,7 @@ def topic_transition(
     )
     roles = sel.topic_roles(user=actor, topic=topic)
     move = check_move(S.TOPIC_TRANSITIONS, action, state=topic.state, roles=roles)
-    note = str(note or "").strip()
+    note = str(note or "").replace("\x00", "").strip()
     if move.needs_note:
         note = clean_text(note, field="note", label=_("理由"), min_len=2, max_len=300)
     else:

@@ -46,8 +46,12 @@ def test_case_from_ticket_to_delivery(live_server, page, cw, frozen):  # noqa: F
     login(page, base, "clerk1")
     page.goto(f"{base}/cases/new/?ticket={ticket.pk}")
     assert page.locator("#ticket-number").inner_text() == ticket.number
-    page.select_option("#matter-select", label="居住证明办理（民政局）")
+    # the matter is found by typing part of its name, not picked from a long drop-down
+    assert page.locator("select[name=matter]").count() == 0
+    page.fill("[data-testid=matter-search]", "居住证明")
+    page.locator("[data-testid=matter-hit]", has_text="居住证明办理（民政局）").click()
     page.wait_for_selector("#case-form")
+    assert ticket.number == page.locator("#ticket-number").inner_text()
     page.fill("input[name=applicant_number]", cw.person.id_number)
     page.get_by_label("申请表").select_option("received")
     page.get_by_label("租赁合同").select_option("received")

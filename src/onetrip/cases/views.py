@@ -30,6 +30,17 @@ def _channel_for(point) -> str:
     )
 
 
+def _matter_search(matters, q: str) -> list:
+    from django.db.models import Q
+
+    from onetrip.catalogue.selectors import name_query
+
+    hits = matters.filter(
+        name_query(q) | Q(code__icontains=q) | Q(department__name__icontains=q)
+    ).select_related("department")
+    return list(hits.order_by("code")[:12])
+
+
 def _matters_for(point):
     level_field = {
         PointLevel.DISTRICT: "level_district",
@@ -66,6 +77,13 @@ def case_new(request):
     matter_id = request.POST.get("matter") or request.GET.get("matter")
     if matter_id:
         matter = matters.filter(pk=matter_id).first()
+    # the matter is picked by search (name, code, department), not from a long drop-down
+    q = request.GET.get("q", "").strip()[:50]
+    found = _matter_search(matters, q) if q else []
+    if request.headers.get("HX-Request") and request.method == "GET" and "q" in request.GET:
+        return render(
+            request, "cases/_matter_results.html", {"found": found, "q": q, "ticket": ticket}
+        )
     error = None
     if request.method == "POST" and matter is not None:
         materials = []
@@ -108,7 +126,9 @@ def case_new(request):
         "cases/new.html",
         {
             "ticket": ticket,
-            "matters": matters,
+            "matter_count": matters.count(),
+            "found": found,
+            "q": q,
             "matter": matter,
             "materials": materials,
             "error": error,

@@ -6,6 +6,7 @@ app_name = "intake"
 urlpatterns = [
     path("guide/precheck/", views.precheck_page, name="precheck"),
     path("precheck/<str:token>/", views.precheck_result, name="precheck_result"),
+    path("precheck/<str:token>/summary/", views.precheck_summary, name="precheck_summary"),
     path("precheck/<str:token>/notice.pdf", views.precheck_notice_pdf, name="precheck_notice_pdf"),
     path("matters/<slug:code>/form/", views.form_page, name="form"),
     path(

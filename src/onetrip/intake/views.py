@@ -115,6 +115,15 @@ def precheck_result(request, token):
     return render(request, "intake/precheck_result.html", _precheck_context(request, token))
 
 
+def precheck_summary(request, token):
+    """The pre-check in brief for the window console (matter, complete or what is missing):
+    staff only; the console loads it beside the ticket the pre-check went with."""
+    user = request.user
+    if not (user.is_authenticated and user.has_role("guide", "clerk", "manager")):
+        raise Http404
+    return render(request, "intake/_precheck_summary.html", _precheck_context(request, token))
+
+
 def precheck_notice_pdf(request, token):
     from onetrip.qr import qr_svg
 

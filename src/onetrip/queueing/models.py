@@ -234,6 +234,12 @@ class Ticket(models.Model):
         related_name="+",
     )
     applicant_phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    precheck_token = models.CharField(
+        _("预检结果"),
+        max_length=48,
+        blank=True,
+        help_text=_("0号窗口预检的令牌（窗口工作台据此显示预检结果）"),
+    )
     applicant = models.ForeignKey(
         "people.Applicant",
         verbose_name=_("个人申请人"),

@@ -5,6 +5,7 @@ from onetrip.queueing import booking_views, views
 app_name = "queueing"
 urlpatterns = [
     path("points/<slug:code>/kiosk/", views.kiosk, name="kiosk"),
+    path("points/<slug:code>/guide-ticket/", views.guide_ticket, name="guide_ticket"),
     path("points/<slug:code>/kiosk/check-in/", views.kiosk_check_in, name="kiosk_check_in"),
     path("points/<slug:code>/kiosk/<str:token>/", views.kiosk_ticket, name="kiosk_ticket"),
     path("points/<slug:code>/board/", views.board, name="board"),

@@ -85,6 +85,28 @@ def kiosk_check_in(request, code: str):
     return redirect("queueing:kiosk_ticket", code=point.code, token=ticket.token)
 
 
+@login_required
+@require_POST
+def guide_ticket(request, code: str):
+    """Window zero issues the ticket its pre-check pointed to (the pre-check result page posts
+    here): the ticket carries the pre-check, so the window that calls it shows the result."""
+    point = _point(code)
+    queue = Queue.objects.filter(point=point, pk=request.POST.get("queue") or 0).first()
+    try:
+        if queue is None:
+            raise DomainError(_("请选择要办理的业务队列。"), code="queue_required")
+        ticket = services.ticket_issue(
+            queue=queue,
+            phone=request.POST.get("phone", "").strip(),
+            channel=TicketChannel.GUIDE,
+            precheck_token=request.POST.get("precheck", ""),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        return _forbidden_page(request, exc)
+    return redirect("queueing:kiosk_ticket", code=point.code, token=ticket.token)
+
+
 def kiosk_ticket(request, code: str, token: str):
     ticket = get_object_or_404(
         Ticket.objects.select_related("queue", "point", "window"), token=token, point__code=code

@@ -61,6 +61,7 @@ def ticket_issue(
     priority: bool = False,
     slot_start: dt.datetime | None = None,
     booked_slot: dt.datetime | None = None,
+    precheck_token: str = "",
     actor: Any = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
@@ -137,6 +138,7 @@ def ticket_issue(
         issued_at=now,
         slot_start=slot_start,
         applicant_phone=phone,
+        precheck_token=(precheck_token or "").strip()[:48],
         applicant=applicant,
         company=company,
         agency=agency,

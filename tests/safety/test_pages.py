@@ -128,3 +128,25 @@ def test_report_page_and_board_in_english(grid):
     op.cookies["django_language"] = "en"
     board = op.get("/safety/board/").content.decode()
     assert "Comprehensive governance" in board and "Time left" in board
+
+
+@pytest.mark.django_db
+def test_incident_figures_feed_the_metrics_dashboard(grid):
+    from tests.factories import make_user
+
+    incident = incident_report(
+        district=grid.district, actor=grid.grid_a, kind="hazard", description="井盖缺失",
+        cell_code=grid.cell_a.code,
+    )  # fmt: skip
+    from onetrip.safety.services import incident_transition
+
+    incident_transition(incident=incident, action="accept", actor=grid.handler_cg)
+    incident_transition(incident=incident, action="close", actor=grid.handler_cg, note="已补装")
+    manager = make_user("mgr-safety", "manager", point=grid.district)
+    today = timezone.localdate().isoformat()
+    period = {"a_since": today, "a_until": today, "b_since": today, "b_until": today}
+    page = login(manager).get("/metrics/", period).content.decode()
+    table = page.split('data-testid="safety-figures"')[1].split("</table>")[0]
+    row = table.split('data-platform="enforcement"')[1].split("</tr>")[0]
+    assert "<td>1</td><td>1</td><td>1</td>" in row
+    assert "湖滨街道" in table

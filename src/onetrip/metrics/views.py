@@ -182,5 +182,14 @@ def metrics_page(request):
             "export_url": "/api/v1/metrics/export.xlsx?" + urlencode(query),
             "api_url": "/api/v1/metrics?" + urlencode(query),
             "matters_top": report["breakdowns"]["matter"][:20],
+            "safety": _safety_figures(district=district, since=since, until=until),
         },
     )
+
+
+def _safety_figures(*, district, since: dt.date, until: dt.date) -> dict[str, Any]:
+    """平安365 incidents of the period: per platform and per street (from the safety app)."""
+    from onetrip.safety.selectors import incident_figures
+
+    start, end = selectors.period_bounds(since=since, until=until)
+    return incident_figures(district_id=district.pk, start=start, end=end)

@@ -111,3 +111,23 @@ def test_reviewer_samples_delegated_decisions(spot):
     with pytest.raises(DomainError):
         sample_check_record(case=sample[1], actor=w.civil_reviewer, verdict="maybe")
     assert SampleCheck.objects.count() == 1
+
+
+def test_sample_check_page(client, spot):
+    w = spot
+    delegation_grant(user=w.worker, matter=w.senior_card, actor=w.manager)
+    case = _at_community(w)
+    case_transition(case=case, action="approve", actor=User.objects.get(pk=w.worker.pk))
+    client.force_login(w.civil_reviewer)
+    page = client.get("/backoffice/instant-checks/?rate=1").content.decode()
+    assert case.number in page
+    client.post("/backoffice/instant-checks/", {"number": case.number, "verdict": "problem"})
+    assert not SampleCheck.objects.exists()  # a problem needs a note
+    client.post(
+        "/backoffice/instant-checks/",
+        {"number": case.number, "verdict": "problem", "note": "照片不清晰"},
+    )
+    assert SampleCheck.objects.get().verdict == "problem"
+    assert case.number not in client.get("/backoffice/instant-checks/?rate=1").content.decode()
+    client.force_login(w.worker)
+    assert client.get("/backoffice/instant-checks/").status_code == 403

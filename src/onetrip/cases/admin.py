@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from onetrip.cases.models import Case, CaseEvent, CaseMaterial, DepartmentHead, Visit
+from onetrip.cases.models import (
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    Delegation,
+    DepartmentHead,
+    SampleCheck,
+    Visit,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -76,3 +84,26 @@ class CaseEventAdmin(admin.ModelAdmin):
 class DepartmentHeadAdmin(admin.ModelAdmin):
     list_display = ("department", "user")
     autocomplete_fields = ()
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    """Grants are recorded here for reading; grant and revoke through the services so the
+    audit log has them (``delegation_grant`` / ``delegation_revoke``)."""
+
+    list_display = ("user", "matter", "granted_by", "granted_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    readonly_fields = ("user", "matter", "granted_by", "granted_at", "note", "revoked_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SampleCheck)
+class SampleCheckAdmin(admin.ModelAdmin):
+    list_display = ("case", "reviewer", "verdict", "at")
+    list_filter = ("verdict",)
+    readonly_fields = ("case", "reviewer", "verdict", "note", "at")
+
+    def has_add_permission(self, request):
+        return False

@@ -13,4 +13,5 @@ urlpatterns = [
     path("cases/<str:number>/receipt.pdf", views.case_receipt_pdf, name="receipt_pdf"),
     path("cases/<str:number>/result.pdf", views.case_result_pdf, name="result_pdf"),
     path("backoffice/", views.backoffice, name="backoffice"),
+    path("backoffice/instant-checks/", views.instant_checks, name="instant_checks"),
 ]

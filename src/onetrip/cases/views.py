@@ -53,6 +53,14 @@ def _matters_for(point):
     return qs.select_related("department").order_by("code")
 
 
+def _all_matters(point):
+    return (
+        Matter.objects.filter(district_id=point.district_id, is_active=True)
+        .select_related("department")
+        .order_by("-level_community", "code")
+    )
+
+
 def _forbidden(request, message: str):
     """A 403 in the site's layout, saying why, with a way back (not a bare text response)."""
     return render(request, "cases/forbidden.html", {"message": message}, status=403)
@@ -72,17 +80,22 @@ def case_new(request):
         ticket = Ticket.objects.filter(pk=ticket_id).select_related("queue").first()
         if ticket is None or ticket.point_id not in sel.point_subtree_ids(point):
             raise Http404
-    matters = _matters_for(point)
+    # 一岗受理: a community social worker may also start, and forward, any other matter
+    post = user.has_role("social_worker") and point.level == PointLevel.COMMUNITY
+    matters = _matters_for(point) if not post else _all_matters(point)
     matter = None
     matter_id = request.POST.get("matter") or request.GET.get("matter")
     if matter_id:
         matter = matters.filter(pk=matter_id).first()
+    forward = bool(post and matter is not None and not matter.level_community)
     # the matter is picked by search (name, code, department), not from a long drop-down
     q = request.GET.get("q", "").strip()[:50]
     found = _matter_search(matters, q) if q else []
     if request.headers.get("HX-Request") and request.method == "GET" and "q" in request.GET:
         return render(
-            request, "cases/_matter_results.html", {"found": found, "q": q, "ticket": ticket}
+            request,
+            "cases/_matter_results.html",
+            {"found": found, "q": q, "ticket": ticket, "post_worker": post},
         )
     error = None
     if request.method == "POST" and matter is not None:
@@ -110,7 +123,8 @@ def case_new(request):
                 ticket=ticket,
                 materials=materials,
                 submit=True,
-                accept=request.POST.get("do") == "accept",
+                accept=request.POST.get("do") == "accept" and not forward,
+                forward=forward,
             )
         except DomainError as exc:
             error = exc
@@ -134,6 +148,8 @@ def case_new(request):
             "error": error,
             "post": request.POST,
             "statuses": MaterialStatus.choices,
+            "forward": forward,
+            "post_worker": post,
         },
     )
 
@@ -407,3 +423,38 @@ def backoffice(request):
             "paged": bool(request.GET.get("after")),
         },
     )
+
+
+@login_required
+def instant_checks(request):
+    """The district reviewer's sample of instant decisions taken on the spot under delegation
+    (即办件抽查): a random share of the unchecked ones of their department, and the verdict."""
+    user = request.user
+    if not (user.is_superuser or (user.has_role("reviewer") and user.department_id)):
+        return _forbidden(request, _("只有后台审批人员可以抽查即办件。"))
+    district = user.point.district if user.point_id else None
+    if district is None:
+        raise Http404
+    if request.method == "POST":
+        case = sel.cases_visible_to(user=user).filter(number=request.POST.get("number")).first()
+        try:
+            if case is None:
+                raise DomainError(_("未找到该办件。"), code="case_not_found", status=404)
+            services.sample_check_record(
+                case=case,
+                actor=user,
+                verdict=request.POST.get("verdict", ""),
+                note=request.POST.get("note", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("已记录抽查结论。"))
+        return redirect("cases:instant_checks")
+    try:
+        rate = min(max(float(request.GET.get("rate") or 0.2), 0.01), 1.0)
+    except ValueError:
+        rate = 0.2
+    seed = sel.local_today().toordinal() + user.pk  # the same sample all day for one reviewer
+    sample = services.instant_sample(district=district, reviewer=user, rate=rate, seed=seed)
+    return render(request, "cases/instant_checks.html", {"sample": sample, "rate": rate})

@@ -77,6 +77,12 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         (Role.REVIEWER, Role.MANAGER),
     ),
     (
+        "/backoffice/instant-checks/",
+        gettext_lazy("即办件抽查"),
+        gettext_lazy("窗口、社工经授权当场办结的即办件，随机抽查"),
+        (Role.REVIEWER,),
+    ),
+    (
         "/staff/messages/",
         gettext_lazy("群众留言"),
         gettext_lazy("回复扫码追踪页上的咨询和补正问题"),

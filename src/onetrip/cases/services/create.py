@@ -21,7 +21,9 @@ from onetrip.catalogue.resolvers import resolve_material
 from onetrip.errors import Forbidden, ValidationFailed
 
 
-def _check_scope(*, matter: Matter, point: ServicePoint, channel: str, applicant, company) -> None:
+def _check_scope(
+    *, matter: Matter, point: ServicePoint, channel: str, applicant, company, forward: bool = False
+) -> None:
     if not matter.is_active:
         raise ValidationFailed(_("该事项已停用。"), code="matter_inactive")
     if matter.district_id != point.district_id:
@@ -55,7 +57,7 @@ def _check_scope(*, matter: Matter, point: ServicePoint, channel: str, applicant
         PointLevel.STREET: matter.level_street,
         PointLevel.COMMUNITY: matter.level_community,
     }.get(point.level, False)
-    if not level_ok:
+    if not level_ok and not forward:
         raise ValidationFailed(
             _("“%(point)s”不能受理该事项。") % {"point": point.name},
             code="level_not_offered",
@@ -107,6 +109,7 @@ def case_create(
     now: dt.datetime | None = None,
     today: dt.date | None = None,
     number: str | None = None,
+    forward: bool = False,
 ) -> Case:
     """Open a case. ``materials`` maps a catalogue Material id to ``{status, count, form,
     commitment_signed, reason}``; materials not mentioned are resolved through the hooks
@@ -114,6 +117,9 @@ def case_create(
 
     ``submit`` moves it to submitted; ``accept`` (window intake) then accepts it on the spot.
     ``number``: one taken beforehand (``case_open``), else the next of the district's day.
+    ``forward`` (一岗受理): a community social worker starts a matter the community may not
+    accept on the resident's behalf; it is submitted, not accepted, and the responsible front
+    office above the community accepts it. The resident's one trip is the community visit.
     """
     now = _now(now)
     today = today or local_today(now)
@@ -128,7 +134,10 @@ def case_create(
         ticket=ticket,
         materials=materials,
         now=now,
+        forward=forward,
     )
+    if forward:
+        accept = False
     point, channel = case.point, case.channel
     case.number = number or _next_number(district=case.district, day=today)
     case.save()
@@ -141,7 +150,7 @@ def case_create(
         action="create",
         from_state="",
         to_state=S.State.DRAFT,
-        data={"channel": channel},
+        data={"channel": channel, "forwarded": True} if forward else {"channel": channel},
         now=now,
     )
     if role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER) and channel in (
@@ -176,6 +185,7 @@ def _prepare(
     ticket=None,
     materials: dict[int, dict[str, Any]] | None = None,
     now: dt.datetime,
+    forward: bool = False,
 ) -> tuple[Case, str, dict[int, Any], dict[int, dict[str, Any]]]:
     """The checks of a new case and its unsaved instance (no number yet): (case, the
     creator's role, the matter's materials by id, the given materials). Writes nothing."""
@@ -185,10 +195,22 @@ def _prepare(
         raise ValidationFailed(
             _("请指定受理网点。"), code="point_required", fields={"point": [_("必填")]}
         )
-    _check_scope(matter=matter, point=point, channel=channel, applicant=applicant, company=company)
+    _check_scope(
+        matter=matter,
+        point=point,
+        channel=channel,
+        applicant=applicant,
+        company=company,
+        forward=forward,
+    )
     role = _creator_role(
         actor=actor, point=point, applicant=applicant, company=company, channel=channel
     )
+    if forward and not (role == S.SOCIAL_WORKER and point.level == PointLevel.COMMUNITY):
+        raise Forbidden(
+            _("只有社区全能社工可以代居民发起并转办本社区不能受理的事项。"),
+            code="forward_not_allowed",
+        )
     agent = None
     if role == S.AGENT:
         agency, agent = actor.agency, actor

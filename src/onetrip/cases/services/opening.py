@@ -41,6 +41,7 @@ def case_open(
     accept: bool = False,
     now: dt.datetime | None = None,
     today: dt.date | None = None,
+    forward: bool = False,
 ) -> Case:
     """Validate raw input (matter code in the scope, applicant numbers) and open a case.
     Used by the API and the intake page; everything rolls back on any error.
@@ -106,6 +107,7 @@ def case_open(
         and not connection.in_atomic_block
         and channel not in (Channel.ONLINE, Channel.AGENT)
         and point is not None
+        and not forward
     ):
         opened = _open_in_one_statement(
             actor=actor,
@@ -161,6 +163,7 @@ def case_open(
             now=now,
             today=today,
             number=number,
+            forward=forward,
         )
 
 

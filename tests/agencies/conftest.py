@@ -60,3 +60,13 @@ def ag(world):
         agency=a.other_agency, company=a.theirs, valid_from=today, valid_until=today + year
     )
     return a
+
+
+@pytest.fixture(autouse=True)
+def _frozen(monkeypatch):
+    """Monday 2 March 2026, 10:00 Shanghai: deadlines never reach a year the working-day
+    calendar has no schedule for, whatever the real date."""
+    from tests.cases.conftest import FROZEN_NOW
+
+    monkeypatch.setattr(timezone, "now", lambda: FROZEN_NOW)
+    return FROZEN_NOW

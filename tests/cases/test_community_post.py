@@ -13,6 +13,8 @@ from onetrip.errors import DomainError
 from onetrip.people.models import Applicant
 from tests.factories import make_matter, make_user, ric_number
 
+pytestmark = pytest.mark.usefixtures("frozen")  # no deadline reaches an unscheduled year
+
 
 @pytest.fixture
 def post(world):

@@ -23,8 +23,13 @@ def login(page, base, username):
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_agent_batch_supplement_joint_delivery(live_server, page, tmp_path, settings):
+def test_agent_batch_supplement_joint_delivery(live_server, page, tmp_path, settings, monkeypatch):
     from django.utils import timezone
+
+    from tests.cases.conftest import FROZEN_NOW
+
+    # no deadline may reach a year the working-day calendar has no schedule for
+    monkeypatch.setattr(timezone, "now", lambda: FROZEN_NOW)
     from openpyxl import Workbook
 
     from onetrip.agencies.models import Authorisation, Batch

@@ -21,7 +21,13 @@ def login(page, base, username):
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_senior_card_on_the_spot_and_at_home(live_server, page):
+def test_senior_card_on_the_spot_and_at_home(live_server, page, monkeypatch):
+    from django.utils import timezone
+
+    from tests.cases.conftest import FROZEN_NOW
+
+    # no deadline may reach a year the working-day calendar has no schedule for
+    monkeypatch.setattr(timezone, "now", lambda: FROZEN_NOW)
     from onetrip.cases.models import Case, CaseEvent
     from onetrip.cases.services import delegation_grant
     from onetrip.homevisits.models import HomeVisit

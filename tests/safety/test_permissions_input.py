@@ -168,3 +168,39 @@ def test_grid_workers_and_volunteers_cannot_report_anonymously(grid):
     )
     assert r.status_code == 422 and 'data-code="anonymous_not_allowed"' in r.content.decode()
     assert _counts() == before
+
+
+GARBAGE = ["", "x", "²", "1e999", "-1", "99999999999999999999999", "NaN", "<script>", "１２"]
+
+
+@pytest.mark.django_db
+def test_garbage_never_answers_5xx(grid):
+    incident = report(grid, grid.grid_a, grid.cell_a, kind="dispute")  # → 司法局, dispatched
+    screened = report(grid, grid.grid_a, grid.cell_a, kind="other")  # reported, for dispatch
+    op, sfj = login(grid.operator), login(grid.handler_sfj)
+    for value in GARBAGE:
+        for form in (
+            {"action": "dispatch", "platform": value, "department": value, "mediator": value},
+            {"action": "dispatch", "platform": "service", "department": value},
+            {"action": "screen", "kind": value, "urgency": value},
+            {"action": value},
+        ):
+            r = op.post(f"/safety/incidents/{screened.number}/act/", form)
+            assert r.status_code == 302, (form, r.status_code)
+        r = sfj.post(f"/safety/incidents/{incident.number}/act/",
+                     {"action": "mediate", "parties": value, "agreement": value})  # fmt: skip
+        assert r.status_code == 302
+        r = Client().post("/safety/report/", {"kind": "hazard", "description": "描述描述",
+                                              "lat": value, "long": value, "cell": value,
+                                              "urgency": value, "reporter_phone": "1"})  # fmt: skip
+        assert r.status_code in (422, 429), (value, r.status_code)
+        r = login(grid.citizen).post("/safety/volunteer/register/",
+                                     {"name": "x", "community": value, "roles": [value]})  # fmt: skip
+        assert r.status_code == 422
+        assert Client().get("/open311/v2/requests.json", {"jurisdiction_id": "sc",
+                            "start_date": value, "service_code": value}).status_code < 500  # fmt: skip
+        assert Client().get(f"/safety/r/{value or 'x'}/").status_code == 404
+    screened.refresh_from_db()
+    # only an empty screen (no change of kind or urgency) went through; no dispatch did
+    assert screened.state == "screened" and screened.dispatched_at is None
+    assert screened.kind == "other" and screened.urgency == "normal"

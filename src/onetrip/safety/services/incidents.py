@@ -28,7 +28,7 @@ from onetrip.safety.models import (
     VolunteerRole,
 )
 from onetrip.safety.selectors import incident_roles
-from onetrip.safety.services.intake import check_flood, check_photos, resolve_place
+from onetrip.safety.services.intake import as_id, check_flood, check_photos, resolve_place
 from onetrip.safety.services.routing import local, route_for, sla_due, sla_for
 from onetrip.workdays.selectors import NoSchedule, WorkdayCalendar
 
@@ -252,11 +252,7 @@ def _dispatch_target(incident: Incident, data: dict) -> tuple[str, Department, A
             _("请选择分拨平台。"), code="platform_required", fields={"platform": [_("必填")]}
         )
     dept = data.get("department")
-    department = (
-        Department.objects.filter(pk=dept, district=incident.district).first()
-        if str(dept or "").isdigit() or isinstance(dept, int)
-        else None
-    )
+    department = Department.objects.filter(pk=as_id(dept) or 0, district=incident.district).first()
     if department is None:
         raise ValidationFailed(
             _("请选择本区的承办部门。"),
@@ -266,7 +262,7 @@ def _dispatch_target(incident: Incident, data: dict) -> tuple[str, Department, A
     mediator = None
     if data.get("mediator"):
         mediator = Volunteer.objects.filter(
-            pk=data["mediator"] if str(data["mediator"]).isdigit() else 0,
+            pk=as_id(data["mediator"]) or 0,
             district=incident.district,
             is_active=True,
             roles__role=VolunteerRole.MEDIATOR,

@@ -42,6 +42,15 @@ class Photo:
     sha256: str
 
 
+def as_id(value: Any) -> int | None:
+    """A database id from form or JSON input, or None (never raises, never overflows)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
 def _coordinate(value: Any, name: str) -> Decimal | None:
     if value in (None, ""):
         return None
@@ -51,7 +60,7 @@ def _coordinate(value: Any, name: str) -> Decimal | None:
         raise ValidationFailed(
             _("坐标格式不正确。"), code="bad_coordinates", fields={name: [_("应为数字")]}
         ) from None
-    if not number.is_finite():
+    if not number.is_finite() or abs(number) > 360:
         raise ValidationFailed(_("坐标格式不正确。"), code="bad_coordinates")
     return number.quantize(Decimal("0.000001"))
 

@@ -12,6 +12,7 @@ from onetrip.errors import DomainError
 from onetrip.safety import selectors as sel
 from onetrip.safety import services
 from onetrip.safety.models import Volunteer, VolunteerRole
+from onetrip.safety.services.intake import as_id
 from onetrip.safety.views.common import district_for
 
 
@@ -32,7 +33,7 @@ def register(request):
     error = None
     status = 200
     if request.method == "POST":
-        community = communities.filter(pk=request.POST.get("community") or 0).first()
+        community = communities.filter(pk=as_id(request.POST.get("community")) or 0).first()
         try:
             if community is None:
                 raise DomainError(_("请选择社区。"), code="community_required", status=422)

@@ -158,3 +158,13 @@ def test_home_links_to_complexes(cw):
     html = signed_in(cw.social).get("/community/").content.decode()
     assert f"{PAGE}manage/" in html
     assert "/community/sc-qingbo-qb/manage/" not in html
+
+
+def test_social_worker_way_in(cw):
+    home = signed_in(cw.social).get("/").content.decode()
+    assert "/community/manage/" in home
+    assert "/community/manage/" not in signed_in(cw.r1).get("/").content.decode()
+    resp = signed_in(cw.social).get("/community/manage/")
+    assert resp.status_code == 302 and resp["Location"] == f"{PAGE}manage/"
+    assert signed_in(cw.manager).get("/community/manage/")["Location"] == "/community/"
+    assert signed_in(cw.r1).get("/community/manage/").status_code == 403

@@ -21,6 +21,7 @@ from onetrip.community.models import (
     WorkshopMember,
 )
 from onetrip.errors import DomainError
+from onetrip.notices.models import Notice
 from tests.community.conftest import at
 from tests.factories import make_user
 
@@ -37,6 +38,7 @@ def snapshot():
         list(Decision.objects.order_by("pk").values_list("pk", "state")),
         DecisionUpdate.objects.count(),
         AuditEvent.objects.count(),
+        Notice.objects.count(),
     )
 
 
@@ -107,6 +109,8 @@ def test_one_person_one_support_and_rise_to_agenda(cw):
     assert (t.support_count, t.state) == (3, "agenda")
     rise = AuditEvent.objects.get(subject_id=str(t.pk), action="to_agenda")
     assert (rise.actor_id, rise.role, rise.from_state) == (None, "system", "open")
+    sms = Notice.objects.get(template="community_topic_agenda")  # the raiser is told
+    assert sms.recipient == cw.r1.phone and "东门路灯维修" in sms.text
     # agenda topics are ordered by support on the public lists
     other = raise_topic(cw, cw.r2, "增设电动车充电桩")
     assert [x.pk for x in sel.topics_public(complex=cw.complex)] == [t.pk, other.pk]
@@ -169,6 +173,8 @@ def test_full_journey_meeting_minutes_decision_followup(cw):
     )
     t.refresh_from_db()
     assert t.state == "decided"
+    sms = Notice.objects.get(template="community_topic_decided")
+    assert sms.recipient == cw.r1.phone and "物业公司（张经理）" in sms.text
     d = Decision.objects.get(topic=t)
     assert d in sel.decisions_followed(complex=cw.complex)
     # the owner may report progress; another resident may not

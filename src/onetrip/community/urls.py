@@ -6,6 +6,7 @@ app_name = "community"
 urlpatterns = [
     path("community/", views.complex_list, name="list"),
     path("community/my/bookings/", views.my_bookings, name="my_bookings"),
+    path("community/manage/", views.my_complex, name="my_complex"),
     path("community/bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("community/<slug:code>/", views.complex_detail, name="complex"),
     path("community/<slug:code>/slots/<int:pk>/book/", views.slot_book, name="book"),

@@ -269,6 +269,19 @@ def _manage_context(complex) -> dict[str, Any]:
     }
 
 
+@login_required
+def my_complex(request):
+    """A social worker's (or manager's) way in: straight to the one complex they manage, or the
+    list (with its manage links) when they manage several."""
+    managed = list(sel.complexes_managed_by(user=request.user)[:2])
+    if len(managed) == 1:
+        return redirect("community:manage", code=managed[0].point.code)
+    if not managed:
+        exc = Forbidden(_("只有本社区的社工和管理者可以管理这个综合体。"), code="not_allowed")
+        return _error_page(request, None, exc)
+    return redirect("community:list")
+
+
 def manage(request, code: str):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())

@@ -59,6 +59,12 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         None,
     ),
     (
+        "/community/manage/",
+        gettext_lazy("社区综合体工作台"),
+        gettext_lazy("发布活动、管理预约和候补、议事会纪要、决定落实"),
+        (Role.SOCIAL_WORKER, Role.MANAGER),
+    ),
+    (
         "/accounts/register/",
         gettext_lazy("注册账号"),
         gettext_lazy("手机号注册，在线办事、扫码追踪"),

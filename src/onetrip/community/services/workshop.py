@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from onetrip.community.services.common import (
     now_or,
     require_signed_in,
     role_of,
+    tell,
 )
 from onetrip.errors import Conflict, ValidationFailed
 
@@ -49,6 +51,23 @@ def _topic_audit(topic, *, actor, action, was, move, roles, note="", data=None) 
         point=topic.complex.point,
         note=note,
         data=data,
+    )
+
+
+def _tell_raiser(topic: Topic, template: str, **extra: Any) -> bool:
+    """SMS the topic's raiser about its progress (after commit, through the notices app)."""
+    complex = topic.complex
+    return tell(
+        user=topic.raised_by,
+        template=template,
+        context={
+            "title": topic.title,
+            "place": complex.point.name,
+            "url": reverse("community:topic", args=[complex.point.code, topic.pk]),
+            **extra,
+        },
+        subject=topic,
+        district=complex.district,
     )
 
 
@@ -96,7 +115,9 @@ def topic_support(*, topic: Topic, actor: Any) -> Topic:
     the agenda by itself."""
     require_signed_in(actor)
     topic = (
-        Topic.objects.select_related("complex", "complex__point").filter(pk=topic.pk).first()
+        Topic.objects.select_related("complex", "complex__point", "raised_by")
+        .filter(pk=topic.pk)
+        .first()
     ) or topic
     if topic.state not in (T.OPEN, T.AGENDA, T.SCHEDULED):
         raise Conflict(
@@ -134,6 +155,7 @@ def _rise(topic: Topic) -> None:
             note=_("获得 %(n)d 位居民支持，自动列入议程") % {"n": topic.support_count},
         )
         topic.state = move.target
+        _tell_raiser(topic, "community_topic_agenda")
 
 
 def _clean_date(value: Any, field: str) -> dt.date:
@@ -169,7 +191,7 @@ def topic_transition(
     now = now_or(now)
     topic = (
         Topic.objects.select_for_update(of=("self",))
-        .select_related("complex", "complex__point", "meeting")
+        .select_related("complex", "complex__point", "meeting", "raised_by")
         .get(pk=topic.pk)
     )
     roles = sel.topic_roles(user=actor, topic=topic)
@@ -234,6 +256,16 @@ def topic_transition(
     _topic_audit(
         topic, actor=actor, action=action, was=was, move=move, roles=roles, note=note, data=data
     )
+    if action == "to_agenda":
+        _tell_raiser(topic, "community_topic_agenda")
+    elif action == "decide":
+        _tell_raiser(
+            topic,
+            "community_topic_decided",
+            decision=decision.text[:60],
+            owner=decision.owner_name,
+            due=decision.due_date.isoformat(),
+        )
     return topic
 
 

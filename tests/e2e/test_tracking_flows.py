@@ -24,6 +24,13 @@ def _world():
     return extend_world(make_world())
 
 
+def verify(page, last4="0002"):
+    page.get_by_test_id("phone-last4").fill(last4)
+    page.get_by_test_id("verify-submit").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("verify").count() == 0
+
+
 def login(page, base, username):
     page.goto(base + "/accounts/login/")
     page.fill("input[name=username]", username)
@@ -96,6 +103,9 @@ def test_supplement_answered_from_the_tracking_page(live_server, page, frozen): 
     assert page.get_by_test_id("state").inner_text() == "待补正"
     missing = page.get_by_test_id(f"missing-{cm.pk}").inner_text()
     assert "安全保卫工作方案" in missing and "缺少应急疏散路线图" in missing
+    # uploads and messages need the second factor: the last four digits of the phone
+    assert page.get_by_test_id("message-body").count() == 0
+    verify(page)
     assert page.get_by_test_id("resubmit").is_disabled()
 
     # A question for the staff.
@@ -119,6 +129,7 @@ def test_supplement_answered_from_the_tracking_page(live_server, page, frozen): 
     # Back on the tracking page: the reply, then the upload and 提交补正.
     page.goto(url)
     assert "不需要盖章，上传 PDF 即可。" in page.get_by_test_id("thread").inner_text()
+    verify(page)  # a new browser session (the cookies were cleared)
     page.get_by_test_id(f"file-{cm.pk}").set_input_files(files=pdf("route.pdf"))
     page.get_by_test_id(f"upload-{cm.pk}").click()
     page.wait_for_load_state()

@@ -56,6 +56,8 @@ def test_a_long_link_in_a_message_does_not_widen_the_page(live_server, page, fro
     link = "https://example.com/" + "a" * 200
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + f"/t/{case.tracking_token}")
+    page.get_by_test_id("phone-last4").fill("0002")  # the second factor
+    page.get_by_test_id("verify-submit").click()
     page.locator("textarea[name=body]").fill(link)
     page.locator("form[action$='messages/'] button").click()
     page.wait_for_load_state()

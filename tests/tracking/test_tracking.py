@@ -212,24 +212,48 @@ def test_api_track_messages_and_supplement(client, tw, frozen):
         and data["notice"]["items"][0]["reason"] == "缺少应急疏散路线图"
     )
     assert all("审批丙" not in e["by"] for e in data["timeline"])
+    # the link alone does not let anyone write: the last four digits of the phone are needed
+    for last4, status, code in (("", 422, "invalid_last4"), ("9999", 403, "second_factor_failed")):
+        refused = client.post(
+            f"/api/v1/track/{token}/messages",
+            {"body": "hi", "phone_last4": last4},
+            content_type="application/json",
+        )
+        assert refused.status_code == status and refused.json()["code"] == code
+    cm = case.materials.get(material=tw.perf_safety)
+    refused = client.post(f"/api/v1/track/{token}/files", {"material": cm.pk, "file": pdf_file()})
+    assert refused.status_code == 422
+    refused = client.post(
+        f"/api/v1/track/{token}/resubmit", {"phone_last4": "0001"}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    assert Message.objects.count() == 0 and CaseFile.objects.filter(case_material=cm).count() == 1
     bad = client.post(
-        f"/api/v1/track/{token}/messages", {"body": ""}, content_type="application/json"
+        f"/api/v1/track/{token}/messages",
+        {"body": "", "phone_last4": "0002"},
+        content_type="application/json",
     )
     assert bad.status_code == 422 and bad.json()["code"] == "body_required"
     ok = client.post(
-        f"/api/v1/track/{token}/messages", {"body": "已补上传"}, content_type="application/json"
+        f"/api/v1/track/{token}/messages",
+        {"body": "已补上传", "phone_last4": "0002"},
+        content_type="application/json",
     )
     assert ok.status_code == 201 and ok.json()["sender"] == "applicant"
-    cm = case.materials.get(material=tw.perf_safety)
     wrong = client.post(
-        f"/api/v1/track/{token}/files", {"material": cm.pk, "file": pdf_file(content=b"hello")}
+        f"/api/v1/track/{token}/files",
+        {"material": cm.pk, "file": pdf_file(content=b"hello"), "phone_last4": "0002"},
     )
     assert wrong.status_code == 415 and CaseFile.objects.filter(case_material=cm).count() == 1
-    up = client.post(f"/api/v1/track/{token}/files", {"material": cm.pk, "file": pdf_file()})
+    up = client.post(
+        f"/api/v1/track/{token}/files",
+        {"material": cm.pk, "file": pdf_file(), "phone_last4": "0002"},
+    )
     assert up.status_code == 201 and up.json()["can_resubmit"] is True
-    done = client.post(f"/api/v1/track/{token}/resubmit")
+    second = {"phone_last4": "0002"}
+    done = client.post(f"/api/v1/track/{token}/resubmit", second, content_type="application/json")
     assert done.status_code == 200 and done.json()["state"] == "resubmitted"
-    again = client.post(f"/api/v1/track/{token}/resubmit")
+    again = client.post(f"/api/v1/track/{token}/resubmit", second, content_type="application/json")
     assert again.status_code == 409 and again.json()["code"] == "illegal_transition"
 
 
@@ -237,6 +261,20 @@ def test_tracking_page_forms(client, tw, frozen):
     case = supplement_case(tw)
     token = case.tracking_token
     cm = case.materials.get(material=tw.perf_safety)
+    # without the second factor the page offers no upload or message form, and posts are refused
+    page = client.get(f"/t/{token}").content.decode()
+    assert 'data-testid="verify"' in page and 'name="file"' not in page and "msg-body" not in page
+    refused = client.post(f"/t/{token}/messages/", {"body": "hi"})
+    assert refused.status_code == 403 and "后4位" in refused.content.decode()
+    refused = client.post(f"/t/{token}/upload/", {"material": cm.pk, "file": pdf_file()})
+    assert refused.status_code == 403
+    assert client.post(f"/t/{token}/resubmit/").status_code == 403
+    wrong = client.post(f"/t/{token}/verify/", {"phone_last4": "0001"})
+    assert wrong.status_code == 403 and 'data-testid="err-last4"' in wrong.content.decode()
+    assert Message.objects.count() == 0 and CaseFile.objects.filter(case_material=cm).count() == 1
+    assert client.post(f"/t/{token}/verify/", {"phone_last4": "0002"}).status_code == 302
+    page = client.get(f"/t/{token}").content.decode()
+    assert 'data-testid="verify"' not in page and 'name="file"' in page
     empty = client.post(f"/t/{token}/messages/", {"body": ""})
     assert empty.status_code == 422 and 'data-testid="err-body"' in empty.content.decode()
     assert Message.objects.count() == 0

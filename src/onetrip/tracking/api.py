@@ -85,6 +85,11 @@ class TrackOut(Schema):
 
 class MessageIn(Schema):
     body: str
+    phone_last4: str = ""
+
+
+class SecondFactorIn(Schema):
+    phone_last4: str = ""
 
 
 class Error(Schema):
@@ -119,12 +124,13 @@ def track(request, token: str):
 
 @router.post(
     "/track/{token}/messages",
-    response={201: MessageOut, 404: Error, 422: Error, 429: Error},
+    response={201: MessageOut, 403: Error, 404: Error, 422: Error, 429: Error},
     auth=None,
     summary="The applicant writes to the staff handling the case",
 )
 def track_message(request, token: str, payload: MessageIn):
-    _track(request, token)
+    case = _track(request, token)
+    services.second_factor_check(case=case, phone_last4=payload.phone_last4)
     message = services.message_post_by_token(token=token, body=payload.body, user=request.user)
     return Status(
         201,
@@ -141,6 +147,7 @@ def track_message(request, token: str, payload: MessageIn):
     "/track/{token}/files",
     response={
         201: TrackOut,
+        403: Error,
         404: Error,
         409: Error,
         413: Error,
@@ -151,19 +158,27 @@ def track_message(request, token: str, payload: MessageIn):
     auth=None,
     summary="Upload a supplement (PDF, JPEG or PNG) for a material the notice asks for",
 )
-def track_file(request, token: str, material: Form[int], file: File[UploadedFile]):
-    _track(request, token)
+def track_file(
+    request,
+    token: str,
+    material: Form[int],
+    file: File[UploadedFile],
+    phone_last4: Form[str] = "",
+):
+    case = _track(request, token)
+    services.second_factor_check(case=case, phone_last4=phone_last4)
     services.supplement_upload(token=token, case_material_id=material, upload=file)
     return Status(201, _payload(sel.case_public(case=sel.case_by_token(token=token))))
 
 
 @router.post(
     "/track/{token}/resubmit",
-    response={200: TrackOut, 404: Error, 409: Error, 422: Error, 429: Error},
+    response={200: TrackOut, 403: Error, 404: Error, 409: Error, 422: Error, 429: Error},
     auth=None,
     summary="提交补正: hand the supplement in (resubmit transition)",
 )
-def track_resubmit(request, token: str):
-    _track(request, token)
+def track_resubmit(request, token: str, payload: SecondFactorIn):
+    case = _track(request, token)
+    services.second_factor_check(case=case, phone_last4=payload.phone_last4)
     services.supplement_submit(token=token)
     return Status(200, _payload(sel.case_public(case=sel.case_by_token(token=token))))

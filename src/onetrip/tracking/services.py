@@ -269,6 +269,29 @@ def tracking_token_renew(*, case: Case, actor: Any) -> Case:
     return case
 
 
+# -- second factor for uploads and messages: the last four digits of the holder's phone -------
+
+
+def second_factor_check(*, case: Case, phone_last4: Any) -> None:
+    """Uploading and writing messages by a tracking link also need the last four digits of
+    the holder's phone: a forwarded or photographed link alone only shows progress."""
+    last4 = (phone_last4 if isinstance(phone_last4, str) else "").strip()
+    if not (len(last4) == 4 and last4.isdigit()):
+        raise ValidationFailed(
+            _("请输入办件预留手机号的后4位数字。"),
+            code="invalid_last4",
+            fields={"phone_last4": [_("4位数字")]},
+        )
+    phone = holder_phone(case)
+    stored = phone[-4:] if len(phone) >= 4 else "----"
+    if not secrets.compare_digest(stored.encode(), last4.encode()):
+        raise Forbidden(
+            _("手机号后4位与办件预留的不符。"),
+            code="second_factor_failed",
+            fields={"phone_last4": [_("与预留手机号不符")]},
+        )
+
+
 # -- window QR: case number + last four digits of the phone ----------------------------------
 
 

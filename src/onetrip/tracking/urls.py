@@ -7,6 +7,7 @@ urlpatterns = [
     path("t/<str:token>", views.tracking_page, name="page"),
     # Links copied from SMS often gain a trailing slash; serve the same page (same checks).
     path("t/<str:token>/", views.tracking_page, name="page_slash"),
+    path("t/<str:token>/verify/", views.tracking_verify, name="verify"),
     path("t/<str:token>/upload/", views.tracking_upload, name="upload"),
     path("t/<str:token>/resubmit/", views.tracking_resubmit, name="resubmit"),
     path("t/<str:token>/messages/", views.tracking_message, name="message"),

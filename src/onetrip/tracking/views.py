@@ -75,6 +75,7 @@ def _tracking_response(request, token: str, *, errors=None, status=200, counted=
             "token": token,
             "info": sel.case_public(case=case),
             "rating": _rating_state(case),
+            "verified": _verified(request, case),
             "errors": errors or {},
             "error_message": (errors or {}).get("_", ""),
         },
@@ -86,16 +87,29 @@ def tracking_page(request, token: str):
     return _tracking_response(request, token)
 
 
-def _tracking_post(request, token: str, action):
+#: Cases whose holder this browser session has proved (last four digits of the phone).
+VERIFIED_SESSION_KEY = "tracking_verified_cases"
+
+
+def _verified(request, case) -> bool:
+    return case.pk in request.session.get(VERIFIED_SESSION_KEY, [])
+
+
+def _tracking_post(request, token: str, action, *, second_factor: bool = True):
     try:
         ratelimit.check(request, "token")
     except ratelimit.RateLimited:
         return _limited(request)
     try:
-        sel.case_by_token(token=token)
+        case = sel.case_by_token(token=token)
     except NotFound:
         return _not_found(request)
     try:
+        if second_factor and not _verified(request, case):
+            raise Forbidden(
+                _("上传材料和留言前，请先输入办件预留手机号的后4位。"),
+                code="second_factor_required",
+            )
         message = action()
     except NotFound:
         return _not_found(request)
@@ -105,6 +119,21 @@ def _tracking_post(request, token: str, action):
         return _tracking_response(request, token, errors=errors, status=exc.status, counted=True)
     messages.success(request, message)
     return redirect("tracking:page", token=token)
+
+
+@require_POST
+def tracking_verify(request, token: str):
+    """The second factor: the last four digits of the holder's phone, remembered for this
+    browser session (rate-limited with every tracking request)."""
+
+    def act():
+        case = sel.case_by_token(token=token)
+        services.second_factor_check(case=case, phone_last4=request.POST.get("phone_last4"))
+        done = request.session.get(VERIFIED_SESSION_KEY, [])
+        request.session[VERIFIED_SESSION_KEY] = [*done[-19:], case.pk]
+        return _("验证通过，现在可以上传材料和留言。")
+
+    return _tracking_post(request, token, act, second_factor=False)
 
 
 @require_POST
@@ -153,7 +182,7 @@ def tracking_rate(request, token: str):
         )
         return _("感谢您的评价！")
 
-    return _tracking_post(request, token, act)
+    return _tracking_post(request, token, act, second_factor=False)
 
 
 # -- window QR -------------------------------------------------------------------------------

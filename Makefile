@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL = $(shell scripts/pg.sh url)
 
-.PHONY: env demo serve test test-sqlite test-postgres lint messages pg system-deps bench clean axe
+.PHONY: env demo serve test test-sqlite test-postgres lint messages pg system-deps bench clean axe uplot
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -60,3 +60,13 @@ axe:
 	cd $$(mktemp -d) && npm pack --silent axe-core@$(AXE_VERSION) && tar xzf axe-core-$(AXE_VERSION).tgz \
 	  && cp package/axe.min.js $(CURDIR)/tests/e2e/vendor/axe.min.js \
 	  && cp package/LICENSE $(CURDIR)/tests/e2e/vendor/axe-core.LICENSE
+
+# uPlot (the dashboard's trend charts), vendored from the npm registry (no CDN):
+# src/onetrip/metrics/static/metrics/vendor/. Re-run to update; commit the files.
+UPLOT_VERSION ?= 1.6.32
+UPLOT_DIR := src/onetrip/metrics/static/metrics/vendor
+uplot:
+	mkdir -p $(UPLOT_DIR) && cd $$(mktemp -d) && npm pack --silent uplot@$(UPLOT_VERSION) \
+	  && tar xzf uplot-$(UPLOT_VERSION).tgz \
+	  && cp package/dist/uPlot.iife.min.js package/dist/uPlot.min.css $(CURDIR)/$(UPLOT_DIR)/ \
+	  && cp package/LICENSE $(CURDIR)/$(UPLOT_DIR)/uPlot.LICENSE

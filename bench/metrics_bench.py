@@ -443,6 +443,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connections
 
+    from onetrip.cases import lists
     from onetrip.cases import selectors as sel
     from onetrip.cases.models import Case
 
@@ -476,7 +477,7 @@ def main() -> int:
         # targets of the lists
         dept = w["depts"][0]
         queue = list(
-            sel.backoffice_queue(user=w["manager"], department=dept, today=end).values_list(
+            lists.backoffice_queue(user=w["manager"], department=dept, today=end).values_list(
                 "promised_due", "id"
             )[3999:4000]
         )

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from onetrip.cases import lists
 from onetrip.cases import selectors as sel
 from onetrip.cases.models import BACKOFFICE_INDEX_STATES, Case
 from tests.cases.helpers import window_case
@@ -70,7 +71,7 @@ def test_api_list_pages_by_keyset(cw, client):
 def _backoffice_all(cw, user, size, **kw):
     out, after, pages = [], None, 0
     while True:
-        rows, after = sel.backoffice_page(
+        rows, after = lists.backoffice_page(
             user=user, department=cw.civil, today=D, after=after, size=size, **kw
         )
         out += [c.number for c in rows]
@@ -86,14 +87,14 @@ def test_backoffice_pages_by_keyset(cw):
     assert civil.filter(promised_due__isnull=True).count() >= 2
     assert civil.values("promised_due").distinct().count() >= 3
     for user in (cw.civil_reviewer, cw.manager, cw.clerk):
-        full = [c.number for c in sel.backoffice_queue(user=user, department=cw.civil, today=D)]
+        full = [c.number for c in lists.backoffice_queue(user=user, department=cw.civil, today=D)]
         for size in (1, 2, 3, 50):
             paged, pages = _backoffice_all(cw, user, size)
             assert paged == full, (user, size)
             assert pages == max(1, -(-len(full) // size))
     # a cursor that is not one gives the first page
-    first, _ = sel.backoffice_page(user=cw.manager, department=cw.civil, today=D, size=3)
-    junk, _ = sel.backoffice_page(
+    first, _ = lists.backoffice_page(user=cw.manager, department=cw.civil, today=D, size=3)
+    junk, _ = lists.backoffice_page(
         user=cw.manager, department=cw.civil, today=D, size=3, after="x.y"
     )
     assert [c.pk for c in junk] == [c.pk for c in first]
@@ -105,11 +106,9 @@ def test_backoffice_page_links(cw, client):
     client.force_login(cw.civil_reviewer)
     full = client.get("/backoffice/").content.decode()
     assert 'rel="next"' not in full
-    import onetrip.cases.selectors as selectors
-
-    original = selectors.PAGE_SIZE
+    original = lists.PAGE_SIZE
     try:
-        selectors.backoffice_page.__kwdefaults__["size"] = 2
+        lists.backoffice_page.__kwdefaults__["size"] = 2
         page1 = client.get("/backoffice/").content.decode()
         assert 'rel="next"' in page1
         start = page1.index('href="?', page1.index('class="pager"'))
@@ -117,11 +116,11 @@ def test_backoffice_page_links(cw, client):
         page2 = client.get("/backoffice/" + nxt).content.decode()
         assert 'rel="next"' not in page2 and "第一页" in page2
     finally:
-        selectors.backoffice_page.__kwdefaults__["size"] = original
+        lists.backoffice_page.__kwdefaults__["size"] = original
     numbers = list(Case.objects.order_by("promised_due", "id").values_list("number", flat=True))
     assert all(n in page1 for n in numbers[:2]) and numbers[2] not in page1
     assert numbers[2] in page2
 
 
 def test_index_states_match_the_default_view():
-    assert list(sel.BACKOFFICE_STATES) == list(BACKOFFICE_INDEX_STATES)
+    assert list(lists.BACKOFFICE_STATES) == list(BACKOFFICE_INDEX_STATES)

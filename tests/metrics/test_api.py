@@ -79,7 +79,7 @@ def test_export_xlsx(client, history):
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["总览", "按网点", "按部门", "按事项", "按代办机构"]
+    assert wb.sheetnames == ["总览", "按网点", "按部门", "按事项", "按代办机构", "每周趋势"]
     summary = {row[0]: row[1] for row in wb["总览"].iter_rows(min_row=2, values_only=True)}
     assert summary["办件数"] == 7
     assert summary["90%等候（分钟）"] == 64.0

@@ -19,9 +19,9 @@ Q = {
 
 
 def text_of(html: str, name: str) -> str:
-    m = re.search(rf'data-testid="{name}">([^<]*)<', html)
+    m = re.search(rf'data-testid="{name}"[^>]*>(.*?)</(b|td|span|p|div)>', html, re.S)
     assert m, name
-    return m.group(1).strip()
+    return re.sub(r"<[^>]+>", "", m.group(1)).strip()
 
 
 def test_manager_sees_figures_and_comparison(client, history):

@@ -16,8 +16,8 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from onetrip.auth import staff_auth
+from onetrip.cases import lists, services
 from onetrip.cases import selectors as sel
-from onetrip.cases import services
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent
 from onetrip.catalogue.models import ServicePoint
@@ -200,7 +200,7 @@ def list_cases(
     """Newest first. Pages by keyset: when there are more, the ``Link`` header (rel="next") and
     ``X-Next-Before`` give the ``before`` value of the next page; every page costs the same."""
     user = request.user
-    cases, next_before = sel.cases_list_page(
+    cases, next_before = lists.cases_list_page(
         user=user,
         today=sel.local_today(),
         state=state,
@@ -208,7 +208,7 @@ def list_cases(
         before=before,
         size=max(1, min(limit, 200)),
     )
-    materials = sel.case_material_rows_many(case_ids=[c.pk for c in cases])
+    materials = lists.case_material_rows_many(case_ids=[c.pk for c in cases])
     if user.has_role("clerk", "social_worker"):
         sel.prime_ancestors(user, {c.point_id for c in cases})
     for c in cases:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onetrip.cases.states import OPEN, STATES, State
 
-#: the states of ``cases.selectors.BACKOFFICE_STATES`` (a test checks they stay equal)
+#: the states of ``cases.lists.BACKOFFICE_STATES`` (a test checks they stay equal)
 BACKOFFICE_INDEX_STATES = [s for s in OPEN if s != State.DRAFT] + [State.APPROVED, State.REJECTED]
 RUNNING_STATES = [s for s, info in STATES.items() if info.clock_runs]
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from onetrip.cases import lists, services
 from onetrip.cases import selectors as sel
-from onetrip.cases import services
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, DeliveryMethod, MaterialStatus
 from onetrip.catalogue.models import Department, Matter, PointLevel
@@ -389,7 +389,7 @@ def backoffice(request):
     cases, next_after = [], None
     if dept is not None:
         soon = sel.soon_date(today=today)
-        cases, next_after = sel.backoffice_page(
+        cases, next_after = lists.backoffice_page(
             user=user,
             department=dept,
             today=today,

@@ -13,13 +13,16 @@ from onetrip.auth import staff_auth
 from onetrip.errors import ValidationFailed
 from onetrip.metrics import selectors
 from onetrip.metrics.exports import metrics_workbook
+from onetrip.metrics.schemas import ReportOut
 
 router = Router(tags=["metrics"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _report(request, *, district, since, until, point, department, matter, agency):
+def _report(
+    request, *, district, since, until, point, department, matter, agency, kind=None, channel=None
+):
     if since and until and since > until:
         raise ValidationFailed(
             _("起始日期不能晚于截止日期。"), code="bad_period", fields={"since": [_("无效")]}
@@ -32,11 +35,13 @@ def _report(request, *, district, since, until, point, department, matter, agenc
         department=department,
         matter=matter,
         agency=agency,
+        kind=kind,
+        channel=channel,
     )
     return selectors.metrics_report(scope)
 
 
-@router.get("/metrics", auth=staff_auth, summary="改革成效指标")
+@router.get("/metrics", auth=staff_auth, response=ReportOut, summary="改革成效指标")
 def metrics(
     request,
     district: str | None = None,
@@ -46,6 +51,8 @@ def metrics(
     department: str | None = None,
     matter: str | None = None,
     agency: int | None = None,
+    kind: str | None = None,
+    channel: str | None = None,
 ) -> dict[str, Any]:
     """All figures of MISSION §11 for the scope (dates inclusive, Asia/Shanghai), with the
     breakdowns by point, department, matter and agency. Managers see their own district."""
@@ -58,6 +65,8 @@ def metrics(
         department=department,
         matter=matter,
         agency=agency,
+        kind=kind,
+        channel=channel,
     )
 
 
@@ -71,7 +80,11 @@ def metrics_export(
     department: str | None = None,
     matter: str | None = None,
     agency: int | None = None,
+    kind: str | None = None,
+    channel: str | None = None,
 ):
+    """The dashboard's tables as a workbook: summary, one sheet per breakdown, weekly trend
+    (when the period is bounded)."""
     report = _report(
         request,
         district=district,
@@ -81,8 +94,24 @@ def metrics_export(
         department=department,
         matter=matter,
         agency=agency,
+        kind=kind,
+        channel=channel,
     )
-    resp = HttpResponse(metrics_workbook(report), content_type=XLSX)
+    trend = None
+    if since and until:
+        scope = selectors.scope_resolve(
+            district=selectors.district_for_user(user=request.user, code=district),
+            since=since,
+            until=until,
+            point=point,
+            department=department,
+            matter=matter,
+            agency=agency,
+            kind=kind,
+            channel=channel,
+        )
+        trend = selectors.weekly_trend(scope, fresh=False)
+    resp = HttpResponse(metrics_workbook(report, trend=trend), content_type=XLSX)
     name = f"metrics-{report['district']['code']}-{since or 'all'}-{until or 'now'}.xlsx"
     resp["Content-Disposition"] = f'attachment; filename="{name}"'
     return resp

@@ -5,6 +5,7 @@ carry a percentage number format, so they read as 83.0 %."""
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Any
 
@@ -74,7 +75,100 @@ def summary_rows(report: dict[str, Any]) -> list[tuple[str, Any, bool]]:
     ]
 
 
-def metrics_workbook(report: dict[str, Any]) -> bytes:
+TABLE_KEYS = ("summary", "trend", "point", "department", "matter", "agency")
+
+
+def _table(report: dict[str, Any], key: str, trend: dict[str, Any] | None = None):
+    """(header, rows, which columns are rates) of one table of the dashboard."""
+    if key == "summary":
+        rows = summary_rows(report)
+        return [_("指标"), _("数值")], [[label, value] for label, value, _r in rows], None
+    if key == "trend":
+        cols = _trend_columns()
+        header = [_("周（周一）")] + [title for _k, title, _rate in cols]
+        rows = [
+            [week] + [trend["series"][k][i] for k, _t, _rate in cols]
+            for i, week in enumerate((trend or {}).get("weeks", []))
+        ]
+        rates = [i + 1 for i, (_k, _t, rate) in enumerate(cols) if rate]
+        return header, rows, rates
+    cols = _columns()
+    first = [_("名称")] + ([_("编码")] if key != "agency" else [])
+    rows = []
+    for row in report["breakdowns"].get(key, []):
+        head = [row["name"]] + ([row.get("code", "")] if key != "agency" else [])
+        rows.append(head + [get(row) for _h, get, _rate in cols])
+    rates = [len(first) + i for i, (_h, _get, rate) in enumerate(cols) if rate]
+    return first + [h for h, _get, _rate in cols], rows, rates
+
+
+def _trend_columns() -> list[tuple[str, str, bool]]:
+    return [
+        ("cases", _("办件数"), False),
+        ("tickets", _("叫号数"), False),
+        ("avg_wait_minutes", _("平均等候（分钟）"), False),
+        ("p90_wait_minutes", _("90%等候（分钟）"), False),
+        ("first_pass_rate", _("首次提交通过率"), True),
+        ("one_go_supplement_rate", _("一次性补正率"), True),
+        ("zero_visit_share", _("零跑动办件占比"), True),
+        ("avg_visits", _("件均跑动次数"), False),
+        ("local_share", _("街道社区办件占比"), True),
+        ("overdue_rate", _("超期率"), True),
+        ("satisfied_share", _("满意率"), True),
+    ]
+
+
+def report_csv(report: dict[str, Any], key: str, *, trend: dict[str, Any] | None = None) -> str:
+    """One table as CSV (UTF-8 with a BOM so spreadsheet programs read the Chinese right);
+    rates as fractions, like the Excel cells under their percent format."""
+    header, rows, _rates = _table(report, key, trend)
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buf.getvalue()
+
+
+def drill_csv(cases) -> str:
+    """The cases behind a figure: number, matter, department, point, state, dates, visits."""
+    from onetrip.cases import states as S
+
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf)
+    writer.writerow(
+        [
+            _("办件编号"),
+            _("事项"),
+            _("承办部门"),
+            _("受理网点"),
+            _("状态"),
+            _("提交时间"),
+            _("承诺办结日期"),
+            _("跑动次数"),
+            _("补正次数"),
+        ]
+    )
+    for c in cases.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                c.number,
+                c.matter.name,
+                c.department.name,
+                c.point.name,
+                S.state_label(c.state),
+                c.submitted_at.isoformat() if c.submitted_at else "",
+                c.promised_due.isoformat() if c.promised_due else "",
+                c.visit_count,
+                c.supplement_rounds,
+            ]
+        )
+    return buf.getvalue()
+
+
+def metrics_workbook(report: dict[str, Any], *, trend: dict[str, Any] | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "总览"
@@ -96,6 +190,15 @@ def metrics_workbook(report: dict[str, Any]) -> bytes:
             for column in rate_columns:
                 sheet.cell(row=sheet.max_row, column=column).number_format = PERCENT
         sheet.column_dimensions["A"].width = 30
+    if trend is not None:
+        header, rows, rates = _table(report, "trend", trend)
+        sheet = wb.create_sheet(_("每周趋势"))
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+            for column in rates:
+                sheet.cell(row=sheet.max_row, column=column + 1).number_format = PERCENT
+        sheet.column_dimensions["A"].width = 14
     for sheet in wb.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)

@@ -17,10 +17,9 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate, TruncWeek
 
-from onetrip.cases.models import Case
 from onetrip.cases.selectors import local_today
 from onetrip.catalogue.models import Department, Matter, OnlineDepth, ServicePoint
 from onetrip.metrics import raw
@@ -472,10 +471,13 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def weekly_trend(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
+def weekly_trend(
+    scope: Scope, *, today: dt.date | None = None, fresh: bool = True
+) -> dict[str, Any]:
     """Per week (Monday to Sunday, clipped to the period): every headline figure, from the
     daily roll-ups. The period must be bounded."""
-    refresh(scope)
+    if fresh:
+        refresh(scope)
     today = today or local_today()
     first, last = scope.first_day, scope.last_day
     if first is None or last is None:
@@ -516,35 +518,6 @@ def weekly_trend(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any
         series["cases"].append(parts["cases"]["cases"])
         series["tickets"].append(parts["waits"]["tickets"])
     return {"weeks": [w.isoformat() for w in weeks], "series": series}
-
-
-# -- drill-down: the cases behind a figure -----------------------------------------------------
-
-#: figure → which cases are "behind" it (a condition on the scope's cases)
-DRILL = ("all", "overdue", "supplemented", "refused", "first_pass", "zero_visit", "two_plus_visits")
-
-
-def drill_cases(scope: Scope, *, figure: str, today: dt.date | None = None) -> QuerySet[Case]:
-    """The scope's cases counted in ``figure`` (the numerator; "all": the whole scope)."""
-    today = today or local_today()
-    qs = raw.with_helpers(raw.cases_in_scope(scope))
-    if figure == "overdue":
-        qs = qs.filter(raw.overdue_settled_q() | raw.overdue_running_q(today=today))
-    elif figure == "supplemented":
-        qs = qs.filter(Q(supplement_rounds__gte=1)).exclude(
-            supplement_rounds=1, state="supplement_requested"
-        )
-    elif figure == "refused":
-        qs = qs.filter(state="refused")
-    elif figure == "first_pass":
-        qs = qs.filter(accepted_at__isnull=False, supplement_rounds=0)
-    elif figure == "zero_visit":
-        qs = qs.filter(visit_count=0)
-    elif figure == "two_plus_visits":
-        qs = qs.filter(visit_count__gte=2)
-    elif figure != "all":
-        raise ValueError(figure)
-    return qs.select_related("matter", "department", "point").order_by("-submitted_at", "-id")
 
 
 # -- the whole report ---------------------------------------------------------------------------

@@ -5,4 +5,6 @@ from onetrip.metrics import views
 app_name = "metrics"
 urlpatterns = [
     path("metrics/", views.metrics_page, name="page"),
+    path("metrics/cases/", views.metrics_cases, name="cases"),
+    path("metrics/export.csv", views.metrics_csv, name="csv"),
 ]

@@ -9,12 +9,15 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from onetrip.cases.models import Channel
 from onetrip.catalogue.models import Department, PointLevel, ServicePoint
 from onetrip.errors import DomainError
-from onetrip.metrics import selectors
+from onetrip.metrics import drill, selectors
 from onetrip.people.models import Agency
 
 
@@ -93,13 +96,68 @@ def default_periods(*, district, today: dt.date):
     )
 
 
+#: the figures a breakdown can be ranked by: (key, part, figure, higher is better)
+RANKINGS = (
+    ("cases", "cases", "cases", True),
+    ("first_pass_rate", "cases", "first_pass_rate", True),
+    ("one_go_supplement_rate", "cases", "one_go_supplement_rate", True),
+    ("zero_visit_share", "cases", "zero_visit_share", True),
+    ("overdue_rate", "cases", "overdue_rate", False),
+    ("avg_wait_minutes", "waits", "avg_wait_minutes", False),
+    ("satisfied_share", "satisfaction", "satisfied_share", True),
+)
+_ROW_FILTER = {"point": "code", "department": "code", "matter": "code", "agency": "id"}
+
+
+def ranked(rows: list[dict[str, Any]], rank: str) -> list[dict[str, Any]]:
+    """Rows best first by the chosen figure (rows without it last), numbered 1, 2, …"""
+    spec = next((r for r in RANKINGS if r[0] == rank), RANKINGS[0])
+    _key, part, figure, higher = spec
+    with_value = [r for r in rows if r[part][figure] is not None]
+    without = [r for r in rows if r[part][figure] is None]
+    with_value.sort(key=lambda r: r[part][figure], reverse=higher)
+    out = []
+    for i, r in enumerate(with_value + without, start=1):
+        out.append({**r, "rank": i if r[part][figure] is not None else None})
+    return out
+
+
+def _with_links(rows, by: str, base: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each row with the query that narrows the page (and its drill-downs) to it."""
+    out = []
+    for r in rows:
+        q = {**base, by: r[_ROW_FILTER[by]]}
+        out.append({**r, "query": urlencode(q)})
+    return out
+
+
+def _district(request):
+    try:
+        return selectors.district_for_user(user=request.user, code=request.GET.get("district"))
+    except DomainError as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+def _filters(g) -> dict[str, Any]:
+    return {
+        "point": g.get("point") or None,
+        "department": g.get("department") or None,
+        "matter": (g.get("matter") or "").strip() or None,
+        "agency": g.get("agency") or None,
+        "kind": g.get("kind") or None,
+        "channel": g.get("channel") or None,
+    }
+
+
+def _period(scope: selectors.Scope, since: dt.date, until: dt.date) -> selectors.Scope:
+    start, end = selectors.period_bounds(since=since, until=until)
+    return scope.but(since=start, until=end)
+
+
 def metrics_page(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    try:
-        district = selectors.district_for_user(user=request.user, code=request.GET.get("district"))
-    except DomainError as exc:
-        raise PermissionDenied(str(exc)) from exc
+    district = _district(request)
     today = selectors.now_local().date()
     g = request.GET
     errors = []
@@ -112,52 +170,26 @@ def metrics_page(request):
         errors.append(_("起始日期不能晚于截止日期。"))
         a_since, a_until = a_until, a_since
         b_since, b_until = min(b_since, b_until), max(b_since, b_until)
-    filters = {
-        "point": g.get("point") or None,
-        "department": g.get("department") or None,
-        "matter": (g.get("matter") or "").strip() or None,
-        "agency": g.get("agency") or None,
-        "kind": g.get("kind") or None,
-        "channel": g.get("channel") or None,
-    }
     since, until = min(a_since, b_since), max(a_until, b_until)
     try:
-        scope = selectors.scope_resolve(district=district, since=since, until=until, **filters)
+        scope = selectors.scope_resolve(district=district, since=since, until=until, **_filters(g))
     except DomainError as exc:
         errors.append(str(exc))
         scope = selectors.scope_resolve(district=district, since=since, until=until)
-    report = selectors.metrics_report(scope, today=today)
-    a = selectors.reform_figures(
-        scope.but(
-            **dict(
-                zip(
-                    ("since", "until"),
-                    selectors.period_bounds(since=a_since, until=a_until),
-                    strict=True,
-                )
-            )
-        ),
-        today=today,
-        fresh=False,
-    )
-    b = selectors.reform_figures(
-        scope.but(
-            **dict(
-                zip(
-                    ("since", "until"),
-                    selectors.period_bounds(since=b_since, until=b_until),
-                    strict=True,
-                )
-            )
-        ),
-        today=today,
-    )
+    report = selectors.metrics_report(scope, today=today)  # brings the roll-ups up to date
+    a = selectors.reform_figures(_period(scope, a_since, a_until), today=today, fresh=False)
+    b = selectors.reform_figures(_period(scope, b_since, b_until), today=today, fresh=False)
     query = {
         "district": district.code,
         "since": since.isoformat(),
         "until": until.isoformat(),
         **{k: v for k, v in scope.filters().items() if v is not None},
     }
+    rank = g.get("rank") or "cases"
+    breakdowns = {
+        by: _with_links(ranked(rows, rank), by, query) for by, rows in report["breakdowns"].items()
+    }
+    trend = selectors.weekly_trend(scope, today=today, fresh=False)
     return render(
         request,
         "metrics/metrics.html",
@@ -171,7 +203,17 @@ def metrics_page(request):
             "b_since": b_since,
             "b_until": b_until,
             "scope": scope,
-            "trend": selectors.weekly_trend(scope, today=today),
+            "trend": trend,
+            "trend_charts": (charts := trend_charts(trend)),
+            "trend_rows": [
+                (week, [c["values"][i] for c in charts]) for i, week in enumerate(trend["weeks"])
+            ],
+            "breakdowns": breakdowns,
+            "matters_top": breakdowns["matter"][:20],
+            "rank": rank,
+            "rankings": ranking_labels(),
+            "kinds": (("individual", _("个人")), ("company", _("企业"))),
+            "channels": Channel.choices,
             "errors": errors,
             "points": ServicePoint.objects.filter(district=district)
             .exclude(level=PointLevel.CITY)
@@ -179,9 +221,9 @@ def metrics_page(request):
             "departments": Department.objects.filter(district=district).order_by("code"),
             "agencies": Agency.objects.filter(district=district).order_by("name"),
             "matter_code": g.get("matter") or "",
+            "query": urlencode(query),
             "export_url": "/api/v1/metrics/export.xlsx?" + urlencode(query),
             "api_url": "/api/v1/metrics?" + urlencode(query),
-            "matters_top": report["breakdowns"]["matter"][:20],
             "safety": _safety_figures(district=district, since=since, until=until),
         },
     )
@@ -193,3 +235,129 @@ def _safety_figures(*, district, since: dt.date, until: dt.date) -> dict[str, An
 
     start, end = selectors.period_bounds(since=since, until=until)
     return incident_figures(district_id=district.pk, start=start, end=end)
+
+
+def ranking_labels() -> list[tuple[str, str]]:
+    labels = {
+        "cases": _("办件数"),
+        "first_pass_rate": _("首次提交通过率"),
+        "one_go_supplement_rate": _("一次性补正率"),
+        "zero_visit_share": _("零跑动办件占比"),
+        "overdue_rate": _("超期率（低者优先）"),
+        "avg_wait_minutes": _("平均等候（短者优先）"),
+        "satisfied_share": _("满意率"),
+    }
+    return [(key, labels[key]) for key, *_rest in RANKINGS]
+
+
+def trend_charts(trend: dict[str, Any]) -> list[dict[str, Any]]:
+    """One small chart per headline figure: its title, unit and weekly values."""
+    titles = {
+        "avg_wait_minutes": (_("平均等候"), _("分钟")),
+        "p90_wait_minutes": (_("90%等候"), _("分钟")),
+        "first_pass_rate": (_("首次提交通过率"), "%"),
+        "one_go_supplement_rate": (_("一次性补正率"), "%"),
+        "zero_visit_share": (_("零跑动办件占比"), "%"),
+        "avg_visits": (_("件均跑动次数"), ""),
+        "local_share": (_("街道社区办件占比"), "%"),
+        "overdue_rate": (_("超期率"), "%"),
+        "satisfied_share": (_("满意率"), "%"),
+        "cases": (_("办件数"), ""),
+        "tickets": (_("叫号数"), ""),
+    }
+    out = []
+    for key, (title, unit) in titles.items():
+        values = trend["series"][key]
+        if unit == "%":
+            values = [None if v is None else round(v * 100, 1) for v in values]
+        out.append({"key": key, "title": str(title), "unit": str(unit), "values": values})
+    return out
+
+
+DRILL_LABELS = {
+    "all": _lazy("全部办件"),
+    "overdue": _lazy("超期办件"),
+    "supplemented": _lazy("经补正的办件"),
+    "refused": _lazy("不予受理的办件"),
+    "first_pass": _lazy("首次提交即通过的办件"),
+    "zero_visit": _lazy("零跑动办件"),
+    "two_plus_visits": _lazy("跑动2次及以上的办件"),
+}
+DRILL_LIMIT = 200
+
+
+def _scope_from_query(request, district):
+    g = request.GET
+    since, until = _date(g.get("since")), _date(g.get("until"))
+    if since and until and since > until:
+        raise Http404
+    try:
+        return selectors.scope_resolve(district=district, since=since, until=until, **_filters(g))
+    except DomainError as exc:
+        raise Http404 from exc
+
+
+def metrics_cases(request):
+    """The cases behind a figure (drill-down), for the same scope as the dashboard."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    district = _district(request)
+    figure = request.GET.get("figure") or "all"
+    if figure not in drill.DRILL:
+        raise Http404
+    scope = _scope_from_query(request, district)
+    today = selectors.now_local().date()
+    qs = drill.drill_cases(scope, figure=figure, today=today)
+    total = qs.count()
+    cases = list(qs[:DRILL_LIMIT])
+    flags = {c.pk: drill.case_flags(case=c, today=today)["overdue"] for c in cases}
+    if request.GET.get("format") == "csv":
+        from onetrip.metrics.exports import drill_csv
+
+        resp = HttpResponse(drill_csv(qs), content_type="text/csv; charset=utf-8")
+        resp["Content-Disposition"] = f'attachment; filename="cases-{figure}.csv"'
+        return resp
+    back = request.GET.copy()
+    back.pop("figure", None)
+    back.pop("format", None)
+    return render(
+        request,
+        "metrics/cases.html",
+        {
+            "district": district,
+            "scope": scope,
+            "figure": figure,
+            "label": DRILL_LABELS[figure],
+            "total": total,
+            "cases": [(c, flags[c.pk]) for c in cases],
+            "limit": DRILL_LIMIT,
+            "csv_url": f"?{request.GET.urlencode()}&format=csv",
+            "back_query": back.urlencode(),
+        },
+    )
+
+
+def metrics_csv(request):
+    """One table of the dashboard as CSV (``table``: summary, trend, point, department,
+    matter, agency), for the same scope as the page's Excel export."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    from onetrip.metrics.exports import TABLE_KEYS, report_csv
+
+    district = _district(request)
+    table = request.GET.get("table") or "summary"
+    if table not in TABLE_KEYS:
+        raise Http404
+    scope = _scope_from_query(request, district)
+    today = selectors.now_local().date()
+    report = selectors.metrics_report(scope, today=today)
+    trend = None
+    if table == "trend":
+        if scope.since is None or scope.until is None:
+            raise Http404
+        trend = selectors.weekly_trend(scope, today=today, fresh=False)
+    resp = HttpResponse(
+        report_csv(report, table, trend=trend), content_type="text/csv; charset=utf-8"
+    )
+    resp["Content-Disposition"] = f'attachment; filename="metrics-{table}.csv"'
+    return resp

@@ -1,0 +1,160 @@
+"""List reads of cases: the back-office queue and the API list, both paged by keyset (every
+page costs the same however deep), and the materials of a page of cases in one query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+
+from onetrip.cases import states as S
+from onetrip.cases.models import Case
+from onetrip.cases.selectors import (
+    cases_visible_to,
+    due_soon_q,
+    overdue_q,
+    soon_date,
+)
+
+#: the back office's default view: every case a department still has work on
+BACKOFFICE_STATES = tuple(s for s in S.OPEN if s != S.State.DRAFT) + (
+    S.State.APPROVED,
+    S.State.REJECTED,
+)
+#: the same as SQL with the constants written in, so a prepared statement's generic plan can
+#: still use the partial index ``case_backoffice_open`` (whose condition is this list)
+_BACKOFFICE_SQL = "state IN ({})".format(", ".join(f"'{s}'" for s in BACKOFFICE_STATES))
+PAGE_SIZE = 50
+
+
+def _sees_whole_department(user: Any, department: Any) -> bool:
+    if user.is_superuser:
+        return True
+    if user.has_role("reviewer") and user.department_id == department.pk:
+        return True
+    return bool(
+        user.has_role("manager")
+        and user.point_id
+        and user.point.district_id == department.district_id
+    )
+
+
+def backoffice_queue(
+    *,
+    user: Any,
+    department: Any,
+    today: dt.date,
+    state: str | None = None,
+    due: str | None = None,
+) -> QuerySet[Case]:
+    """A department's work queue, sorted by due date (cases without one last), then id."""
+    from django.db.models import F
+
+    if _sees_whole_department(user, department):
+        qs = Case.objects.select_related("matter").filter(department=department)
+    else:
+        qs = cases_visible_to(user=user).filter(department=department)
+    if state:
+        qs = qs.filter(state=state)
+    else:
+        qs = qs.extra(where=[_BACKOFFICE_SQL])  # noqa: S610 - constants of this module only
+    if due == "overdue":
+        qs = qs.filter(overdue_q(today=today))
+    elif due == "soon":
+        soon = soon_date(today=today) or today
+        qs = qs.filter(due_soon_q(today=today, soon=soon))
+    return qs.order_by(F("promised_due").asc(nulls_last=True), "id")
+
+
+def _cursor_out(case: Case) -> str:
+    return f"{case.promised_due.isoformat() if case.promised_due else '-'}.{case.pk}"
+
+
+def _cursor_in(cursor: str | None) -> tuple[bool, dt.date | None, int] | None:
+    """ "2026-11-03.123" or "-.123" (no due date) → (has a due date, date, id); junk → None."""
+    if not cursor:
+        return None
+    due, _dot, pk = cursor.partition(".")
+    try:
+        return (due != "-", None if due == "-" else dt.date.fromisoformat(due), int(pk))
+    except ValueError:
+        return None
+
+
+def backoffice_page(
+    *,
+    user: Any,
+    department: Any,
+    today: dt.date,
+    state: str | None = None,
+    due: str | None = None,
+    after: str | None = None,
+    size: int = PAGE_SIZE,
+) -> tuple[list[Case], str | None]:
+    """One page of ``backoffice_queue`` after the cursor ``after`` (keyset pagination on
+    (promised_due, id): every page costs the same however deep), and the next page's cursor
+    (None: this is the last page). Dated cases and undated ones are read by two index range
+    scans rather than one OR, so the database never walks the pages before the cursor."""
+    qs = backoffice_queue(user=user, department=department, today=today, state=state, due=due)
+    cursor = _cursor_in(after)
+    rows: list[Case] = []
+    if cursor is None or cursor[0]:
+        dated = qs.filter(promised_due__isnull=False)
+        if cursor is not None:
+            _has, day, pk = cursor
+            dated = dated.filter(promised_due__gte=day).exclude(promised_due=day, id__lte=pk)
+        rows = list(dated[: size + 1])
+    if len(rows) <= size:
+        undated = qs.filter(promised_due__isnull=True)
+        if cursor is not None and not cursor[0]:
+            undated = undated.filter(id__gt=cursor[2])
+        rows += list(undated[: size + 1 - len(rows)])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (_cursor_out(rows[-1]) if more and rows else None)
+
+
+def cases_list_page(
+    *,
+    user: Any,
+    today: dt.date,
+    state: str | None = None,
+    due: str | None = None,
+    before: int | None = None,
+    size: int = PAGE_SIZE,
+) -> tuple[list[Case], int | None]:
+    """The cases ``user`` may see, newest first, keyset-paginated on id: the page before case
+    id ``before`` and the id to ask the next page before (None: last page)."""
+    qs = cases_visible_to(user=user)
+    if state:
+        qs = qs.filter(state=state)
+    if due == "overdue":
+        qs = qs.filter(overdue_q(today=today))
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    rows = list(qs.order_by("-id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1].pk if more and rows else None)
+
+
+def case_material_rows_many(*, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """``case_material_rows`` for many cases in one query."""
+    from django.db.models import Count
+
+    from onetrip.cases.models import CaseMaterial
+
+    out: dict[int, list[dict[str, Any]]] = {pk: [] for pk in case_ids}
+    rows = (
+        CaseMaterial.objects.filter(case_id__in=case_ids)
+        .annotate(n_files=Count("files"))
+        .order_by("case_id", "position", "id")
+        .values_list(
+            "case_id", "id", "name", "required", "status", "count", "reason", "later_due", "n_files"
+        )
+    )
+    keys = ("id", "name", "required", "status", "count", "reason", "later_due", "files")
+    for row in rows:
+        out[row[0]].append(dict(zip(keys, row[1:], strict=True)))
+    return out

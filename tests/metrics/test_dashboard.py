@@ -1,0 +1,159 @@
+"""The dashboard's drill-downs, CSV exports, ranking and the figures' definitions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from onetrip.metrics import definitions
+from onetrip.metrics.views import ranked
+
+pytestmark = pytest.mark.django_db
+
+OCT = {"since": "2026-10-01", "until": "2026-10-31"}
+
+
+def _csv(resp) -> list[list[str]]:
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
+    text = resp.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_drill_down_lists_the_cases_behind_the_figure(client, history):
+    h = history
+    client.force_login(h.manager)
+    r = client.get("/metrics/cases/", {**OCT, "figure": "overdue"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    # c3 flagged, c5 decided late, c6 still running past its date: the figure's 3
+    for case in (h.c3, h.c5, h.c6):
+        assert case.number in html
+    for case in (h.c1, h.c2, h.c4, h.c7):
+        assert case.number not in html
+    assert re.search(r'data-testid="drill-total">3<', html)
+    # narrowed to the community point: only c6
+    r = client.get("/metrics/cases/", {**OCT, "figure": "overdue", "point": h.community.code})
+    assert re.search(r'data-testid="drill-total">1<', r.content.decode())
+    # every figure's cases, as CSV: header + rows
+    rows = _csv(client.get("/metrics/cases/", {**OCT, "figure": "zero_visit", "format": "csv"}))
+    assert sorted(r[0] for r in rows[1:]) == sorted([h.c5.number, h.c7.number])
+    assert rows[0][0] == "办件编号"
+    # the dashboard's overdue figure links to this list with the same count
+    page = client.get(
+        "/metrics/",
+        {
+            "a_since": "2026-10-01",
+            "a_until": "2026-10-15",
+            "b_since": "2026-10-16",
+            "b_until": "2026-10-31",
+        },
+    ).content.decode()
+    link = re.search(
+        r'href="([^"]*figure=overdue)" data-testid="drill-overdue" data-count="(\d+)"', page
+    )
+    assert link and link.group(2) == "3"
+    r = client.get(link.group(1).replace("&amp;", "&"))
+    assert re.search(r'data-testid="drill-total">3<', r.content.decode())
+
+
+def test_drill_down_refuses_bad_input(client, history):
+    client.force_login(history.manager)
+    assert client.get("/metrics/cases/", {**OCT, "figure": "nonsense"}).status_code == 404
+    assert client.get("/metrics/cases/", {"point": "no-such"}).status_code == 404
+    assert (
+        client.get("/metrics/cases/", {"since": "2026-11-01", "until": "2026-10-01"}).status_code
+        == 404
+    )
+    assert client.get("/metrics/cases/", {"since": "garbage"}).status_code == 200  # ignored
+    assert client.get("/metrics/export.csv", {**OCT, "table": "nope"}).status_code == 404
+    # another district's manager may not name this one
+    from tests.factories import make_user
+
+    other = make_user("m-xh", "manager", point=history.other_district)
+    client.force_login(other)
+    assert client.get("/metrics/cases/", {"district": "sc"}).status_code == 403
+    client.logout()
+    assert client.get("/metrics/cases/").status_code == 302
+
+
+def test_csv_of_every_table_holds_the_figures(client, history):
+    h = history
+    client.force_login(h.manager)
+    summary = dict(
+        (r[0], r[1]) for r in _csv(client.get("/metrics/export.csv", {**OCT, "table": "summary"}))
+    )
+    assert summary["办件数"] == "7" and summary["叫号数"] == "7"
+    assert float(summary["超期率"]) == pytest.approx(3 / 6)
+    points = _csv(client.get("/metrics/export.csv", {**OCT, "table": "point"}))
+    assert points[0][:3] == ["名称", "编码", "办件数"]
+    assert {r[1]: r[2] for r in points[1:]} == {"sc": "5", "sc-hubin": "1", "sc-hubin-dongpo": "1"}
+    agencies = _csv(client.get("/metrics/export.csv", {**OCT, "table": "agency"}))
+    assert {r[0] for r in agencies[1:]} == {"甲代办", "乙代办"}
+    for table in ("department", "matter"):
+        assert len(_csv(client.get("/metrics/export.csv", {**OCT, "table": table}))) > 1
+    trend = _csv(client.get("/metrics/export.csv", {**OCT, "table": "trend"}))
+    assert [r[0] for r in trend[1:]] == [
+        "2026-09-28",
+        "2026-10-05",
+        "2026-10-12",
+        "2026-10-19",
+        "2026-10-26",
+    ]
+    assert trend[3][1] == "7"  # the week of 12 October: 7 cases
+
+
+def test_ranking_best_first():
+    rows = [
+        {
+            "name": n,
+            "cases": {"cases": c, "overdue_rate": o},
+            "waits": {"avg_wait_minutes": w},
+            "satisfaction": {"satisfied_share": None},
+        }
+        for n, c, o, w in (("a", 5, 0.5, 10.0), ("b", 9, None, 3.0), ("c", 1, 0.1, None))
+    ]
+    assert [r["name"] for r in ranked(rows, "cases")] == ["b", "a", "c"]
+    by_overdue = ranked(rows, "overdue_rate")
+    assert [(r["name"], r["rank"]) for r in by_overdue] == [("c", 1), ("a", 2), ("b", None)]
+    assert [r["name"] for r in ranked(rows, "avg_wait_minutes")] == ["b", "a", "c"]
+    assert [r["name"] for r in ranked(rows, "unknown")] == ["b", "a", "c"]
+
+
+def test_page_ranks_and_draws_trends(client, history):
+    client.force_login(history.manager)
+    q = {
+        "a_since": "2026-10-01",
+        "a_until": "2026-10-15",
+        "b_since": "2026-10-16",
+        "b_until": "2026-10-31",
+        "rank": "overdue_rate",
+        "kind": "company",
+    }
+    html = client.get("/metrics/", q).content.decode()
+    assert 'id="trend-weeks"' in html and "uPlot.iife.min.js" in html
+    assert 'data-series="first_pass_rate"' in html
+    assert '<option value="company" selected>' in html
+
+
+def test_definitions_written_once():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text()
+    assert definitions.markdown() in docs, "run: python -m onetrip.metrics.definitions"
+
+
+def test_api_schema_describes_every_figure(client):
+    schema = client.get("/api/openapi.json").json()
+    comps = schema["components"]["schemas"]
+    for (part, key), text in definitions.FIGURES.items():
+        name = {
+            "waits": "WaitsOut",
+            "cases": "CasesOut",
+            "matters": "MattersOut",
+            "satisfaction": "SatisfactionOut",
+        }[part]
+        assert comps[name]["properties"][key]["description"] == text

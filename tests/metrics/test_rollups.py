@@ -253,3 +253,30 @@ def test_weekly_trend_equals_the_raw_rows_week_by_week(spread):
             assert s[key][i] == cases[key], (monday, key)
         assert s["satisfied_share"][i] == ratings["satisfied_share"]
     assert trend["series"]["cases"][2] == 7  # the week of 12 October holds c1..c7
+
+
+def test_a_state_change_schedules_one_refresh_a_minute(settings, monkeypatch):
+    """The worker keeps the roll-ups: a committed state change enqueues a deferred refresh,
+    at most one per DEBOUNCE seconds per process; the immediate backend (tests) enqueues none."""
+    from django_tasks import task_backends
+
+    from onetrip.cases.signals import case_state_changed
+    from onetrip.metrics import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    task_backends._settings = None  # re-read TASKS
+    monkeypatch.setattr(tasks, "_last_enqueued", 0.0)
+    clock = iter([1000.0, 1010.0, 1061.0])
+    monkeypatch.setattr(tasks.time, "monotonic", lambda: next(clock))
+    try:
+        backend = tasks.refresh_rollups.get_backend()
+        backend.clear()
+        assert any(r[0][0] == "metrics_refresh_rollups" for r in case_state_changed.receivers)
+        for _ in range(3):
+            tasks.schedule_refresh(case=None, from_state="", to_state="")
+        results = backend.results
+        assert len(results) == 2  # at 1000 and 1061, not at 1010
+        assert all(r.task.func is tasks.refresh_rollups.func for r in results)
+        assert all(r.task.run_after is not None for r in results)
+    finally:
+        task_backends._settings = None

@@ -12,20 +12,36 @@ from onetrip.metrics.services import rating_submit
 pytestmark = pytest.mark.django_db
 
 
-def test_applicant_rates_once(history):
-    case = history.c6  # in review: not yet
+def test_applicant_rates_once_per_stage(history):
+    case = history.c6  # in review: accepted, not decided
     with pytest.raises(Conflict) as exc:
-        rating_submit(case=case, score=5, actor=history.person_user)
+        rating_submit(case=case, score=5, stage="complete", actor=history.person_user)
     assert exc.value.code == "not_rateable"
-    case.state = "delivered"
-    case.save()
-    r = rating_submit(case=case, score="4", comment=" 很快 ", actor=history.person_user)
-    assert (r.score, r.comment, r.by) == (4, "很快", history.person_user)
-    assert AuditEvent.objects.filter(subject_id=case.number, action="rate").count() == 1
+    r = rating_submit(case=case, score=5, actor=history.person_user)
+    assert r.stage == "accept"
     with pytest.raises(Conflict) as exc:
         rating_submit(case=case, score=3, actor=history.person_user)
     assert exc.value.code == "already_rated"
-    assert Rating.objects.get(case=case).score == 4
+    case.state = "delivered"
+    case.save()
+    r = rating_submit(case=case, score="4", comment=" 很快 ", actor=history.person_user)
+    assert (r.stage, r.score, r.comment, r.by) == ("complete", 4, "很快", history.person_user)
+    assert AuditEvent.objects.filter(subject_id=case.number, action="rate").count() == 2
+    with pytest.raises(Conflict) as exc:
+        rating_submit(case=case, score=3, actor=history.person_user)
+    assert exc.value.code == "already_rated"
+    assert Rating.objects.get(case=case, stage="complete").score == 4
+
+
+def test_a_draft_cannot_be_rated(history):
+    from onetrip.cases.models import Case
+
+    case = history.c6
+    Case.objects.filter(pk=case.pk).update(accepted_at=None, state="submitted")
+    case.refresh_from_db()
+    with pytest.raises(Conflict) as exc:
+        rating_submit(case=case, score=5, tracking_token=case.tracking_token)
+    assert exc.value.code == "not_rateable"
 
 
 def test_only_the_applicant_or_token(history):

@@ -1,4 +1,5 @@
-"""Citizen satisfaction (满意度评价): one rating per case, by its applicant."""
+"""Citizen satisfaction (好差评): ratings at acceptance and completion, invitations, the
+follow-up of a bad rating; and the daily roll-ups of the figures."""
 
 from __future__ import annotations
 
@@ -8,15 +9,61 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Level(models.IntegerChoices):
+    """The five national 好差评 levels (政务服务“好差评”), stored as 5 … 1."""
+
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    BASIC = 3, _("基本满意")
+    DISSATISFIED = 2, _("不满意")
+    VERY_DISSATISFIED = 1, _("非常不满意")
+
+
+#: levels that make a bad rating (差评): a follow-up is opened for the handling unit
+BAD_LEVELS = (Level.DISSATISFIED, Level.VERY_DISSATISFIED)
+
+
+class Stage(models.TextChoices):
+    ACCEPT = "accept", _("受理时")
+    COMPLETE = "complete", _("办结后")
+
+
+#: the dimensions rated beside the overall level, (field, label)
+DIMENSIONS = (
+    ("efficiency", _("办事效率")),
+    ("guidance", _("告知准确")),
+    ("convenience", _("办事便利")),
+    ("attitude", _("服务态度")),
+)
+
+
+def _level_field(label):
+    return models.PositiveSmallIntegerField(label, choices=Level.choices, null=True, blank=True)
+
+
 class Rating(models.Model):
-    case = models.OneToOneField(
-        "cases.Case", verbose_name=_("办件"), on_delete=models.CASCADE, related_name="rating"
+    """One 好差评 of a case by its applicant, at acceptance or after completion. ``score`` is
+    the overall level (5 非常满意 … 1 非常不满意); the dimensions are optional. Staff, matters,
+    points and departments are rated through their cases (``staff``: who handled that stage)."""
+
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("办件"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    stage = models.CharField(
+        _("评价环节"), max_length=10, choices=Stage.choices, default=Stage.COMPLETE
     )
     score = models.PositiveSmallIntegerField(
-        _("评分"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+        _("总体评价"),
+        choices=Level.choices,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
+    efficiency = _level_field(_("办事效率"))
+    guidance = _level_field(_("告知准确"))
+    convenience = _level_field(_("办事便利"))
+    attitude = _level_field(_("服务态度"))
     comment = models.CharField(_("评价内容"), max_length=500, blank=True)
     at = models.DateTimeField(_("评价时间"), db_index=True)
+    via = models.CharField(_("评价渠道"), max_length=10, blank=True)  # tracking | sms | account
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("评价人"),
@@ -25,19 +72,102 @@ class Rating(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("被评价人员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ratings_received",
+    )
 
     class Meta:
-        verbose_name = _("满意度评价")
-        verbose_name_plural = _("满意度评价")
+        verbose_name = _("好差评")
+        verbose_name_plural = _("好差评")
         ordering = ["-at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"
-            )
+            ),
+            models.UniqueConstraint(fields=["case", "stage"], name="rating_once_per_stage"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id}: {self.score}"
+        return f"{self.case_id} {self.stage}: {self.score}"
+
+    @property
+    def bad(self) -> bool:
+        return self.score in BAD_LEVELS
+
+
+class RatingInvite(models.Model):
+    """The one invitation to rate an unrated, finished case (sent once, by the sweep)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.COMPLETE)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "stage"], name="rating_invite_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage}"
+
+
+class FollowUpState(models.TextChoices):
+    OPEN = "open", _("待回访")
+    CALLED_BACK = "called_back", _("已回访")
+    FIXED = "fixed", _("已整改")
+    EXPLAINED = "explained", _("已解释说明")
+    APPEALED = "appealed", _("申诉中")
+    DISMISSED = "dismissed", _("申诉成立（恶意差评）")
+    CLOSED = "closed", _("已反馈办结")
+
+
+class FollowUp(models.Model):
+    """差评整改: a bad rating's follow-up by the handling unit, due in working days: call the
+    applicant back, then fix / explain / appeal a malicious rating, then report back."""
+
+    rating = models.OneToOneField(
+        Rating, verbose_name=_("评价"), on_delete=models.CASCADE, related_name="follow_up"
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("办件"), on_delete=models.CASCADE, related_name="+"
+    )
+    department = models.ForeignKey(
+        "catalogue.Department",
+        verbose_name=_("责任单位"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    district = models.ForeignKey(
+        "catalogue.ServicePoint", on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        _("状态"), max_length=12, choices=FollowUpState.choices, default=FollowUpState.OPEN
+    )
+    named = models.BooleanField(
+        _("实名"), default=False, help_text=_("评价人可联系（有手机号或登录账号）")
+    )
+    opened_at = models.DateTimeField(_("发起时间"))
+    due = models.DateField(_("整改期限"))
+    called_back_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    callback_note = models.TextField(_("回访记录"), blank=True)
+    resolution_note = models.TextField(_("整改/解释/申诉说明"), blank=True)
+    report_note = models.TextField(_("反馈内容"), blank=True)
+
+    class Meta:
+        verbose_name = _("差评整改")
+        verbose_name_plural = _("差评整改")
+        ordering = ["due", "id"]
+        indexes = [models.Index(fields=["district", "state", "due"], name="followup_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.state}"
 
 
 # -- daily roll-ups (see ``metrics.rollups``) --------------------------------------------------

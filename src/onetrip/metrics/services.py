@@ -1,4 +1,5 @@
-"""Writes for metrics: a citizen's satisfaction rating of a finished case."""
+"""Writes for 好差评: the applicant's rating of a case (at acceptance, after completion), the
+one invitation to rate, and the follow-up of a bad rating by the handling unit."""
 
 from __future__ import annotations
 
@@ -6,20 +7,46 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
 from onetrip.cases import states as S
-from onetrip.cases.models import Case
+from onetrip.cases.models import Case, CaseEvent
 from onetrip.cases.selectors import case_roles
-from onetrip.errors import Conflict, NotFound, ValidationFailed
-from onetrip.metrics.models import Rating
+from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onetrip.metrics.followups import FOLLOWUP_TRANSITIONS, followup_roles
+from onetrip.metrics.models import (
+    BAD_LEVELS,
+    DIMENSIONS,
+    FollowUp,
+    Level,
+    Rating,
+    RatingInvite,
+    Stage,
+)
 
-#: a case can be rated once the department has decided it
+#: a case can be rated after completion once the department has decided it
 RATEABLE = (S.State.APPROVED, S.State.REJECTED, S.State.DELIVERED, S.State.CLOSED)
 MAX_COMMENT = 500
+VIA = ("tracking", "sms", "account")
+
+
+def followup_days() -> int:
+    return int(getattr(settings, "RATING_FOLLOWUP_WORKING_DAYS", 5))
+
+
+def rating_stage_open(case: Case) -> str | None:
+    """The stage the applicant may rate now: after completion once decided, else at acceptance
+    once accepted; None when there is nothing (more) to rate."""
+    done = set(Rating.objects.filter(case=case).values_list("stage", flat=True))
+    if case.state in RATEABLE:
+        return None if Stage.COMPLETE in done else Stage.COMPLETE
+    if case.accepted_at is not None and case.state not in (S.State.REFUSED, S.State.WITHDRAWN):
+        return None if Stage.ACCEPT in done else Stage.ACCEPT
+    return None
 
 
 def _may_rate(*, case: Case, actor: Any, tracking_token: str | None) -> bool:
@@ -30,34 +57,68 @@ def _may_rate(*, case: Case, actor: Any, tracking_token: str | None) -> bool:
     return S.APPLICANT in case_roles(user=actor, case=case)
 
 
+def _level(value: Any, field: str, *, required: bool) -> int | None:
+    if value in (None, "") and not required:
+        return None
+    try:
+        level = int(value)
+    except (TypeError, ValueError):
+        level = 0
+    if level not in Level.values:
+        raise ValidationFailed(
+            _("请选择五个等级之一（非常满意 … 非常不满意）。"),
+            code="invalid_level",
+            fields={field: [_("须为1至5")]},
+        )
+    return level
+
+
+def _staff_of(case: Case, stage: str):
+    """Who handled the stage rated: the acceptor, or the reviewer who decided."""
+    actions = ("accept",) if stage == Stage.ACCEPT else ("approve", "reject")
+    event = (
+        CaseEvent.objects.filter(case=case, action__in=actions, actor__isnull=False)
+        .order_by("-at", "-id")
+        .only("actor_id")
+        .first()
+    )
+    return None if event is None else event.actor_id
+
+
+def _holder_phone(case: Case) -> str:
+    holder = case.applicant if case.applicant_id else case.company
+    return (getattr(holder, "phone", "") or "") if holder is not None else ""
+
+
 @transaction.atomic
 def rating_submit(
     *,
     case: Case,
     score: Any,
     comment: str = "",
+    dimensions: dict[str, Any] | None = None,
+    stage: str | None = None,
+    via: str = "",
     actor: Any = None,
     tracking_token: str | None = None,
     now: dt.datetime | None = None,
 ) -> Rating:
-    """Record the applicant's rating (1–5) of a decided case: one per case, only by the case's
-    applicant (signed in) or the bearer of its live tracking token."""
+    """Record the applicant's 好差评 of a case: the overall level (5 非常满意 … 1 非常不满意),
+    optional dimension levels and a comment; once per stage, only by the case's applicant
+    (signed in) or the bearer of its live tracking token. A bad level opens the follow-up."""
     now = now or timezone.now()
     case = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("applicant", "company", "point")
+        .select_related("applicant", "company", "point", "department")
         .get(pk=case.pk)
     )
     if not _may_rate(case=case, actor=actor, tracking_token=tracking_token):
         raise NotFound(_("未找到该办件。"), code="case_not_found")
-    try:
-        score = int(score)
-    except (TypeError, ValueError):
-        score = 0
-    if not 1 <= score <= 5:
-        raise ValidationFailed(
-            _("评分须为1至5分。"), code="invalid_score", fields={"score": [_("须为1至5")]}
-        )
+    score = _level(score, "score", required=True)
+    dims = {
+        field: _level((dimensions or {}).get(field), field, required=False)
+        for field, _label in DIMENSIONS
+    }
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise ValidationFailed(
@@ -65,14 +126,30 @@ def rating_submit(
             code="comment_too_long",
             fields={"comment": [_("过长")]},
         )
-    if case.state not in RATEABLE:
-        raise Conflict(_("办件办结后才能评价。"), code="not_rateable")
-    if Rating.objects.filter(case=case).exists():
-        raise Conflict(_("该办件已评价过。"), code="already_rated")
+    open_stage = rating_stage_open(case)
+    stage = stage or open_stage
+    if stage is None or stage != open_stage:
+        done = Rating.objects.filter(case=case)
+        if stage in Stage.values:
+            done = done.filter(stage=stage)
+        if done.exists():
+            raise Conflict(_("该办件已评价过。"), code="already_rated")
+        raise Conflict(_("办件受理后才能评价。"), code="not_rateable")
     user = actor if getattr(actor, "is_authenticated", False) else None
+    via = via if via in VIA else ("tracking" if tracking_token is not None else "account")
     try:
         with transaction.atomic():
-            rating = Rating.objects.create(case=case, score=score, comment=comment, at=now, by=user)
+            rating = Rating.objects.create(
+                case=case,
+                stage=stage,
+                score=score,
+                comment=comment,
+                at=now,
+                by=user,
+                via=via,
+                staff_id=_staff_of(case, stage),
+                **dims,
+            )
     except IntegrityError:
         raise Conflict(_("该办件已评价过。"), code="already_rated") from None
     audit_record(
@@ -83,6 +160,150 @@ def rating_submit(
         action="rate",
         note=comment[:200],
         point=case.point,
-        data={"score": score, "via": "tracking" if tracking_token is not None else "account"},
+        data={"score": score, "stage": stage, "via": via, **{k: v for k, v in dims.items() if v}},
     )
+    if score in BAD_LEVELS:
+        _followup_open(rating=rating, case=case, now=now)
     return rating
+
+
+def _followup_open(*, rating: Rating, case: Case, now: dt.datetime) -> FollowUp:
+    from onetrip.workdays.selectors import working_days_after
+
+    today = timezone.localtime(now).date()
+    follow_up = FollowUp.objects.create(
+        rating=rating,
+        case=case,
+        department_id=case.department_id,
+        district_id=case.district_id,
+        named=bool(rating.by_id or _holder_phone(case)),
+        opened_at=now,
+        due=working_days_after(start=today, days=followup_days()),
+    )
+    audit_record(
+        actor=None,
+        role=S.SYSTEM,
+        subject_type="followup",
+        subject_id=str(follow_up.pk),
+        action="open",
+        note=case.number,
+        point=case.point,
+        data={"case": case.number, "due": follow_up.due.isoformat(), "score": rating.score},
+    )
+    return follow_up
+
+
+@transaction.atomic
+def followup_transition(
+    *,
+    follow_up: FollowUp,
+    action: str,
+    actor: Any,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> FollowUp:
+    """Move a follow-up along ``FOLLOWUP_TRANSITIONS`` (call back, fix / explain / appeal,
+    decide an appeal, report back). The handling unit's staff act; a manager decides appeals."""
+    now = now or timezone.now()
+    t = FOLLOWUP_TRANSITIONS.get(action)
+    if t is None:
+        raise ValidationFailed(_("未知的操作。"), code="unknown_action")
+    fu = (
+        FollowUp.objects.select_for_update(of=("self",))
+        .select_related("case", "case__point", "case__applicant", "case__company", "rating")
+        .get(pk=follow_up.pk)
+    )
+    if not followup_roles(user=actor, follow_up=fu) & set(t.roles):
+        raise Forbidden(_("您的角色无权进行此操作。"), code="wrong_role")
+    if fu.state not in t.sources:
+        raise Conflict(
+            _("当前状态（%(state)s）不能“%(action)s”。")
+            % {"state": fu.get_state_display(), "action": t.label},
+            code="invalid_transition",
+        )
+    note = (note or "").strip()
+    if t.needs_note and not note:
+        raise ValidationFailed(
+            _("请填写说明。"), code="note_required", fields={"note": [_("必填")]}
+        )
+    if len(note) > 2000:
+        raise ValidationFailed(_("说明过长。"), code="note_too_long", fields={"note": [_("过长")]})
+    before = fu.state
+    fu.state = t.target
+    if action == "call_back":
+        fu.called_back_at, fu.callback_note = now, note
+    elif action in ("fix", "explain", "appeal"):
+        fu.resolved_at, fu.resolution_note = now, note
+    elif action in ("uphold_appeal", "reject_appeal"):
+        fu.resolution_note = f"{fu.resolution_note}\n{t.label}：{note}".strip()
+        if action == "uphold_appeal":
+            fu.closed_at = now
+    elif action == "report_back":
+        fu.closed_at, fu.report_note = now, note
+    fu.save()
+    audit_record(
+        actor=actor,
+        role="staff",
+        subject_type="followup",
+        subject_id=str(fu.pk),
+        action=action,
+        from_state=before,
+        to_state=fu.state,
+        note=note[:200],
+        point=fu.case.point,
+        data={"case": fu.case.number},
+    )
+    if action == "report_back":
+        phone = _holder_phone(fu.case)
+        if phone:
+            from onetrip.tracking.notify import case_context
+            from onetrip.tracking.services import case_holder_notify
+
+            context = case_context(fu.case, note=note, template="rating_followup_report")
+            case_holder_notify(
+                case=fu.case, phone=phone, template="rating_followup_report", context=context
+            )
+    return fu
+
+
+def rating_invites_send(*, now: dt.datetime | None = None, days: int = 3, limit: int = 500) -> int:
+    """Invite, once, the holder of each case decided ``days`` or more days ago and not rated
+    after completion to rate it by SMS (a link to the tracking page). Returns invites sent."""
+    from onetrip.tracking.notify import case_context
+    from onetrip.tracking.services import case_holder_notify
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=days)
+    candidates = (
+        Case.objects.filter(state__in=RATEABLE, decided_at__lte=cutoff)
+        .exclude(ratings__stage=Stage.COMPLETE)
+        .exclude(pk__in=RatingInvite.objects.filter(stage=Stage.COMPLETE).values("case_id"))
+        .select_related("applicant", "company", "matter", "point", "district")
+        .order_by("decided_at", "id")[:limit]
+    )
+    sent = 0
+    for case in candidates:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    RatingInvite.objects.create(case=case, stage=Stage.COMPLETE, at=now)
+            except IntegrityError:
+                continue  # another sweep got there first
+            phone = _holder_phone(case)
+            if phone:
+                context = case_context(case, template="rating_invite")
+                context["url"] = f"{context['url']}?via=sms#rating"
+                case_holder_notify(
+                    case=case, phone=phone, template="rating_invite", context=context
+                )
+                sent += 1
+    return sent
+
+
+__all__ = [
+    "RATEABLE",
+    "followup_transition",
+    "rating_invites_send",
+    "rating_stage_open",
+    "rating_submit",
+]

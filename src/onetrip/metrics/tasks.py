@@ -35,3 +35,11 @@ def schedule_refresh(**_kwargs) -> None:
     from django.utils import timezone
 
     refresh_rollups.using(run_after=timezone.now() + dt.timedelta(seconds=DEBOUNCE)).enqueue()
+
+
+@task()
+def send_rating_invites(days: int = 3) -> int:
+    """The daily 好差评 invitation sweep (``onetrip ratings_invite`` runs it directly)."""
+    from onetrip.metrics.services import rating_invites_send
+
+    return rating_invites_send(days=days)

@@ -145,6 +145,19 @@ define(
         "改约或取消：{url}"
     ),
 )
+define(
+    "rating_invite",
+    gettext_lazy("邀请评价"),
+    gettext_lazy(
+        "您的办件 {case_number}（{matter}）已办结，请对本次服务作出评价（好差评），"
+        "您的意见会得到回访：{url}"
+    ),
+)
+define(
+    "rating_followup_report",
+    gettext_lazy("差评整改反馈"),
+    gettext_lazy("关于您对办件 {case_number}（{matter}）的评价，处理情况：{note}。详情：{url}"),
+)
 
 
 def notice_render(

@@ -46,13 +46,22 @@ def _field_errors(exc: DomainError) -> dict[str, str]:
 # -- public tracking page --------------------------------------------------------------------
 
 
-def _rating_state(case) -> dict:
-    """Whether the applicant may rate the case now, and the rating already given."""
-    from onetrip.metrics.models import Rating
-    from onetrip.metrics.services import RATEABLE
+def _rating_state(case, request=None) -> dict:
+    """The 好差评 the applicant may give now (stage, levels, dimensions) and those given."""
+    from onetrip.metrics.models import DIMENSIONS, Level, Rating
+    from onetrip.metrics.services import rating_stage_open
 
-    given = Rating.objects.filter(case=case).first()
-    return {"open": case.state in RATEABLE and given is None, "given": given}
+    stage = rating_stage_open(case)
+    given = list(Rating.objects.filter(case=case).order_by("at"))
+    via = request.GET.get("via", "") if request is not None else ""
+    return {
+        "open": stage is not None,
+        "stage": stage,
+        "levels": Level.choices,
+        "dimensions": DIMENSIONS,
+        "given": given,
+        "via": via if via in ("sms", "tracking") else "tracking",
+    }
 
 
 def _tracking_response(request, token: str, *, errors=None, status=200, counted=False):
@@ -74,7 +83,7 @@ def _tracking_response(request, token: str, *, errors=None, status=200, counted=
             "case": case,
             "token": token,
             "info": sel.case_public(case=case),
-            "rating": _rating_state(case),
+            "rating": _rating_state(case, request),
             "verified": _verified(request, case),
             "errors": errors or {},
             "error_message": (errors or {}).get("_", ""),
@@ -171,15 +180,24 @@ def tracking_message(request, token: str):
 
 @require_POST
 def tracking_rate(request, token: str):
+    from onetrip.metrics.models import DIMENSIONS
     from onetrip.metrics.services import rating_submit
 
     def act():
-        rating_submit(
+        rating = rating_submit(
             case=sel.case_by_token(token=token),
             score=request.POST.get("score"),
             comment=request.POST.get("comment", ""),
+            dimensions={field: request.POST.get(field) for field, _label in DIMENSIONS},
+            stage=request.POST.get("stage") or None,
+            via=request.POST.get("via", ""),
             tracking_token=token,
         )
+        follow_up = getattr(rating, "follow_up", None) if rating.bad else None
+        if follow_up is not None:
+            return _("感谢您的评价！我们将在 %(due)s 前回访您并反馈处理情况。") % {
+                "due": follow_up.due.isoformat()
+            }
         return _("感谢您的评价！")
 
     return _tracking_post(request, token, act, second_factor=False)

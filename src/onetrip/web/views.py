@@ -137,6 +137,12 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         (Role.MANAGER, Role.ADMIN),
     ),
     (
+        "/staff/ratings/",
+        gettext_lazy("好差评"),
+        gettext_lazy("群众的评价和意见，差评回访整改及期限"),
+        (Role.CLERK, Role.REVIEWER, Role.MANAGER),
+    ),
+    (
         "/simulation/",
         gettext_lazy("服务大厅仿真"),
         gettext_lazy("改变窗口布局和参数，仿真等候时间与一次通过率"),

@@ -1,0 +1,137 @@
+"""The follow-up of a bad rating (差评整改), as data: the transition table, who may act, and
+the reads for the staff pages and the callback-rate figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.metrics.models import FollowUp, FollowUpState, Rating
+
+S = FollowUpState
+UNIT = "unit"  # a reviewer of the handling department, or a clerk of the case's point
+MANAGER = "manager"  # a manager of the district
+
+
+@dataclass(frozen=True)
+class FollowUpTransition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    label: Any
+    needs_note: bool = True
+
+
+FOLLOWUP_TRANSITIONS: dict[str, FollowUpTransition] = {
+    t.action: t
+    for t in [
+        FollowUpTransition("call_back", (S.OPEN,), S.CALLED_BACK, (UNIT, MANAGER), _("回访")),
+        FollowUpTransition("fix", (S.CALLED_BACK,), S.FIXED, (UNIT, MANAGER), _("整改")),
+        FollowUpTransition(
+            "explain", (S.CALLED_BACK,), S.EXPLAINED, (UNIT, MANAGER), _("解释说明")
+        ),
+        FollowUpTransition(
+            "appeal", (S.OPEN, S.CALLED_BACK), S.APPEALED, (UNIT, MANAGER), _("申诉（恶意差评）")
+        ),
+        FollowUpTransition("uphold_appeal", (S.APPEALED,), S.DISMISSED, (MANAGER,), _("申诉成立")),
+        FollowUpTransition(
+            "reject_appeal", (S.APPEALED,), S.CALLED_BACK, (MANAGER,), _("申诉不成立")
+        ),
+        FollowUpTransition(
+            "report_back", (S.FIXED, S.EXPLAINED), S.CLOSED, (UNIT, MANAGER), _("反馈申请人")
+        ),
+    ]
+}
+
+#: states in which the unit still owes something (counted against the deadline)
+OPEN_STATES = (S.OPEN, S.CALLED_BACK, S.FIXED, S.EXPLAINED)
+
+
+def followup_roles(*, user: Any, follow_up: FollowUp) -> set[str]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    roles = set()
+    if (
+        user.has_role("manager")
+        and user.point_id
+        and user.point.district_id == follow_up.district_id
+    ):
+        roles.add(MANAGER)
+    if user.has_role("reviewer") and user.department_id == follow_up.department_id:
+        roles.add(UNIT)
+    if user.has_role("clerk", "social_worker") and user.point_id == follow_up.case.point_id:
+        roles.add(UNIT)
+    if user.is_superuser:
+        roles |= {UNIT, MANAGER}
+    return roles
+
+
+def actions_for(*, user: Any, follow_up: FollowUp) -> list[FollowUpTransition]:
+    roles = followup_roles(user=user, follow_up=follow_up)
+    return [
+        t
+        for t in FOLLOWUP_TRANSITIONS.values()
+        if follow_up.state in t.sources and roles & set(t.roles)
+    ]
+
+
+def ratings_visible_to(*, user: Any) -> QuerySet[Rating]:
+    """Ratings (with comments) of the cases the staff member may see."""
+    from onetrip.cases.selectors import cases_visible_to
+
+    return (
+        Rating.objects.filter(case__in=cases_visible_to(user=user).values("pk"))
+        .select_related("case", "case__matter", "case__point", "case__department", "staff")
+        .select_related("follow_up")
+        .order_by("-at", "-id")
+    )
+
+
+def followups_visible_to(*, user: Any) -> QuerySet[FollowUp]:
+    from onetrip.cases.selectors import cases_visible_to
+
+    return (
+        FollowUp.objects.filter(case__in=cases_visible_to(user=user).values("pk"))
+        .select_related("case", "case__matter", "department", "rating")
+        .order_by("due", "id")
+    )
+
+
+def followup_figures(
+    *,
+    district: Any,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Bad ratings opened in the period: how many, the callback rate of the named ones (target
+    100%), how many are still open and how many of those are past their deadline."""
+    from onetrip.cases.selectors import local_today
+
+    today = today or local_today()
+    qs = FollowUp.objects.filter(district=district)
+    if since is not None:
+        qs = qs.filter(opened_at__gte=since)
+    if until is not None:
+        qs = qs.filter(opened_at__lt=until)
+    named = Q(named=True)
+    raw = qs.aggregate(
+        bad=Count("id"),
+        n_named=Count("id", filter=named),
+        called_back=Count("id", filter=named & Q(called_back_at__isnull=False)),
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("id", filter=Q(state__in=OPEN_STATES, due__lt=today)),
+    )
+    return {
+        "bad_ratings": raw["bad"],
+        "named_bad_ratings": raw["n_named"],
+        "called_back": raw["called_back"],
+        "callback_rate": raw["called_back"] / raw["n_named"] if raw["n_named"] else None,
+        "open": raw["open"],
+        "overdue": raw["overdue"],
+    }

@@ -11,8 +11,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from onetrip.metrics.models import Rating
 
-BEFORE = [("metrics", "0002_rollups")]
-AFTER = [("metrics", "0003_haocha_ping")]
+BEFORE = [("metrics", "0003_rating_rollups")]
+AFTER = [("metrics", "0004_haocha_ping")]
 
 
 @pytest.mark.django_db(transaction=True)

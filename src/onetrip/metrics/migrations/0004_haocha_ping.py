@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('cases', '0003_delegation_samplecheck'),
         ('catalogue', '0001_initial'),
-        ('metrics', '0002_rollups'),
+        ('metrics', '0003_rating_rollups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -40,6 +40,13 @@ def test_safety_demo_twice_changes_nothing(world):
     assert first["incidents"] > 20
     assert Incident.objects.filter(state__in=["closed"]).exists()
     assert Incident.objects.filter(volunteer__user__username="volunteer").exists()
+    # the board has something to show: open incidents, one of them about to breach
+    from django.utils import timezone
+
+    from onetrip.safety.selectors import board_rows
+
+    rows = board_rows(district_id=world.district.pk, now=timezone.now())
+    assert len(rows) == 4 and sum(r.breach_soon for r in rows) == 1
     second = load_safety(district=world.district)
     assert _counts() == counts
     assert second["incidents"] == 0 and second["cells"] == 0 and "volunteers" not in second

@@ -289,10 +289,18 @@ def _incidents(district: ServicePoint, cells: list[Any], rng: random.Random) -> 
     volunteer = Volunteer.objects.filter(user__username="volunteer").first()
     now = timezone.now()
     count = 0
-    plan = [(30 - day, item) for day in range(0, 30, 3) for item in INCIDENTS[day % 4 :: 4]]
-    plan += [(d, INCIDENTS[0]) for d in (20, 12, 5)]  # the recurring hazard in one cell
-    for days_ago, (kind, text, cell_index, urgency) in plan:
-        at = now - dt.timedelta(days=days_ago, hours=rng.randrange(1, 10))
+    plan = [
+        (dt.timedelta(days=30 - day, hours=rng.randrange(1, 10)), item, False)
+        for day in range(0, 30, 3)
+        for item in INCIDENTS[day % 4 :: 4]
+    ]
+    # the recurring hazard in one cell
+    plan += [(dt.timedelta(days=d, hours=3), INCIDENTS[0], False) for d in (20, 12, 5)]
+    # still open on the board: one about to breach (24 hours for public order), the rest fresh
+    plan += [(dt.timedelta(hours=22, minutes=40), INCIDENTS[6], True)]
+    plan += [(dt.timedelta(hours=h), INCIDENTS[i], True) for h, i in ((5, 2), (3, 4), (1, 9))]
+    for ago, (kind, text, cell_index, urgency), keep_open in plan:
+        at = now - ago
         reporter = (volunteer.user if volunteer and count % 3 == 0 else None) or grid
         incident = incident_report(
             district=district,
@@ -316,8 +324,8 @@ def _incidents(district: ServicePoint, cells: list[Any], rng: random.Random) -> 
                 data={"platform": "service", "department": dept.pk},
                 now=at + dt.timedelta(minutes=20),
             )
-        if days_ago <= 1:
-            continue  # still open on the board
+        if keep_open:
+            continue
         incident.refresh_from_db()
         handler = User.objects.filter(
             department_id=incident.department_id, groups__name="reviewer"
@@ -346,6 +354,13 @@ def _incidents(district: ServicePoint, cells: list[Any], rng: random.Random) -> 
             note="已现场处置完毕",
             now=t + handling,
         )
+        if incident.volunteer_id and count % 2 == 0:  # the volunteer confirms some of theirs
+            incident_transition(
+                incident=incident,
+                action="confirm",
+                actor=incident.reporter,
+                now=t + handling + dt.timedelta(hours=2),
+            )
     return count
 
 

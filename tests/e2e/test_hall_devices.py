@@ -236,3 +236,31 @@ def test_kiosk_slip_returns_to_the_start_after_20_seconds(live_server, browser, 
     started = time.monotonic()
     page.wait_for_url(f"{live_server.url}/points/sc/kiosk/", timeout=25_000)
     assert 19 <= time.monotonic() - started <= 24
+
+
+def test_board_speaks_without_a_click_when_set_up_as_documented(live_server, browser_type, hall):
+    """Chromium started with --autoplay-policy=no-user-gesture-required (docs/hall-devices.md):
+    no "click for sound" button, and a new call is read out with nobody touching the TV."""
+    from tests.conftest import CHROMIUM_ARGS
+
+    tv = browser_type.launch(
+        executable_path="/usr/bin/chromium",
+        args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
+    )
+    try:
+        page = tv.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        page.add_init_script(
+            """window.__spoken = [];
+            window.speechSynthesis.speak = function (u) { window.__spoken.push(u.text); };"""
+        )
+        page.goto(f"{live_server.url}/points/sc/board/")
+        page.wait_for_timeout(1500)  # the first poll renders what was called before: silent
+        assert not page.locator("#sound").is_visible()
+        services.window_open(window=hall.w1, user=hall.clerk)
+        services.ticket_issue(queue=hall.qa)
+        services.ticket_call_next(window=hall.w1, user=hall.clerk)
+        page.locator("[data-testid=board-latest]", has_text="A001").wait_for(timeout=3000)
+        page.wait_for_function("window.__spoken.length > 0", timeout=3000)
+        assert page.evaluate("window.__spoken") == ["请 A001 号到 1 号窗口"]
+    finally:
+        tv.close()

@@ -207,3 +207,37 @@ def test_bad_spreadsheets_refused_nothing_written(client, ag, sheet, code):
     assert resp.status_code in (413, 422)
     assert 'data-testid="batch-error"' in resp.content.decode()
     assert _counts() == before
+
+
+def test_admin_register_shows_history_and_keeps_status_read_only(client, ag):
+    from django.contrib.auth import get_user_model
+
+    a = ag
+    agency_status_set(agency=a.agency, status="warned", reason="补正率偏高", actor=a.w.manager)
+    admin_user = get_user_model().objects.create_superuser("root", "r@example.com", "pw-12345678")
+    client.force_login(admin_user)
+    resp = client.get(f"/admin/people/agency/{a.agency.pk}/change/")
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert "补正率偏高" in html and 'name="status"' not in html
+
+
+def test_agent_window_page_one_visit_for_the_batch(client, ag):
+    a = ag
+    client.force_login(a.w.clerk)
+    assert client.get("/agency/window/").status_code == 200
+    resp = client.post(
+        "/agency/window/",
+        {"agent": a.agent.pk, "company_1": a.c1.credit_code, "matter_1": "sc-001",
+         "company_2": a.c2.credit_code, "matter_2": "sc-001"},
+    )  # fmt: skip
+    assert resp.status_code == 302, resp.content.decode()[:1500]
+    batch = Batch.objects.get()
+    assert batch.route == "window" and batch.visit_count == 1
+    assert all(i.case.visit_count == 1 for i in batch.items.select_related("case"))
+    before = _counts()
+    resp = client.post("/agency/window/", {"agent": a.other_agent.pk, "company_1": a.c1.credit_code,
+                                           "matter_1": "sc-001"})  # fmt: skip
+    assert resp.status_code == 422 and _counts() == before  # not that agency's client
+    client.force_login(a.agent)
+    assert client.get("/agency/window/").status_code == 404

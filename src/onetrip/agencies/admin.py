@@ -34,3 +34,38 @@ class BatchAdmin(admin.ModelAdmin):
     list_filter = ("state", "route")
     inlines = [BatchCaseInline]
     readonly_fields = ("state", "visit_count")
+
+
+# The register in the admin: the people app's Agency admin, with its status history and
+# authorisations inline. The status itself changes only through the manager page (a reason is
+# required and the change is kept in the history and the audit log), so it is read-only here.
+from onetrip.people.admin import AgencyAdmin as _PeopleAgencyAdmin  # noqa: E402
+from onetrip.people.models import Agency  # noqa: E402
+
+
+class StatusHistoryInline(admin.TabularInline):
+    model = AgencyStatusChange
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "reason", "actor")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AuthorisationInline(admin.TabularInline):
+    model = Authorisation
+    extra = 0
+    raw_id_fields = ("company",)
+    fields = ("company", "reference", "letter", "valid_from", "valid_until", "revoked_at")
+
+
+admin.site.unregister(Agency)
+
+
+@admin.register(Agency)
+class AgencyRegisterAdmin(_PeopleAgencyAdmin):
+    list_display = ("name", "credit_code", "licence_number", "status", "district")
+    readonly_fields = ("status", "status_reason")
+    inlines = [AuthorisationInline, StatusHistoryInline]

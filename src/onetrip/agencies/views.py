@@ -231,3 +231,52 @@ def agency_status(request, pk: int):
     else:
         messages.success(request, _("已变更代办机构状态。"))
     return redirect("agencies:detail", agency.pk)
+
+
+@login_required
+def batch_window(request):
+    """The agent window (代办窗口): a clerk takes an agent's batch in one visit — one ticket —
+    accepting every complete case on the spot."""
+    from onetrip.people.models import User
+
+    user = request.user
+    if not (user.has_role("clerk", "manager") and user.point_id):
+        raise Http404
+    agents = list(
+        User.objects.filter(
+            groups__name="agent",
+            is_active=True,
+            agency__district_id=user.point.district_id,
+        )
+        .select_related("agency")
+        .order_by("username")
+    )
+    ticket = None
+    ticket_id = request.POST.get("ticket") or request.GET.get("ticket")
+    if ticket_id:
+        from onetrip.queueing.models import Ticket
+
+        ticket = Ticket.objects.filter(pk=ticket_id if str(ticket_id).isdigit() else 0).first()
+        if ticket is None:
+            raise Http404
+    ctx = {
+        "agents": agents,
+        "ticket": ticket,
+        "form_rows": range(1, FORM_ROWS + 1),
+        "matters": [],
+    }
+    if request.method == "POST":
+        agent = next((a for a in agents if str(a.pk) == request.POST.get("agent")), None)
+        try:
+            if agent is None:
+                raise NotFound(_("请选择到场的代办员。"), code="agent_required")
+            rows, source = _rows_from_form(request)
+            batch = services.batch_submit(
+                actor=user, agent=agent, route="window", ticket=ticket, rows=rows, source=source
+            )
+        except DomainError as exc:
+            ctx.update({"batch_error": str(exc.message), "row_errors": exc.fields})
+            return render(request, "agencies/window.html", ctx, status=exc.status)
+        messages.success(request, _("批次 %(n)s 已受理。") % {"n": batch.number})
+        return redirect("agencies:batch", batch.pk)
+    return render(request, "agencies/window.html", ctx)

@@ -211,6 +211,36 @@ def _authorisations_ensure(*, agency, company_ids: list[int]) -> None:
     )
 
 
+def _delegations_ensure(*, district, counts: dict[str, int]) -> None:
+    """Each community social worker may decide the instant matters a community accepts on the
+    spot (the senior citizen card issued in one short visit), granted by the manager."""
+    from onetrip.cases.models import Delegation
+    from onetrip.catalogue.models import Matter
+    from onetrip.people.models import User
+
+    manager = User.objects.filter(username="manager").first()
+    matters = list(
+        Matter.objects.filter(
+            district=district, kind="instant", level_community=True, is_active=True
+        )
+    )
+    workers = User.objects.filter(
+        groups__name="social_worker", point__district=district, point__level="community"
+    )
+    have = set(
+        Delegation.objects.filter(revoked_at__isnull=True).values_list("user_id", "matter_id")
+    )
+    rows = [
+        Delegation(user=u, matter=m, granted_by=manager, note="民政局即办件授权（演示）")
+        for u in workers
+        for m in matters
+        if (u.pk, m.pk) not in have
+    ]
+    Delegation.objects.bulk_create(rows)
+    if rows:
+        counts["delegations"] = counts.get("delegations", 0) + len(rows)
+
+
 # --------------------------------------------------------------------------- calendar
 
 
@@ -261,6 +291,7 @@ def _base_load(*, catalogue_path: Path, stdout: TextIO | None, today: dt.date) -
     district = ServicePoint.objects.get(code=DISTRICT_CODE)
     counts: dict[str, int] = {}
     _people_load(district=district, counts=counts)
+    _delegations_ensure(district=district, counts=counts)
     years = provisional_years_ensure(today=today, stdout=stdout)
     return {
         "district": district,

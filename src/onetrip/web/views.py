@@ -41,6 +41,12 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         None,
     ),
     (
+        "/agency/window/",
+        gettext_lazy("代办窗口批量受理"),
+        gettext_lazy("代办员一次取号、一次到场，多家企业整批受理，后台留置审批"),
+        (Role.CLERK,),
+    ),
+    (
         "/agencies/",
         gettext_lazy("代办机构名录"),
         gettext_lazy("登记、警示与暂停，代办质量排名"),

@@ -241,3 +241,34 @@ def test_agent_window_page_one_visit_for_the_batch(client, ag):
     assert resp.status_code == 422 and _counts() == before  # not that agency's client
     client.force_login(a.agent)
     assert client.get("/agency/window/").status_code == 404
+
+
+def test_agent_files_an_authorisation_letter(client, ag):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from onetrip.agencies.models import Authorisation
+    from onetrip.people.models import Company
+    from tests.factories import uscc_number
+
+    a = ag
+    new = Company.objects.create(name="四号公司", credit_code=uscc_number())
+    client.force_login(a.agent)
+    n = Authorisation.objects.count()
+    bad = SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    client.post("/agency/authorisations/new/", {"credit_code": new.credit_code,
+                "valid_from": "2026-03-01", "valid_until": "2027-02-28", "letter": bad})  # fmt: skip
+    assert Authorisation.objects.count() == n
+    client.post("/agency/authorisations/new/", {"credit_code": new.credit_code,
+                "valid_from": "2026-03-01", "valid_until": "2026-02-01"})  # fmt: skip
+    assert Authorisation.objects.count() == n  # period reversed
+    letter = SimpleUploadedFile("wt.pdf", b"%PDF-1.4 letter", content_type="application/pdf")
+    client.post("/agency/authorisations/new/", {"credit_code": new.credit_code, "reference": "WT-9",
+                "valid_from": "2026-03-01", "valid_until": "2027-02-28", "letter": letter})  # fmt: skip
+    auth = Authorisation.objects.get(company=new)
+    assert auth.agency == a.agency and auth.letter.name.endswith(".pdf")
+    assert "四号公司" in client.get("/agency/").content.decode()
+    # now the agent may file for it in a batch
+    batch = batch_submit(
+        actor=a.agent, rows=[BatchRow(credit_code=new.credit_code, matter_code="sc-001")]
+    )
+    assert batch.items.count() == 1

@@ -84,6 +84,31 @@ def agency_status_set(*, agency: Agency, status: str, reason: str, actor: Any) -
     return agency
 
 
+MAX_LETTER_BYTES = 5 * 1024 * 1024
+
+
+def _check_letter(letter: Any) -> None:
+    """An authorisation letter is a PDF, JPEG or PNG (by its first bytes), at most 5 MB; it is
+    stored under a random name with the sniffed extension."""
+    import uuid
+
+    size = getattr(letter, "size", 0) or 0
+    if size > MAX_LETTER_BYTES:
+        raise ValidationFailed(
+            _("委托书文件过大（不超过 5 MB）。"), code="file_too_large", status=413
+        )
+    letter.seek(0)
+    head = letter.read(8)
+    letter.seek(0)
+    ext = {b"%PDF-": "pdf", b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+    kind = next((e for magic, e in ext.items() if head.startswith(magic)), None)
+    if kind is None:
+        raise ValidationFailed(
+            _("委托书只接受 PDF、JPEG、PNG 文件。"), code="file_type_not_allowed", status=415
+        )
+    letter.name = f"{uuid.uuid4().hex}.{kind}"
+
+
 @transaction.atomic
 def authorisation_create(
     *,
@@ -109,6 +134,8 @@ def authorisation_create(
             code="invalid_period",
             fields={"valid_until": [_("早于开始日期")]},
         )
+    if letter is not None:
+        _check_letter(letter)
     auth = Authorisation(
         agency=agency,
         company=company,

@@ -6,6 +6,7 @@ app_name = "agencies"
 urlpatterns = [
     path("agency/", views.workspace, name="workspace"),
     path("agency/batches/new/", views.batch_new, name="batch_new"),
+    path("agency/authorisations/new/", views.authorisation_new, name="authorisation_new"),
     path("agency/window/", views.batch_window, name="window"),
     path("agency/batches/template.xlsx", views.batch_template, name="template"),
     path("agency/batches/<int:pk>/", views.batch_detail, name="batch"),

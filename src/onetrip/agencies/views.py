@@ -280,3 +280,41 @@ def batch_window(request):
         messages.success(request, _("批次 %(n)s 已受理。") % {"n": batch.number})
         return redirect("agencies:batch", batch.pk)
     return render(request, "agencies/window.html", ctx)
+
+
+@login_required
+@require_POST
+def authorisation_new(request):
+    """An agent files a client company's authorisation letter (PDF/JPEG/PNG) with its validity."""
+    from onetrip.people.models import Company
+
+    user = request.user
+    if not (user.has_role("agent") and user.agency_id):
+        raise Http404
+    agency = selectors.agency_get(user=user, agency_id=user.agency_id)
+    try:
+        code = (request.POST.get("credit_code") or "").strip().upper()
+        company = Company.objects.filter(credit_code=code).first() if code else None
+        if company is None:
+            raise NotFound(_("未找到该企业，请核对统一社会信用代码。"), code="company_not_found")
+        try:
+            valid_from = dt.date.fromisoformat(request.POST.get("valid_from", ""))
+            valid_until = dt.date.fromisoformat(request.POST.get("valid_until", ""))
+        except ValueError:
+            from onetrip.errors import ValidationFailed
+
+            raise ValidationFailed(_("请填写有效期。"), code="invalid_period") from None
+        services.authorisation_create(
+            agency=agency,
+            company=company,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            reference=request.POST.get("reference", ""),
+            letter=request.FILES.get("letter"),
+            actor=user,
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已登记授权委托书。"))
+    return redirect("agencies:workspace")

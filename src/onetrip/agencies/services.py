@@ -5,6 +5,7 @@ when any part of the input is bad."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,8 +91,6 @@ MAX_LETTER_BYTES = 5 * 1024 * 1024
 def _check_letter(letter: Any) -> None:
     """An authorisation letter is a PDF, JPEG or PNG (by its first bytes), at most 5 MB; it is
     stored under a random name with the sniffed extension."""
-    import uuid
-
     size = getattr(letter, "size", 0) or 0
     if size > MAX_LETTER_BYTES:
         raise ValidationFailed(
@@ -278,17 +277,10 @@ def _check_rows(*, agency: Agency, rows: list[BatchRow], today: dt.date) -> list
     return plan
 
 
-def _next_batch_number(district_code: str, today: dt.date) -> str:
-    prefix = f"PC{today:%Y%m%d}"
-    last = (
-        Batch.objects.select_for_update()
-        .filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    seq = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{seq:04d}"
+def _batch_number(batch: Batch, today: dt.date) -> str:
+    """PC + the local date + the row id: unique by construction, so two agents submitting at
+    the same moment never get the same number (no counter to race on)."""
+    return f"PC{today:%Y%m%d}{batch.pk:06d}"
 
 
 @transaction.atomic
@@ -338,7 +330,7 @@ def batch_submit(
     if point.district_id != district.pk:
         raise ValidationFailed(_("代办机构不属于本区县。"), code="agency_out_of_scope")
     batch = Batch.objects.create(
-        number=_next_batch_number(district.code, today),
+        number=f"tmp-{uuid.uuid4().hex[:24]}",
         agency=agency,
         agent=agent,
         district=district,
@@ -349,6 +341,8 @@ def batch_submit(
         created_by=actor,
         visit_count=1 if route == BatchRoute.WINDOW else 0,
     )
+    batch.number = _batch_number(batch, today)
+    Batch.objects.filter(pk=batch.pk).update(number=batch.number)
     for item in plan:
         if route == BatchRoute.ONLINE:
             case = case_create(

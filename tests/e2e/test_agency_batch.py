@@ -95,13 +95,15 @@ def test_agent_batch_supplement_joint_delivery(live_server, page, tmp_path, sett
     page.reload()
     expect(page.get_by_test_id("batch-notice")).to_contain_text("章程未签字")
     expect(page.get_by_test_id("batch-notice")).to_contain_text("二号公司")
+    # The agent answers on the case page, signed in as the agency's agent (no tracking link).
     page.get_by_test_id("answer-supplement").click()
-    page.get_by_test_id(f"file-{cm.pk}").set_input_files(
+    row = page.locator(f"#material-{cm.pk}")
+    row.locator("input[type=file]").set_input_files(
         {"name": "charter.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
-    page.get_by_test_id(f"upload-{cm.pk}").click()
-    page.get_by_test_id("resubmit").click()
-    page.wait_for_load_state()
+    row.get_by_role("button", name="上传", exact=True).click()
+    page.locator("button[data-action=resubmit]").click()
+    expect(page.locator("#case-state")).to_have_text("已补正")
     second.refresh_from_db()
     assert second.state == "resubmitted"
 

@@ -21,6 +21,22 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Close every browser context a test opened before its live server and database go away.
+
+    A page left open keeps polling (hall board, ticket status, command centre) into the next
+    test's database, where SQLite answers 'table is locked' and PostgreSQL sees stray rows."""
+    browser = getattr(item, "funcargs", {}).get("browser")
+    if browser is None:
+        return
+    for context in list(browser.contexts):
+        try:
+            context.close()
+        except Exception:  # a context the test closed itself, or a crashed page
+            pass
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

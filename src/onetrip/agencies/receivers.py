@@ -15,6 +15,8 @@ def _batch_follows_case(sender, case, from_state, to_state, **kwargs) -> None:
     from onetrip.agencies.models import BatchCase
     from onetrip.agencies.services import batch_case_supplement_noted, batch_refresh
 
+    if getattr(case, "agency_id", None) is None:
+        return  # only agency cases are in batches: a window intake pays no query for this
     item = BatchCase.objects.filter(case_id=case.pk).select_related("batch").first()
     if item is None:
         return

@@ -1,12 +1,19 @@
-"""Hypothesis drives random action sequences through ``case_transition`` and checks the
+"""Hypothesis drives random action sequences through both write paths and checks the
 invariants: only legal transitions happen, every change writes exactly one event, deadlines never
-move backwards, the visit count equals the visits recorded."""
+move backwards, the visit count equals the visits recorded.
+
+The paths: ``case_transition`` (the ORM path, inside the test's transaction) and
+``case_transition_by_number`` outside any transaction, which on PostgreSQL takes the
+one-statement path for every action its transition declares "case row only" (checked on each
+step); on SQLite it is the ORM path again, outside a test transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -20,7 +27,12 @@ from hypothesis.stateful import (
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent, Visit
 from onetrip.cases.selectors import case_roles, transition_refusal
-from onetrip.cases.services import case_material_update, case_transition, visit_record
+from onetrip.cases.services import (
+    case_material_update,
+    case_transition,
+    case_transition_by_number,
+    visit_record,
+)
 from onetrip.errors import DomainError
 from onetrip.workdays.selectors import working_days_after
 from tests.cases.conftest import at
@@ -31,9 +43,16 @@ ACTORS = ["clerk", "civil_reviewer", "manager", "person_user", "other_user"]
 START = dt.date(2026, 3, 2)
 
 
-@pytest.mark.django_db
-def test_random_action_sequences_keep_invariants(cw, frozen):
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("orm", marks=pytest.mark.django_db),
+        pytest.param("one_statement", marks=pytest.mark.django_db(transaction=True)),
+    ],
+)
+def test_random_action_sequences_keep_invariants(cw, frozen, path):
     w = cw
+    fast_path_taken = []
 
     class CaseMachine(RuleBasedStateMachine):
         @initialize(accept=st.booleans())
@@ -63,16 +82,33 @@ def test_random_action_sequences_keep_invariants(cw, frozen):
                 data["items"] = [{"material": cm.pk, "status": "missing"}]
             data.update(method="post", days=2)
             events_before = CaseEvent.objects.filter(case=case).count()
+            note = "理由" if actor == "manager" or action != "request_supplement" else ""
             try:
-                after = case_transition(
-                    case=case,
-                    action=action,
-                    actor=user,
-                    note="理由" if actor == "manager" or action != "request_supplement" else "",
-                    now=at(self.today),
-                    today=self.today,
-                    **data,
-                )
+                if path == "orm":
+                    after = case_transition(
+                        case=case,
+                        action=action,
+                        actor=user,
+                        note=note,
+                        now=at(self.today),
+                        today=self.today,
+                        **data,
+                    )
+                else:
+                    with CaptureQueriesContext(connection) as q:
+                        after = case_transition_by_number(
+                            number=case.number,
+                            action=action,
+                            actor=user,
+                            note=note,
+                            now=at(self.today),
+                            today=self.today,
+                            **data,
+                        )
+                    fast = any(x["sql"].startswith("WITH u AS (UPDATE") for x in q)
+                    expected = connection.vendor == "postgresql" and S.case_row_only(action, data)
+                    assert fast == expected, (action, data)
+                    fast_path_taken.append(fast)
             except DomainError:
                 after = Case.objects.get(pk=case.pk)
                 assert after.state == case.state
@@ -145,6 +181,8 @@ def test_random_action_sequences_keep_invariants(cw, frozen):
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
     )
+    if path == "one_statement" and connection.vendor == "postgresql":
+        assert any(fast_path_taken)  # the machine did drive the one-statement path
 
 
 def models_F_to_state():

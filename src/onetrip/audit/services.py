@@ -5,7 +5,7 @@ from typing import Any
 from onetrip.audit.models import AuditEvent
 
 
-def audit_record(
+def audit_event(
     *,
     actor: Any | None,
     subject_type: str,
@@ -18,10 +18,11 @@ def audit_record(
     point: Any | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event. Call inside the transaction of the change it records."""
+    """One audit event, not yet written: the one builder of audit rows. ``audit_record``
+    writes it; a one-statement write path inserts it as part of its statement."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         role=role,
         subject_type=subject_type,
@@ -33,3 +34,11 @@ def audit_record(
         point=point,
         data=data or {},
     )
+
+
+def audit_record(**fields: Any) -> AuditEvent:
+    """Append one audit event (``audit_event``'s fields). Call inside the transaction of the
+    change it records."""
+    event = audit_event(**fields)
+    event.save(force_insert=True)
+    return event

@@ -133,9 +133,9 @@ def case_out(case: Case, user) -> dict[str, Any]:
         "flags": sel.case_flags(case=case, today=today),
         "visit_count": case.visit_count,
         "supplement_rounds": case.supplement_rounds,
-        # a one-statement write brings the materials back with it (``_material_rows``)
-        "materials": materials
-        if (materials := getattr(case, "_material_rows", None)) is not None
+        # a one-statement write brings the materials back with it (``Case.material_rows``)
+        "materials": case.material_rows
+        if case.material_rows is not None
         else sel.case_material_rows(case_id=case.pk),
         "allowed_actions": [t.action for t in sel.allowed_actions(user=user, case=case)],
         "tracking_url": f"/t/{case.tracking_token}",
@@ -212,7 +212,7 @@ def list_cases(
     if user.has_role("clerk", "social_worker"):
         sel.prime_ancestors(user, {c.point_id for c in cases})
     for c in cases:
-        c._material_rows = materials[c.pk]
+        c.material_rows = materials[c.pk]
     if next_before is not None:
         query = request.GET.copy()
         query["before"] = str(next_before)

@@ -58,6 +58,11 @@ class CaseCounter(models.Model):
 
 
 class Case(models.Model):
+    #: Not a column: the case's materials as ``selectors.case_material_rows`` reads them, when
+    #: they were read along with the case (a one-statement write's reply, a page of the list
+    #: endpoint); None: read them when needed.
+    material_rows: list[dict] | None = None
+
     number = models.CharField(_("办件编号"), max_length=32, unique=True)
     district = models.ForeignKey(
         "catalogue.ServicePoint",

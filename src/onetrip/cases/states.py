@@ -127,13 +127,36 @@ class Transition:
     needs: tuple[str, ...] = field(default=())
     #: a style hint for buttons
     danger: bool = False
+    #: the tables (model labels) the action writes besides the case row and the CaseEvent and
+    #: audit record every action writes; () means "the case row only", which lets the
+    #: PostgreSQL one-statement path take the action (``case_row_only``)
+    writes: tuple[str, ...] = field(default=())
+    #: (data key, value): ``writes`` happen only when the call's data has this value there
+    writes_if: tuple[str, str] | None = None
+
+    def case_row_only(self, data: dict | None = None) -> bool:
+        """True when this call of the action writes nothing but the case row (and its event
+        and audit record)."""
+        if not self.writes:
+            return True
+        if self.writes_if is None:
+            return False
+        key, value = self.writes_if
+        return (data or {}).get(key) != value
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         Transition("submit", (State.DRAFT,), State.SUBMITTED, (*OWNER, *FRONT), _("提交申请")),
-        Transition("accept", (State.SUBMITTED,), State.ACCEPTED, FRONT, _("受理")),
+        Transition(
+            "accept",
+            (State.SUBMITTED,),
+            State.ACCEPTED,
+            FRONT,
+            _("受理"),
+            writes=("cases.CaseMaterial",),  # due dates of materials handed in later
+        ),
         Transition(
             "refuse",
             (State.SUBMITTED,),
@@ -157,6 +180,7 @@ TRANSITIONS: dict[str, Transition] = {
             (REVIEWER, MANAGER),
             _("要求补正（一次性告知）"),
             needs=("items",),
+            writes=("cases.CaseMaterial", "cases.SupplementNotice"),
         ),
         Transition(
             "resubmit",
@@ -164,6 +188,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.RESUBMITTED,
             (*OWNER, *FRONT),
             _("提交补正材料"),
+            writes=("cases.SupplementNotice",),  # the notice is answered
         ),
         Transition(
             "suspend", WORKING, State.SUSPENDED, (MANAGER,), _("中止（批准）"), needs_note=True
@@ -197,6 +222,8 @@ TRANSITIONS: dict[str, Transition] = {
             (*FRONT, REVIEWER),
             _("登记送达"),
             needs=("method",),
+            writes=("cases.Visit",),  # picked up at the window: one more visit
+            writes_if=("method", "window"),
         ),
         Transition("close", (State.DELIVERED,), State.CLOSED, (*FRONT, SYSTEM), _("归档")),
         Transition(
@@ -209,6 +236,18 @@ TRANSITIONS: dict[str, Transition] = {
         ),
     ]
 }
+
+
+#: Actions some call of which writes only the case row (the one-statement path's candidates).
+ONE_STATEMENT_ACTIONS = frozenset(
+    a for a, t in TRANSITIONS.items() if not t.writes or t.writes_if is not None
+)
+
+
+def case_row_only(action: str, data: dict | None = None) -> bool:
+    """True when taking ``action`` with ``data`` writes only the case row (see ``writes``)."""
+    t = TRANSITIONS.get(action)
+    return t is not None and t.case_row_only(data)
 
 
 def state_label(state: str) -> str:

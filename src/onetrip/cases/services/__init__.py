@@ -18,7 +18,7 @@ wall clock; by default they are the current time and the current date in Asia/Sh
 from onetrip.cases.services.actions import HANDLERS, MAX_EXTENSION_DAYS
 from onetrip.cases.services.base import BAD, IllegalTransition, working_days_after
 from onetrip.cases.services.create import case_create
-from onetrip.cases.services.fastpath import ONE_STATEMENT_ACTIONS, case_transition_by_number
+from onetrip.cases.services.fastpath import UndeclaredWrite, case_transition_by_number
 from onetrip.cases.services.instant import (
     delegation_grant,
     delegation_revoke,
@@ -36,6 +36,7 @@ from onetrip.cases.services.opening import case_open
 from onetrip.cases.services.sweep import cases_sweep_overdue, department_head
 from onetrip.cases.services.transitions import REFUSALS, case_transition
 from onetrip.cases.services.visits import visit_record
+from onetrip.cases.states import ONE_STATEMENT_ACTIONS
 from onetrip.errors import DomainError
 from onetrip.people.services import applicant_resolve
 
@@ -53,6 +54,7 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "ONE_STATEMENT_ACTIONS",
     "REFUSALS",
+    "UndeclaredWrite",
     "applicant_resolve",
     "case_create",
     "case_file_upload",

@@ -72,9 +72,8 @@ def _clean_items(case: Case, items: Any) -> list[tuple[CaseMaterial, str, str]]:
     return cleaned
 
 
-def _do_accept(case, *, today, note, data, actor, now):
-    # a case not yet written (the one-statement intake) carries its material rows along
-    materials = getattr(case, "_unsaved_materials", None)
+def _do_accept(case, *, today, note, data, actor, now, materials=None):
+    # ``materials``: the rows of a case not yet written (the one-statement intake)
     if materials is None:
         materials = list(case.materials.all())
     bad = [cm.name for cm in materials if cm.required and cm.status in BAD]
@@ -99,7 +98,7 @@ def _do_accept(case, *, today, note, data, actor, now):
                 cm.save(update_fields=["later_due"])
 
 
-def _do_request_supplement(case, *, today, note, data, actor, now):
+def _do_request_supplement(case, *, today, note, data, actor, now, materials=None):
     items = _clean_items(case, data.get("items"))
     if case.supplement_rounds >= 1 and not note:
         raise ValidationFailed(
@@ -139,7 +138,7 @@ def _do_request_supplement(case, *, today, note, data, actor, now):
     return {"round": case.supplement_rounds, "items": len(everything)}
 
 
-def _do_resubmit(case, *, today, note, data, actor, now):
+def _do_resubmit(case, *, today, note, data, actor, now, materials=None):
     bad = [cm.name for cm in case.materials.all() if cm.required and cm.status in BAD]
     if bad:
         raise ValidationFailed(
@@ -150,17 +149,17 @@ def _do_resubmit(case, *, today, note, data, actor, now):
     return {"paused_working_days": _unpause(case, today)}
 
 
-def _do_suspend(case, *, today, note, data, actor, now):
+def _do_suspend(case, *, today, note, data, actor, now, materials=None):
     case.previous_state = case.state
     case.paused_since = today
     case.suspension_reason = note
 
 
-def _do_resume(case, *, today, note, data, actor, now):
+def _do_resume(case, *, today, note, data, actor, now, materials=None):
     return {"paused_working_days": _unpause(case, today)}
 
 
-def _do_extend(case, *, today, note, data, actor, now):
+def _do_extend(case, *, today, note, data, actor, now, materials=None):
     try:
         days = int(data.get("days"))
     except (TypeError, ValueError):
@@ -178,12 +177,12 @@ def _do_extend(case, *, today, note, data, actor, now):
     return {"days": days}
 
 
-def _do_decide(case, *, today, note, data, actor, now):
+def _do_decide(case, *, today, note, data, actor, now, materials=None):
     case.decided_at = now
     case.decision_reason = note
 
 
-def _do_refuse(case, *, today, note, data, actor, now):
+def _do_refuse(case, *, today, note, data, actor, now, materials=None):
     case.refusal_reason = note
 
 
@@ -203,7 +202,7 @@ def _same_visit(case, point, now: dt.datetime) -> bool:
     ).exists()
 
 
-def _do_deliver(case, *, today, note, data, actor, now):
+def _do_deliver(case, *, today, note, data, actor, now, materials=None):
     method = data.get("method")
     if method not in DeliveryMethod.values:
         raise ValidationFailed(
@@ -225,15 +224,15 @@ def _do_deliver(case, *, today, note, data, actor, now):
     return {"method": method}
 
 
-def _do_submit(case, *, today, note, data, actor, now):
+def _do_submit(case, *, today, note, data, actor, now, materials=None):
     case.submitted_at = now
 
 
-def _do_close(case, *, today, note, data, actor, now):
+def _do_close(case, *, today, note, data, actor, now, materials=None):
     case.closed_at = now
 
 
-def _do_withdraw(case, *, today, note, data, actor, now):
+def _do_withdraw(case, *, today, note, data, actor, now, materials=None):
     case.paused_since = None
 
 
@@ -241,6 +240,10 @@ def _do_nothing(case, **kwargs):
     return None
 
 
+#: Each handler: ``(case, *, today, note, data, actor, now, materials=None)``, applies the action
+#: to the instance and returns the event's extra data (or None). It may write only the tables
+#: its transition declares (``states.Transition.writes``); ``materials`` are the material rows
+#: of a case not written yet (the one-statement intake), else None (read them from the case).
 HANDLERS = {
     "submit": _do_submit,
     "start_review": _do_nothing,

@@ -15,7 +15,8 @@ from typing import Any, ParamSpec, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
-from onetrip.audit.services import audit_record
+from onetrip.audit.models import AuditEvent
+from onetrip.audit.services import audit_event
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent, MaterialStatus
 from onetrip.cases.selectors import case_roles
@@ -132,7 +133,7 @@ def _changed(case: Case, before: dict[str, Any]) -> list[str]:
 # -- events ----------------------------------------------------------------------------------
 
 
-def _event(
+def change_records(
     *,
     case: Case,
     actor: Any,
@@ -143,9 +144,11 @@ def _event(
     note: str = "",
     data: dict | None = None,
     now: dt.datetime,
-) -> CaseEvent:
+) -> tuple[CaseEvent, AuditEvent]:
+    """The CaseEvent and the audit record of one change, not yet written: the one builder both
+    write paths use (the ORM path saves them, the one-statement paths insert them)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         at=now,
         actor=user,
@@ -156,7 +159,7 @@ def _event(
         note=note,
         data=data or {},
     )
-    audit_record(
+    audit = audit_event(
         actor=user,
         role=role,
         subject_type="case",
@@ -168,6 +171,14 @@ def _event(
         point=case.point,
         data=data,
     )
+    return event, audit
+
+
+def _event(**fields: Any) -> CaseEvent:
+    """Write the CaseEvent and audit record of one change (``change_records``' fields)."""
+    event, audit = change_records(**fields)
+    event.save(force_insert=True)
+    audit.save(force_insert=True)
     return event
 
 

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from onetrip.audit.models import AuditEvent
 from onetrip.cases import states as S
 from onetrip.cases.models import (
     Case,
     CaseCounter,
-    CaseEvent,
     Channel,
-    DeliveryMethod,
     Visit,
     VisitKind,
 )
@@ -36,6 +35,7 @@ from onetrip.cases.services.base import (
     _send_changed,
     _shared_calendar,
     _snapshot,
+    change_records,
 )
 from onetrip.cases.services.create import _material_rows, _prepare
 from onetrip.cases.services.transitions import _decide, case_transition
@@ -108,8 +108,7 @@ def _open_in_one_statement(
     steps = [(role, "create", "", S.State.DRAFT, {"channel": case.channel})]
     told = []
     actions = (["submit"] if submit or accept else []) + (["accept"] if accept else [])
-    case._unsaved_materials = rows
-    try:
+    with _writes_nothing("the one-statement intake"):
         for action in actions:
             r, from_state, to_state, data_out = _decide(
                 case,
@@ -120,11 +119,10 @@ def _open_in_one_statement(
                 today=today,
                 tracking_token=None,
                 data={},
+                materials=rows,  # the case is not written yet: its rows are these
             )
             steps.append((r, action, from_state, to_state, data_out))
             told.append((copy.copy(case), from_state, to_state, action))
-    finally:
-        del case._unsaved_materials
     quote = connection.ops.quote_name
     counter = quote(CaseCounter._meta.db_table)
     number_sql = (
@@ -151,25 +149,14 @@ def _open_in_one_statement(
             source, value = f"{name}{i}", f"{name}{i}.{returning}"
 
     chain("m", rows, "case_id", "c.id", "case_id")
-    events = [
-        CaseEvent(at=now, actor=user, role=r, action=a, from_state=f, to_state=t, note="", data=d)
-        for r, a, f, t, d in steps
-    ]
-    chain("e", events, "case_id", "c.id", "case_id")
-    audits = [
-        AuditEvent(
-            actor=user,
-            role=r,
-            subject_type="case",
-            action=a,
-            from_state=f,
-            to_state=t,
-            note="",
-            point=case.point,
-            data=d,
+    records = [
+        change_records(
+            case=case, actor=actor, role=r, action=a, from_state=f, to_state=t, data=d, now=now
         )
         for r, a, f, t, d in steps
     ]
+    chain("e", [event for event, _audit in records], "case_id", "c.id", "case_id")
+    audits = [audit for _event, audit in records]
     chain("a", audits, "subject_id", "c.number", "subject_id")
     if visit is not None:
         chain("v", [visit], "case_id", "c.id", "case_id")
@@ -185,7 +172,7 @@ def _open_in_one_statement(
         cm._state.adding = False
     # the reply's materials, as ``selectors.case_material_rows`` would read them back
     rows.sort(key=lambda cm: (cm.position, cm.pk))
-    case._material_rows = [
+    case.material_rows = [
         {
             "id": cm.pk,
             "name": cm.name,
@@ -201,26 +188,30 @@ def _open_in_one_statement(
     for snapshot, from_state, to_state, action in told:
         snapshot.pk, snapshot.number = case.pk, case.number
         snapshot._state.adding = False
-        snapshot.__dict__.pop("_unsaved_materials", None)
         _send_changed(snapshot, from_state, to_state, action, actor, "")
     return case
 
 
-ONE_STATEMENT_ACTIONS = frozenset(
-    {
-        "submit",
-        "start_review",
-        "refuse",
-        "suspend",
-        "resume",
-        "extend",
-        "approve",
-        "reject",
-        "deliver",
-        "close",
-        "withdraw",
-    }
-)
+WRITE_SQL = re.compile(r"\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM)\b", re.IGNORECASE)
+
+
+class UndeclaredWrite(RuntimeError):
+    """A decision on a one-statement path tried to write: its transition's declaration
+    (``states.Transition.writes``) is wrong. Nothing was written."""
+
+
+@contextmanager
+def _writes_nothing(what: str):
+    """Refuse any write statement while a one-statement path decides (outside a transaction,
+    a write there would commit on its own and be made again by the ORM fallback)."""
+
+    def guard(execute, sql, params, many, context):
+        if WRITE_SQL.search(sql):
+            raise UndeclaredWrite(f"{what} tried to write: {sql[:120]}")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(guard):
+        yield
 
 
 def case_transition_by_number(
@@ -237,7 +228,8 @@ def case_transition_by_number(
     writes, same errors (a case the actor may not see is not found).
 
     On PostgreSQL, outside a caller's transaction, an action that writes only the case row
-    (``ONE_STATEMENT_ACTIONS``; not a delivery at the window, which records a visit) is
+    (as its transition declares, ``states.Transition.writes``: not a delivery at the window,
+    which records a visit) is
     decided on an unlocked read and written by ONE statement: the case UPDATE, guarded by the
     row version read (``xmin``), with its CaseEvent and audit INSERTs chained to it. If the row
     changed in between, nothing is written and the action is taken again the usual way (row
@@ -245,8 +237,7 @@ def case_transition_by_number(
     if (
         connection.vendor == "postgresql"
         and not connection.in_atomic_block
-        and action in ONE_STATEMENT_ACTIONS
-        and not (action == "deliver" and data.get("method") == DeliveryMethod.WINDOW)
+        and S.case_row_only(action, data)
     ):
         done = _transition_in_one_statement(
             number=number, action=action, actor=actor, note=note, now=now, today=today, data=data
@@ -283,16 +274,17 @@ def _transition_in_one_statement(
         raise NotFound(_("未找到该办件。"), code="case_not_found")
     case, version = found
     before = _snapshot(case)
-    role, from_state, to_state, data_out = _decide(
-        case,
-        action=action,
-        actor=actor,
-        note=note,
-        now=now,
-        today=today,
-        tracking_token=None,
-        data=data,
-    )
+    with _writes_nothing(f"“{action}”, declared to write the case row only,"):
+        role, from_state, to_state, data_out = _decide(
+            case,
+            action=action,
+            actor=actor,
+            note=note,
+            now=now,
+            today=today,
+            tracking_token=None,
+            data=data,
+        )
     meta = Case._meta
     quote = connection.ops.quote_name
     sets, params = [], []
@@ -300,35 +292,19 @@ def _transition_in_one_statement(
         field = meta.get_field(name)
         sets.append(f"{quote(field.column)} = %s")
         params.append(field.get_db_prep_save(getattr(case, field.attname), connection))
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    event = InsertParts(
-        CaseEvent(
-            case=case,
-            at=now,
-            actor=user,
-            role=role,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            note=note,
-            data=data_out,
-        ),
-        exprs={"case_id": ("u.id", [])},
+    event_row, audit_row = change_records(
+        case=case,
+        actor=actor,
+        role=role,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data=data_out,
+        now=now,
     )
-    audit = InsertParts(
-        AuditEvent(
-            actor=user,
-            role=role,
-            subject_type="case",
-            subject_id=case.number,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            note=note,
-            point=case.point,
-            data=data_out,
-        )
-    )
+    event = InsertParts(event_row, exprs={"case_id": ("u.id", [])})
+    audit = InsertParts(audit_row)
     sql = (
         f"WITH u AS (UPDATE {quote(meta.db_table)} SET {', '.join(sets)}"
         " WHERE id = %s AND xmin::text = %s RETURNING id),"
@@ -341,6 +317,6 @@ def _transition_in_one_statement(
         written, materials = cur.fetchone()
     if not written:
         return None
-    case._material_rows = material_rows_from_json(materials)
+    case.material_rows = material_rows_from_json(materials)
     _send_changed(case, from_state, to_state, action, actor, note)
     return case

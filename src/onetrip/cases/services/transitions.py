@@ -102,10 +102,13 @@ def _decide(
     today: dt.date,
     tracking_token: str | None,
     data: dict[str, Any],
+    materials: list | None = None,
 ) -> tuple[str, str, str, dict[str, Any]]:
     """Check ``action`` against the table, the actor's roles on the case and the action's own
     rules, then apply it to the instance (state, dates, handler fields). Writes nothing but
-    what the action's handler writes itself. Returns (role, from_state, to_state, event data)."""
+    what the action's handler writes itself (the tables its transition declares).
+    ``materials``: the material rows of a case not written yet.
+    Returns (role, from_state, to_state, event data)."""
     roles = _roles_of(case=case, actor=actor, tracking_token=tracking_token)
     if not roles:
         raise NotFound(_("未找到该办件。"), code="case_not_found")
@@ -126,7 +129,12 @@ def _decide(
         )
     role = next((r for r in t.roles if r in roles), S.SYSTEM)
     from_state = case.state
-    extra = HANDLERS[action](case, today=today, note=note, data=data, actor=actor, now=now) or {}
+    extra = (
+        HANDLERS[action](
+            case, today=today, note=note, data=data, actor=actor, now=now, materials=materials
+        )
+        or {}
+    )
     if t.target == S.PREVIOUS:
         to_state = case.previous_state or S.State.IN_REVIEW
         case.previous_state = ""

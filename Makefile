@@ -34,6 +34,7 @@ lint: env
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 test: lint messages pg
 	$(MAKE) --no-print-directory test-sqlite

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.agencies.models import Authorisation, Batch, BatchNotice
+from onetrip.clock import local_today
 from onetrip.errors import NotFound
 from onetrip.people.models import Agency
 
@@ -93,7 +93,7 @@ def batch_cases(*, batch: Batch) -> list:
 
 def agency_authorisations(*, agency: Agency, today: dt.date | None = None) -> list[dict]:
     """The agency's companies with their latest authorisation and whether it is valid today."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     latest: dict[int, Authorisation] = {}
     for a in (
         Authorisation.objects.filter(agency=agency)

@@ -26,6 +26,7 @@ from onetrip.agencies.models import (
 )
 from onetrip.agencies.rules import matter_open_to_agents
 from onetrip.audit.services import audit_record
+from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.people.models import Agency, AgencyStatus, Company
 
@@ -35,7 +36,7 @@ MAX_BATCH_ROWS = 200
 
 
 def _local_today() -> dt.date:
-    return timezone.localdate()
+    return local_today()
 
 
 def _is_district_manager(user: Any, district_id: int) -> bool:

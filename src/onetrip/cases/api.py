@@ -21,6 +21,7 @@ from onetrip.cases import selectors as sel
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent
 from onetrip.catalogue.models import ServicePoint
+from onetrip.clock import local_today
 from onetrip.errors import ValidationFailed
 from onetrip.masking import mask_id_number, mask_name
 
@@ -109,7 +110,7 @@ class EventOut(Schema):
 
 
 def case_out(case: Case, user) -> dict[str, Any]:
-    today = sel.local_today()
+    today = local_today()
     return {
         "number": case.number,
         "state": case.state,
@@ -202,7 +203,7 @@ def list_cases(
     user = request.user
     cases, next_before = lists.cases_list_page(
         user=user,
-        today=sel.local_today(),
+        today=local_today(),
         state=state,
         due=due,
         before=before,

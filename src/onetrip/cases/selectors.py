@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.cases import states as S
@@ -20,12 +19,6 @@ from onetrip.catalogue.models import ServicePoint
 from onetrip.errors import Forbidden, NotFound
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def local_today(now: dt.datetime | None = None) -> dt.date:
-    """Today's date in Asia/Shanghai."""
-    now = now or timezone.now()
-    return timezone.localtime(now, timezone.get_fixed_timezone(480)).date()
 
 
 def point_subtree_ids(point: ServicePoint | None) -> set[int]:

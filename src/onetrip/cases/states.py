@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -121,7 +122,7 @@ class Transition:
     sources: tuple[str, ...]
     target: str
     roles: tuple[str, ...]
-    label: str
+    label: str | Promise
     needs_note: bool = False
     #: fields the caller must pass in ``data``
     needs: tuple[str, ...] = field(default=())

@@ -16,6 +16,7 @@ from onetrip.cases import selectors as sel
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, DeliveryMethod, MaterialStatus
 from onetrip.catalogue.models import Department, Matter, PointLevel
+from onetrip.clock import local_today
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, ValidationFailed
 from onetrip.masking import mask_id_number, mask_name
@@ -204,7 +205,7 @@ def _case_or_404(request, number: str) -> Case:
 def case_detail(request, number: str):
     case = _case_or_404(request, number)
     roles = sel.case_roles(user=request.user, case=case)
-    today = sel.local_today()
+    today = local_today()
     actions = sel.allowed_actions(user=request.user, case=case)
     editable = case.state in services.EDITABLE_STATES
     return render(
@@ -383,7 +384,7 @@ def backoffice(request):
     elif user.has_role("manager") and user.point_id:
         departments = Department.objects.filter(district_id=user.point.district_id)
     dept = departments.filter(pk=request.GET.get("department") or 0).first() or departments.first()
-    today = sel.local_today()
+    today = local_today()
     state = request.GET.get("state") or None
     due = request.GET.get("due") or None
     cases, next_after = [], None

@@ -41,13 +41,13 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from onetrip.audit.models import AuditEvent
 from onetrip.audit.services import audit_record
 from onetrip.cases.models import Case, CaseMaterial, Channel, DeliveryMethod, MaterialStatus
 from onetrip.cases.services import case_create, case_material_update, case_transition
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
+from onetrip.clock import local_today
 from onetrip.demo.history_people import _holders, _staff
 from onetrip.demo.history_sim import Season, centre_cases_write, centre_tickets_write, sim_counts
 from onetrip.demo.history_tickets import SH, _at, _tickets_load
@@ -516,7 +516,7 @@ def history_load(
     """Write the season of history for ``district`` once (see the module docstring)."""
     if AuditEvent.objects.filter(subject_type=MARKER, subject_id=district.code).exists():
         return {"skipped": "already loaded", **history_counts(district=district)}
-    today = today or timezone.localdate()
+    today = today or local_today()
     start, switch, end = history_period(today=today, weeks=weeks)
     staff = _staff(district)
     if staff["manager"] is None or district.pk not in staff["front"]:

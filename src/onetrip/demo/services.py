@@ -23,10 +23,10 @@ from typing import Any, TextIO
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from onetrip.audit.services import audit_record
+from onetrip.clock import local_today
 from onetrip.demo import people_data as pd
 from onetrip.demo.files import CATALOGUE_YAML, catalogue_files_build
 from onetrip.demo.registry import (
@@ -188,11 +188,10 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
 
 def _authorisations_ensure(*, agency, company_ids: list[int]) -> None:
     """Each client's authorisation letter for its agency: one year from a month ago."""
-    from django.utils import timezone
 
     from onetrip.agencies.models import Authorisation
 
-    today = timezone.localdate()
+    today = local_today()
     have = set(
         Authorisation.objects.filter(
             agency=agency, company_id__in=company_ids, valid_until__gte=today
@@ -312,7 +311,7 @@ def demo_load(
     Idempotent. Returns a summary: the catalogue import report, rows created per kind, the
     provisional calendar years added, and each extension's result (or error).
     """
-    today = today or timezone.localdate()
+    today = today or local_today()
     with tempfile.TemporaryDirectory(prefix="onetrip-demo-") as tmp:
         built = catalogue_files_build(dest=Path(tmp), source=CATALOGUE_YAML)
         _say(

@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import MaterialForm, Matter, ServicePoint
+from onetrip.clock import local_today
 from onetrip.errors import Forbidden, NotFound, ValidationFailed
 from onetrip.intake.forms import clean_definition, validate_data
 from onetrip.intake.models import ApplicantKind, FormDefinition, FormDraft, NextStep, PreCheck
@@ -183,7 +183,7 @@ def precheck_run(
             _("网点“%(point)s”不属于事项所在区县。") % {"point": point.name},
             code="point_outside_district",
         )
-    on = on or timezone.localdate()
+    on = on or local_today()
     bad_credit = _bad_credit(applicant_kind, number)
 
     missing, held, later = [], [], []

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate, TruncWeek
 
-from onetrip.cases.selectors import local_today
 from onetrip.catalogue.models import Department, Matter, OnlineDepth, ServicePoint
+from onetrip.clock import local_today
 from onetrip.metrics import raw
 from onetrip.metrics.models import (
     CaseDay,

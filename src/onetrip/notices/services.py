@@ -8,7 +8,6 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.conf import settings
@@ -26,8 +25,8 @@ from onetrip.notices.models import Channel, Notice, NoticeStatus
 from onetrip.notices.senders import get_sender, sender_for_channel
 from onetrip.notices.tasks import notice_deliver
 from onetrip.notices.texts import notice_render
+from onetrip.phones import mobile_clean
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 #: A claimed notice whose worker died becomes due again after this long.
 SENDING_LEASE = dt.timedelta(minutes=5)
 #: A fresh notice has its own task queued; the sweep only rescues it after this long.
@@ -59,15 +58,14 @@ def _clean_recipient(channel: str, to: str) -> str:
     if not to:
         raise ValidationFailed(_("缺少接收人。"), fields={"to": _("必填。")})
     if channel == Channel.SMS:
-        to = to.replace(" ", "").replace("-", "")
-        if to.startswith("+86"):
-            to = to[3:]
-        if not MOBILE.match(to):
+        clean = mobile_clean(to)
+        if clean is None:
             raise ValidationFailed(
                 _("手机号格式不正确。"),
                 code="bad_recipient",
                 fields={"to": _("应为 11 位手机号。")},
             )
+        to = clean
     elif channel == Channel.EMAIL:
         try:
             validate_email(to)

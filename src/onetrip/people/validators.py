@@ -7,6 +7,7 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 from onetrip.errors import ValidationFailed
+from onetrip.phones import mobile_clean
 
 
 def _validate_ric(value: str) -> str:
@@ -62,14 +63,16 @@ def clean_credit_code(value: str, *, field: str = "credit_code") -> str:
 
 
 def clean_phone(value: str, *, field: str = "phone") -> str:
-    value = (value or "").strip().replace(" ", "").replace("-", "")
-    if not (len(value) == 11 and value.isdigit() and value.startswith("1")):
+    """A mobile number by the one rule (``onetrip.phones``), cleaned."""
+    clean = mobile_clean(value)
+    if clean is None:
+        value = (value or "").strip().replace(" ", "").replace("-", "")
         raise ValidationFailed(
             _("手机号“%(value)s”无效：应为以1开头的11位数字。") % {"value": value},
             code="invalid_phone",
             fields={field: [_("手机号无效")]},
         )
-    return value
+    return clean
 
 
 def is_id_number(value: str) -> bool:

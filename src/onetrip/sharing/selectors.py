@@ -7,15 +7,14 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.utils import timezone
-
+from onetrip.clock import local_today
 from onetrip.sharing.sources import SourceUnavailable, holder_kind_of, sources_for
 
 log = logging.getLogger(__name__)
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return local_today()
 
 
 def shared_documents_for_holder(

@@ -12,7 +12,6 @@ import secrets
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -372,7 +371,3 @@ def e_certificate_ready(*, case: Case) -> bool:
         return True
     online = OnlineApplication.objects.filter(case=case).first()
     return online is not None and online.delivery == "e_certificate" and not case.delivery_method
-
-
-def local_now():
-    return timezone.localtime()

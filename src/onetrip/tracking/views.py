@@ -8,11 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onetrip.catalogue.models import PointLevel, ServicePoint
+from onetrip.clock import local_today
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, Forbidden, NotFound
 from onetrip.qr import qr_svg
@@ -452,7 +452,7 @@ def _prefill(holder) -> dict[str, str]:
     if holder is None:
         return {}
     # The application date is today: one field less to type on a phone.
-    today = {"request_date": timezone.localdate().isoformat()}
+    today = {"request_date": local_today().isoformat()}
     if holder["company"] is not None:
         c = holder["company"]
         return {

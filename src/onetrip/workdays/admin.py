@@ -12,11 +12,11 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.audit.services import audit_record
+from onetrip.clock import local_today
 from onetrip.errors import DomainError
 from onetrip.workdays.models import DayException, ScheduleYear
 from onetrip.workdays.selectors import schedule_warning
@@ -129,7 +129,7 @@ class ScheduleYearAdmin(admin.ModelAdmin):
         return obj.n_workdays
 
     def changelist_view(self, request, extra_context=None):
-        warning = schedule_warning(today=timezone.localdate())
+        warning = schedule_warning(today=local_today())
         if warning:
             messages.warning(request, warning)
         return super().changelist_view(request, extra_context)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.core import checks
 from django.db import DatabaseError
 
+from onetrip.clock import local_today
+
 
 @checks.register("workdays")
 def schedule_runs_out(app_configs=None, databases=None, **kwargs):
-    from django.utils import timezone
 
     from onetrip.workdays.selectors import schedule_warning
 
     try:
-        warning = schedule_warning(today=timezone.localdate())
+        warning = schedule_warning(today=local_today())
     except DatabaseError:
         # Not migrated yet (e.g. the checks that run before ``migrate``): nothing to say.
         return []

@@ -122,12 +122,8 @@ def _snapshot(case: Case) -> dict[str, Any]:
 
 
 def _changed(case: Case, before: dict[str, Any]) -> list[str]:
-    fields = Case._meta
-    return [
-        name
-        for name, value in before.items()
-        if getattr(case, fields.get_field(name).attname) != value
-    ]
+    attnames = {f.name: f.attname for f in Case._meta.concrete_fields}
+    return [name for name, value in before.items() if getattr(case, attnames[name]) != value]
 
 
 # -- events ----------------------------------------------------------------------------------

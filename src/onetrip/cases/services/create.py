@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseMaterial, Channel, MaterialStatus, VisitKind
-from onetrip.cases.selectors import _ancestors_for, local_today
+from onetrip.cases.selectors import _ancestors_for
 from onetrip.cases.services.base import _event, _now, service
 from onetrip.cases.services.materials import _apply_material
 from onetrip.cases.services.numbering import _next_number
@@ -18,6 +18,7 @@ from onetrip.cases.services.transitions import case_transition
 from onetrip.cases.services.visits import visit_record
 from onetrip.catalogue.models import Audience, Matter, PointLevel, ServicePoint
 from onetrip.catalogue.resolvers import resolve_material
+from onetrip.clock import local_today
 from onetrip.errors import Forbidden, ValidationFailed
 
 
@@ -52,11 +53,12 @@ def _check_scope(
         if not matter.channel_online:
             raise ValidationFailed(_("该事项不支持网上办理。"), code="channel_not_offered")
         return
-    level_ok = {
+    offered: dict[str, bool] = {
         PointLevel.DISTRICT: matter.level_district,
         PointLevel.STREET: matter.level_street,
         PointLevel.COMMUNITY: matter.level_community,
-    }.get(point.level, False)
+    }
+    level_ok = offered.get(point.level, False)
     if not level_ok and not forward:
         raise ValidationFailed(
             _("“%(point)s”不能受理该事项。") % {"point": point.name},

@@ -25,7 +25,6 @@ from onetrip.cases.models import (
 from onetrip.cases.selectors import (
     case_for_transition,
     case_materials_json_sql,
-    local_today,
     material_rows_from_json,
 )
 from onetrip.cases.services.base import (
@@ -41,6 +40,7 @@ from onetrip.cases.services.create import _material_rows, _prepare
 from onetrip.cases.services.transitions import _decide, case_transition
 from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.catalogue.resolvers import resolves_without_writes
+from onetrip.clock import local_today
 from onetrip.db import InsertParts
 from onetrip.errors import NotFound
 from onetrip.people.selectors import registered_holder
@@ -105,7 +105,9 @@ def _open_in_one_statement(
             recorded_by=user,
         )
         case.visit_count = 1
-    steps = [(role, "create", "", S.State.DRAFT, {"channel": case.channel})]
+    steps: list[tuple[str, str, str, str, dict[str, Any]]] = [
+        (role, "create", "", S.State.DRAFT, {"channel": case.channel})
+    ]
     told = []
     actions = (["submit"] if submit or accept else []) + (["accept"] if accept else [])
     with _writes_nothing("the one-statement intake"):
@@ -288,9 +290,10 @@ def _transition_in_one_statement(
     meta = Case._meta
     quote = connection.ops.quote_name
     sets, params = [], []
+    fields = {f.name: f for f in meta.concrete_fields}
     for name in _changed(case, before) or ["state"]:
-        field = meta.get_field(name)
-        sets.append(f"{quote(field.column)} = %s")
+        field = fields[name]
+        sets.append(f"{quote(field.column or name)} = %s")
         params.append(field.get_db_prep_save(getattr(case, field.attname), connection))
     event_row, audit_row = change_records(
         case=case,

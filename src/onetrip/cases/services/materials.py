@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseFile, CaseMaterial, MaterialStatus
-from onetrip.cases.selectors import local_today
 from onetrip.cases.services.base import BAD, _event, _now, _roles_of, service, working_days_after
 from onetrip.catalogue.resolvers import resolve_material
+from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

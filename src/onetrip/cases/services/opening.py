@@ -11,12 +11,13 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from onetrip.cases.models import Case, Channel
-from onetrip.cases.selectors import intake_read, local_today
+from onetrip.cases.selectors import intake_read
 from onetrip.cases.services.base import _CALENDAR, _now, _shared_calendar, service_transaction
 from onetrip.cases.services.create import _check_scope, _creator_role, case_create
 from onetrip.cases.services.fastpath import _open_in_one_statement
 from onetrip.cases.services.numbering import _next_number
 from onetrip.catalogue.models import Matter, ServicePoint
+from onetrip.clock import local_today
 from onetrip.errors import DomainError, ValidationFailed
 from onetrip.people.models import Applicant
 from onetrip.people.services import applicant_resolve
@@ -135,7 +136,8 @@ def case_open(
             company=object() if applicant_kind == "company" else None,
         )
         _creator_role(actor=actor, point=point, applicant=None, company=None, channel=channel)
-        number = _next_number(district=point.district, day=today)  # autocommit: lock ends here
+        # the point's district (scope); autocommit: the lock ends here
+        number = _next_number(district=scope, day=today)
     with service_transaction():
         link_user = None
         if channel == Channel.ONLINE and applicant_kind == "individual":

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, DepartmentHead
-from onetrip.cases.selectors import local_today, overdue_q
+from onetrip.cases.selectors import overdue_q
 from onetrip.cases.services.base import _event, _now, _send_changed
+from onetrip.clock import local_today
 
 # -- overdue sweep ---------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from onetrip.cases import states as S
 from onetrip.cases.models import Case
-from onetrip.cases.selectors import local_today, transition_refusal
+from onetrip.cases.selectors import transition_refusal
 from onetrip.cases.services.actions import HANDLERS
 from onetrip.cases.services.base import (
     IllegalTransition,
@@ -25,6 +25,7 @@ from onetrip.cases.services.base import (
     service,
     working_days_after,
 )
+from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 REFUSALS = {

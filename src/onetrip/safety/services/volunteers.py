@@ -8,11 +8,11 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import PointLevel, ServicePoint
+from onetrip.clock import local_today
 from onetrip.errors import Conflict, ValidationFailed
 from onetrip.people.permissions import require_role
 from onetrip.safety.models import (
@@ -60,7 +60,7 @@ def volunteer_register(
     roles = _clean_roles(roles)
     if user is not None and Volunteer.objects.filter(user=user).exists():
         raise Conflict(_("该账号已登记为志愿者。"), code="already_volunteer")
-    today = today or timezone.localdate()
+    today = today or local_today()
     volunteer = Volunteer.objects.create(
         district_id=community.district_id,
         community=community,

@@ -4,8 +4,8 @@ staff pages, without a context processor."""
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 
+from onetrip.clock import local_today
 from onetrip.workdays.selectors import schedule_warning
 
 register = template.Library()
@@ -13,7 +13,7 @@ register = template.Library()
 
 @register.simple_tag
 def schedule_warning_text() -> str:
-    return schedule_warning(today=timezone.localdate()) or ""
+    return schedule_warning(today=local_today()) or ""
 
 
 @register.inclusion_tag("workdays/_schedule_banner.html", takes_context=True)
@@ -25,4 +25,4 @@ def schedule_banner(context):
         and getattr(user, "is_authenticated", False)
         and (user.is_staff or user.has_role("admin", "manager"))
     )
-    return {"warning": schedule_warning(today=timezone.localdate()) if show else ""}
+    return {"warning": schedule_warning(today=local_today()) if show else ""}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
+from onetrip.clock import local_today
 from onetrip.workdays.selectors import workdays_status
 
 
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = "Show the years of the working-day calendar and warn when it is about to run out."
 
     def handle(self, *args, **options):
-        status = workdays_status(today=timezone.localdate())
+        status = workdays_status(today=local_today())
         if status.years:
             self.stdout.write(
                 f"scheduled years: {status.first_year}–{status.last_year} "

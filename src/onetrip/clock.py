@@ -1,0 +1,24 @@
+"""Local time: the one home of "now" and "today" in Asia/Shanghai (times are stored in UTC).
+
+Every service takes ``now``/``today`` optionally so tests and replays never depend on the wall
+clock; when they are not given, they come from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_now(now: dt.datetime | None = None) -> dt.datetime:
+    """``now`` (default: the current time) in Asia/Shanghai."""
+    return timezone.localtime(now or timezone.now(), SHANGHAI)
+
+
+def local_today(now: dt.datetime | None = None) -> dt.date:
+    """The date in Asia/Shanghai at ``now`` (default: today)."""
+    return local_now(now).date()

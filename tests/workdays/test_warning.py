@@ -52,18 +52,23 @@ def test_no_calendar_at_all():
     assert "没有任何年份" in schedule_warning(today=D(2026, 1, 1))
 
 
+def _noon(day: dt.date) -> dt.datetime:
+    """Noon in Shanghai on ``day`` (``onetrip.clock`` reads the date off ``timezone.now``)."""
+    return dt.datetime.combine(day, dt.time(4), tzinfo=dt.UTC)
+
+
 def test_system_check(monkeypatch):
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 12, 20))
+    monkeypatch.setattr(timezone, "now", lambda: _noon(D(2026, 12, 20)))
     messages = schedule_runs_out()
     assert [m.id for m in messages] == ["workdays.W001"]
     assert "2027" in messages[0].msg
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 3, 1))
+    monkeypatch.setattr(timezone, "now", lambda: _noon(D(2026, 3, 1)))
     assert schedule_runs_out() == []
 
 
 @pytest.fixture
 def admin_client_late(admin_client, monkeypatch):
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: D(2026, 12, 1))
+    monkeypatch.setattr(timezone, "now", lambda: _noon(D(2026, 12, 1)))
     return admin_client
 
 

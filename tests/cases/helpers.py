@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from onetrip.cases.services import case_create
+from onetrip.audit.models import AuditEvent
+from onetrip.cases.models import Case, CaseEvent
+from onetrip.cases.services import case_create, case_open
 from tests.cases.conftest import at
 
 
@@ -24,3 +26,46 @@ def window_case(w, *, day: dt.date, accept: bool = True, matter=None, **kw):
         today=day,
         **kw,
     )
+
+
+def window_intake(w, *, submit: bool = True, accept: bool = True):
+    """A window intake by the clerk through ``case_open`` (the API's and the intake page's
+    path: on PostgreSQL outside a transaction, the one-statement intake)."""
+    return case_open(
+        actor=w.clerk,
+        matter_code="sc-003",
+        applicant_kind="individual",
+        applicant_number=w.person.id_number,
+        materials=[
+            {"material": w.form.pk, "status": "received"},
+            {"material": w.lease.pk, "status": "received"},
+        ],
+        submit=submit,
+        accept=accept,
+    )
+
+
+SKIP_CASE = {"id", "number", "tracking_token"}
+
+
+def written_rows(case) -> tuple[dict, list[dict], list[dict], list[dict]]:
+    """What the write paths wrote for ``case``, comparable across two cases: the case row (but
+    its id, number and token), its events, its audit records and its visits."""
+    fresh = Case.objects.get(pk=case.pk)
+    row = {
+        f.attname: getattr(fresh, f.attname)
+        for f in Case._meta.concrete_fields
+        if f.attname not in SKIP_CASE
+    }
+    events = list(
+        CaseEvent.objects.filter(case=case)
+        .order_by("id")
+        .values("at", "actor_id", "role", "action", "from_state", "to_state", "note", "data")
+    )
+    audits = list(
+        AuditEvent.objects.filter(subject_type="case", subject_id=case.number)
+        .order_by("id")
+        .values("actor_id", "role", "action", "from_state", "to_state", "note", "point_id", "data")
+    )
+    visits = list(fresh.visits.order_by("id").values("kind", "point_id", "recorded_by_id"))
+    return row, events, audits, visits

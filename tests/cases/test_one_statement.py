@@ -17,6 +17,7 @@ from onetrip.audit.models import AuditEvent
 from onetrip.cases import services
 from onetrip.cases.models import Case, CaseEvent
 from onetrip.errors import DomainError
+from tests.cases.helpers import window_intake, written_rows
 
 STEPS = [
     ("start_review", "civil_reviewer", {}),
@@ -24,40 +25,14 @@ STEPS = [
     ("deliver", "clerk", {"method": "e_certificate"}),
     ("close", "clerk", {}),
 ]
-SKIP_CASE = {"id", "number", "tracking_token"}
 
 
 def _intake(cw):
-    return services.case_open(
-        actor=cw.clerk,
-        matter_code="sc-003",
-        applicant_kind="individual",
-        applicant_number=cw.person.id_number,
-        materials=[
-            {"material": cw.form.pk, "status": "received"},
-            {"material": cw.lease.pk, "status": "received"},
-        ],
-        accept=True,
-    )
+    return window_intake(cw)
 
 
 def _rows(case: Case) -> tuple[dict, list[dict], list[dict]]:
-    row = {
-        f.attname: getattr(Case.objects.get(pk=case.pk), f.attname)
-        for f in Case._meta.concrete_fields
-        if f.attname not in SKIP_CASE
-    }
-    events = list(
-        CaseEvent.objects.filter(case=case)
-        .order_by("id")
-        .values("at", "actor_id", "role", "action", "from_state", "to_state", "note", "data")
-    )
-    audits = list(
-        AuditEvent.objects.filter(subject_type="case", subject_id=case.number)
-        .order_by("id")
-        .values("actor_id", "role", "action", "from_state", "to_state", "note", "point_id", "data")
-    )
-    return row, events, audits
+    return written_rows(case)[:3]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -43,6 +43,7 @@ ACTORS = ["clerk", "civil_reviewer", "manager", "person_user", "other_user"]
 START = dt.date(2026, 3, 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
     [

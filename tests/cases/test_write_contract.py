@@ -23,6 +23,7 @@ from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent, SupplementNotice
 from onetrip.cases.services import actions, fastpath
 from tests.cases.conftest import at
+from tests.cases.helpers import window_intake, written_rows
 
 BASE_TABLES = {Case._meta.db_table, CaseEvent._meta.db_table, AuditEvent._meta.db_table}
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
@@ -67,18 +68,7 @@ PATHS: dict[str, tuple[str, list, tuple]] = {
 
 
 def _open(cw, how: str) -> Case:
-    return services.case_open(
-        actor=cw.clerk,
-        matter_code="sc-003",
-        applicant_kind="individual",
-        applicant_number=cw.person.id_number,
-        materials=[
-            {"material": cw.form.pk, "status": "received"},
-            {"material": cw.lease.pk, "status": "received"},
-        ],
-        submit=how != "draft",
-        accept=how == "accepted",
-    )
+    return window_intake(cw, submit=how != "draft", accept=how == "accepted")
 
 
 def _data(case: Case, action: str, data: dict | None) -> dict:
@@ -201,28 +191,7 @@ def test_a_broken_handler_on_the_one_statement_path_writes_nothing(cw, frozen, m
 
 # -- parity ----------------------------------------------------------------------------------
 
-SKIP_CASE = {"id", "number", "tracking_token"}
-
-
-def _rows(case: Case) -> tuple[dict, list[dict], list[dict], list[dict]]:
-    fresh = Case.objects.get(pk=case.pk)
-    row = {
-        f.attname: getattr(fresh, f.attname)
-        for f in Case._meta.concrete_fields
-        if f.attname not in SKIP_CASE
-    }
-    events = list(
-        CaseEvent.objects.filter(case=case)
-        .order_by("id")
-        .values("at", "actor_id", "role", "action", "from_state", "to_state", "note", "data")
-    )
-    audits = list(
-        AuditEvent.objects.filter(subject_type="case", subject_id=case.number)
-        .order_by("id")
-        .values("actor_id", "role", "action", "from_state", "to_state", "note", "point_id", "data")
-    )
-    visits = list(fresh.visits.order_by("id").values("kind", "point_id", "recorded_by_id"))
-    return row, events, audits, visits
+_rows = written_rows
 
 
 FAST_PATHS = sorted(p for p, (_h, _b, step) in PATHS.items() if S.case_row_only(step[0], step[2]))

@@ -65,6 +65,7 @@ def probe_extensions():
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_demo_load_twice_changes_nothing(fast_hasher, probe_extensions):
     out = io.StringIO()
@@ -154,6 +155,7 @@ def test_demo_load_twice_changes_nothing(fast_hasher, probe_extensions):
     assert response.status_code == 302
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_demo_command_loads_prints_logins_and_does_not_serve(fast_hasher, monkeypatch):
     served = []

@@ -21,6 +21,7 @@ def figures(w, since: dt.date, until: dt.date, **cut):
     return M.reform_figures(Scope(district=w.district, since=start, until=end, **cut), today=TODAY)
 
 
+@pytest.mark.slow
 def test_database_figures_are_the_simulators_and_move_as_the_source_reports(demo_world):  # noqa: F811
     w = demo_world
     summary = history_load(

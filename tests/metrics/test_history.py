@@ -69,6 +69,7 @@ def test_period_stays_in_2026():
     assert end == dt.date(2026, 11, 27) and start.year == 2026
 
 
+@pytest.mark.slow
 def test_history_is_idempotent_and_consistent(demo_world):
     w = demo_world
     first = load(w)

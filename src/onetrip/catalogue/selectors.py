@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -40,12 +41,36 @@ def default_district() -> ServicePoint | None:
     )
 
 
-def district_get(*, code: str | None = None) -> ServicePoint:
-    """A district by code, or the default district when no code is given."""
+def district_by_code(code: str) -> ServicePoint:
+    """The district with this code; NotFound when there is none."""
+    district = ServicePoint.objects.filter(code=code, level=PointLevel.DISTRICT).first()
+    if district is None:
+        from django.utils.translation import gettext as _
+
+        raise NotFound(_("未找到该区县。"), code="district_not_found")
+    return district
+
+
+def user_district(user: Any) -> ServicePoint | None:
+    """The district of a signed-in staff member's service point; None for anyone else."""
+    point = getattr(user, "point", None) if getattr(user, "is_authenticated", False) else None
+    if point is not None:
+        return point.district or point
+    return None
+
+
+def district_resolve(*, code: str | None = None, user: Any = None) -> ServicePoint | None:
+    """Which district a request is about, the one rule for pages and the API: the district
+    named by ``code`` (NotFound when there is none), else the district of ``user``'s service
+    point, else the deployment's default (None when it has no district at all)."""
     if code:
-        district = ServicePoint.objects.filter(code=code, level=PointLevel.DISTRICT).first()
-    else:
-        district = default_district()
+        return district_by_code(code)
+    return user_district(user) or default_district()
+
+
+def district_get(*, code: str | None = None) -> ServicePoint:
+    """``district_resolve`` without a user, never None (NotFound)."""
+    district = district_resolve(code=code)
     if district is None:
         from django.utils.translation import gettext as _
 

@@ -14,10 +14,10 @@ from ninja import Router, Schema, Status
 
 from onetrip.auth import optional_auth
 from onetrip.catalogue.models import ServicePoint
+from onetrip.catalogue.selectors import district_by_code
 from onetrip.errors import NotFound
 from onetrip.intake.models import PreCheck
 from onetrip.intake.selectors import (
-    district_by_code,
     form_draft_get,
     form_fields_for,
     form_title_for,

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
+from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.catalogue.selectors import name_query
 from onetrip.errors import NotFound, ValidationFailed
 from onetrip.intake.forms import default_fields
@@ -26,24 +26,6 @@ def holder_hash(number: str) -> str:
     if not number:
         return ""
     return hmac.new(settings.SECRET_KEY.encode(), number.encode(), hashlib.sha256).hexdigest()
-
-
-def district_default() -> ServicePoint | None:
-    return ServicePoint.objects.filter(level=PointLevel.DISTRICT, is_active=True).first()
-
-
-def district_for_user(user: Any) -> ServicePoint | None:
-    point = getattr(user, "point", None) if getattr(user, "is_authenticated", False) else None
-    if point is not None:
-        return point.district or point
-    return None
-
-
-def district_by_code(code: str) -> ServicePoint:
-    found = ServicePoint.objects.filter(code=code, level=PointLevel.DISTRICT).first()
-    if found is None:
-        raise NotFound(_("未找到该区县。"), code="district_not_found")
-    return found
 
 
 def matter_by_code(*, code: str, district: ServicePoint | None = None) -> Matter:

@@ -9,13 +9,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
+from onetrip.catalogue.selectors import district_resolve
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, NotFound
 from onetrip.intake.models import ApplicantKind
 from onetrip.intake.selectors import (
-    district_by_code,
-    district_default,
-    district_for_user,
     form_draft_get,
     form_fields_for,
     form_title_for,
@@ -30,12 +28,10 @@ DRAFT_SESSION_KEY = "intake_drafts"
 
 def _district(request):
     code = request.GET.get("district") or request.POST.get("district")
-    if code:
-        try:
-            return district_by_code(code)
-        except NotFound as exc:
-            raise Http404(str(exc)) from exc
-    return district_for_user(request.user) or district_default()
+    try:
+        return district_resolve(code=code, user=request.user)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
 
 
 def _matter(code, district):

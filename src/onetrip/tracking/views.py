@@ -334,15 +334,15 @@ def staff_thread(request, number: str):
 
 
 def _district(request) -> ServicePoint:
-    from onetrip.intake.selectors import district_by_code, district_default
+    from onetrip.catalogue.selectors import district_resolve
 
     code = request.GET.get("district") or request.POST.get("district")
-    if code:
-        try:
-            return district_by_code(code)
-        except NotFound:
-            raise Http404 from None
-    district = district_default()
+    try:
+        # the applicant's pages: the district named, else the default (never a staff
+        # member's own, so a clerk trying the public form sees what applicants see)
+        district = district_resolve(code=code)
+    except NotFound:
+        raise Http404 from None
     if district is None:
         raise Http404
     return district

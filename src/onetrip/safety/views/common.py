@@ -11,15 +11,13 @@ from onetrip.errors import NotFound
 
 def district_for(request) -> ServicePoint:
     """The staff member's district, else ?district=code, else the deployment's first district."""
-    from onetrip.intake.selectors import district_by_code, district_default, district_for_user
+    from onetrip.catalogue.selectors import district_resolve
 
     code = request.GET.get("district") or request.POST.get("district")
-    if code:
-        try:
-            return district_by_code(code)
-        except NotFound:
-            raise Http404 from None
-    district = district_for_user(request.user) or district_default()
+    try:
+        district = district_resolve(code=code, user=request.user)
+    except NotFound:
+        raise Http404 from None
     if district is None:
         raise Http404
     return district

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from onetrip.cases import states as S
 from onetrip.cases.models import Case
 from onetrip.catalogue.models import ServicePoint
+from onetrip.clock import local_today as local_today  # re-exported for older callers
 from onetrip.errors import Forbidden, NotFound
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from onetrip.cases.models import Case
-from onetrip.cases.selectors import local_today
+from onetrip.clock import local_today
 from onetrip.metrics import raw
 from onetrip.metrics.scope import Scope
 

@@ -19,7 +19,13 @@ def report(request):
     district = district_for(request)
     user = request.user
     cells = list(GridCell.objects.filter(district=district).select_related("community__parent"))
-    own = [c.code for c in cells if user.is_authenticated and c.workers.filter(pk=user.pk).exists()]
+    own = (
+        sorted(
+            GridCell.objects.filter(district=district, workers=user).values_list("code", flat=True)
+        )
+        if user.is_authenticated
+        else []
+    )
     is_grid = user.is_authenticated and user.has_role("grid_worker")
     volunteer = getattr(user, "volunteer", None) if user.is_authenticated else None
     values = {

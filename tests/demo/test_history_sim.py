@@ -84,3 +84,27 @@ def test_database_figures_are_the_simulators_and_move_as_the_source_reports(demo
     a, b = default_periods(district=w.district, today=TODAY)
     assert b[0] == switch and a[1] == switch - dt.timedelta(days=1)
     assert b[1] == end and (a[1] - a[0]) == (b[1] - b[0])
+
+
+def test_history_ratings_are_named_and_bad_ones_followed_up(demo_world):  # noqa: F811
+    from onetrip.metrics.followups import followup_figures
+    from onetrip.metrics.models import FollowUp, Rating
+
+    w = demo_world
+    history_load(
+        district=w.district,
+        today=TODAY,
+        weeks=4,
+        cases_per_day=3,
+        tickets_per_day=2,
+        people=8,
+        companies=8,
+        sample=40,
+    )
+    ratings = Rating.objects.filter(case__district=w.district)
+    assert ratings.exists() and not ratings.filter(by__isnull=True).exists()
+    bad = ratings.filter(score__lte=2).count()
+    assert FollowUp.objects.filter(district=w.district).count() == bad > 0
+    figs = followup_figures(district=w.district, today=TODAY)
+    assert figs["named_bad_ratings"] == bad and figs["callback_rate"] is not None
+    assert 0 < figs["called_back"] <= bad

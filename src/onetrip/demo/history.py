@@ -60,7 +60,6 @@ LAST_DAY = dt.date(2026, 11, 27)  # deadlines of the last cases still fall withi
 
 REFUSE_NOTES = ["申请材料不齐全，已一次性告知所缺材料", "申请书填写不规范，签字缺失"]
 DEFECTS = ["签字页缺失", "复印件不清晰", "与原件不一致", "填写内容不完整", "超过有效期"]
-COMMENTS = {5: "办事很快，一次就办好了", 4: "工作人员很耐心", 3: "还可以", 2: "等候时间有点长"}
 
 
 # -- the period ------------------------------------------------------------------------------
@@ -313,19 +312,9 @@ def _lifecycle(
         case = case_transition(case=case, action="close", actor=None, now=cwhen)
     rwhen = dwhen + dt.timedelta(hours=rng.uniform(1, 30))
     if step(rwhen) and rng.random() < 0.45:
-        from onetrip.metrics.services import rating_submit
+        from onetrip.demo.history_sim import rate
 
-        after = dwhen.astimezone(SH).date() >= s.switch
-        weights = [1, 2, 8, 30, 59] if after else [3, 8, 19, 35, 35]
-        score = rng.choices([1, 2, 3, 4, 5], weights=weights)[0]
-        rating_submit(
-            case=case,
-            score=score,
-            comment=COMMENTS.get(score, ""),
-            tracking_token=case.tracking_token,
-            now=rwhen,
-        )
-        s.counts["ratings"] += 1
+        rate(s, case=case, holder=holder, at=rwhen, after=dwhen.astimezone(SH).date() >= s.switch)
     return case
 
 

@@ -375,19 +375,57 @@ def _replay(s, *, sim: SimCase, matter, holder, at, ticket, answers, agent, afte
         case = case_transition(case=case, action="close", actor=None, now=close_at)
     rate_at = when + dt.timedelta(hours=rng.uniform(1, 30))
     if rate_at <= s.end_at and rng.random() < 0.45:
-        from onetrip.metrics.services import rating_submit
-
-        weights = [1, 2, 8, 30, 59] if after else [4, 9, 20, 35, 32]
-        score = rng.choices([1, 2, 3, 4, 5], weights=weights)[0]
-        rating_submit(
-            case=case,
-            score=score,
-            comment=COMMENTS.get(score, ""),
-            tracking_token=case.tracking_token,
-            now=rate_at,
-        )
-        s.counts["ratings"] += 1
+        rate(s, case=case, holder=holder, at=rate_at, after=after)
     return case
 
 
-__all__ = ["Season", "centre_cases_write", "centre_tickets_write", "sim_counts"]
+FOLLOW_UP_NOTES = {
+    "call_back": "已电话回访申请人，听取意见并致歉",
+    "explain": "已向申请人解释办理时限和材料要求",
+    "fix": "已补充办事指南样本，调整窗口人手",
+    "report_back": "已将整改情况反馈申请人",
+}
+
+
+def rate(s, *, case, holder, at: dt.datetime, after: bool) -> None:
+    """The applicant's 好差评 after completion, signed in (a named rating); a bad one is followed
+    up by the handling unit as the platform asks: mostly called back within two working days,
+    then explained or fixed and reported back — more reliably after the reform."""
+    from onetrip.demo.history import _owner_user_of
+    from onetrip.metrics.services import followup_transition, rating_submit
+
+    rng = s.rng
+    weights = [1, 2, 8, 30, 59] if after else [4, 9, 20, 35, 32]
+    score = rng.choices([1, 2, 3, 4, 5], weights=weights)[0]
+    owner = _owner_user_of(holder)
+    rating = rating_submit(
+        case=case,
+        score=score,
+        comment=COMMENTS.get(score, "材料要求没讲清楚，多跑了一趟" if score == 1 else ""),
+        dimensions={"efficiency": max(1, min(5, score + rng.choice((-1, 0, 0, 1))))},
+        actor=owner,
+        tracking_token=None if owner is not None else case.tracking_token,
+        via="account" if owner is not None else "tracking",
+        now=at,
+    )
+    s.counts["ratings"] += 1
+    follow_up = getattr(rating, "follow_up", None) if rating.bad else None
+    if follow_up is None:
+        return
+    unit = s.back(case)
+    when = at
+    steps = ["call_back", rng.choice(("explain", "fix")), "report_back"]
+    for action in steps if rng.random() < (0.95 if after else 0.7) else ():
+        when = dt.datetime.combine(
+            s.wd(when.astimezone(SH).date(), rng.randint(0, 2)), dt.time(10), tzinfo=SH
+        ) + dt.timedelta(minutes=rng.uniform(0, 400))
+        when = max(when, at + dt.timedelta(minutes=30))
+        if when > s.end_at:
+            return
+        follow_up = followup_transition(
+            follow_up=follow_up, action=action, actor=unit, note=FOLLOW_UP_NOTES[action], now=when
+        )
+        at = when
+
+
+__all__ = ["Season", "centre_cases_write", "centre_tickets_write", "rate", "sim_counts"]

@@ -183,3 +183,20 @@ LOGGING = {
 
 # Demo SMS codes and notices are written to the console and a page (see sharing/notify plugins).
 ONETRIP_SMS_BACKEND = os.environ.get("ONETRIP_SMS_BACKEND", "console")
+
+# Every ONETRIP_* setting the apps read is declared here (the apps read ``settings.X``, never
+# the environment at run time).
+#: sender per notice channel, e.g. {"sms": "http"}; a channel not named uses ONETRIP_SMS_BACKEND
+#: (sms) or the console
+ONETRIP_NOTICE_SENDERS: dict[str, str] = {}
+#: notice delivery: attempts before giving up, and the first retry's delay (doubling after)
+ONETRIP_NOTICE_MAX_ATTEMPTS = int(os.environ.get("ONETRIP_NOTICE_MAX_ATTEMPTS", "5"))
+ONETRIP_NOTICE_BACKOFF_SECONDS = int(os.environ.get("ONETRIP_NOTICE_BACKOFF_SECONDS", "30"))
+#: the HTTP SMS gateway (sender "http"): URL, bearer token, timeout in seconds
+ONETRIP_SMS_HTTP_URL = os.environ.get("ONETRIP_SMS_HTTP_URL", "")
+ONETRIP_SMS_HTTP_TOKEN = os.environ.get("ONETRIP_SMS_HTTP_TOKEN", "")
+ONETRIP_SMS_HTTP_TIMEOUT = float(os.environ.get("ONETRIP_SMS_HTTP_TIMEOUT", "10"))
+#: the demo phone inbox page; None: on exactly when SMS go to the console/outbox (a demo)
+ONETRIP_DEMO_INBOX: bool | None = None
+#: shared-data sources to load at start-up (see docs/sharing-http-contract.md); None: none
+ONETRIP_SHARING_SOURCES = None

@@ -62,8 +62,9 @@ def notice_get(*, user: Any, notice_id: int) -> Notice:
 
 def demo_inbox_enabled() -> bool:
     """The demo phone inbox exists only where SMS go to the console/outbox (a demo)."""
-    default = getattr(settings, "ONETRIP_SMS_BACKEND", "console") in DEMO_SENDERS
-    return bool(getattr(settings, "ONETRIP_DEMO_INBOX", default))
+    if settings.ONETRIP_DEMO_INBOX is not None:
+        return bool(settings.ONETRIP_DEMO_INBOX)
+    return settings.ONETRIP_SMS_BACKEND in DEMO_SENDERS
 
 
 def demo_inbox(*, phone: str | None = None, limit: int = 50) -> list[Notice]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -66,11 +65,11 @@ def get_sender(name: str) -> Sender:
 
 
 def sender_for_channel(channel: str) -> str:
-    configured = getattr(settings, "ONETRIP_NOTICE_SENDERS", None) or {}
+    configured = settings.ONETRIP_NOTICE_SENDERS or {}
     if channel in configured:
         return configured[channel]
     if channel == "sms":
-        return getattr(settings, "ONETRIP_SMS_BACKEND", "console") or "console"
+        return settings.ONETRIP_SMS_BACKEND or "console"
     return "console"
 
 
@@ -118,7 +117,7 @@ class HttpSender:
         import urllib.error
         import urllib.request
 
-        url = os.environ.get("ONETRIP_SMS_HTTP_URL", "")
+        url = settings.ONETRIP_SMS_HTTP_URL
         if not url:
             raise SendError("ONETRIP_SMS_HTTP_URL is not set")
         body = json.dumps(
@@ -138,10 +137,10 @@ class HttpSender:
             method="POST",
             headers={
                 "Content-Type": "application/json; charset=utf-8",
-                "Authorization": f"Bearer {os.environ.get('ONETRIP_SMS_HTTP_TOKEN', '')}",
+                "Authorization": f"Bearer {settings.ONETRIP_SMS_HTTP_TOKEN}",
             },
         )
-        timeout = float(os.environ.get("ONETRIP_SMS_HTTP_TIMEOUT", "10"))
+        timeout = float(settings.ONETRIP_SMS_HTTP_TIMEOUT)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 payload = json.loads(response.read() or b"{}")

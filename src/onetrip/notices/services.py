@@ -34,11 +34,11 @@ PENDING_GRACE = dt.timedelta(seconds=60)
 
 
 def _backoff_base() -> int:
-    return int(getattr(settings, "ONETRIP_NOTICE_BACKOFF_SECONDS", 30))
+    return int(settings.ONETRIP_NOTICE_BACKOFF_SECONDS)
 
 
 def _max_attempts() -> int:
-    return int(getattr(settings, "ONETRIP_NOTICE_MAX_ATTEMPTS", 5))
+    return int(settings.ONETRIP_NOTICE_MAX_ATTEMPTS)
 
 
 def backoff_delay(attempts: int) -> dt.timedelta:

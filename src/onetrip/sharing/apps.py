@@ -12,5 +12,5 @@ class SharingConfig(AppConfig):
         from onetrip.sharing.resolvers import register_case_resolver
         from onetrip.sharing.sources import load_configured_sources
 
-        load_configured_sources(getattr(settings, "ONETRIP_SHARING_SOURCES", None))
+        load_configured_sources(settings.ONETRIP_SHARING_SOURCES)
         register_case_resolver()

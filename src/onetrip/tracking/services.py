@@ -36,7 +36,7 @@ MAX_ADDRESS = 200
 
 
 def tracking_url(case: Case) -> str:
-    base = getattr(settings, "ONETRIP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    base = settings.ONETRIP_SITE_URL.rstrip("/")
     return f"{base}/t/{case.tracking_token}"
 
 

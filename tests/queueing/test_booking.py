@@ -308,3 +308,27 @@ def test_slots_open_covers_opening_hours(hall):
     assert created == 23  # the test hall opens 00:00–23:59:59
     assert services.slots_open(queue=hall.qa, day=day, every_minutes=60, capacity=3) == 0
     refused("bad_capacity", services.slots_open, queue=hall.qa, day=day, capacity=0)
+
+
+def test_appointments_sweep_command_reminds_and_marks_no_shows(hall):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    now = timezone.now()
+    services.appointment_book(
+        slot=make_slot(hall.qa, now + dt.timedelta(days=1)), phone="13900000061", now=now
+    )
+    ended = make_slot(hall.qd, now - dt.timedelta(hours=2))
+    Appointment.objects.create(
+        slot=ended,
+        queue=hall.qd,
+        point=hall.point,
+        day=ended.day,
+        phone="13900000062",
+        created_at=now - dt.timedelta(days=1),
+    )
+    out = StringIO()
+    call_command("appointments_sweep", stdout=out)
+    assert out.getvalue().strip() == "1 reminder(s) sent, 1 no-show(s) marked"
+    assert Appointment.objects.get(phone="13900000062").status == AppointmentStatus.NO_SHOW

@@ -49,11 +49,11 @@ def test_government_held_material_is_resolved_and_hook_registry_is_used(cw):
             return hooks.ResolvedMaterial(source="民政局 共享", number="X-1")
         return None
 
-    hooks.MATERIAL_RESOLVERS.insert(0, shared)
+    hooks.MATERIAL_RESOLVERS.add("test_shared", hooks.MaterialResolver(shared), first=True)
     try:
         case2 = window_case(cw, day=D, materials={cw.lease.pk: {"status": "received"}})
     finally:
-        hooks.MATERIAL_RESOLVERS.remove(shared)
+        hooks.MATERIAL_RESOLVERS.remove("test_shared")
     form = case2.materials.get(name="申请表")
     assert form.status == "government_held" and "X-1" in form.source
 

@@ -208,7 +208,8 @@ def test_case_resolver_marks_material_and_logs(shared):
     from onetrip.catalogue.resolvers import MATERIAL_RESOLVERS, ResolvedMaterial, resolve_material
     from onetrip.sharing.resolvers import shared_material_resolver
 
-    assert shared_material_resolver in MATERIAL_RESOLVERS
+    assert MATERIAL_RESOLVERS.ids()[0] == "sharing"
+    assert MATERIAL_RESOLVERS.get("sharing").resolve is shared_material_resolver
     case = SimpleNamespace(
         holder_number=shared.company, district=shared.world.district, number="SC-20260302-00001"
     )

@@ -3,7 +3,7 @@ register resolvers, e.g. sharing); re-exported here for the cases code that call
 
 from onetrip.catalogue.resolvers import (
     MATERIAL_RESOLVERS,
-    SHARED_KIND_ONLY,
+    MaterialResolver,
     ResolvedMaterial,
     Resolver,
     government_held_resolver,
@@ -13,7 +13,7 @@ from onetrip.catalogue.resolvers import (
 
 __all__ = [
     "MATERIAL_RESOLVERS",
-    "SHARED_KIND_ONLY",
+    "MaterialResolver",
     "ResolvedMaterial",
     "Resolver",
     "government_held_resolver",

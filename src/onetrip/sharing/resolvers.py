@@ -1,13 +1,14 @@
 """The cases hook: a case's material that government already holds is satisfied from shared data.
 
-Registered into ``onetrip.catalogue.resolvers.MATERIAL_RESOLVERS`` by ``SharingConfig.ready`` when the
-cases app provides the hook. Every successful lookup writes a read-log row with the case number.
+Registered into ``onetrip.catalogue.resolvers.MATERIAL_RESOLVERS`` (id "sharing", first) by
+``SharingConfig.ready``. Every successful lookup writes a read-log row with the case number.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from onetrip.catalogue.resolvers import MATERIAL_RESOLVERS, MaterialResolver, ResolvedMaterial
 from onetrip.sharing.selectors import shared_document_find
 from onetrip.sharing.services import shared_document_read_log
 
@@ -22,8 +23,6 @@ def source_text(document: Any) -> str:
 
 def shared_material_resolver(case: Any, material: Any, *, reader: Any = None):
     """``(case, material) -> ResolvedMaterial | None`` for materials with a ``shared_kind``."""
-    from onetrip.catalogue.resolvers import ResolvedMaterial
-
     if not getattr(material, "shared_kind", ""):
         return None
     holder_number = getattr(case, "holder_number", "")
@@ -47,12 +46,11 @@ def shared_material_resolver(case: Any, material: Any, *, reader: Any = None):
     )
 
 
+#: It reads (and logs) only for materials with a ``shared_kind``.
+SHARED_RESOLVER = MaterialResolver(shared_material_resolver, shared_kind_only=True)
+
+
 def register_case_resolver() -> bool:
     """Add the resolver to the cases hook if the cases app has one. Idempotent."""
-    try:
-        from onetrip.catalogue.resolvers import MATERIAL_RESOLVERS
-    except ImportError:
-        return False
-    if shared_material_resolver not in MATERIAL_RESOLVERS:
-        MATERIAL_RESOLVERS.insert(0, shared_material_resolver)
+    MATERIAL_RESOLVERS.add("sharing", SHARED_RESOLVER, first=True)
     return True

@@ -256,8 +256,13 @@ def _generate(w: dict, end: dt.date) -> dict[str, float]:
                 [],
             ),
             "closed_at": ("CASE WHEN st = 'closed' THEN sub_at + interval '11 days' END", []),
+            # the overdue sweep runs every few minutes in production: running cases past
+            # their promised date are flagged, as are some finished late
             "overdue_at": (
-                "CASE WHEN st NOT IN ('submitted', 'refused', 'withdrawn') AND r_dec > 0.97"
+                "CASE WHEN st IN ('accepted', 'in_review', 'resubmitted')"
+                f" AND (sub_at AT TIME ZONE 'Asia/Shanghai')::date + 7 < date '{end.isoformat()}'"
+                " THEN sub_at + interval '8 days'"
+                " WHEN st NOT IN ('submitted', 'refused', 'withdrawn') AND r_dec > 0.97"
                 " THEN sub_at + interval '8 days' END",
                 [],
             ),

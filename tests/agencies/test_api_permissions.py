@@ -272,3 +272,25 @@ def test_agent_files_an_authorisation_letter(client, ag):
         actor=a.agent, rows=[BatchRow(credit_code=new.credit_code, matter_code="sc-001")]
     )
     assert batch.items.count() == 1
+
+
+def test_a_broken_xlsx_is_refused_not_a_5xx(client, ag):
+    import zipfile
+
+    from onetrip.agencies.spreadsheet import rows_from_xlsx
+    from onetrip.errors import DomainError
+
+    good = _xlsx([(ag.c1.credit_code, ag.c1.name, "sc-001", "")])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]  # truncated sheet XML
+            dst.writestr(item, data)
+    with pytest.raises(DomainError) as exc:
+        rows_from_xlsx(out.getvalue())
+    assert exc.value.code == "not_a_spreadsheet"
+    client.force_login(ag.agent)
+    resp = client.post("/agency/batches/new/", {"sheet": io.BytesIO(out.getvalue())})
+    assert resp.status_code == 422

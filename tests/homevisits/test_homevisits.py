@@ -220,3 +220,28 @@ def test_api_request_by_the_resident_and_bad_input(client, hv):
         assert resp.status_code == status, resp.content
         assert "code" in resp.json()
     assert HomeVisit.objects.count() == n
+
+
+def test_garbage_on_the_pages_is_never_a_5xx(client, hv):
+    w = hv
+    visit = _request(w)
+    client.force_login(w.manager)
+    for data in (
+        {"assignee": "abc", "when": "x"},
+        {"assignee": "99999999999999999999", "when": "2026-13-40T99:99"},
+        {"assignee": str(w.worker.pk), "when": "\x00"},
+    ):
+        resp = client.post(f"/home-visits/{visit.pk}/schedule/", data)
+        assert resp.status_code == 302
+    visit.refresh_from_db()
+    assert visit.state == "requested"
+    client.force_login(w.worker)
+    resp = client.post(
+        f"/home-visits/{visit.pk}/accept/", {"signature": "data:image/png;base64,%%"}
+    )
+    assert resp.status_code in (302, 404)
+    assert client.post("/home-visits/", {"matter": "x\x00", "reason": "?"}).status_code in (
+        404,
+        422,
+    )
+    assert client.get("/home-visits/999999/").status_code == 404

@@ -118,6 +118,11 @@ def visit_detail(request, pk: int):
     )
 
 
+def _int(value) -> int:
+    value = str(value or "")
+    return int(value) if value.isdigit() and len(value) < 12 else 0
+
+
 def _when(value: str):
     try:
         return timezone.make_aware(dt.datetime.fromisoformat(value))
@@ -146,7 +151,7 @@ def visit_schedule(request, pk: int):
         assignee = (
             request.user
             if request.POST.get("take")
-            else User.objects.filter(pk=request.POST.get("assignee") or 0).first()
+            else User.objects.filter(pk=_int(request.POST.get("assignee"))).first()
         )
         if assignee is None:
             raise NotFound(_("请选择上门人员。"), code="assignee_required")

@@ -19,7 +19,7 @@ messages: env
 	@if command -v msgfmt >/dev/null 2>&1 && [ -f src/onetrip/locale/en/LC_MESSAGES/django.po ]; then cd src/onetrip && DJANGO_SETTINGS_MODULE=onetrip.settings ../../$(PY) -m django compilemessages -v 0; fi
 
 demo: env messages
-	$(VENV)/bin/onetrip demo
+	ONETRIP_DEMO=1 $(VENV)/bin/onetrip demo
 
 serve: env messages
 	$(VENV)/bin/onetrip serve

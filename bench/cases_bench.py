@@ -277,6 +277,7 @@ def main() -> int:
         **os.environ,
         "DATABASE_URL": bench_url,
         "ONETRIP_VAR": str(tmp),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or os.urandom(32).hex(),  # production mode
         "DJANGO_SETTINGS_MODULE": "onetrip.settings",
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "ERROR",

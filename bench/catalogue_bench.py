@@ -123,6 +123,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="onetrip-bench-"))
     os.environ["ONETRIP_VAR"] = str(tmp)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
+    os.environ.setdefault("SECRET_KEY", os.urandom(32).hex())  # production mode needs one
     admin_url = _prepare_database(tmp)
     import django
 

@@ -382,6 +382,7 @@ def main() -> int:
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "onetrip.settings",
         "ONETRIP_VAR": var,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or os.urandom(32).hex(),  # production mode
         "CONN_MAX_AGE": "600",
         "DEBUG": "",
         "LOG_LEVEL": "WARNING",

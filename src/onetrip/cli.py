@@ -15,6 +15,10 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "demo":
+        # The demo flag: demo-only pages (SMS inbox) and a per-install key in ./var. Set before
+        # the settings load; the server `demo` starts inherits it.
+        os.environ.update({"ONETRIP_DEMO": "1"})
     from django.core.management import execute_from_command_line
 
     if argv and argv[0] == "catalogue":

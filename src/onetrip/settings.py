@@ -2,14 +2,21 @@
 
 DATABASE_URL   default: SQLite (WAL) in ./var/onetrip.sqlite3
 ONETRIP_VAR    folder for the SQLite file, uploads and collected static files (default ./var)
-SECRET_KEY     required when DEBUG is off outside tests
+SECRET_KEY     required in production (DEBUG off, ONETRIP_DEMO off): without it nothing that
+               signs or hashes can start (`serve`, gunicorn, `check --deploy` refuse)
 DEBUG          "1" to turn on debug pages
-ALLOWED_HOSTS  comma separated
+ONETRIP_DEMO   "1" for the demo (set by `make demo` / `onetrip demo`): demo-only pages such as
+               the SMS inbox exist only then; DEBUG and the demo use a per-install key in ./var
+ALLOWED_HOSTS  comma separated (default 127.0.0.1,localhost)
+ONETRIP_TLS    "1" when served over HTTPS (behind a proxy setting X-Forwarded-Proto): Secure
+               cookies, HSTS and a redirect to https; see docs/deploy.md
 """
 
 from __future__ import annotations
 
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -19,12 +26,35 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("ONETRIP_VAR", Path.cwd() / "var")).resolve()
 
 DEBUG = os.environ.get("DEBUG", "") == "1"
-SECRET_KEY = os.environ.get(
-    "SECRET_KEY", "onetrip-demo-secret-key-change-me-in-production-0123456789"
+#: The demo: sample data, demo-only pages (/demo/sms/). Never on in production.
+ONETRIP_DEMO = os.environ.get("ONETRIP_DEMO", "") == "1"
+_TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _local_secret_key() -> str:
+    """A per-install key for the demo and development, kept in ./var (never a built-in one)."""
+    path = VAR_DIR / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_urlsafe(50)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
+        return key
+
+
+# Production without SECRET_KEY gets an empty one: Django then refuses every use of it
+# ("The SECRET_KEY setting must not be empty"), and wsgi.py / `serve` refuse to start.
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or (
+    "onetrip-tests-only-not-a-secret-0123456789-abcdefghijklmnop"
+    if _TESTING
+    else _local_secret_key()
+    if DEBUG or ONETRIP_DEMO
+    else ""
 )
-ALLOWED_HOSTS = [
-    h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
-]
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000").split(",") if o
 ]
@@ -69,7 +99,33 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "onetrip.web.middleware.PermissionsPolicyMiddleware",
 ]
+
+# Headers and cookies. Django already sends nosniff, Referrer-Policy and X-Frame-Options: DENY;
+# over TLS (ONETRIP_TLS=1, the documented production configuration) cookies are Secure, HSTS
+# is on and plain http is redirected (the proxy sets X-Forwarded-Proto).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+#: Browser features the pages never use (camera: the kiosk scans with a reader, not a camera).
+ONETRIP_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
+ONETRIP_TLS = os.environ.get("ONETRIP_TLS", "") == "1"
+if ONETRIP_TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SECURE_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("SECURE_HSTS_PRELOAD", "1") == "1"
 
 ROOT_URLCONF = "onetrip.urls"
 WSGI_APPLICATION = "onetrip.wsgi.application"
@@ -90,7 +146,6 @@ TEMPLATES = [
     },
 ]
 
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
@@ -196,7 +251,5 @@ ONETRIP_NOTICE_BACKOFF_SECONDS = int(os.environ.get("ONETRIP_NOTICE_BACKOFF_SECO
 ONETRIP_SMS_HTTP_URL = os.environ.get("ONETRIP_SMS_HTTP_URL", "")
 ONETRIP_SMS_HTTP_TOKEN = os.environ.get("ONETRIP_SMS_HTTP_TOKEN", "")
 ONETRIP_SMS_HTTP_TIMEOUT = float(os.environ.get("ONETRIP_SMS_HTTP_TIMEOUT", "10"))
-#: the demo phone inbox page; None: on exactly when SMS go to the console/outbox (a demo)
-ONETRIP_DEMO_INBOX: bool | None = None
 #: shared-data sources to load at start-up (see docs/sharing-http-contract.md); None: none
 ONETRIP_SHARING_SOURCES = None

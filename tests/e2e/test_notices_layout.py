@@ -9,7 +9,8 @@ from onetrip.notices.models import Notice, NoticeStatus
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_demo_inbox_fits_a_phone_screen(live_server, page):
+def test_demo_inbox_fits_a_phone_screen(live_server, page, settings):
+    settings.ONETRIP_DEMO = True
     link = "http://127.0.0.1:8000/t/" + "fB4ed0JWZhZhrp4Cz_RyTqyk6KVjYJ77oQGL_zlq4wA"
     Notice.objects.create(
         channel="sms",

@@ -12,6 +12,7 @@ from onetrip.notices.models import Notice, NoticeStatus
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_manager_resends_a_failed_sms(live_server, page, settings):
+    settings.ONETRIP_DEMO = True
     from tests.factories import make_world
 
     settings.ONETRIP_NOTICE_SENDERS = {"sms": "outbox"}

@@ -91,13 +91,14 @@ def test_staff_page_roles(world, failed):
 
 
 def test_demo_inbox_shows_codes_with_masked_numbers(world, sms, settings):
+    settings.ONETRIP_DEMO = True
     sms(template="sms_login_code", context={"code": "864209", "minutes": 5})
     html = Client().get("/demo/sms/").content.decode()
     assert "864209" in html and MASKED in html and PHONE not in html
     mine = Client().get(f"/demo/sms/?phone={PHONE}", HTTP_HX_REQUEST="true").content.decode()
     assert "864209" in mine and "<html" not in mine
     assert "864209" not in Client().get("/demo/sms/?phone=13900000000").content.decode()
-    settings.ONETRIP_DEMO_INBOX = False
+    settings.ONETRIP_DEMO = False
     assert Client().get("/demo/sms/").status_code == 404
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onetrip.notices.selectors import demo_inbox_enabled
 from onetrip.people.models import Role
 
 #: The entry points of the platform, each shown to the roles that use it (None: everyone).
@@ -167,6 +168,8 @@ def home(request):
     user = request.user
     links = []
     for url, title, text, roles in ENTRY_POINTS:
+        if url.startswith("/demo/") and not demo_inbox_enabled():
+            continue
         if roles is None:
             visible = True
         elif roles == ():  # only for visitors who are not signed in

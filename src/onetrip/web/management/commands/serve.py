@@ -8,7 +8,7 @@ import sys
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -30,6 +30,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bind, workers, threads, no_migrate, worker=False, **options):
+        if not settings.SECRET_KEY:  # Django raises ImproperlyConfigured first on an empty key
+            raise CommandError("SECRET_KEY is not set")
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)

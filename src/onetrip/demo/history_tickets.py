@@ -87,7 +87,8 @@ def _tickets_load(
                 if queue.applicant_type == ApplicantType.AGENT
                 else 0.6
             )
-            n = max(int(rng.gauss(base, base * 0.15)), 0)
+            # a fraction of a ticket a day is a ticket on that share of days
+            n = max(int(rng.gauss(base, base * 0.15) + rng.random()), 0)
             issued = sorted(rng.uniform(0, 420) for _ in range(n))
             for seq, minute in enumerate(issued, start=1):
                 issued_at = _at(day, minute)

@@ -28,10 +28,11 @@ def window_case(w, *, day: dt.date, accept: bool = True, matter=None, **kw):
     )
 
 
-def window_intake(w, *, submit: bool = True, accept: bool = True):
+def window_intake(w, **over):
     """A window intake by the clerk through ``case_open`` (the API's and the intake page's
-    path: on PostgreSQL outside a transaction, the one-statement intake)."""
-    return case_open(
+    path: on PostgreSQL outside a transaction, the one-statement intake), accepted unless
+    ``over`` says otherwise."""
+    kw = dict(
         actor=w.clerk,
         matter_code="sc-003",
         applicant_kind="individual",
@@ -40,9 +41,10 @@ def window_intake(w, *, submit: bool = True, accept: bool = True):
             {"material": w.form.pk, "status": "received"},
             {"material": w.lease.pk, "status": "received"},
         ],
-        submit=submit,
-        accept=accept,
+        accept=True,
     )
+    kw.update(over)
+    return case_open(**kw)
 
 
 SKIP_CASE = {"id", "number", "tracking_token"}

@@ -11,11 +11,11 @@ import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
-from onetrip.cases import services
 from onetrip.cases.models import Case, CaseEvent
 from onetrip.errors import DomainError
 from onetrip.people.models import Applicant
 from onetrip.people.services import api_token_create
+from tests.cases.helpers import window_intake
 from tests.factories import ric_number
 
 
@@ -23,20 +23,7 @@ def _auth(user):
     return {"Authorization": f"Bearer {api_token_create(user=user, name='perf')[1]}"}
 
 
-def _intake(cw, **over):
-    kw = dict(
-        actor=cw.clerk,
-        matter_code="sc-003",
-        applicant_kind="individual",
-        applicant_number=cw.person.id_number,
-        materials=[
-            {"material": cw.form.pk, "status": "received"},
-            {"material": cw.lease.pk, "status": "received"},
-        ],
-        accept=True,
-    )
-    kw.update(over)
-    return services.case_open(**kw)
+_intake = window_intake
 
 
 @pytest.mark.django_db

@@ -162,6 +162,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 10,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a file beside the database, not Django's shared-cache in-memory default: that
+    # one answers 'table is locked' at once where the demo's WAL file waits (busy_timeout), so
+    # two requests at once (a live server, threads) behave in tests as they do in the demo.
+    _name = str(DATABASES["default"].get("NAME") or "")
+    if _name and _name != ":memory:":
+        DATABASES["default"]["TEST"] = {"NAME": _name.removesuffix(".sqlite3") + "-test.sqlite3"}
 else:
     # Bind parameters on the server: psycopg then prepares a statement it has run a few times
     # on that connection, and PostgreSQL stops re-planning the hot statements (planning cost

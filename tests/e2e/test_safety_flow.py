@@ -52,8 +52,30 @@ def test_dispute_from_phone_to_board_to_agreement_and_confirmation(live_server, 
     g = make_grid()
     g.rules[0].delete()  # no routing rule for disputes: the operator dispatches by hand
     base = live_server.url
+    contexts = []
 
-    wall = browser.new_context(**WALL).new_page()
+    def new_context(**kw):
+        contexts.append(browser.new_context(**kw))
+        return contexts[-1]
+
+    try:
+        _flow(g, base, new_context)
+    finally:
+        close_all(contexts)
+
+
+def close_all(contexts) -> None:
+    """Close the pages' connections and let the server's request threads end during the test
+    (a keep-alive thread outliving the session's live server fails on in-memory SQLite)."""
+    from tests.safety.conftest import wait_for_request_threads
+
+    for context in contexts:
+        context.close()
+    wait_for_request_threads()
+
+
+def _flow(g, base, new_context):
+    wall = new_context(**WALL).new_page()
     login(wall, base, "op", "/safety/board/")
     assert wall.locator(".board-body").is_visible()
     size = wall.evaluate(
@@ -61,7 +83,7 @@ def test_dispute_from_phone_to_board_to_agreement_and_confirmation(live_server, 
     )
     assert size[0] <= 1920 and size[1] <= 1080  # fits the wall screen, no scrolling
 
-    phone_ctx = browser.new_context(**PHONE)
+    phone_ctx = new_context(**PHONE)
     phone = phone_ctx.new_page()
     login(phone, base, "vol", "/safety/report/")
     phone.get_by_label("矛盾纠纷").check()
@@ -88,7 +110,7 @@ def test_dispute_from_phone_to_board_to_agreement_and_confirmation(live_server, 
     assert "矛盾纠纷" in row.inner_text() and "待分拨" in row.inner_text()
 
     # the operator dispatches it to the 综治 platform, 司法局, with a mediator
-    desk = browser.new_context(**WALL).new_page()
+    desk = new_context(**WALL).new_page()
     login(desk, base, "op", "/safety/")
     desk.goto(f"{base}/safety/incidents/{incident.number}/")
     form = desk.locator("form.act-dispatch")
@@ -104,7 +126,7 @@ def test_dispute_from_phone_to_board_to_agreement_and_confirmation(live_server, 
     )
 
     # the mediator, on a phone, accepts, records the agreement, closes
-    med = browser.new_context(**PHONE).new_page()
+    med = new_context(**PHONE).new_page()
     login(med, base, "med", "/safety/")
     med.goto(f"{base}/safety/incidents/{incident.number}/")
     med.get_by_role("button", name="签收").click()
@@ -147,7 +169,6 @@ def test_report_pages_pass_axe_on_a_phone(live_server, browser):
     """The citizen-facing pages (the report form, with an error shown, and the reporter's page)
     have no serious or critical axe-core violation at 390 px, and fit the screen."""
     from onetrip.safety.services import incident_report
-    from tests.e2e.test_accessibility import _axe
     from tests.safety.conftest import make_grid
 
     g = make_grid()
@@ -155,9 +176,18 @@ def test_report_pages_pass_axe_on_a_phone(live_server, browser):
         district=g.district, actor=g.grid_a, kind="hazard", description="井盖缺失",
         cell_code=g.cell_a.code,
     )  # fmt: skip
-    page = browser.new_context(**PHONE).new_page()
+    context = browser.new_context(**PHONE)
+    try:
+        _axe_pages(context.new_page(), live_server.url, incident)
+    finally:
+        close_all([context])
+
+
+def _axe_pages(page, base, incident):
+    from tests.e2e.test_accessibility import _axe
+
     found = {}
-    page.goto(f"{live_server.url}/safety/report/")
+    page.goto(f"{base}/safety/report/")
     found["report"] = _axe(page)
     page.get_by_label("安全隐患").check()
     page.get_by_label("情况描述").fill("电线裸露在外")
@@ -168,7 +198,7 @@ def test_report_pages_pass_axe_on_a_phone(live_server, browser):
     page.get_by_role("button", name="提交上报").click()
     assert "坐标不在本区范围内" in page.locator("[role=alert]").inner_text()
     found["report-error"] = _axe(page)
-    page.goto(f"{live_server.url}/safety/r/{incident.token}/")
+    page.goto(f"{base}/safety/r/{incident.token}/")
     found["reporter"] = _axe(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     bad = {k: [v for v in vs if v["impact"] in ("serious", "critical")] for k, vs in found.items()}

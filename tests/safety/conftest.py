@@ -114,6 +114,19 @@ def make_grid(w: SimpleNamespace | None = None) -> SimpleNamespace:
     return g
 
 
+def wait_for_request_threads(timeout: float = 10.0) -> None:
+    """Let the live server's request threads finish while this test's database is still shared
+    with them (a thread still closing its connection after the session's live server stopped
+    would fail on the in-memory SQLite test database)."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 @pytest.fixture
 def grid(db):
     return make_grid()

@@ -15,6 +15,7 @@ from onetrip.people.services import api_token_create
 from onetrip.safety.models import Incident
 from onetrip.safety.services import incident_report, incident_transition
 from tests.factories import make_user
+from tests.safety.conftest import wait_for_request_threads
 
 REQUEST_FIELDS = {
     "service_request_id", "status", "status_notes", "service_name", "service_code",
@@ -163,9 +164,18 @@ def test_disputes_and_anonymous_reports_are_not_exposed(grid, api_key):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_real_client_library_against_live_server(live_server, grid, api_key):
+def test_real_client_library_against_live_server(live_server, grid, api_key, monkeypatch):
     import requests
     from georeport import GeoReport
+
+    # one request per connection: no keep-alive thread outlives the test on the server side
+    real_request = requests.sessions.Session.request
+
+    def request(self, method, url, **kwargs):
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), "Connection": "close"}
+        return real_request(self, method, url, **kwargs)
+
+    monkeypatch.setattr(requests.sessions.Session, "request", request)
 
     root = f"{live_server.url}/open311/v2"
     client = GeoReport(root, jurisdiction="sc", api_key=api_key)
@@ -199,3 +209,4 @@ def test_real_client_library_against_live_server(live_server, grid, api_key):
         client.get_service_request("PA000000")
     assert err.value.response.status_code == 404
     assert err.value.response.json()[0]["code"] == 404
+    wait_for_request_threads()

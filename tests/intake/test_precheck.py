@@ -82,6 +82,7 @@ def test_shared_record_not_found_is_missing_with_reason(senior):
         applicant_kind="person",
         holder_number=stranger,
         materials_at_hand=[senior.photo.pk],
+        actor=senior.guide,
     )
     assert names(pc.missing) == ["居民户口簿"]
     assert "共享数据中未查到" in pc.missing[0]["reason"]
@@ -97,6 +98,7 @@ def test_bad_credit_applicant_gets_no_later_allowance(senior):
         applicant_kind="person",
         holder_number=senior.person,
         materials_at_hand=[senior.photo.pk],
+        actor=senior.guide,
     )
     assert pc.later == []
     assert names(pc.missing) == ["老年人优待证申请表"]
@@ -236,6 +238,7 @@ def test_pass_rate_and_case_link(senior, world):
         applicant_kind="person",
         holder_number=senior.person,
         materials_at_hand=[senior.photo.pk],
+        actor=senior.guide,  # the guide looks the register up
     )
     precheck_run(  # an anonymous complete check
         matter=senior.matter,
@@ -255,3 +258,58 @@ def test_pass_rate_and_case_link(senior, world):
     precheck_link_case(precheck=first, case_number="SC-20260302-00001")
     assert precheck_pass_rate(district=world.district)["linked_cases"] == 1
     assert precheck_pass_rate(district=world.district, since=later)["prechecks"] == 0
+
+
+def test_anonymous_precheck_reveals_no_held_document_nor_credit_status(senior, client):
+    """Issue 15: an anonymous pre-check was an oracle on government records (any ID number
+    returned the held document's number and validity, and bad-credit status)."""
+    applicant = applicant_register(name="赵某", id_number=senior.person)
+    applicant.bad_credit = True
+    applicant.save()
+    resp = client.post(
+        "/api/v1/precheck",
+        data={
+            "matter": "sc-002",
+            "applicant": {"kind": "person", "number": senior.person},
+            "materials_at_hand": [senior.photo.pk],
+        },
+        content_type="application/json",
+    )
+    assert resp.status_code == 201, resp.content
+    text = resp.content.decode()
+    assert "HK-330102-1" not in text and "失信" not in text
+    body = resp.json()
+    assert "居民户口簿" not in names(body["held_by_government"])
+    assert "居民户口簿" in names(body["missing"])
+    assert "登录" in {m["name"]: m["reason"] for m in body["missing"]}["居民户口簿"]
+    assert names(body["later_allowed"]) == ["老年人优待证申请表"]  # same answer as for anyone
+    assert ShareReadLog.objects.count() == 0  # nothing looked up
+    page = client.get(f"/precheck/{body['token']}/").content.decode()
+    assert "HK-330102-1" not in page and "失信" not in page
+
+
+def test_signed_in_owner_sees_her_own_held_documents_others_do_not(senior):
+    from tests.factories import make_user
+
+    owner = make_user("zhao", "applicant")
+    applicant = applicant_register(name="赵某", id_number=senior.person)
+    applicant.user = owner
+    applicant.save()
+    stranger = make_user("qian", "applicant")
+    mine = precheck_run(
+        matter=senior.matter,
+        applicant_kind="person",
+        holder_number=senior.person,
+        materials_at_hand=[],
+        actor=owner,
+    )
+    assert {m["name"]: m["number"] for m in mine.held}["居民户口簿"] == "HK-330102-1"
+    theirs = precheck_run(
+        matter=senior.matter,
+        applicant_kind="person",
+        holder_number=senior.person,
+        materials_at_hand=[],
+        actor=stranger,
+    )
+    assert "居民户口簿" not in names(theirs.held)
+    assert ShareReadLog.objects.get().reader == owner

@@ -65,6 +65,17 @@ def _bad_credit(applicant_kind: str, number: str) -> bool:
     return Company.objects.filter(credit_code=number, bad_credit=True).exists()
 
 
+def _owns(actor: Any, applicant_kind: str, number: str) -> bool:
+    """The signed-in user is the person with this ID number, or a user of this company."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    from onetrip.people.models import Applicant, Company
+
+    if applicant_kind == ApplicantKind.PERSON:
+        return Applicant.objects.filter(id_number=number, user=actor).exists()
+    return Company.objects.filter(credit_code=number, users=actor).exists()
+
+
 def _default_reason(material) -> str:
     form = MaterialForm(material.form).label if material.form else ""
     return _("必需材料：%(form)s %(count)d 份") % {"form": form, "count": material.count}
@@ -184,7 +195,10 @@ def precheck_run(
             code="point_outside_district",
         )
     on = on or local_today()
-    bad_credit = _bad_credit(applicant_kind, number)
+    # Held documents and credit status are looked up only for staff or the number's signed-in
+    # owner: for anyone else the pre-check would be an oracle on government records.
+    looked_up = number if number and (staff or _owns(actor, applicant_kind, number)) else None
+    bad_credit = _bad_credit(applicant_kind, looked_up) if looked_up else False
 
     missing, held, later = [], [], []
     for material in materials:
@@ -193,9 +207,12 @@ def precheck_run(
         if material.shared_kind:
             document = (
                 shared_document_find(
-                    holder_number=number, kind=material.shared_kind, on=on, district=matter.district
+                    holder_number=looked_up,
+                    kind=material.shared_kind,
+                    on=on,
+                    district=matter.district,
                 )
-                if number
+                if looked_up
                 else None
             )
             if document is not None:
@@ -235,6 +252,9 @@ def precheck_run(
         if material.shared_kind and material.government_held:
             reason = (
                 _("共享数据中未查到您的%(name)s，请携带。") % {"name": material.name}
+                if looked_up
+                else _("政府已有的%(name)s仅本人登录后或由工作人员查询：请登录或携带。")
+                % {"name": material.name}
                 if number
                 else _("未提供证件号码，无法查询政府已有的%(name)s：请提供号码或携带。")
                 % {"name": material.name}

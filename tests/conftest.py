@@ -60,6 +60,9 @@ def _test_settings(settings, tmp_path):
     # Tests run in one process: an in-memory cache is shared with the live server thread too,
     # and clearing it needs no database.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()  # throttle counts and rate limits start afresh in every test
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from onetrip.auth import optional_auth, staff_auth, token_auth  # noqa: F401  (re-exported)
@@ -68,6 +68,12 @@ def _forbidden(request, exc):
 def _django_validation(request, exc: DjangoValidationError):
     fields = exc.message_dict if hasattr(exc, "error_dict") else None
     return _error(request, 422, "validation_failed", "；".join(exc.messages), fields)
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    # ninja adds Retry-After (seconds) to this response.
+    return _error(request, 429, "throttled", _("请求过于频繁，请稍后再试。"))
 
 
 @api.exception_handler(HttpError)

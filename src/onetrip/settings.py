@@ -218,6 +218,13 @@ TASKS = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 20
+#: Proxies in front of the app whose X-Forwarded-For is trusted (0: use the peer address).
+NINJA_NUM_PROXIES = int(os.environ.get("ONETRIP_NUM_PROXIES", "0"))
+#: API abuse limits (onetrip.throttles): per anonymous client, and per token user (`_token`).
+ONETRIP_THROTTLE_RATES: dict[str, str | None] = {
+    "precheck": os.environ.get("ONETRIP_THROTTLE_PRECHECK", "20/m"),
+    "precheck_token": os.environ.get("ONETRIP_THROTTLE_PRECHECK_TOKEN", "600/m"),
+}
 
 # Shared by every web process (rate limits on public token pages must hold across workers).
 # `onetrip serve` and the test runner create the table; a large deployment can point this at Redis.

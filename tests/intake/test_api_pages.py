@@ -227,3 +227,22 @@ def test_online_next_step_and_form_help_link_to_the_online_application(client, o
     assert client.get("/apply/sc-003/?district=sc").status_code == 200
     # A matter that cannot be done online offers no such link.
     assert 'data-testid="apply-online"' not in client.get("/matters/sc-002/form/").content.decode()
+
+
+def test_precheck_lookups_are_throttled_per_client_with_retry_after(client, senior, settings):
+    """Issue 15: 100 anonymous look-ups in 5 s went through."""
+    settings.ONETRIP_THROTTLE_RATES = {"precheck": "3/m", "precheck_token": "5/m"}
+    body = {"matter": "sc-002", "applicant": {"kind": "person"}, "materials_at_hand": []}
+    codes = [post_json(client, "/api/v1/precheck", body).status_code for _ in range(4)]
+    assert codes == [201, 201, 201, 429]
+    refused = post_json(client, "/api/v1/precheck", body)
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled"
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert PreCheck.objects.count() == 3  # nothing written when refused
+    # Another address and a kiosk's token have buckets of their own.
+    assert post_json(client, "/api/v1/precheck", body, REMOTE_ADDR="10.0.0.9").status_code == 201
+    spoofed = post_json(client, "/api/v1/precheck", body, HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert spoofed.status_code == 429  # X-Forwarded-For is not trusted without a proxy
+    _t, key = api_token_create(user=senior.guide, name="kiosk")
+    kiosk = post_json(client, "/api/v1/precheck", body, HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert kiosk.status_code == 201

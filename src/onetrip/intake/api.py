@@ -24,6 +24,7 @@ from onetrip.intake.selectors import (
     matter_by_code,
 )
 from onetrip.intake.services import form_check, form_draft_save, precheck_run
+from onetrip.throttles import ClientThrottle
 
 router = Router(tags=["intake"])
 
@@ -102,6 +103,7 @@ def precheck_payload(request, precheck: PreCheck) -> dict[str, Any]:
     "/precheck",
     response={201: PreCheckOut},
     auth=optional_auth,
+    throttle=[ClientThrottle("precheck")],
     summary="Pre-check an applicant's materials for a matter (window zero, 导办)",
 )
 def precheck_create(request, payload: PreCheckIn):

@@ -78,3 +78,17 @@ def constraint_name(exc: BaseException) -> str:
     """The violated constraint's name of a PostgreSQL IntegrityError ('' when unknown)."""
     diag = getattr(getattr(exc, "__cause__", None), "diag", None)
     return getattr(diag, "constraint_name", None) or ""
+
+
+#: The largest value a BigAutoField primary key can hold (both databases).
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: Any) -> int | None:
+    """An id from a query string or form as an int, or None when it is not one (``abc``,
+    ``1e20``, ``-1``, 20 digits, non-ASCII digits): validate before any query, never a 5xx."""
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None

@@ -17,6 +17,7 @@ from onetrip.cases import states as S
 from onetrip.cases.models import Case, DeliveryMethod, MaterialStatus
 from onetrip.catalogue.models import Department, Matter, PointLevel
 from onetrip.clock import local_today
+from onetrip.db import parse_id
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, ValidationFailed
 from onetrip.masking import mask_id_number, mask_name
@@ -74,7 +75,10 @@ def case_new(request):
         return _forbidden(request, _("只有窗口工作人员可以受理办件。"))
     point = user.point
     ticket = None
-    ticket_id = request.GET.get("ticket") or request.POST.get("ticket")
+    ticket_param = request.GET.get("ticket") or request.POST.get("ticket")
+    ticket_id = parse_id(ticket_param)
+    if ticket_param and ticket_id is None:
+        raise Http404
     if ticket_id:
         from onetrip.queueing.models import Ticket
 
@@ -85,7 +89,7 @@ def case_new(request):
     post = user.has_role("social_worker") and point.level == PointLevel.COMMUNITY
     matters = _matters_for(point) if not post else _all_matters(point)
     matter = None
-    matter_id = request.POST.get("matter") or request.GET.get("matter")
+    matter_id = parse_id(request.POST.get("matter") or request.GET.get("matter"))
     if matter_id:
         matter = matters.filter(pk=matter_id).first()
     forward = bool(post and matter is not None and not matter.level_community)
@@ -383,7 +387,10 @@ def backoffice(request):
         departments = Department.objects.filter(pk=user.department_id)
     elif user.has_role("manager") and user.point_id:
         departments = Department.objects.filter(district_id=user.point.district_id)
-    dept = departments.filter(pk=request.GET.get("department") or 0).first() or departments.first()
+    dept = (
+        departments.filter(pk=parse_id(request.GET.get("department")) or 0).first()
+        or departments.first()
+    )
     today = local_today()
     state = request.GET.get("state") or None
     due = request.GET.get("due") or None

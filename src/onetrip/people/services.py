@@ -266,7 +266,7 @@ def applicant_account_register(
     phone = clean_phone(phone)
     id_number = clean_id_number(id_number)
     try:
-        validate_password(password)
+        validate_password(password, user=User(username=phone, phone=phone, display_name=name))
     except DjangoValidationError as exc:
         raise ValidationFailed(
             "；".join(exc.messages), code="weak_password", fields={"password": exc.messages}

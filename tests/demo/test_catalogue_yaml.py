@@ -157,7 +157,7 @@ def test_every_value_fits_the_models_and_rules(data):
                 (where, x["name"], str(v))
                 for v in material_violations({**x, "issuing_department": issuer})
             ]
-        problems += [(where, str(v)) for v in materials_set_violations(m["materials"])]
+        problems += [(where, str(v)) for v in materials_set_violations(m["materials"], matter=m)]
     assert problems == []
 
 

@@ -27,6 +27,10 @@ def make_senior(world):
     """老年人优待证: ID held by government, household register in shared data, a photo to bring,
     an application form that may come later (容缺)."""
     s = SimpleNamespace(world=world, matter=world.senior_card)
+    # 容缺 needs a promised limit to hand the material in before the decision: an instant
+    # matter cannot carry it (catalogue rule ``later_instant``), so this card is committed.
+    world.senior_card.kind, world.senior_card.promised_limit_days = "committed", 5
+    world.senior_card.save(update_fields=["kind", "promised_limit_days"])
     s.gaj = Department.objects.create(district=world.district, code="gaj", name="上城公安分局")
     s.id_card = world.senior_card.materials.get(name="居民身份证")
     s.hukou = Material.objects.create(

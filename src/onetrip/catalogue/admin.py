@@ -57,7 +57,7 @@ class MaterialFormSet(BaseInlineFormSet):
             for f in self.forms
             if getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE")
         ]
-        violations = materials_set_violations(kept)
+        violations = materials_set_violations(kept, matter=self.instance)
         if violations:
             raise ValidationError([v.message for v in violations])
 
@@ -68,7 +68,7 @@ class MaterialInline(admin.TabularInline):
     extra = 1
     fields = (
         "position", "name", "form", "count", "required", "later_allowed", "government_held",
-        "issuing_department", "shared_kind", "note", "sample", "blank_form",
+        "issuing_department", "shared_kind", "agent_only", "note", "sample", "blank_form",
     )  # fmt: skip
     autocomplete_fields = ("issuing_department",)
 
@@ -99,6 +99,8 @@ class MatterAdmin(admin.ModelAdmin):
                     "promised_limit_days",
                     "visits_needed",
                     "visits_reason",
+                    "founding",
+                    "realname_onsite",
                 )
             },
         ),  # fmt: skip

@@ -152,6 +152,16 @@ class Matter(models.Model):
     promised_limit_days = models.PositiveSmallIntegerField(_("承诺时限（工作日）"))
     visits_needed = models.PositiveSmallIntegerField(_("跑动次数"), choices=[(0, "0"), (1, "1")])
     visits_reason = models.CharField(_("需到现场的原因"), max_length=200, blank=True)
+    founding = models.BooleanField(
+        _("设立登记"),
+        default=False,
+        help_text=_("申请人为拟设立的企业（尚无统一社会信用代码），办结时核发统一社会信用代码"),
+    )
+    realname_onsite = models.BooleanField(
+        _("需现场实名核验"),
+        default=False,
+        help_text=_("法定代表人或申请人须到窗口现场实名核验：不能全程网办，跑动一次"),
+    )
     level_district = models.BooleanField(_("区行政服务中心可办"), default=True)
     level_street = models.BooleanField(_("街道可办"), default=False)
     level_community = models.BooleanField(_("社区可办"), default=False)
@@ -239,6 +249,11 @@ class Material(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="issued_materials",
+    )
+    agent_only = models.BooleanField(
+        _("委托代办时提交"),
+        default=False,
+        help_text=_("仅在中介或他人代办时提交（如授权委托书）；申请人本人办理时免交"),
     )
     shared_kind = models.SlugField(
         _("共享证照类型"),

@@ -17,7 +17,7 @@ from onetrip.errors import ValidationFailed
 
 
 def _clean_materials(matter: Matter) -> None:
-    errors = [v for v in materials_set_violations(matter.materials.all())]
+    errors = [v for v in materials_set_violations(matter.materials.all(), matter=matter)]
     if errors:
         raise ValidationFailed(errors[0].message, code=errors[0].code)
 

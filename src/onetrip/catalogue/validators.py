@@ -20,6 +20,11 @@ matter
   no_level               at least one level may accept it
   no_channel             at least one channel
   department_district    the department belongs to the matter's district
+  founding_audience      a founding matter (设立登记) is for companies: the company being set up
+                         is the applicant, represented by its founder
+  realname_visits        an on-site real-name verification is one visit: visits needed = 1
+  zero_visit_route       0 visits ⇒ a route without a visit exists: online at depth Ⅲ/Ⅳ
+                         (online at Ⅰ/Ⅱ is consultation only) or door-to-door
 material
   count_zero                 count ≥ 1
   later_allowed_held         a material the government already holds is never asked for, so it
@@ -28,9 +33,14 @@ material
                              be supplied at all)
   held_needs_issuer          a government-held material names its issuing department
   issuer_district            the issuing department belongs to the matter's district
+  agent_only_plain           a material only agents hand in (authorisation) is never 容缺 or
+                             government-held
 materials of a matter
   no_core_material           when some materials are 容缺, at least one required material must be
                              handed in up front (a case cannot be accepted on promises alone)
+  later_instant              容缺 needs time to hand the material in before the decision: an
+                             instant matter (promised limit 0, decided on the spot) cannot carry
+                             it, so intake would refuse what the catalogue promised
 """
 
 from __future__ import annotations
@@ -63,6 +73,13 @@ RULE_MESSAGES: dict[str, Any] = {
     "held_needs_issuer": _("政府已有的材料必须注明出具部门。"),
     "issuer_district": _("出具部门必须属于该事项所在的区县。"),
     "no_core_material": _("设置了容缺材料的事项，至少要有一份必需材料须当场提交。"),
+    "founding_audience": _("设立登记事项的服务对象必须是企业。"),
+    "realname_visits": _("需现场实名核验的事项跑动次数必须为 1。"),
+    "zero_visit_route": _(
+        "零跑动事项必须能全程网上受理（网办深度Ⅲ级以上且无需现场核验）或上门办理。"
+    ),
+    "agent_only_plain": _("委托代办时提交的材料不能设为容缺后补或政府已有。"),
+    "later_instant": _("即办件当场办结，不能设置容缺后补材料（承诺时限不足以后补）。"),
 }
 
 
@@ -111,6 +128,13 @@ def matter_violations(matter: Any) -> list[RuleViolation]:
         and not (_get(matter, "channel_post") or _get(matter, "channel_door"))
     ):
         out.append(_v("zero_visit_delivery", "channel_post"))
+    if _get(matter, "founding") and _get(matter, "audience") not in (None, "company"):
+        out.append(_v("founding_audience", "founding"))
+    if _get(matter, "realname_onsite") and visits != 1:
+        out.append(_v("realname_visits", "realname_onsite"))
+    online_route = online and (depth or 0) >= 3 and not _get(matter, "realname_onsite")
+    if visits == 0 and not online_route and not _get(matter, "channel_door"):
+        out.append(_v("zero_visit_route", "online_depth"))
     if depth == 4:
         if visits != 0:
             out.append(_v("depth_four_visits", "visits_needed"))
@@ -147,6 +171,8 @@ def material_violations(material: Any, *, district_id: int | None = None) -> lis
         out.append(_v("later_allowed_held", "later_allowed"))
     if later and not required:
         out.append(_v("later_allowed_optional", "later_allowed"))
+    if _get(material, "agent_only", False) and (later or held):
+        out.append(_v("agent_only_plain", "agent_only"))
     issuer = _get(material, "issuing_department")
     if held and issuer is None:
         out.append(_v("held_needs_issuer", "issuing_department"))
@@ -156,8 +182,10 @@ def material_violations(material: Any, *, district_id: int | None = None) -> lis
     return out
 
 
-def materials_set_violations(materials: Iterable[Any]) -> list[RuleViolation]:
-    """Rules over all the materials of one matter."""
+def materials_set_violations(
+    materials: Iterable[Any], *, matter: Any = None
+) -> list[RuleViolation]:
+    """Rules over all the materials of one matter (``matter``: its fields, when known)."""
     mats = list(materials)
     later = [m for m in mats if _get(m, "later_allowed")]
     core = [
@@ -166,10 +194,14 @@ def materials_set_violations(materials: Iterable[Any]) -> list[RuleViolation]:
         if _get(m, "required", True)
         and not _get(m, "later_allowed")
         and not _get(m, "government_held")
+        and not _get(m, "agent_only")
     ]
+    out = []
     if later and not core:
-        return [_v("no_core_material", "materials")]
-    return []
+        out.append(_v("no_core_material", "materials"))
+    if later and matter is not None and _get(matter, "promised_limit_days") == 0:
+        out.append(_v("later_instant", "materials"))
+    return out
 
 
 def as_validation_error(violations: list[RuleViolation]) -> ValidationError:

@@ -8,21 +8,22 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.catalogue import rules as _rules
+
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class ApplicantKind(models.TextChoices):
-    PERSON = "person", _("个人")
-    COMPANY = "company", _("企业自办")
-    AGENT = "agent", _("中介代办")
+# The kinds of applicant live with the catalogue's rule set (one list for every step).
+ApplicantKind = _rules.ApplicantKind
 
 
 class NextStep(models.TextChoices):
     ONLINE = "online", _("网上办理")
     TICKET = "ticket", _("取号办理")
     NEAREST_POINT = "nearest_point", _("就近网点办理")
+    DOOR = "door", _("上门办理")
 
 
 class PreCheck(models.Model):

@@ -59,11 +59,10 @@ def matter_search(*, district: ServicePoint, q: str = "", limit: int = 20) -> li
 
 
 def audience_allows(*, matter: Matter, applicant_kind: str) -> bool:
-    if matter.audience == "both":
-        return True
-    if matter.audience == "individual":
-        return applicant_kind == ApplicantKind.PERSON
-    return applicant_kind in (ApplicantKind.COMPANY, ApplicantKind.AGENT)
+    """Whether this kind of applicant may apply (the catalogue's rule set decides)."""
+    from onetrip.catalogue.rules import applicant_kinds
+
+    return applicant_kind in applicant_kinds(matter)
 
 
 def _distance(a: ServicePoint, b: ServicePoint) -> float | None:

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import MaterialForm, Matter, ServicePoint
+from onetrip.catalogue.rules import Handling, MatterRules, OnsiteStep, Route, rules_require
 from onetrip.clock import local_today
 from onetrip.errors import Forbidden, NotFound, ValidationFailed
 from onetrip.intake.forms import clean_definition, validate_data
 from onetrip.intake.models import ApplicantKind, FormDefinition, FormDraft, NextStep, PreCheck
 from onetrip.intake.selectors import (
-    audience_allows,
     form_draft_get,
     form_fields_for,
     holder_hash,
@@ -46,13 +46,34 @@ def _point_dict(point: ServicePoint) -> dict[str, Any]:
     }
 
 
-def _clean_holder(applicant_kind: str, holder_number: str | None) -> str:
+def _clean_holder(applicant_kind: str, holder_number: str | None, *, matter: Matter) -> str:
+    """The holder's number, checked: a person's or founder's resident ID number, a company's
+    credit code; an agent gives the company's credit code, or — for a company being founded,
+    which has none — the founder's ID number."""
     number = (holder_number or "").strip().upper()
     if not number:
         return ""
-    if applicant_kind == ApplicantKind.PERSON:
+    if applicant_kind in (ApplicantKind.PERSON, ApplicantKind.FOUNDER):
+        return clean_id_number(number, field="applicant.number")
+    if applicant_kind == ApplicantKind.AGENT and matter.founding:
         return clean_id_number(number, field="applicant.number")
     return clean_credit_code(number, field="applicant.number")
+
+
+def _holder_numbers(applicant_kind: str, number: str, *, matter: Matter) -> dict[str, str]:
+    """Numbers the government-held materials are looked up by (see
+    ``sharing.selectors.holder_numbers_for``)."""
+    from onetrip.people.models import Company
+    from onetrip.sharing.selectors import holder_numbers_for
+
+    if not number:
+        return {}
+    if applicant_kind in (ApplicantKind.PERSON, ApplicantKind.FOUNDER) or (
+        applicant_kind == ApplicantKind.AGENT and matter.founding
+    ):
+        return {"person": number}
+    company = Company.objects.filter(credit_code=number).first()
+    return holder_numbers_for(company=company) if company else {"company": number}
 
 
 def _bad_credit(applicant_kind: str, number: str) -> bool:
@@ -60,9 +81,12 @@ def _bad_credit(applicant_kind: str, number: str) -> bool:
         return False
     from onetrip.people.models import Applicant, Company
 
-    if applicant_kind == ApplicantKind.PERSON:
+    if len(number) == 18 and applicant_kind in (ApplicantKind.PERSON, ApplicantKind.FOUNDER):
         return Applicant.objects.filter(id_number=number, bad_credit=True).exists()
-    return Company.objects.filter(credit_code=number, bad_credit=True).exists()
+    return (
+        Company.objects.filter(credit_code=number, bad_credit=True).exists()
+        or Applicant.objects.filter(id_number=number, bad_credit=True).exists()
+    )
 
 
 def _owns(actor: Any, applicant_kind: str, number: str) -> bool:
@@ -71,8 +95,8 @@ def _owns(actor: Any, applicant_kind: str, number: str) -> bool:
         return False
     from onetrip.people.models import Applicant, Company
 
-    if applicant_kind == ApplicantKind.PERSON:
-        return Applicant.objects.filter(id_number=number, user=actor).exists()
+    if Applicant.objects.filter(id_number=number, user=actor).exists():
+        return True  # a person, a founder, or an agent giving their own ID number
     return Company.objects.filter(credit_code=number, users=actor).exists()
 
 
@@ -81,16 +105,30 @@ def _default_reason(material) -> str:
     return _("必需材料：%(form)s %(count)d 份") % {"form": form, "count": material.count}
 
 
+ONSITE_TEXT = {
+    OnsiteStep.REALNAME: _("需法定代表人（申请人）本人到窗口现场实名核验，不能全程网办。"),
+}
+
+
 def _next_step(
-    *, matter: Matter, applicant_kind: str, point: ServicePoint | None
+    *, matter: Matter, rules: MatterRules, applicant_kind: str, point: ServicePoint | None
 ) -> tuple[str, dict[str, Any]]:
-    if matter.channel_online and (matter.visits_needed == 0 or matter.online_depth >= 3):
+    """The route the rule set gives: online when it offers it, else a ticket here (or at the
+    district centre), else the nearest street/community points, else door-to-door."""
+    onsite = [
+        {"code": step, "text": str(ONSITE_TEXT.get(step, step))} for step in rules.onsite_steps
+    ]
+    visits = {"visits_promised": rules.visits_promised, "onsite_steps": onsite}
+    if Route.ONLINE in rules.routes:
         return NextStep.ONLINE, {
             "message": _("本事项可网上办理，无需排队：请在网上提交申请。"),
             "url": f"/matters/{matter.code}/form/",
+            **visits,
         }
     here = point or matter.district
-    if point_accepts(point=here, matter=matter):
+    if (Route.QUEUE in rules.routes or Route.NEARBY in rules.routes) and point_accepts(
+        point=here, matter=matter
+    ):
         queue = queue_for(point=here, matter=matter, applicant_kind=applicant_kind)
         queue_kind = "agent" if applicant_kind == ApplicantKind.AGENT else "self"
         detail: dict[str, Any] = {
@@ -102,6 +140,7 @@ def _next_step(
                 if queue_kind == "agent"
                 else _("请取号到自办窗口办理。")
             ),
+            **visits,
         }
         if queue is not None:
             detail["queue"] = {"id": queue.pk, "code": queue.code, "name": queue.name}
@@ -109,13 +148,21 @@ def _next_step(
                 "queue": queue.name,
                 "code": queue.code,
             }
+        if onsite:
+            detail["message"] = f"{detail['message']} {onsite[0]['text']}"
         nearby = points_accepting(matter=matter, near=here, limit=5)
         detail["also_at"] = [_point_dict(p) for p in nearby if p.pk != here.pk]
         return NextStep.TICKET, detail
-    points = points_accepting(matter=matter, near=point)
-    return NextStep.NEAREST_POINT, {
-        "message": _("本事项可就近到以下街道、社区网点办理。"),
-        "points": [_point_dict(p) for p in points],
+    if Route.NEARBY in rules.routes:
+        points = points_accepting(matter=matter, near=point)
+        return NextStep.NEAREST_POINT, {
+            "message": _("本事项可就近到以下街道、社区网点办理。"),
+            "points": [_point_dict(p) for p in points],
+            **visits,
+        }
+    return NextStep.DOOR, {
+        "message": _("本事项可预约上门办理：工作人员上门受理，无需跑动。"),
+        **visits,
     }
 
 
@@ -130,33 +177,29 @@ def precheck_run(
     point: ServicePoint | None = None,
     on: dt.date | None = None,
 ) -> PreCheck:
-    """Check the materials at hand against the matter's list and store the answer.
+    """Check the materials at hand against the matter's rule set (``catalogue.rules``) for this
+    kind of applicant and store the answer.
 
-    missing: required materials neither at hand, nor held by government, nor allowed later
-    (with the reason); held: ``government_held`` materials and those found in shared data for
-    the holder (each lookup is logged); later: 容缺 materials not at hand (not for applicants on
-    the bad-credit list). The next step is online, a ticket for the right queue, or the nearest
-    street/community points that accept the matter.
+    missing: materials to hand in that are not at hand (with the reason); held: materials the
+    government holds — found in shared data for the right holder (each lookup is logged) or
+    held without a record kind; later: 容缺 materials not at hand (not for applicants on the
+    bad-credit list); waived materials (an authorisation when nobody acts for the applicant)
+    are not mentioned. The next step is the rule set's first route: online, a ticket for the
+    right queue, the nearest street/community points, or door-to-door.
     """
-    from onetrip.sharing.selectors import shared_document_find
+    from onetrip.sharing.selectors import held_material_lookup
     from onetrip.sharing.services import shared_document_read_log
 
     if matter is None or not matter.is_active:
         raise NotFound(_("未找到该事项。"), code="matter_not_found")
     if applicant_kind not in ApplicantKind.values:
         raise ValidationFailed(
-            _("申请人类型应为个人、企业或中介代办。"),
+            _("申请人类型应为个人、企业、设立企业或中介代办。"),
             code="invalid_applicant_kind",
             fields={"applicant.kind": [_("类型无效")]},
         )
-    if not audience_allows(matter=matter, applicant_kind=applicant_kind):
-        raise ValidationFailed(
-            _("事项“%(matter)s”的服务对象是%(audience)s，与申请人类型不符。")
-            % {"matter": matter.name, "audience": matter.get_audience_display()},
-            code="audience_mismatch",
-            fields={"applicant.kind": [_("与事项服务对象不符")]},
-        )
-    number = _clean_holder(applicant_kind, holder_number)
+    rules = rules_require(matter=matter, applicant_kind=applicant_kind)
+    number = _clean_holder(applicant_kind, holder_number, matter=matter)
     if isinstance(materials_at_hand, list | tuple | set):
         at_hand_ids = set()
         for value in materials_at_hand:
@@ -199,23 +242,21 @@ def precheck_run(
     # owner: for anyone else the pre-check would be an oracle on government records.
     looked_up = number if number and (staff or _owns(actor, applicant_kind, number)) else None
     bad_credit = _bad_credit(applicant_kind, looked_up) if looked_up else False
+    numbers = _holder_numbers(applicant_kind, looked_up or "", matter=matter)
 
     missing, held, later = [], [], []
     for material in materials:
-        if material.pk in at_hand_ids:
+        rule = rules.material(material.pk)
+        handling = rule.handling if rule else Handling.HAND_IN
+        if material.pk in at_hand_ids or handling in (Handling.WAIVED, Handling.OPTIONAL):
             continue
-        if material.shared_kind:
-            document = (
-                shared_document_find(
-                    holder_number=looked_up,
-                    kind=material.shared_kind,
-                    on=on,
-                    district=matter.district,
-                )
-                if looked_up
-                else None
+        reason = ""
+        if handling == Handling.HELD and material.shared_kind:
+            found = held_material_lookup(
+                kind=material.shared_kind, numbers=numbers, on=on, district=matter.district
             )
-            if document is not None:
+            if found.found:
+                document = found.document
                 shared_document_read_log(
                     document=document,
                     reader=actor if authenticated else None,
@@ -233,7 +274,21 @@ def precheck_run(
                     }
                 )
                 continue
-        elif material.government_held:
+            if found.reason == "unavailable":
+                reason = _("共享数据暂时无法查询%(name)s：请携带原件，窗口收取纸质材料。") % {
+                    "name": material.name
+                }
+            elif looked_up:
+                reason = _("共享数据中未查到您的%(name)s，请携带。") % {"name": material.name}
+            elif number:
+                reason = _("政府已有的%(name)s仅本人登录后或由工作人员查询：请登录或携带。") % {
+                    "name": material.name
+                }
+            else:
+                reason = _("未提供证件号码，无法查询政府已有的%(name)s：请提供号码或携带。") % {
+                    "name": material.name
+                }
+        elif handling == Handling.HELD:
             held.append(
                 {
                     "id": material.pk,
@@ -244,35 +299,30 @@ def precheck_run(
                 }
             )
             continue
-        if material.later_allowed and not bad_credit:
-            later.append({"id": material.pk, "name": material.name, "note": material.note})
-            continue
-        if not material.required and not material.later_allowed:
-            continue
-        if material.shared_kind and material.government_held:
-            reason = (
-                _("共享数据中未查到您的%(name)s，请携带。") % {"name": material.name}
-                if looked_up
-                else _("政府已有的%(name)s仅本人登录后或由工作人员查询：请登录或携带。")
-                % {"name": material.name}
-                if number
-                else _("未提供证件号码，无法查询政府已有的%(name)s：请提供号码或携带。")
-                % {"name": material.name}
-            )
-        elif material.later_allowed and bad_credit:
+        elif handling == Handling.LATER:
+            if not bad_credit:
+                later.append(
+                    {
+                        "id": material.pk,
+                        "name": material.name,
+                        "note": material.note,
+                        "due_days": rules.later_days,
+                    }
+                )
+                continue
             reason = _("申请人在失信名单上，不适用容缺受理，须当场提交。")
-        else:
-            reason = material.note or _default_reason(material)
         missing.append(
             {
                 "id": material.pk,
                 "name": material.name,
                 "form": material.get_form_display(),
                 "count": material.count,
-                "reason": reason,
+                "reason": str(reason or material.note or _default_reason(material)),
             }
         )
-    step, detail = _next_step(matter=matter, applicant_kind=applicant_kind, point=point)
+    step, detail = _next_step(
+        matter=matter, rules=rules, applicant_kind=applicant_kind, point=point
+    )
     precheck = PreCheck.objects.create(
         district=matter.district,
         matter=matter,

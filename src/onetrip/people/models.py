@@ -118,11 +118,32 @@ class Applicant(models.Model):
 
 
 class Company(models.Model):
-    """A company applicant (企业), identified by unified social credit code (GB 32100)."""
+    """A company applicant (企业), identified by unified social credit code (GB 32100).
+
+    A company being founded (设立中) has a name and a founder but no credit code yet: the
+    registration's result issues it (``cases`` sets ``credit_code`` and ``registered_at``).
+    """
 
     name = models.CharField(_("企业名称"), max_length=200)
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, null=True, blank=True
+    )
     legal_representative = models.CharField(_("法定代表人"), max_length=60, blank=True)
+    legal_rep_id_number = models.CharField(
+        _("法定代表人公民身份号码"),
+        max_length=18,
+        blank=True,
+        help_text=_("用于从共享数据核验法定代表人居民身份证等政府已有材料"),
+    )
+    founder = models.ForeignKey(
+        "people.Applicant",
+        verbose_name=_("设立人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="founded_companies",
+    )
+    registered_at = models.DateTimeField(_("设立登记时间"), null=True, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     address = models.CharField(_("住所"), max_length=200, blank=True)
     users = models.ManyToManyField(
@@ -138,6 +159,11 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def being_founded(self) -> bool:
+        """设立中: not registered yet, so no credit code."""
+        return not self.credit_code
 
 
 class AgencyStatus(models.TextChoices):

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from onetrip.catalogue.resolvers import MATERIAL_RESOLVERS, MaterialResolver, ResolvedMaterial
-from onetrip.sharing.selectors import shared_document_find
+from onetrip.sharing.selectors import held_material_lookup, holder_numbers_for
 from onetrip.sharing.services import shared_document_read_log
+from onetrip.sharing.sources import holder_kind_of
 
 CASE_PURPOSE = "办件材料核验（政府已有材料免提交）"
 
@@ -22,17 +23,20 @@ def source_text(document: Any) -> str:
 
 
 def shared_material_resolver(case: Any, material: Any, *, reader: Any = None):
-    """``(case, material) -> ResolvedMaterial | None`` for materials with a ``shared_kind``."""
+    """``(case, material) -> ResolvedMaterial | None`` for materials with a ``shared_kind``:
+    looked up for the right holder (a company case's 居民身份证 is its legal representative's)."""
     if not getattr(material, "shared_kind", ""):
         return None
-    holder_number = getattr(case, "holder_number", "")
-    if not holder_number:
-        return None
-    document = shared_document_find(
-        holder_number=holder_number,
-        kind=material.shared_kind,
-        district=getattr(case, "district", None),
+    numbers = holder_numbers_for(
+        applicant=getattr(case, "applicant", None), company=getattr(case, "company", None)
     )
+    if not numbers and getattr(case, "holder_number", ""):  # a bare holder (no case row)
+        kind = holder_kind_of(case.holder_number)
+        numbers = {kind: case.holder_number} if kind else {}
+    found = held_material_lookup(
+        kind=material.shared_kind, numbers=numbers, district=getattr(case, "district", None)
+    )
+    document = found.document
     if document is None:
         return None
     shared_document_read_log(

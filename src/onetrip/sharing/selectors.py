@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from onetrip.clock import local_today
@@ -95,6 +96,69 @@ def shared_document_find(
         if found:
             return found[0]
     return None
+
+
+@dataclass(frozen=True)
+class HeldLookup:
+    """What a government-held material lookup found, or why it found nothing.
+
+    ``reason`` is "" when found, ``no_number`` when the holder's number is not known (a company
+    being founded has no credit code; a company's legal representative has no ID number on
+    file), ``not_found`` when every source answered without a record, ``unavailable`` when a
+    source that may hold it did not answer (the clerk then takes the paper copy)."""
+
+    document: Any | None
+    reason: str = ""
+    holder_number: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.document is not None
+
+
+def holder_numbers_for(*, applicant: Any = None, company: Any = None) -> dict[str, str]:
+    """The numbers a government-held material may be keyed by, per holder kind: a person's ID
+    number; a company's credit code (none while it is being founded) and its legal
+    representative's ID number."""
+    numbers: dict[str, str] = {}
+    if applicant is not None and getattr(applicant, "id_number", ""):
+        numbers["person"] = applicant.id_number
+    if company is not None:
+        if getattr(company, "credit_code", None):
+            numbers["company"] = company.credit_code
+        if getattr(company, "legal_rep_id_number", ""):
+            numbers.setdefault("person", company.legal_rep_id_number)
+    return numbers
+
+
+def held_material_lookup(
+    *, kind: str, numbers: dict[str, str], on: dt.date | None = None, district: Any = None
+) -> HeldLookup:
+    """The shared record of ``kind`` for the right holder among ``numbers`` (see
+    ``holder_numbers_for``): a person's kind (居民身份证) is looked up by the person's number —
+    for a company, its legal representative's — a company's kind (营业执照) by the credit code.
+    Kinds of unknown holder try every number, the person's first."""
+    from onetrip.sharing.models import KIND_HOLDER
+
+    wanted = KIND_HOLDER.get(kind)
+    order = [wanted] if wanted else ["person", "company"]
+    candidates = [numbers[k] for k in order if numbers.get(k)]
+    if not kind or not candidates:
+        return HeldLookup(document=None, reason="no_number")
+    on = on or _today()
+    unavailable = False
+    for number in candidates:
+        number = number.strip().upper()
+        for source in sources_for(kind=kind, holder_kind=holder_kind_of(number)):
+            try:
+                found = source.lookup(holder_number=number, kinds=[kind], on=on, district=district)
+            except SourceUnavailable as exc:
+                log.warning("shared data source unavailable: %s", exc)
+                unavailable = True
+                continue
+            if found:
+                return HeldLookup(document=found[0], holder_number=number)
+    return HeldLookup(document=None, reason="unavailable" if unavailable else "not_found")
 
 
 def share_reads_for_document(*, document: Any) -> list[Any]:

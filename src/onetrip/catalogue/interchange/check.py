@@ -268,10 +268,11 @@ _MATTER_KEYS = {
     "promised_limit_days", "visits_needed", "visits_reason", "levels", "channels",
     "online_depth", "fee", "online_payment", "legal_basis", "result_type", "result_name",
     "result_sample", "basic_code", "implementation_code", "is_active", "materials",
+    "founding", "realname_onsite",
 }  # fmt: skip
 _MATERIAL_KEYS = {
     "name", "form", "count", "required", "later_allowed", "note", "government_held",
-    "issuing_department", "shared_kind", "sample", "blank_form",
+    "issuing_department", "shared_kind", "sample", "blank_form", "agent_only",
 }  # fmt: skip
 
 
@@ -447,6 +448,8 @@ def _check(doc: Any, ck: _Checker) -> _Plan:
                 data, "implementation_code", path, max_length=_max(Matter, "implementation_code")
             ),
             "is_active": ck.boolean(data, "is_active", path, default=True),
+            "founding": ck.boolean(data, "founding", path, default=False),
+            "realname_onsite": ck.boolean(data, "realname_onsite", path, default=False),
         }
         for lv in LEVELS:
             m[f"level_{lv}"] = lv in levels
@@ -482,6 +485,7 @@ def _check(doc: Any, ck: _Checker) -> _Plan:
                 "government_held": ck.boolean(md, "government_held", mpath, default=False),
                 "issuing_department": dept_ref(md, "issuing_department", mpath),
                 "shared_kind": ck.text(md, "shared_kind", mpath, max_length=40, slug=True),
+                "agent_only": ck.boolean(md, "agent_only", mpath, default=False),
                 "sample": ck.file(md, "sample", mpath),
                 "blank_form": ck.file(md, "blank_form", mpath),
             }
@@ -502,7 +506,7 @@ def _check(doc: Any, ck: _Checker) -> _Plan:
                 elif key == "channel_online":
                     key = "channels"
                 ck.error((*path, key), v.code, v.message)
-            for v in materials_set_violations(materials):
+            for v in materials_set_violations(materials, matter=m):
                 ck.error((*path, "materials"), v.code, v.message)
         plan.matters.append(m)
     return plan

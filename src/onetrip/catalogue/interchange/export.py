@@ -122,6 +122,9 @@ def catalogue_export(*, district: ServicePoint | str, path: Path) -> dict[str, i
         )
         if m.visits_reason:
             item["visits_reason"] = m.visits_reason
+        for key in ("founding", "realname_onsite"):
+            if getattr(m, key):
+                item[key] = True
         item.update(
             levels=m.levels,
             channels=m.channels,
@@ -159,6 +162,8 @@ def catalogue_export(*, district: ServicePoint | str, path: Path) -> dict[str, i
                 md["issuing_department"] = mat.issuing_department.code
             if mat.shared_kind:
                 md["shared_kind"] = mat.shared_kind
+            if mat.agent_only:
+                md["agent_only"] = True
             for key, folder in (("sample", "samples"), ("blank_form", "forms")):
                 rel = _export_file(getattr(mat, key), root, files / folder / m.code / str(pos))
                 if rel:

@@ -39,6 +39,19 @@ class DeliveryMethod(models.TextChoices):
     E_CERTIFICATE = "e_certificate", _("电子证照")
 
 
+class Decision(models.TextChoices):
+    """What a decided case's result is, per the matter's kind of result (``catalogue.rules``)."""
+
+    REGISTERED = "registered", _("准予登记")
+    LICENSED = "licensed", _("准予许可")
+    FILED = "filed", _("准予备案")
+    DONE = "done", _("予以办理")
+    NOT_REGISTERED = "not_registered", _("不予登记")
+    NOT_LICENSED = "not_licensed", _("不予许可")
+    NOT_FILED = "not_filed", _("不予备案")
+    NOT_DONE = "not_done", _("不予办理")
+
+
 class CaseCounter(models.Model):
     """Per-(district, day) sequence for case numbers; incremented under a row lock."""
 
@@ -171,6 +184,13 @@ class Case(models.Model):
     supplement_rounds = models.PositiveSmallIntegerField(_("补正次数"), default=0)
     visit_count = models.PositiveSmallIntegerField(_("跑动次数"), default=0)
     decision_reason = models.TextField(_("决定理由"), blank=True)
+    decision = models.CharField(_("办理决定"), max_length=16, choices=Decision.choices, blank=True)
+    documents = models.JSONField(
+        _("办理结果文书"),
+        default=list,
+        blank=True,
+        help_text=_("核发的证照、卡证、文书：[{kind, title, number}]；设立登记含统一社会信用代码"),
+    )
     refusal_reason = models.TextField(_("不予受理理由"), blank=True)
     delivery_method = models.CharField(
         _("送达方式"), max_length=16, choices=DeliveryMethod.choices, blank=True

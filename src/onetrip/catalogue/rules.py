@@ -125,9 +125,13 @@ def applicant_kinds(matter: Any) -> list[str]:
     if audience in ("company", "both"):
         if getattr(matter, "founding", False):
             kinds.append(ApplicantKind.FOUNDER)
+            # a company being founded has no standing authorisation on file: an agent needs
+            # the matter to take a one-off authorisation (an ``agent_only`` material)
+            if any(getattr(m, "agent_only", False) for m in _materials(matter)):
+                kinds.append(ApplicantKind.AGENT)
         else:
             kinds.append(ApplicantKind.COMPANY)
-        kinds.append(ApplicantKind.AGENT)
+            kinds.append(ApplicantKind.AGENT)
     return kinds
 
 
@@ -165,6 +169,8 @@ def _materials(matter: Any) -> list[Any]:
     listed = getattr(matter, "intake_materials", None)
     if listed is not None:
         return list(listed)
+    if isinstance(getattr(matter, "materials", None), list | tuple):  # a plain description
+        return list(matter.materials)
     return sorted(matter.materials.all(), key=lambda m: (m.position, m.pk))
 
 
@@ -195,16 +201,8 @@ def matter_rules(*, matter: Any, applicant_kind: str) -> MatterRules:
         "founding": bool(getattr(matter, "founding", False)),
     }
     if applicant_kind not in kinds:
-        if applicant_kind == ApplicantKind.COMPANY and ApplicantKind.FOUNDER in kinds:
-            refusal = _("本事项用于设立新企业：请以“设立企业（尚未登记）”身份申请。")
-        elif applicant_kind == ApplicantKind.FOUNDER:
-            refusal = _("本事项不是企业设立登记，不能以设立企业身份申请。")
-        else:
-            refusal = _("事项“%(matter)s”的服务对象是%(audience)s，与申请人类型不符。") % {
-                "matter": matter.name,
-                "audience": matter.get_audience_display(),
-            }
-        return MatterRules(allowed=False, refusal=str(refusal), **base)
+        refusal = kind_refusal(matter=matter, applicant_kind=applicant_kind)
+        return MatterRules(allowed=False, refusal=refusal, **base)
     later = later_days(matter)
     mats = tuple(
         MaterialRule(
@@ -229,15 +227,60 @@ def matter_rules(*, matter: Any, applicant_kind: str) -> MatterRules:
     )
 
 
-def rules_require(*, matter: Any, applicant_kind: str) -> MatterRules:
-    """The rule set, or a ValidationFailed (422) when this kind of applicant may not apply."""
+#: the decision a refusal gives, per the decision an approval gives
+REFUSED_DECISION = {
+    "registered": "not_registered",
+    "licensed": "not_licensed",
+    "filed": "not_filed",
+    "done": "not_done",
+}
+
+
+def decision_kind(matter: Any, *, approved: bool = True) -> str:
+    """What deciding the matter is: 准予登记 for a registration (设立、变更、参保登记…),
+    准予备案 for a filing, 准予许可 for a licence or an approval, 予以办理 otherwise (a card,
+    a certificate: 老年优待证 is issued, not licensed); the matching 不予… when refused."""
+    if getattr(matter, "founding", False) or "登记" in (matter.name or ""):
+        kind = "registered"
+    elif matter.result_type == "filing":
+        kind = "filed"
+    elif matter.result_type in ("licence", "approval"):
+        kind = "licensed"
+    else:
+        kind = "done"
+    return kind if approved else REFUSED_DECISION[kind]
+
+
+def kind_refusal(*, matter: Any, applicant_kind: str) -> str:
+    """Why this kind of applicant may not apply for the matter ("" when it may)."""
+    if applicant_kind in applicant_kinds(matter):
+        return ""
+    if applicant_kind == ApplicantKind.COMPANY and getattr(matter, "founding", False):
+        return str(_("本事项用于设立新企业：请以“设立企业（尚未登记）”身份申请。"))
+    if applicant_kind == ApplicantKind.FOUNDER:
+        return str(_("本事项不是企业设立登记，不能以设立企业身份申请。"))
+    if applicant_kind == ApplicantKind.AGENT and getattr(matter, "founding", False):
+        return str(_("本事项不接受代办设立：没有可提交的授权委托书。"))
+    return str(
+        _("事项“%(matter)s”的服务对象是%(audience)s，与申请人类型不符。")
+        % {"matter": matter.name, "audience": matter.get_audience_display()}
+    )
+
+
+def kind_require(*, matter: Any, applicant_kind: str) -> None:
+    """Raise ValidationFailed (422) when this kind of applicant may not apply."""
     from onetrip.errors import ValidationFailed
 
-    found = matter_rules(matter=matter, applicant_kind=applicant_kind)
-    if not found.allowed:
+    refusal = kind_refusal(matter=matter, applicant_kind=applicant_kind)
+    if refusal:
         raise ValidationFailed(
-            found.refusal,
+            refusal,
             code="audience_mismatch",
             fields={"applicant.kind": [str(_("与事项服务对象不符"))]},
         )
-    return found
+
+
+def rules_require(*, matter: Any, applicant_kind: str) -> MatterRules:
+    """The rule set, or a ValidationFailed (422) when this kind of applicant may not apply."""
+    kind_require(matter=matter, applicant_kind=applicant_kind)
+    return matter_rules(matter=matter, applicant_kind=applicant_kind)

@@ -340,3 +340,99 @@ def applicant_resolve(
             name=name, id_number=number, phone=phone, actor=actor, user=link_user
         ), None
     return None, company_register(name=name, credit_code=number, phone=phone, actor=actor)
+
+
+# -- companies being founded, credit codes, agents' authorisations ----------------------------
+
+#: GB 32100 character set (no I, O, S, V, Z)
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@transaction.atomic
+def company_found(*, name: str, founder: Applicant, phone: str = "", actor: Any = None) -> Company:
+    """A company being founded (设立中): a name and its founder, who is its legal
+    representative; no credit code until the registration's result issues one
+    (``company_credit_code_issue``). The founder's account may act for it."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(
+            _("设立企业须填写拟设立的企业名称。"),
+            code="company_name_required",
+            fields={"company_name": [_("必填")]},
+        )
+    if len(name) > Company._meta.get_field("name").max_length:
+        raise ValidationFailed(
+            _("企业名称过长。"), code="company_name_too_long", fields={"company_name": [_("过长")]}
+        )
+    company = Company.objects.create(
+        name=name,
+        credit_code=None,
+        legal_representative=founder.name,
+        legal_rep_id_number=founder.id_number,
+        founder=founder,
+        phone=phone or founder.phone,
+    )
+    if founder.user_id:
+        company.users.add(founder.user_id)
+    audit_record(
+        actor=actor,
+        subject_type="company",
+        subject_id=company.pk,
+        action="found",
+        to_state="being_founded",
+        note=name,
+    )
+    return company
+
+
+def credit_code_for(*, company: Company, region: str = "330102") -> str:
+    """A unified social credit code for a newly registered company: 9 (market regulation),
+    1 (company), the region, an organisation code drawn from the company's id, and the GB 32100
+    check character."""
+    from stdnum.cn.uscc import calc_check_digit
+
+    n, digits = company.pk, []
+    for _i in range(7):
+        n, r = divmod(n, 31)
+        digits.append(USCC_ALPHABET[r])
+    body = f"91{region}MA" + "".join(reversed(digits))
+    return body + calc_check_digit(body)
+
+
+@transaction.atomic
+def company_credit_code_issue(*, company: Company, region: str = "330102", actor: Any = None):
+    """Register a company being founded: it gets its credit code (once; idempotent)."""
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    if company.credit_code:
+        return company
+    company.credit_code = credit_code_for(company=company, region=region)
+    company.registered_at = timezone.now()
+    company.save(update_fields=["credit_code", "registered_at"])
+    audit_record(
+        actor=actor,
+        subject_type="company",
+        subject_id=company.pk,
+        action="register",
+        from_state="being_founded",
+        to_state="registered",
+        note=company.credit_code,
+    )
+    return company
+
+
+def agent_authorised(*, agent: Any, company: Company) -> bool:
+    """Whether the agent's agency holds the company's authorisation (委托) on file."""
+    agency_id = getattr(agent, "agency_id", None)
+    if not agency_id or company is None or company.pk is None:
+        return False
+    return company.agencies.filter(pk=agency_id).exists()
+
+
+def founder_resolve(
+    *, number: str, name: str = "", company_name: str = "", phone: str = "", actor: Any = None
+) -> tuple[Applicant, Company]:
+    """The founder (a natural person, registered when new) and the company being founded."""
+    applicant, _company = applicant_resolve(
+        kind="individual", number=number, name=name, phone=phone, actor=actor
+    )
+    return applicant, company_found(name=company_name, founder=applicant, phone=phone, actor=actor)

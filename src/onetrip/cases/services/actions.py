@@ -19,6 +19,7 @@ from onetrip.cases.models import (
 )
 from onetrip.cases.services.base import BAD, working_days_after, working_days_between
 from onetrip.cases.services.visits import visit_record
+from onetrip.catalogue.rules import decision_kind, later_days
 from onetrip.errors import ValidationFailed
 
 MAX_EXTENSION_DAYS = 30
@@ -89,11 +90,10 @@ def _do_accept(case, *, today, note, data, actor, now, materials=None):
     case.legal_due = working_days_after(start=today, days=case.matter.legal_limit_days)
     if case.legal_due < case.promised_due:
         case.legal_due = case.promised_due
+    days = later_days(case.matter) or 0
     for cm in (cm for cm in materials if cm.status == MaterialStatus.LATER):
-        if cm.later_due is None or cm.later_due >= case.promised_due:
-            cm.later_due = working_days_after(
-                start=today, days=max(case.matter.promised_limit_days - 1, 0)
-            )
+        if cm.later_due is None or cm.later_due > case.promised_due:
+            cm.later_due = working_days_after(start=today, days=days)
             if cm.pk is not None:
                 cm.save(update_fields=["later_due"])
 
@@ -180,6 +180,57 @@ def _do_extend(case, *, today, note, data, actor, now, materials=None):
 def _do_decide(case, *, today, note, data, actor, now, materials=None):
     case.decided_at = now
     case.decision_reason = note
+    case.decision = decision_kind(case.matter, approved=False)
+
+
+def result_documents(case: Case) -> list[dict[str, str]]:
+    """What an approval issues (stored on the case): the matter's result document with its
+    number — for a company being founded, its business licence, numbered by the credit code
+    the registration issues (``people.services.credit_code_for``), and the code itself."""
+    from onetrip.people.services import credit_code_for
+
+    matter = case.matter
+    title = matter.result_name or matter.name
+    if matter.founding and case.company_id:
+        code = case.company.credit_code or credit_code_for(company=case.company)
+        return [
+            {"kind": matter.result_type, "title": title, "number": code},
+            {"kind": "credit_code", "title": str(_("统一社会信用代码")), "number": code},
+        ]
+    prefix = {"licence": "XK", "card": "KZ", "filing": "BA", "certificate": "ZM"}.get(
+        matter.result_type, "WS"
+    )
+    return [{"kind": matter.result_type, "title": title, "number": f"{prefix}{case.number}"}]
+
+
+def _do_approve(case, *, today, note, data, actor, now):
+    """准予…: the decision per the matter's result, the documents issued; a company being
+    founded is registered (it gets its credit code) in the same transaction."""
+    from onetrip.people.services import company_credit_code_issue
+
+    case.decided_at = now
+    case.decision_reason = note
+    case.decision = decision_kind(case.matter, approved=True)
+    case.documents = result_documents(case)
+    if case.matter.founding and case.company_id and not case.company.credit_code:
+        case.company = company_credit_code_issue(company=case.company, actor=actor)
+        _share_new_licence(case, today=today)
+    return {"decision": case.decision, "documents": case.documents}
+
+
+def _share_new_licence(case: Case, *, today: dt.date) -> None:
+    """The new business licence joins the shared data, so no later matter asks for it."""
+    from onetrip.sharing.services import shared_document_issue
+
+    shared_document_issue(
+        kind="business_licence",
+        holder_number=case.company.credit_code,
+        holder_name=case.company.name,
+        title=case.matter.result_name or str(_("营业执照")),
+        number=case.company.credit_code,
+        source_department=case.department,
+        issued_on=today,
+    )
 
 
 def _do_refuse(case, *, today, note, data, actor, now, materials=None):
@@ -254,7 +305,7 @@ HANDLERS = {
     "suspend": _do_suspend,
     "resume": _do_resume,
     "extend": _do_extend,
-    "approve": _do_decide,
+    "approve": _do_approve,
     "reject": _do_decide,
     "deliver": _do_deliver,
     "close": _do_close,

@@ -18,6 +18,7 @@ from onetrip.cases.services.transitions import case_transition
 from onetrip.cases.services.visits import visit_record
 from onetrip.catalogue.models import Audience, Matter, PointLevel, ServicePoint
 from onetrip.catalogue.resolvers import resolve_material
+from onetrip.catalogue.rules import Route, routes
 from onetrip.clock import local_today
 from onetrip.errors import Forbidden, ValidationFailed
 
@@ -47,10 +48,24 @@ def _check_scope(
         raise ValidationFailed(
             _("该事项仅面向企业办理。"), code="audience_mismatch", fields={"applicant": [_("企业")]}
         )
+    being_founded = getattr(company, "being_founded", None)
+    if being_founded is not None and being_founded != bool(getattr(matter, "founding", False)):
+        raise ValidationFailed(
+            _("本事项用于设立新企业，已登记的企业不能申请。")
+            if matter.founding
+            else _("企业尚未设立登记，不能办理本事项：请先办理设立登记。"),
+            code="founding_mismatch",
+            fields={"applicant": [_("申请人类型不符")]},
+        )
     if channel not in Channel.values:
         raise ValidationFailed(_("受理渠道无效。"), code="invalid_channel")
     if channel == Channel.ONLINE:
-        if not matter.channel_online:
+        if getattr(matter, "realname_onsite", False):
+            raise ValidationFailed(
+                _("本事项需法定代表人到窗口现场实名核验，不能网上办理。"),
+                code="realname_onsite_required",
+            )
+        if Route.ONLINE not in routes(matter):  # Ⅰ/Ⅱ: consultation or pre-check online only
             raise ValidationFailed(_("该事项不支持网上办理。"), code="channel_not_offered")
         return
     offered: dict[str, bool] = {
@@ -112,6 +127,7 @@ def case_create(
     today: dt.date | None = None,
     number: str | None = None,
     forward: bool = False,
+    agent=None,
 ) -> Case:
     """Open a case. ``materials`` maps a catalogue Material id to ``{status, count, form,
     commitment_signed, reason}``; materials not mentioned are resolved through the hooks
@@ -122,6 +138,10 @@ def case_create(
     ``forward`` (一岗受理): a community social worker starts a matter the community may not
     accept on the resident's behalf; it is submitted, not accepted, and the responsible front
     office above the community accepts it. The resident's one trip is the community visit.
+    ``agent``: the agent (a user of an agency) who brings the application to the window; an
+    agent applying themselves is the ``actor``. Either way the agency must hold the company's
+    authorisation on file, or the matter's one-off authorisation (its ``agent_only``
+    material) must be handed in.
     """
     now = _now(now)
     today = today or local_today(now)
@@ -137,6 +157,7 @@ def case_create(
         materials=materials,
         now=now,
         forward=forward,
+        agent=agent,
     )
     if forward:
         accept = False
@@ -145,6 +166,11 @@ def case_create(
     case.save()
     rows = _material_rows(case=case, known=known, materials=materials, today=today)
     CaseMaterial.objects.bulk_create(rows)
+    created: dict[str, Any] = {"channel": channel}
+    if forward:
+        created["forwarded"] = True
+    if matter.realname_onsite:  # the window verified the representative in person
+        created["realname_verified"] = True
     _event(
         case=case,
         actor=actor,
@@ -152,7 +178,7 @@ def case_create(
         action="create",
         from_state="",
         to_state=S.State.DRAFT,
-        data={"channel": channel, "forwarded": True} if forward else {"channel": channel},
+        data=created,
         now=now,
     )
     if role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER) and channel in (
@@ -188,6 +214,7 @@ def _prepare(
     materials: dict[int, dict[str, Any]] | None = None,
     now: dt.datetime,
     forward: bool = False,
+    agent=None,
 ) -> tuple[Case, str, dict[int, Any], dict[int, dict[str, Any]]]:
     """The checks of a new case and its unsaved instance (no number yet): (case, the
     creator's role, the matter's materials by id, the given materials). Writes nothing."""
@@ -213,10 +240,20 @@ def _prepare(
             _("只有社区全能社工可以代居民发起并转办本社区不能受理的事项。"),
             code="forward_not_allowed",
         )
-    agent = None
     if role == S.AGENT:
         agency, agent = actor.agency, actor
         channel = Channel.AGENT
+    elif agent is not None:
+        if not (agent.has_role("agent") and agent.agency_id):
+            raise ValidationFailed(
+                _("代办人不是登记的中介代办员。"), code="not_an_agent", fields={"agent": [""]}
+            )
+        agency = agent.agency
+    if getattr(matter, "realname_onsite", False) and channel in (Channel.ONLINE, Channel.AGENT):
+        raise ValidationFailed(
+            _("本事项需法定代表人到窗口现场实名核验，不能网上办理。"),
+            code="realname_onsite_required",
+        )
     if agency is not None and agency.district_id != point.district_id:
         raise ValidationFailed(_("代办机构不属于本区县。"), code="agency_out_of_scope")
     if ticket is not None:
@@ -239,6 +276,11 @@ def _prepare(
             fields={"materials": [_("材料不属于该事项")]},
         )
 
+    if agent is not None:
+        _check_authorisation(
+            matter=matter, agent=agent, company=company, given=materials, known=known
+        )
+
     case = Case(
         number="",
         district=point.district,
@@ -258,6 +300,31 @@ def _prepare(
     return case, role, known, materials
 
 
+def _check_authorisation(*, matter: Matter, agent, company, given, known) -> None:
+    """An agent applies for a company only with its authorisation: on file with the agency
+    (``Agency.clients``) or, one-off, the matter's ``agent_only`` material handed in now."""
+    from onetrip.people.services import agent_authorised
+
+    if company is None:
+        raise ValidationFailed(
+            _("中介代办只能为企业申请。"), code="agent_for_company_only", fields={"applicant": [""]}
+        )
+    if agent_authorised(agent=agent, company=company):
+        return
+    one_off = [pk for pk, m in known.items() if getattr(m, "agent_only", False)]
+    if any(
+        (given.get(pk) or {}).get("status", "received") == "received"
+        for pk in one_off
+        if pk in given
+    ):
+        return
+    raise Forbidden(
+        _("代办机构未取得“%(company)s”的授权委托，不能代为申请：请提交授权委托书。")
+        % {"company": company.name},
+        code="authorisation_required",
+    )
+
+
 def _material_rows(
     *, case: Case, known: dict[int, Any], materials: dict[int, dict[str, Any]], today: dt.date
 ) -> list[CaseMaterial]:
@@ -265,12 +332,15 @@ def _material_rows(
     the hooks (government-held, shared data) or missing."""
     rows = []
     for m in known.values():
+        required = m.required
+        if getattr(m, "agent_only", False):  # the authorisation: for agents only
+            required = case.agent_id is not None or case.agent is not None
         cm = CaseMaterial(
             case=case,
             material=m,
             position=m.position,
             name=m.name,
-            required=m.required,
+            required=required,
             form=m.form,
             status=MaterialStatus.MISSING,
         )

@@ -275,6 +275,8 @@ def _transition_in_one_statement(
     if found is None:
         raise NotFound(_("未找到该办件。"), code="case_not_found")
     case, version = found
+    if action == "approve" and case.matter.founding:
+        return None  # registering the new company writes its row too: the usual path
     before = _snapshot(case)
     with _writes_nothing(f"“{action}”, declared to write the case row only,"):
         role, from_state, to_state, data_out = _decide(

@@ -27,9 +27,12 @@ EDITABLE_STATES = (S.State.DRAFT, S.State.SUBMITTED, S.State.SUPPLEMENT_REQUESTE
 
 
 def _later_due(*, case: Case, today: dt.date) -> dt.date:
-    days = case.matter.promised_limit_days - 1
-    if days < 1:
-        raise ValidationFailed(_("该事项承诺时限过短，不适用容缺受理。"), code="later_not_allowed")
+    """When a 容缺 material is due: the catalogue's rule set says (``rules.later_days``)."""
+    from onetrip.catalogue.rules import later_days
+
+    days = later_days(case.matter)
+    if days is None:
+        raise ValidationFailed(_("即办件当场办结，不适用容缺受理。"), code="later_not_allowed")
     return working_days_after(start=today, days=days)
 
 

@@ -17,10 +17,11 @@ from onetrip.cases.services.create import _check_scope, _creator_role, case_crea
 from onetrip.cases.services.fastpath import _open_in_one_statement
 from onetrip.cases.services.numbering import _next_number
 from onetrip.catalogue.models import Matter, ServicePoint
+from onetrip.catalogue.rules import kind_require
 from onetrip.clock import local_today
 from onetrip.errors import DomainError, ValidationFailed
 from onetrip.people.models import Applicant
-from onetrip.people.services import applicant_resolve
+from onetrip.people.services import applicant_resolve, founder_resolve
 from onetrip.people.validators import clean_holder_number
 
 
@@ -43,9 +44,25 @@ def case_open(
     now: dt.datetime | None = None,
     today: dt.date | None = None,
     forward: bool = False,
+    company_name: str = "",
+    agent: Any = None,
 ) -> Case:
     """Validate raw input (matter code in the scope, applicant numbers) and open a case.
     Used by the API and the intake page; everything rolls back on any error.
+
+    ``applicant_kind`` (see ``catalogue.rules.ApplicantKind``; the matter's rule set must
+    allow it):
+
+    - ``individual`` (or ``person``): ``applicant_number`` is the resident ID number;
+    - ``company``: the credit code of a registered company;
+    - ``founder``: a natural person founding a company not registered yet — the founder's ID
+      number and name, and ``company_name``; the company is recorded without a credit code
+      and the registration's result issues one;
+    - ``agent``: an agent applying for a company, with ``agent`` the agency's user at the
+      window (or the actor, applying themselves): the company's credit code — or, for a
+      company being founded, the founder's ID number, name and ``company_name`` — and the
+      agency must hold the company's authorisation (see ``case_create``). This is the
+      single-company path agency batches build on.
 
     The case number comes from one counter row per district and day, which every window of
     the district would otherwise hold locked for the whole intake transaction (the case, its
@@ -59,9 +76,11 @@ def case_open(
     hold a transaction take the number inside the transaction, gap-free."""
     now = _now(now)
     today = today or local_today(now)
+    applicant_kind = "individual" if applicant_kind == "person" else applicant_kind
+    plain = applicant_kind in ("individual", "company")
     matter = holder = None
     if point is None and channel != Channel.ONLINE and getattr(actor, "point_id", None):
-        if connection.vendor == "postgresql":  # point, matter and applicant in one query
+        if connection.vendor == "postgresql" and plain:  # point, matter, applicant: one query
             id_number = _checked_id_number(kind=applicant_kind, number=applicant_number)
             point, matter, applicant = intake_read(
                 point_id=actor.point_id,
@@ -94,6 +113,10 @@ def case_open(
             code="matter_not_found",
             fields={"matter": [_("事项不存在")]},
         )
+    kind_require(
+        matter=matter,
+        applicant_kind={"individual": "person"}.get(applicant_kind, applicant_kind),
+    )
     given: dict[int, dict[str, Any]] = {}
     for item in materials or []:
         try:
@@ -104,7 +127,8 @@ def case_open(
             ) from None
     number = None
     if (
-        connection.vendor == "postgresql"
+        plain
+        and connection.vendor == "postgresql"
         and not connection.in_atomic_block
         and channel not in (Channel.ONLINE, Channel.AGENT)
         and point is not None
@@ -143,14 +167,34 @@ def case_open(
         if channel == Channel.ONLINE and applicant_kind == "individual":
             if not Applicant.objects.filter(user=actor).exists():
                 link_user = actor
-        applicant, company = applicant_resolve(
-            kind=applicant_kind,
-            number=applicant_number,
-            name=applicant_name,
-            phone=applicant_phone,
-            actor=actor,
-            link_user=link_user,
-        )
+        if applicant_kind == "agent" and agent is None:
+            agent = actor
+        if applicant_kind == "agent" and not (
+            getattr(agent, "is_authenticated", False) and agent.has_role("agent")
+        ):
+            raise ValidationFailed(
+                _("请选择代办的中介代办员。"), code="agent_required", fields={"agent": [_("必填")]}
+            )
+        if applicant_kind == "founder" or (applicant_kind == "agent" and matter.founding):
+            applicant, company = (
+                None,
+                founder_resolve(
+                    number=applicant_number,
+                    name=applicant_name,
+                    company_name=company_name,
+                    phone=applicant_phone,
+                    actor=actor,
+                )[1],
+            )
+        else:
+            applicant, company = applicant_resolve(
+                kind="company" if applicant_kind == "agent" else applicant_kind,
+                number=applicant_number,
+                name=applicant_name,
+                phone=applicant_phone,
+                actor=actor,
+                link_user=link_user,
+            )
         return case_create(
             matter=matter,
             actor=actor,
@@ -166,6 +210,7 @@ def case_open(
             today=today,
             number=number,
             forward=forward,
+            agent=agent if applicant_kind == "agent" else None,
         )
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -161,11 +163,60 @@ ENTRY_POINTS: list[tuple[str, object, object, tuple[str, ...] | None]] = [
         gettext_lazy("事项清单、网点、人员、工作日历"),
         (Role.ADMIN, Role.MANAGER),
     ),
+    (
+        "/workspace/",
+        gettext_lazy("服务专员工作台"),
+        gettext_lazy("“一对一”上门服务企业：工具即将提供，先看目前可用的功能"),
+        (Role.SPECIALIST,),
+    ),
 ]
 
 
-def home(request):
-    user = request.user
+#: Where each role lands after signing in: its own workspace, first match wins (a user with
+#: several roles lands on the most specific one). Roles whose tools come in later issues land
+#: on ``/workspace/``, which says so and lists what they can use today.
+ROLE_HOMES: list[tuple[str, str]] = [
+    (Role.ADMIN, "/admin/"),
+    (Role.MANAGER, "/metrics/"),
+    (Role.OPERATOR, "/safety/board/"),
+    (Role.GRID_WORKER, "/safety/"),
+    (Role.REVIEWER, "/backoffice/"),
+    (Role.CLERK, "/console/windows/"),
+    (Role.GUIDE, "/guide/precheck/"),
+    (Role.SOCIAL_WORKER, "/console/windows/"),
+    (Role.SPECIALIST, "/workspace/"),
+    (Role.AGENT, "/agency/"),
+    (Role.APPLICANT, "/my/cases/"),
+]
+#: roles whose own tools are still to come (their issues): the workspace says so
+TOOLS_PENDING = {
+    Role.SPECIALIST: gettext_lazy(
+        "服务专员的“一对一”上门服务工具（预约、走访记录、代为申报）将在专门议题中提供。"
+        "目前可以查办事指南、做材料预审、回复群众留言。"
+    ),
+}
+
+
+def role_home(user) -> str:
+    """The signed-in user's workspace URL ("/" for a visitor or a user without a role)."""
+    if not getattr(user, "is_authenticated", False):
+        return "/"
+    if user.is_superuser:
+        return "/admin/"
+    for role, url in ROLE_HOMES:
+        if user.has_role(role):
+            return url
+    return "/"
+
+
+class RoleLoginView(auth_views.LoginView):
+    """Sign in, then land on one's own workspace (unless a safe ``next`` was asked for)."""
+
+    def get_default_redirect_url(self):
+        return role_home(self.request.user)
+
+
+def _links_for(user) -> list[dict]:
     links = []
     for url, title, text, roles in ENTRY_POINTS:
         if url.startswith("/demo/") and not demo_inbox_enabled():
@@ -178,7 +229,34 @@ def home(request):
             visible = user.is_authenticated and user.has_role(*roles)
         if visible:
             links.append({"url": url, "title": title, "text": text})
-    return render(request, "onetrip/home.html", {"links": links})
+    return links
+
+
+@login_required
+def workspace(request):
+    """The workspace of a role without tools of its own yet: what it can do today."""
+    user = request.user
+    roles = [r for r in Role if user.has_role(r)]
+    pending = [TOOLS_PENDING[r] for r in roles if r in TOOLS_PENDING]
+    return render(
+        request,
+        "onetrip/workspace.html",
+        {
+            "roles": [r.label for r in roles],
+            "pending": pending,
+            "links": [link for link in _links_for(user) if link["url"] != "/workspace/"],
+        },
+    )
+
+
+def home(request):
+    user = request.user
+    mine = role_home(user)
+    return render(
+        request,
+        "onetrip/home.html",
+        {"links": _links_for(user), "workspace": mine if mine != "/" else None},
+    )
 
 
 def api_not_found(request, *args, **kwargs):

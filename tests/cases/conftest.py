@@ -49,6 +49,7 @@ def cw(world):
         legal_limit_days=20,
         level_street=True,
         channel_online=True,
+        online_depth=3,  # Ⅲ 网上受理: an application can be made online
     )
     w.form = Material.objects.create(matter=w.permit, position=1, name="申请表")
     w.lease = Material.objects.create(

@@ -49,7 +49,7 @@ PAIRS = [
 def import_matter(code: str, folder: Path) -> Matter:
     """Import the sample district's points, departments and the one matter ``code`` through
     the catalogue import (so its quality rules run), with placeholder files."""
-    from onetrip.catalogue.services import catalogue_import
+    from onetrip.catalogue.interchange import catalogue_import
 
     doc = {**CATALOGUE, "matters": [m for m in CATALOGUE["matters"] if m["code"] == code]}
     assert len(doc["matters"]) == 1, code

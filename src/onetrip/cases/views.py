@@ -68,6 +68,16 @@ def _forbidden(request, message: str):
     return render(request, "cases/forbidden.html", {"message": message}, status=403)
 
 
+def _agent_named(username: str):
+    """The agency's user named at the window (None: nobody named, or not an agent)."""
+    from onetrip.people.models import User
+
+    username = (username or "").strip()
+    if not username:
+        return None
+    return User.objects.filter(username=username, agency__isnull=False).first()
+
+
 @login_required
 def case_new(request):
     user = request.user
@@ -120,6 +130,8 @@ def case_new(request):
                 actor=user,
                 matter_code=matter.code,
                 applicant_kind=request.POST.get("applicant_kind", ""),
+                company_name=request.POST.get("company_name", "").strip(),
+                agent=_agent_named(request.POST.get("agent", "")),
                 applicant_number=request.POST.get("applicant_number", "").strip(),
                 applicant_name=request.POST.get("applicant_name", "").strip(),
                 applicant_phone=request.POST.get("applicant_phone", "").strip(),
@@ -140,10 +152,25 @@ def case_new(request):
     for m in materials:  # after an error the form keeps what the clerk chose
         m.chosen = request.POST.get(f"material_{m.pk}", "")
         m.committed = bool(request.POST.get(f"commit_{m.pk}"))
+    kinds = []
+    if matter is not None:
+        from onetrip.catalogue.rules import ApplicantKind, applicant_kinds
+
+        labels = {
+            ApplicantKind.PERSON: _("个人（公民身份号码）"),
+            ApplicantKind.COMPANY: _("企业（统一社会信用代码）"),
+            ApplicantKind.FOUNDER: _("设立企业（设立人公民身份号码 + 拟设立企业名称）"),
+            ApplicantKind.AGENT: _("中介代办（企业统一社会信用代码，设立的填设立人身份号码）"),
+        }
+        kinds = [
+            ("individual" if k == ApplicantKind.PERSON else k, labels[k])
+            for k in applicant_kinds(matter)
+        ]
     return render(
         request,
         "cases/new.html",
         {
+            "kinds": kinds,
             "ticket": ticket,
             "matter_count": matters.count(),
             "found": found,
@@ -372,7 +399,10 @@ def case_result_pdf(request, number: str):
     case = _case_or_404(request, number)
     if case.decided_at is None:
         raise Http404
-    ctx = {"case": case, "holder_name": case.holder_name, "state_label": S.state_label(case.state)}
+    decision = case.get_decision_display() or S.state_label(
+        S.State.APPROVED if case.state != S.State.REJECTED else S.State.REJECTED
+    )
+    ctx = {"case": case, "holder_name": case.holder_name, "decision_label": decision}
     pdf = render_pdf(template="cases/print_result.html", context=ctx)
     return pdf_response(pdf=pdf, filename=f"result-{case.number}.pdf")
 

@@ -420,12 +420,22 @@ def company_credit_code_issue(*, company: Company, region: str = "330102", actor
     return company
 
 
-def agent_authorised(*, agent: Any, company: Company) -> bool:
-    """Whether the agent's agency holds the company's authorisation (委托) on file."""
+def agent_authorised(*, agent: Any, company: Company, day: Any = None) -> bool:
+    """Whether the agent's agency holds the company's authorisation (委托) on file: the company
+    is one of its clients, or — when the agencies app keeps dated authorisation letters
+    (``company.authorisations``) — a letter valid on ``day`` (today) that is not revoked."""
     agency_id = getattr(agent, "agency_id", None)
     if not agency_id or company is None or company.pk is None:
         return False
-    return company.agencies.filter(pk=agency_id).exists()
+    if company.agencies.filter(pk=agency_id).exists():
+        return True
+    letters = getattr(company, "authorisations", None)  # reverse relation of agencies' model
+    if letters is None:
+        return False
+    day = day or timezone.localdate()
+    return letters.filter(
+        agency_id=agency_id, revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day
+    ).exists()
 
 
 def founder_resolve(

@@ -126,6 +126,55 @@ def case_messages(*, case: Case) -> list[Message]:
     return list(case.messages.order_by("at", "id"))
 
 
+def case_result(*, case: Case) -> dict[str, Any] | None:
+    """The decision as what it is (准予登记 / 准予许可 / … per the matter's result), the
+    documents issued with their numbers (a new company's credit code among them), and how the
+    result reaches the applicant (method, postal tracking number). None before a decision."""
+    from onetrip.cases.models import Decision, DeliveryMethod
+
+    if not case.decision:
+        return None
+    kinds = {"credit_code": _("统一社会信用代码")}
+    return {
+        "decision": case.decision,
+        "decision_label": str(dict(Decision.choices).get(case.decision, case.decision)),
+        "decided_at": case.decided_at,
+        "reason": case.decision_reason,
+        "documents": [
+            {
+                "kind": d.get("kind", ""),
+                "title": str(kinds.get(d.get("kind"), d.get("title", ""))),
+                "number": d.get("number", ""),
+            }
+            for d in (case.documents or [])
+        ],
+        "delivery_method": case.delivery_method,
+        "delivery_label": (
+            str(DeliveryMethod(case.delivery_method).label) if case.delivery_method else ""
+        ),
+        "delivery_note": case.delivery_note,
+        "delivered_at": case.delivered_at,
+    }
+
+
+def case_uploads(*, case: Case) -> list[dict[str, Any]]:
+    """The scans uploaded for the case (by the applicant online or from this page, or by the
+    window), newest last: which material, when, the file type and size. No file names."""
+    from onetrip.cases.models import CaseFile
+
+    return [
+        {
+            "material": f.case_material.name,
+            "at": f.uploaded_at,
+            "type": f.content_type.rsplit("/", 1)[-1].upper(),
+            "size_kb": max(1, round(f.size / 1024)),
+        }
+        for f in CaseFile.objects.filter(case_material__case=case)
+        .select_related("case_material")
+        .order_by("uploaded_at", "id")
+    ]
+
+
 def case_public(*, case: Case) -> dict[str, Any]:
     """Everything the public page and ``GET /api/v1/track/{token}`` show: no personal data
     beyond the masked holder name; staff names masked."""
@@ -187,6 +236,8 @@ def case_public(*, case: Case) -> dict[str, Any]:
             if notice is not None
             else None
         ),
+        "result": case_result(case=case),
+        "uploads": case_uploads(case=case),
         "can_upload": state == S.State.SUPPLEMENT_REQUESTED,
         "can_resubmit": state == S.State.SUPPLEMENT_REQUESTED
         and not any(cm.required for cm in missing),

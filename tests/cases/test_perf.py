@@ -163,7 +163,7 @@ def test_lifecycle_query_budget_of_a_web_request(client, cw, frozen, settings):
     with CaptureQueriesContext(connection) as create:
         r = client.post("/api/v1/cases", body, content_type="application/json", headers=clerk)
     assert r.status_code == 201, r.content
-    assert len(create) <= (7 if pg else 32), [q["sql"][:80] for q in create]
+    assert len(create) <= (7 if pg else 30), [q["sql"][:80] for q in create]
     url = f"/api/v1/cases/{r.json()['number']}/transitions"
     for action, headers, data, budget in [
         ("start_review", reviewer, {}, 3),

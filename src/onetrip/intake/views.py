@@ -82,7 +82,7 @@ def precheck_page(request):
             "results": matter_search(district=district, q=q) if (q or matter is None) else [],
             "matter": matter,
             "materials": list(matter.materials.order_by("position", "id")) if matter else [],
-            "kinds": ApplicantKind.choices,
+            "kinds": _kinds_for(matter),
             "values": values,
             "errors": errors,
             "number_errors": errors.get("applicant.number", []),
@@ -91,6 +91,16 @@ def precheck_page(request):
         },
         status=422 if message else 200,
     )
+
+
+def _kinds_for(matter) -> list[tuple[str, str]]:
+    """The kinds of applicant the matter's rule set allows (all of them before one is picked)."""
+    if matter is None:
+        return ApplicantKind.choices
+    from onetrip.catalogue.rules import applicant_kinds
+
+    labels = dict(ApplicantKind.choices)
+    return [(k, labels[k]) for k in applicant_kinds(matter)]
 
 
 def _precheck_context(request, token):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_list_and_figures_indexes'),
+        ('cases', '0003_delegation_samplecheck'),
     ]
 
     operations = [

@@ -186,6 +186,12 @@ def transition_refusal(*, case: Case, action: str, roles: set[str]) -> str | Non
         return "wrong_role"
     if action == "extend" and case.extended_days:
         return "already_extended"
+    # a case completed after the window's one-time notice is accepted first, then reviewed
+    if case.state == S.State.RESUBMITTED:
+        if action == "accept" and case.accepted_at is not None:
+            return "already_accepted"
+        if action in ("start_review", "request_supplement") and case.accepted_at is None:
+            return "not_accepted"
     if action == "request_supplement" and case.supplement_rounds >= 1 and S.MANAGER not in roles:
         return "second_supplement_needs_manager"
     return None

@@ -150,13 +150,22 @@ TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         Transition("submit", (State.DRAFT,), State.SUBMITTED, (*OWNER, *FRONT), _("提交申请")),
+        # RESUBMITTED: completed after a one-time notice issued at the window (never accepted)
         Transition(
             "accept",
-            (State.SUBMITTED,),
+            (State.SUBMITTED, State.RESUBMITTED),
             State.ACCEPTED,
             FRONT,
             _("受理"),
             writes=("cases.CaseMaterial",),  # due dates of materials handed in later
+        ),
+        Transition(
+            "notify_missing",
+            (State.SUBMITTED,),
+            State.SUPPLEMENT_REQUESTED,
+            FRONT,
+            _("出具一次性告知书"),
+            writes=("cases.CaseMaterial", "cases.SupplementNotice"),
         ),
         Transition(
             "refuse",

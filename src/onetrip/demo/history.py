@@ -142,6 +142,7 @@ def _lifecycle(
         creator, channel = _owner_user_of(holder), Channel.ONLINE
     elif mode == "agent":
         creator, channel = agent, Channel.AGENT
+        authorisation_on_file(agent=agent, company=company)
     else:
         creator = clerk
         channel = {
@@ -344,15 +345,26 @@ def _precheck(s: _Story, *, matter: Matter, holder, at: dt.datetime):
     return pc
 
 
+def authorisation_on_file(*, agent, company) -> None:
+    """Demo: the agency holds the company's authorisation letter (an agent applies for a
+    company only with one, see ``cases.services.case_create``)."""
+    if agent is not None and company is not None and agent.agency_id:
+        agent.agency.clients.add(company)
+
+
 def _matter_pools(district: ServicePoint) -> dict[str, list[Matter]]:
+    from onetrip.catalogue.rules import Route, routes
+
+    # The history's applicants are residents and registered companies: founding matters (a
+    # company not yet registered applies) are left to the founders' own journeys.
     matters = list(
-        Matter.objects.filter(district=district, is_active=True)
+        Matter.objects.filter(district=district, is_active=True, founding=False)
         .select_related("department")
         .prefetch_related("materials")
         .order_by("code")
     )
     return {
-        "online": [m for m in matters if m.channel_online and m.visits_needed == 0],
+        "online": [m for m in matters if Route.ONLINE in routes(m) and m.visits_needed == 0],
         "window": [m for m in matters if m.level_district and m.channel_window],
         "street": [m for m in matters if m.level_street and m.channel_window],
         "community": [m for m in matters if m.level_community and m.channel_window],

@@ -185,7 +185,9 @@ def _matter_for(
         or pools["window"]
     )
     if online:
-        pool = [m for m in pool if m.channel_online] or pools["online"]
+        from onetrip.catalogue.rules import Route, routes
+
+        pool = [m for m in pool if Route.ONLINE in routes(m)] or pools["online"]
     return s.rng.choice(pool) if pool else None
 
 
@@ -252,7 +254,10 @@ def _replay(s, *, sim: SimCase, matter, holder, at, ticket, answers, agent, afte
     if mode == "online":
         creator, channel, point = _owner_user_of(holder), Channel.ONLINE, None
     elif mode == "agent":
+        from onetrip.demo.history import authorisation_on_file
+
         creator, channel, point = agent, Channel.AGENT, s.district
+        authorisation_on_file(agent=agent, company=company)
     else:
         creator, channel, point = clerk, Channel.WINDOW, s.district
     precheck = None

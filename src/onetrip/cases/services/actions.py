@@ -138,6 +138,44 @@ def _do_request_supplement(case, *, today, note, data, actor, now, materials=Non
     return {"round": case.supplement_rounds, "items": len(everything)}
 
 
+def _do_notify_missing(case, *, today, note, data, actor, now, materials=None):
+    """The one-time notice at the window (一次性告知): an intake that is not complete is not
+    refused — every missing or defective required material is listed at once, the applicant
+    is told by SMS with the tracking link and completes it from the tracking page (no second
+    visit where the matter allows); the case is then accepted. Counts as the first notice."""
+    rows = list(case.materials.select_related("material"))
+    bad = [cm for cm in rows if cm.required and cm.status in BAD]
+    if not bad:
+        raise ValidationFailed(
+            _("材料齐全，无需出具一次性告知书，请直接受理。"), code="materials_complete"
+        )
+    for cm in bad:
+        if not cm.reason:
+            cm.reason = _("未提交该材料") if cm.status == MaterialStatus.MISSING else cm.reason
+            cm.save(update_fields=["reason", "updated_at"])
+    case.supplement_rounds += 1
+    items = [
+        {
+            "material": cm.pk,
+            "name": cm.name,
+            "status": cm.status,
+            "reason": cm.reason,
+            "form": cm.form,
+            "count": cm.material.count if cm.material else 1,
+        }
+        for cm in bad
+    ]
+    SupplementNotice.objects.create(
+        case=case,
+        round=case.supplement_rounds,
+        items=items,
+        note=note,
+        due=working_days_after(start=today, days=S.STATES[S.State.SUPPLEMENT_REQUESTED].limit_days),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return {"round": case.supplement_rounds, "items": len(items), "at_window": True}
+
+
 def _do_resubmit(case, *, today, note, data, actor, now, materials=None):
     bad = [cm.name for cm in case.materials.all() if cm.required and cm.status in BAD]
     if bad:
@@ -203,7 +241,7 @@ def result_documents(case: Case) -> list[dict[str, str]]:
     return [{"kind": matter.result_type, "title": title, "number": f"{prefix}{case.number}"}]
 
 
-def _do_approve(case, *, today, note, data, actor, now):
+def _do_approve(case, *, today, note, data, actor, now, materials=None):
     """准予…: the decision per the matter's result, the documents issued; a company being
     founded is registered (it gets its credit code) in the same transaction."""
     from onetrip.people.services import company_credit_code_issue
@@ -301,6 +339,7 @@ HANDLERS = {
     "accept": _do_accept,
     "refuse": _do_refuse,
     "request_supplement": _do_request_supplement,
+    "notify_missing": _do_notify_missing,
     "resubmit": _do_resubmit,
     "suspend": _do_suspend,
     "resume": _do_resume,

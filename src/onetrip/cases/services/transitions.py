@@ -36,6 +36,11 @@ REFUSALS = {
     ),
     "wrong_role": (Forbidden, _lazy("您在该办件上的角色无权执行“%(action)s”。")),
     "already_extended": (Conflict, _lazy("该办件已延长过一次期限，不能再次延长。")),
+    "already_accepted": (Conflict, _lazy("该办件已受理。")),
+    "not_accepted": (
+        IllegalTransition,
+        _lazy("该办件按一次性告知书补齐材料后尚未受理，请先受理。"),
+    ),
     "second_supplement_needs_manager": (
         Forbidden,
         _lazy("该办件已一次性告知过，再次要求补正须由管理者批准并写明理由。"),

@@ -65,3 +65,75 @@ def test_company_legal_rep_id_card_resolves_from_shared_data(tmp_path, people, f
     held = {cm.name: cm for cm in case.materials.all() if cm.status == "government_held"}
     assert held, "some material of the change registration is government-held"
     assert all(cm.source for cm in held.values())
+
+
+@pytest.mark.django_db
+def test_agent_sees_the_case_applied_for_a_client(tmp_path, people, frozen):
+    """Issue 9, item 6: agent1 applies for a company it holds the authorisation of, and finds
+    the case under /my/cases/ (with the visits in words, not a bare number)."""
+    from onetrip.cases.services import case_open
+
+    matter = import_matter("sc-scjg-0002", tmp_path)
+    p = people(matter)
+    case = case_open(
+        actor=p.agent,
+        matter_code=matter.code,
+        applicant_kind="agent",
+        channel="online",
+        district=p.district,
+        applicant_number=p.company.credit_code,
+        materials=[
+            {"material": m.pk, "status": "received"}
+            for m in matter.materials.all()
+            if m.required and not m.government_held
+        ],
+    )
+    assert case.agency == p.agency and case.agent == p.agent and case.channel == "agent"
+    client = Client()
+    client.force_login(p.agent)
+    html = client.get("/my/cases/").content.decode()
+    assert f'data-testid="row-{case.number}"' in html
+    assert "跑动 0 次" in html
+
+
+@pytest.mark.django_db
+def test_timeline_says_material_statuses_in_words(tmp_path, people, frozen):
+    from onetrip.cases.services import case_file_upload, case_transition
+    from tests.journeys.journey import upload
+
+    matter = import_matter("sc-scjg-0001", tmp_path)
+    p = people(matter)
+    _page, r = _post(
+        p,
+        matter,
+        applicant_kind="founder",
+        applicant_number=p.founder.id_number,
+        applicant_name=p.founder.name,
+        company_name=p.new_company_name,
+    )
+    case = Case.objects.get()
+    case = case_transition(case=case, action="start_review", actor=p.reviewer)
+    cm = case.materials.get(name="住所使用证明")
+    case = case_transition(
+        case=case,
+        action="request_supplement",
+        actor=p.reviewer,
+        items=[{"material": cm.pk, "status": "defective", "reason": "复印件不清晰"}],
+    )
+    case_file_upload(
+        case=case,
+        case_material_id=cm.pk,
+        actor=None,
+        upload=upload(),
+        tracking_token=case.tracking_token,
+    )
+    cm.refresh_from_db()
+    assert cm.status == "received" and cm.reason == ""  # no "已收取：<old defect>"
+    client = Client()
+    client.force_login(p.clerk)
+    html = client.get(f"/cases/{case.number}/").content.decode()
+    timeline = html[html.index('id="timeline"') :]
+    timeline = timeline[: timeline.index("</ul>")]
+    for code in ("received", "missing", "defective", "later"):
+        assert code not in timeline, code
+    assert "不符合要求 → 已收取" in timeline

@@ -204,6 +204,15 @@ ROLE_LABELS = {
 }
 
 
+def _status_label(code: str) -> str:
+    """A case state or, for a material's event, a material status — in words, not codes."""
+    if not code:
+        return ""
+    if code in S.State.values:
+        return S.state_label(code)
+    return str(dict(MaterialStatus.choices).get(code, code))
+
+
 def _timeline(case: Case) -> list[dict]:
     """The case's events with their action, states and role in words, not codes."""
     rows = []
@@ -214,8 +223,8 @@ def _timeline(case: Case) -> list[dict]:
             {
                 "at": e.at,
                 "label": label,
-                "from_state": S.state_label(e.from_state) if e.from_state else "",
-                "to_state": S.state_label(e.to_state) if e.to_state else "",
+                "from_state": _status_label(e.from_state),
+                "to_state": _status_label(e.to_state),
                 "changed": e.from_state != e.to_state,
                 "actor": e.actor,
                 "role": ROLE_LABELS.get(e.role, e.role),

@@ -386,11 +386,12 @@ def material_plan(*, matter: Matter, holder_number: str) -> list[dict[str, Any]]
 
 
 def my_cases(*, user: Any) -> QuerySet[Case]:
-    """The signed-in applicant's cases and their companies' cases."""
+    """The signed-in applicant's cases, their companies' cases, and an agent's own cases (those
+    they applied for on a company's behalf)."""
     if not getattr(user, "is_authenticated", False):
         return Case.objects.none()
     return (
-        Case.objects.filter(Q(applicant__user=user) | Q(company__users=user))
+        Case.objects.filter(Q(applicant__user=user) | Q(company__users=user) | Q(agent=user))
         .select_related("matter", "department", "applicant", "company")
         .distinct()
         .order_by("-id")

@@ -176,7 +176,7 @@ def case_material_update(
         action="material",
         from_state=case.state,
         to_state=case.state,
-        note=f"{cm.name}: {old} → {cm.status}",
+        note=f"{cm.name}：{labels.get(old, old)} → {labels[cm.status]}",
         data={"material": cm.pk, "from": old, "to": cm.status},
         now=now,
     )
@@ -255,7 +255,9 @@ def case_file_upload(
     cm.status = MaterialStatus.RECEIVED
     cm.count = max(cm.count, 1)
     cm.later_due = None
+    cm.reason = ""  # the defect it answered is no longer the material's state
     cm.save()
+    labels = dict(MaterialStatus.choices)
     _event(
         case=case,
         actor=actor,
@@ -263,7 +265,7 @@ def case_file_upload(
         action="upload",
         from_state=case.state,
         to_state=case.state,
-        note=f"{cm.name}: {old} → {cm.status}",
+        note=f"{cm.name}：{labels.get(old, old)} → {labels[cm.status]}",
         data={"material": cm.pk, "file": record.pk, "content_type": content_type, "size": size},
         now=now,
     )

@@ -169,6 +169,7 @@ def case_material_update(
         today=today,
     )
     cm.save()
+    labels = dict(MaterialStatus.choices)
     _event(
         case=case,
         actor=actor,

@@ -142,7 +142,7 @@ def _lifecycle(
         creator, channel = _owner_user_of(holder), Channel.ONLINE
     elif mode == "agent":
         creator, channel = agent, Channel.AGENT
-        authorisation_on_file(agent=agent, company=company)
+        company = holder = client_for(agent=agent, company=company)
     else:
         creator = clerk
         channel = {
@@ -345,11 +345,16 @@ def _precheck(s: _Story, *, matter: Matter, holder, at: dt.datetime):
     return pc
 
 
-def authorisation_on_file(*, agent, company) -> None:
-    """Demo: the agency holds the company's authorisation letter (an agent applies for a
-    company only with one, see ``cases.services.case_create``)."""
-    if agent is not None and company is not None and agent.agency_id:
-        agent.agency.clients.add(company)
+def client_for(*, agent, company):
+    """The company an agent applies for: ``company`` when the agency holds its authorisation,
+    else one of the agency's own clients (an agent applies only with an authorisation on
+    file, see ``cases.services.case_create``)."""
+    from onetrip.people.services import agent_authorised
+
+    if agent is None or company is None or agent_authorised(agent=agent, company=company):
+        return company
+    clients = list(agent.agency.clients.order_by("pk"))
+    return clients[company.pk % len(clients)] if clients else company
 
 
 def _matter_pools(district: ServicePoint) -> dict[str, list[Matter]]:

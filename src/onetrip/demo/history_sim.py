@@ -254,10 +254,10 @@ def _replay(s, *, sim: SimCase, matter, holder, at, ticket, answers, agent, afte
     if mode == "online":
         creator, channel, point = _owner_user_of(holder), Channel.ONLINE, None
     elif mode == "agent":
-        from onetrip.demo.history import authorisation_on_file
+        from onetrip.demo.history import client_for
 
         creator, channel, point = agent, Channel.AGENT, s.district
-        authorisation_on_file(agent=agent, company=company)
+        company = holder = client_for(agent=agent, company=company)
     else:
         creator, channel, point = clerk, Channel.WINDOW, s.district
     precheck = None

@@ -249,7 +249,7 @@ def _check_rows(*, agency: Agency, rows: list[BatchRow], today: dt.date) -> list
                 wanted = [by_name[name] for name in r.materials if name in by_name]
             materials = {m.pk: {"status": "received"} for m in wanted}
         if company is not None and matter is not None:
-            key = (company.credit_code, matter.code)
+            key = (company.credit_code or "", matter.code)
             if key in seen:
                 bad.append(_("同一企业同一事项重复"))
             seen.add(key)

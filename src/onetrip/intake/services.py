@@ -116,7 +116,8 @@ def _next_step(
     """The route the rule set gives: online when it offers it, else a ticket here (or at the
     district centre), else the nearest street/community points, else door-to-door."""
     onsite = [
-        {"code": step, "text": str(ONSITE_TEXT.get(step, step))} for step in rules.onsite_steps
+        {"code": step, "text": str(ONSITE_TEXT.get(OnsiteStep(step), step))}
+        for step in rules.onsite_steps
     ]
     visits = {"visits_promised": rules.visits_promised, "onsite_steps": onsite}
     if Route.ONLINE in rules.routes:
@@ -255,8 +256,8 @@ def precheck_run(
             found = held_material_lookup(
                 kind=material.shared_kind, numbers=numbers, on=on, district=matter.district
             )
-            if found.found:
-                document = found.document
+            document = found.document
+            if document is not None:
                 shared_document_read_log(
                     document=document,
                     reader=actor if authenticated else None,

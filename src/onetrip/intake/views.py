@@ -3,6 +3,8 @@ notice PDF, and form help with validation as you type and saved drafts. Thin: se
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -93,7 +95,7 @@ def precheck_page(request):
     )
 
 
-def _kinds_for(matter) -> list[tuple[str, str]]:
+def _kinds_for(matter) -> list[tuple[str, Any]]:
     """The kinds of applicant the matter's rule set allows (all of them before one is picked)."""
     if matter is None:
         return ApplicantKind.choices

@@ -360,7 +360,7 @@ def company_found(*, name: str, founder: Applicant, phone: str = "", actor: Any 
             code="company_name_required",
             fields={"company_name": [_("必填")]},
         )
-    if len(name) > Company._meta.get_field("name").max_length:
+    if len(name) > (Company._meta.get_field("name").max_length or 200):
         raise ValidationFailed(
             _("企业名称过长。"), code="company_name_too_long", fields={"company_name": [_("过长")]}
         )
@@ -445,4 +445,5 @@ def founder_resolve(
     applicant, _company = applicant_resolve(
         kind="individual", number=number, name=name, phone=phone, actor=actor
     )
+    assert applicant is not None  # an individual's number resolves to a person (or raises)
     return applicant, company_found(name=company_name, founder=applicant, phone=phone, actor=actor)

@@ -30,7 +30,7 @@ def shared_material_resolver(case: Any, material: Any, *, reader: Any = None):
     numbers = holder_numbers_for(
         applicant=getattr(case, "applicant", None), company=getattr(case, "company", None)
     )
-    if not numbers and getattr(case, "holder_number", ""):  # a bare holder (no case row)
+    if not numbers and getattr(case, "holder_number", None):  # a bare holder (no case row)
         kind = holder_kind_of(case.holder_number)
         numbers = {kind: case.holder_number} if kind else {}
     found = held_material_lookup(

@@ -121,7 +121,7 @@ def holder_numbers_for(*, applicant: Any = None, company: Any = None) -> dict[st
     number; a company's credit code (none while it is being founded) and its legal
     representative's ID number."""
     numbers: dict[str, str] = {}
-    if applicant is not None and getattr(applicant, "id_number", ""):
+    if applicant is not None and getattr(applicant, "id_number", None):
         numbers["person"] = applicant.id_number
     if company is not None:
         if getattr(company, "credit_code", None):

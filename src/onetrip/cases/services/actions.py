@@ -229,8 +229,9 @@ def result_documents(case: Case) -> list[dict[str, str]]:
 
     matter = case.matter
     title = matter.result_name or matter.name
-    if matter.founding and case.company_id:
-        code = case.company.credit_code or credit_code_for(company=case.company)
+    company = case.company
+    if matter.founding and company is not None:
+        code = company.credit_code or credit_code_for(company=company)
         return [
             {"kind": matter.result_type, "title": title, "number": code},
             {"kind": "credit_code", "title": str(_("统一社会信用代码")), "number": code},
@@ -260,12 +261,15 @@ def _share_new_licence(case: Case, *, today: dt.date) -> None:
     """The new business licence joins the shared data, so no later matter asks for it."""
     from onetrip.sharing.services import shared_document_issue
 
+    company = case.company
+    if company is None or not company.credit_code:
+        return
     shared_document_issue(
         kind="business_licence",
-        holder_number=case.company.credit_code,
-        holder_name=case.company.name,
+        holder_number=company.credit_code,
+        holder_name=company.name,
         title=case.matter.result_name or str(_("营业执照")),
-        number=case.company.credit_code,
+        number=company.credit_code,
         source_department=case.department,
         issued_on=today,
     )

@@ -20,7 +20,7 @@ from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.catalogue.rules import kind_require
 from onetrip.clock import local_today
 from onetrip.errors import DomainError, ValidationFailed
-from onetrip.people.models import Applicant
+from onetrip.people.models import Applicant, Company
 from onetrip.people.services import applicant_resolve, founder_resolve
 from onetrip.people.validators import clean_holder_number
 
@@ -175,6 +175,7 @@ def case_open(
             raise ValidationFailed(
                 _("请选择代办的中介代办员。"), code="agent_required", fields={"agent": [_("必填")]}
             )
+        company: Company | None
         if applicant_kind == "founder" or (applicant_kind == "agent" and matter.founding):
             applicant, company = (
                 None,

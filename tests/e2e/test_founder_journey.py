@@ -90,6 +90,8 @@ def test_founder_sets_up_a_company_in_one_visit(
     # 3. On the phone again: the tracking page asks for 住所使用证明; upload and resubmit.
     page.goto(f"{live_server.url}/t/{case.tracking_token}")
     assert "住所使用证明" in page.get_by_test_id("missing").inner_text()
+    page.get_by_test_id("phone-last4").fill(p.founder.phone[-4:])  # the second factor
+    page.get_by_test_id("verify-submit").click()
     page.get_by_test_id(f"file-{later_row.pk}").set_input_files(
         files=[{"name": "lease.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )

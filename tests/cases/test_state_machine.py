@@ -176,7 +176,7 @@ def test_random_action_sequences_keep_invariants(cw, frozen, path):
     run_state_machine_as_test(
         CaseMachine,
         settings=settings(
-            max_examples=15,
+            max_examples=20,  # 15 actions now (notify_missing): enough runs reach the fast path
             stateful_step_count=10,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

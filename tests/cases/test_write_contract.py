@@ -36,6 +36,11 @@ PATHS: dict[str, tuple[str, list, tuple]] = {
     "submit": ("draft", [], ("submit", "clerk", {})),
     "accept": ("submitted", [], ("accept", "clerk", {})),
     "refuse": ("submitted", [], ("refuse", "clerk", {})),
+    "notify_missing": (
+        "submitted",
+        [("leave_out", "clerk", {})],
+        ("notify_missing", "clerk", {}),
+    ),
     "withdraw": ("submitted", [], ("withdraw", "clerk", {})),
     "start_review": ("accepted", [], REVIEW),
     "request_supplement": ("accepted", [REVIEW], ("request_supplement", "civil_reviewer", None)),
@@ -80,6 +85,12 @@ def _data(case: Case, action: str, data: dict | None) -> dict:
 
 def _take(cw, case: Case, step: tuple, *, by_number: bool) -> Case:
     action, who, data = step
+    if action == "leave_out":  # the window finds a required material missing
+        cm = case.materials.filter(required=True).order_by("position").first()
+        services.case_material_update(
+            case=case, case_material_id=cm.pk, actor=getattr(cw, who), status="missing"
+        )
+        return case
     if action == "hand_in":  # the applicant hands in what the notice asked for
         for cm in case.materials.filter(status__in=("missing", "defective")):
             services.case_material_update(

@@ -17,4 +17,8 @@ def matter_open_to_agents(matter: Any) -> bool:
         from onetrip.catalogue.rules import ApplicantKind, matter_rules
     except ImportError:
         return matter.audience in ("company", "both")
+    if getattr(matter, "founding", False):
+        # a batch row names a registered company by its credit code; founding a company through
+        # an agent is the single-agent path (cases.services.case_open, applicant_kind="agent")
+        return False
     return bool(matter_rules(matter=matter, applicant_kind=ApplicantKind.AGENT).allowed)

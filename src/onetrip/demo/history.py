@@ -354,7 +354,10 @@ def client_for(*, agent, company):
     if agent is None or company is None or agent_authorised(agent=agent, company=company):
         return company
     clients = list(agent.agency.clients.order_by("pk"))
-    return clients[company.pk % len(clients)] if clients else company
+    if clients:
+        return clients[company.pk % len(clients)]
+    agent.agency.clients.add(company)  # an agency with no clients yet takes this one on
+    return company
 
 
 def _matter_pools(district: ServicePoint) -> dict[str, list[Matter]]:

@@ -35,7 +35,13 @@ def test_founder_sets_up_a_company_in_one_visit(
     materials = {m.name: m for m in matter.materials.all()}
     premises = materials["住所使用证明"]
 
-    # 1. Window zero, self-service on the phone: as a founder, with what is at hand.
+    # 1. Window zero, self-service on the phone, signed in (so held records are looked up):
+    # as a founder, with what is at hand.
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", p.founder_user.username)
+    page.fill("input[name=password]", "pass-1234-word")
+    page.click("button.primary")
+    page.wait_for_url("**/my/cases/")
     page.goto(f"{live_server.url}/guide/precheck/?matter={matter.code}&district=sc")
     kinds = page.get_by_test_id("applicant-kind")
     assert kinds.locator("option[value=company]").count() == 0  # no credit code exists yet

@@ -10,7 +10,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -49,12 +48,6 @@ def no_sideways_scroll(page) -> bool:
 
 
 @pytest.mark.e2e
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="two requests at once need a real database server: the SQLite test database is a "
-    "shared-cache in-memory one that answers 'table is locked' instead of waiting "
-    "(the threaded service test tests/community/test_concurrency.py covers SQLite)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_residents_race_for_the_last_place(live_server, browser, browser_context_args):
     cw = _world()

@@ -115,3 +115,41 @@ def test_notice_page_and_pdfs(cw, client):
     assert client.get(f"/cases/{case.number}/result.pdf").status_code == 404  # not decided yet
     client.force_login(cw.other_user)
     assert client.get(f"/cases/{case.number}/receipt.pdf").status_code == 404
+
+
+def test_case_page_masks_the_id_number_quoted_in_the_materials_table(cw, client):
+    """Issue 15 item 12: the holder's number was masked at the top, but the ID card taken from
+    shared data printed its number (the holder's full ID number) in the materials table."""
+    from onetrip.sharing.services import shared_document_issue
+
+    cw.idcard.shared_kind = "id_card"
+    cw.idcard.save()
+    shared_document_issue(
+        kind="id_card",
+        holder_number=cw.person.id_number,
+        title="居民身份证",
+        number=cw.person.id_number,
+        source_department=cw.civil,
+        issued_on=dt.date(2020, 1, 1),
+    )
+    case = window_case(cw, day=D)
+    held = case.materials.get(material=cw.idcard)
+    assert held.status == "government_held" and cw.person.id_number in held.source
+    client.force_login(cw.clerk)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    full = cw.person.id_number
+    assert full not in page
+    assert f"{full[:6]}********{full[-4:]}" in page
+
+
+def test_mask_id_numbers_in_text():
+    from onetrip.masking import mask_id_numbers_in
+
+    assert mask_id_numbers_in("公安 居民身份证 33010219850315001X") == (
+        "公安 居民身份证 330102********001X"
+    )
+    assert mask_id_numbers_in("旧证 330102850315001") == "旧证 330102*****5001"
+    # a credit code or a longer run of digits is not an ID number
+    assert mask_id_numbers_in("91330102MA0000001X") == "91330102MA0000001X"
+    assert mask_id_numbers_in("1" * 20) == "1" * 20
+    assert mask_id_numbers_in("") == "" and mask_id_numbers_in(None) == ""

@@ -20,7 +20,7 @@ from onetrip.clock import local_today
 from onetrip.db import parse_id
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, ValidationFailed
-from onetrip.masking import mask_id_number, mask_name
+from onetrip.masking import mask_id_number, mask_id_numbers_in, mask_name
 from onetrip.qr import qr_svg
 
 FRONT_ROLES = ("clerk", "social_worker", "manager")
@@ -241,6 +241,15 @@ def _case_or_404(request, number: str) -> Case:
         raise Http404 from exc
 
 
+def _materials_masked(case: Case) -> list:
+    """The case's materials for the page; a shared document's number quoted in the source
+    (an ID card's number is the holder's ID number) is masked like the holder's."""
+    rows = list(case.materials.prefetch_related("files"))
+    for cm in rows:
+        cm.source = mask_id_numbers_in(cm.source)
+    return rows
+
+
 @login_required
 def case_detail(request, number: str):
     case = _case_or_404(request, number)
@@ -259,7 +268,7 @@ def case_detail(request, number: str):
             "actions": [t for t in actions if t.action not in ("request_supplement", "deliver")],
             "can_supplement": any(t.action == "request_supplement" for t in actions),
             "can_deliver": any(t.action == "deliver" for t in actions),
-            "materials": case.materials.prefetch_related("files"),
+            "materials": _materials_masked(case),
             "events": _timeline(case),
             "visits": case.visits.select_related("point", "ticket"),
             "flags": sel.case_flags(case=case, today=today, soon=sel.soon_date(today=today)),

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "onetrip.web.middleware.PermissionsPolicyMiddleware",
+    "onetrip.web.middleware.ApiSessionCsrfMiddleware",
 ]
 
 # Headers and cookies. Django already sends nosniff, Referrer-Policy and X-Frame-Options: DENY;

@@ -56,3 +56,40 @@ class RejectNulMiddleware:
                 return JsonResponse({"code": "bad_input", "message": message}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class ApiSessionCsrfMiddleware:
+    """CSRF for every API write made with a browser session (issue 15).
+
+    django-ninja's views are CSRF-exempt and only its session auth checks the token, so the
+    endpoints open to anonymous callers (which still recognise a signed-in user: a guide's
+    session issues priority tickets) took a cross-origin ``text/plain`` POST with the session
+    cookie. Here an unsafe request to ``/api/`` from a signed-in session, without an
+    ``Authorization`` header, must pass Django's CSRF check (403 ``csrf_failed`` otherwise).
+    Token clients are unaffected: a browser cannot send ``Authorization`` cross-origin without
+    a CORS preflight the API never grants. Anonymous callers have no session to abuse."""
+
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method not in self.SAFE
+            and request.path.startswith("/api/")
+            and "Authorization" not in request.headers
+            and getattr(request, "user", None) is not None
+            and request.user.is_authenticated
+        ):
+            from ninja.utils import check_csrf
+
+            if check_csrf(request) is not None:
+                return JsonResponse(
+                    {
+                        "code": "csrf_failed",
+                        "message": _("请求未通过跨站请求伪造（CSRF）校验，请刷新页面后重试。"),
+                    },
+                    status=403,
+                )
+        return self.get_response(request)

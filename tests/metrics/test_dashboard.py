@@ -155,5 +155,6 @@ def test_api_schema_describes_every_figure(client):
             "cases": "CasesOut",
             "matters": "MattersOut",
             "satisfaction": "SatisfactionOut",
+            "followups": "FollowUpsOut",
         }[part]
         assert comps[name]["properties"][key]["description"] == text

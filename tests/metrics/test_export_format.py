@@ -35,7 +35,7 @@ def test_summary_rates_are_numbers_shown_as_percentages(workbook):
     assert satisfied.value == pytest.approx(2 / 3) and satisfied.number_format == "0.0%"
     # Every rate or share is formatted so; counts, minutes and averages are not.
     rates = [label for label in cells if _is_rate(label)]
-    assert len(rates) == 10
+    assert len(rates) == 11
     for label, cell in cells.items():
         if _is_rate(label):
             assert cell.number_format == "0.0%", label

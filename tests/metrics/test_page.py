@@ -32,7 +32,7 @@ def test_manager_sees_figures_and_comparison(client, history):
     # the whole span of both periods: September's ticket (500 min) and case join October's
     assert text_of(html, "first-pass") == "50%"  # c1 c5 c6 + September case ÷ 8
     assert text_of(html, "zero-visit") == "25%"
-    assert html.count('data-testid="compare-row"') == 10
+    assert html.count('data-testid="compare-row"') == 11
     assert "甲代办" in html and "西湖" not in html
     assert text_of(html, "agency-error") in {"100%", "0%"}
     assert "/api/v1/metrics/export.xlsx?" in html

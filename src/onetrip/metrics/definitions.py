@@ -64,6 +64,26 @@ FIGURES: dict[tuple[str, str], str] = {
     ("satisfaction", "ratings"): "Ratings given in the period.",
     ("satisfaction", "avg_score"): "Mean score (1-5) of those ratings.",
     ("satisfaction", "satisfied_share"): "Ratings of 4 or 5, divided by ratings.",
+    ("followups", "bad_ratings"): (
+        "Bad ratings (不满意 or 非常不满意, score 1-2) given in the period: each opens a "
+        "follow-up (差评整改) for the handling unit. Cut by the rated case."
+    ),
+    ("followups", "named_bad_ratings"): (
+        "Of those, the named ones: the rater can be reached (signed in, or left a phone number)."
+    ),
+    ("followups", "called_back"): (
+        "Named bad ratings of the period whose follow-up records a callback (回访), whenever "
+        "it was made."
+    ),
+    ("followups", "callback_rate"): (
+        "Callback rate of bad ratings (差评回访率): named bad ratings called back divided by "
+        "named bad ratings; target 100%."
+    ),
+    ("followups", "open"): (
+        "Follow-ups of the period's bad ratings not yet finished (open, called back, fixed or "
+        "explained but not reported back)."
+    ),
+    ("followups", "overdue"): "Of the unfinished ones, those past their deadline today.",
 }
 
 

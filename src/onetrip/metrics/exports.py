@@ -72,6 +72,8 @@ def summary_rows(report: dict[str, Any]) -> list[tuple[str, Any, bool]]:
         (_("评价数"), s["ratings"], False),
         (_("平均评分"), s["avg_score"], False),
         (_("满意率"), s["satisfied_share"], True),
+        (_("差评数"), f["followups"]["bad_ratings"], False),
+        (_("实名差评回访率"), f["followups"]["callback_rate"], True),
     ]
 
 

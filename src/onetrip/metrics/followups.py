@@ -108,9 +108,11 @@ def followup_figures(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     today: dt.date | None = None,
+    cuts: Q | None = None,
 ) -> dict[str, Any]:
     """Bad ratings opened in the period: how many, the callback rate of the named ones (target
-    100%), how many are still open and how many of those are past their deadline."""
+    100%), how many are still open and how many of those are past their deadline
+    (definitions: ``metrics.definitions``, part ``followups``)."""
     from onetrip.cases.selectors import local_today
 
     today = today or local_today()
@@ -119,6 +121,8 @@ def followup_figures(
         qs = qs.filter(opened_at__gte=since)
     if until is not None:
         qs = qs.filter(opened_at__lt=until)
+    if cuts is not None:
+        qs = qs.filter(cuts)
     named = Q(named=True)
     raw = qs.aggregate(
         bad=Count("id"),
@@ -135,3 +139,24 @@ def followup_figures(
         "open": raw["open"],
         "overdue": raw["overdue"],
     }
+
+
+def followup_scope_figures(scope: Any, *, today: dt.date | None = None) -> dict[str, Any]:
+    """``followup_figures`` for a dashboard scope: its district and period, and its cuts applied
+    to the rated case (point, department, matter, agency, applicant kind, channel)."""
+    cuts = Q()
+    if scope.point is not None:
+        cuts &= Q(case__point=scope.point)
+    if scope.department is not None:
+        cuts &= Q(case__department=scope.department)
+    if scope.matter is not None:
+        cuts &= Q(case__matter=scope.matter)
+    if scope.agency is not None:
+        cuts &= Q(case__agency=scope.agency)
+    if scope.kind is not None:
+        cuts &= Q(case__company__isnull=scope.kind != "company")
+    if scope.channel is not None:
+        cuts &= Q(case__channel=scope.channel)
+    return followup_figures(
+        district=scope.district, since=scope.since, until=scope.until, today=today, cuts=cuts
+    )

@@ -51,11 +51,21 @@ class SatisfactionOut(Schema):
     satisfied_share: float | None = _f("satisfaction", "satisfied_share")
 
 
+class FollowUpsOut(Schema):
+    bad_ratings: int = _f("followups", "bad_ratings")
+    named_bad_ratings: int = _f("followups", "named_bad_ratings")
+    called_back: int = _f("followups", "called_back")
+    callback_rate: float | None = _f("followups", "callback_rate")
+    open: int = _f("followups", "open")
+    overdue: int = _f("followups", "overdue")
+
+
 class FiguresOut(Schema):
     waits: WaitsOut
     cases: CasesOut
     matters: MattersOut
     satisfaction: SatisfactionOut
+    followups: FollowUpsOut
 
 
 class BreakdownRowOut(Schema):

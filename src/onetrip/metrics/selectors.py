@@ -24,6 +24,7 @@ from onetrip.cases.models import RUNNING_STATES
 from onetrip.catalogue.models import Department, Matter, OnlineDepth, ServicePoint
 from onetrip.clock import local_today
 from onetrip.metrics import raw
+from onetrip.metrics.followups import followup_scope_figures
 from onetrip.metrics.models import (
     CaseDay,
     CaseMonth,
@@ -336,6 +337,7 @@ def reform_figures(
         "cases": _case_figures(scope, today=today),
         "matters": matter_figures(scope),
         "satisfaction": satisfaction_figures(scope),
+        "followups": followup_scope_figures(scope, today=today),
     }
 
 

@@ -55,6 +55,7 @@ def comparison_rows(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]
         (_("街道社区办件占比"), lambda f: f["cases"]["local_share"], "rate", True),
         (_("超期率"), lambda f: f["cases"]["overdue_rate"], "rate", False),
         (_("满意率"), lambda f: f["satisfaction"]["satisfied_share"], "rate", True),
+        (_("实名差评回访率"), lambda f: f["followups"]["callback_rate"], "rate", True),
     ]
     rows = []
     for label, get, kind, higher_better in specs:

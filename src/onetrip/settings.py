@@ -235,6 +235,12 @@ NINJA_NUM_PROXIES = int(os.environ.get("ONETRIP_NUM_PROXIES", "0"))
 ONETRIP_THROTTLE_RATES: dict[str, str | None] = {
     "precheck": os.environ.get("ONETRIP_THROTTLE_PRECHECK", "20/m"),
     "precheck_token": os.environ.get("ONETRIP_THROTTLE_PRECHECK_TOKEN", "600/m"),
+    # public tracking pages and API by token, window QR look-ups, online applications
+    "token": os.environ.get("ONETRIP_THROTTLE_TOKEN", "30/m"),
+    "window": os.environ.get("ONETRIP_THROTTLE_WINDOW", "10/m"),
+    "apply": os.environ.get("ONETRIP_THROTTLE_APPLY", "30/m"),
+    # anonymous safety reports (web form by address, Open311 by device)
+    "safety_anon": os.environ.get("ONETRIP_THROTTLE_SAFETY_ANON", "5/10m"),
 }
 
 # Shared by every web process (rate limits on public token pages must hold across workers).

@@ -163,6 +163,21 @@ def test_disputes_and_anonymous_reports_are_not_exposed(grid, api_key):
     assert Incident.objects.get(number=r.json()[0]["service_request_id"]).anonymous
 
 
+@pytest.mark.django_db
+def test_anonymous_flood_per_device_is_429_with_retry_after(grid, api_key, settings):
+    settings.ONETRIP_THROTTLE_RATES = {**settings.ONETRIP_THROTTLE_RATES, "safety_anon": "2/10m"}
+    form = {"api_key": api_key, "jurisdiction_id": "sc", "service_code": "order",
+            "description": "深夜有人砸车", "address_string": "清波街 3 号", "device_id": "d1"}  # fmt: skip
+    c = Client()
+    assert [c.post("/open311/v2/requests.json", form).status_code for _ in range(2)] == [201, 201]
+    before = Incident.objects.count()
+    refused = c.post("/open311/v2/requests.json", form)
+    _assert_error(refused, 429)
+    assert 60 < int(refused["Retry-After"]) <= 600 and Incident.objects.count() == before
+    # another device has a bucket of its own
+    assert c.post("/open311/v2/requests.json", {**form, "device_id": "d2"}).status_code == 201
+
+
 @pytest.mark.django_db(transaction=True)
 def test_real_client_library_against_live_server(live_server, grid, api_key, monkeypatch):
     import requests

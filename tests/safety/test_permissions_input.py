@@ -10,7 +10,7 @@ from django.test import Client
 from onetrip.audit.models import AuditEvent
 from onetrip.safety.models import Incident, IncidentPhoto, Mediation
 from onetrip.safety.services import incident_report
-from onetrip.safety.services.intake import ANON_LIMIT, MAX_PHOTO_BYTES
+from onetrip.safety.services.intake import MAX_PHOTO_BYTES
 from tests.safety.conftest import photo, png_bytes
 
 
@@ -142,7 +142,9 @@ def test_bad_input_refused_nothing_written(grid, settings, name, change, status,
 
 
 @pytest.mark.django_db
-def test_anonymous_flood_is_rate_limited(grid):
+def test_anonymous_flood_is_rate_limited(grid, settings):
+    assert settings.ONETRIP_THROTTLE_RATES["safety_anon"] == "5/10m"  # the default
+    ANON_LIMIT = 5
     c = Client(REMOTE_ADDR="10.0.0.9")
     form = {"kind": "order", "description": "有人在小区门口聚集", "cell": grid.cell_b.code,
             "anonymous": "1"}  # fmt: skip
@@ -151,6 +153,7 @@ def test_anonymous_flood_is_rate_limited(grid):
     before = _counts()
     r = c.post("/safety/report/", form)
     assert r.status_code == 429 and "过于频繁" in r.content.decode()
+    assert 60 < int(r["Retry-After"]) <= 600  # the ten-minute window
     assert _counts() == before
     # another address is not affected; a signed-in grid worker is never limited
     assert Client(REMOTE_ADDR="10.0.0.10").post("/safety/report/", form).status_code == 302

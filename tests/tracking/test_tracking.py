@@ -13,7 +13,6 @@ from onetrip.cases.services import case_transition
 from onetrip.catalogue.models import Material
 from onetrip.errors import NotFound, ValidationFailed
 from onetrip.notices.models import Notice
-from onetrip.tracking import ratelimit
 from onetrip.tracking.models import Message
 from onetrip.tracking.selectors import case_by_token
 from onetrip.tracking.services import (
@@ -185,14 +184,26 @@ def test_unknown_malformed_and_revoked_tokens_look_the_same(
     assert len(bodies) == 1
 
 
+def _limit(settings, scope: str) -> int:
+    return int(settings.ONETRIP_THROTTLE_RATES[scope].split("/")[0])
+
+
 def test_rate_limit_per_ip(client, tw, frozen, settings):
     case = online_case(tw)
-    limit = ratelimit.LIMITS["token"]
-    for _ in range(limit):
+    assert _limit(settings, "token") == 30  # the default
+    settings.ONETRIP_THROTTLE_RATES = {**settings.ONETRIP_THROTTLE_RATES, "token": "6/m"}
+    limit = _limit(settings, "token")
+    for _ in range(limit - 1):
         assert client.get(f"/t/{case.tracking_token}", REMOTE_ADDR="10.0.0.1").status_code == 200
-    assert client.get(f"/t/{case.tracking_token}", REMOTE_ADDR="10.0.0.1").status_code == 429
+    # pages and the API count in one bucket per client
     api = client.get(f"/api/v1/track/{case.tracking_token}", REMOTE_ADDR="10.0.0.1")
-    assert api.status_code == 429 and api.json()["code"] == "rate_limited"
+    assert api.status_code == 200
+    page = client.get(f"/t/{case.tracking_token}", REMOTE_ADDR="10.0.0.1")
+    assert page.status_code == 429 and 'data-testid="rate-limited"' in page.content.decode()
+    assert 0 < int(page["Retry-After"]) <= 60
+    api = client.get(f"/api/v1/track/{case.tracking_token}", REMOTE_ADDR="10.0.0.1")
+    assert api.status_code == 429 and api.json()["code"] == "throttled"
+    assert 0 < int(api["Retry-After"]) <= 60
     # guessing counts too, and another client is not affected
     assert client.get("/t/guess", REMOTE_ADDR="10.0.0.1").status_code == 429
     assert client.get(f"/t/{case.tracking_token}", REMOTE_ADDR="10.0.0.2").status_code == 200
@@ -292,7 +303,7 @@ def test_tracking_page_forms(client, tw, frozen):
     assert client.post(f"/t/{token}x/messages/", {"body": "hi"}).status_code == 404
 
 
-def test_window_qr_entry(client, tw, frozen):
+def test_window_qr_entry(client, tw, frozen, settings):
     from onetrip.queueing.services import queue_create, window_create
 
     queue = queue_create(point=tw.district, code="A", name="综合")
@@ -312,11 +323,11 @@ def test_window_qr_entry(client, tw, frozen):
     with pytest.raises(NotFound):
         window_lookup(point=tw.other_district, number=case.number, phone_last4="0002")
     # rate limited
-    for _ in range(ratelimit.LIMITS["window"] - 3):
+    assert _limit(settings, "window") == 10
+    for _ in range(_limit(settings, "window") - 3):
         client.post("/w/sc/3/", {"number": "X", "phone_last4": "0000"})
-    assert (
-        client.post("/w/sc/3/", {"number": case.number, "phone_last4": "0002"}).status_code == 429
-    )
+    refused = client.post("/w/sc/3/", {"number": case.number, "phone_last4": "0002"})
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 60
 
 
 def test_upload_content_is_stored(tw, frozen):

@@ -30,6 +30,7 @@ from onetrip.safety import states as S
 from onetrip.safety.models import GridCell, Incident, IncidentKind
 from onetrip.safety.services import incident_report
 from onetrip.safety.services.routing import sla_for
+from onetrip.throttles import client_ident, limited_response
 
 DESCRIPTIONS = {
     IncidentKind.HAZARD: "消防通道堵塞、电线裸露、井盖缺失、危房等安全隐患",
@@ -68,7 +69,7 @@ def open311_view(func):
             return _errors(exc.status, exc.description)
         except DomainError as exc:
             status = 429 if exc.status == 429 else (404 if exc.status == 404 else 400)
-            return _errors(status, f"{exc.code}: {exc.message}")
+            return limited_response(_errors(status, f"{exc.code}: {exc.message}"), exc)
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
@@ -256,7 +257,7 @@ def _post_request(request):
         reporter_phone=phone,
         require_contact=False,
         channel="open311",
-        client_key=f"open311:{device or request.META.get('REMOTE_ADDR', '')}",
+        client_key=f"open311:{device or client_ident(request)}",
     )
     amount, unit = sla_for(district=district, kind=incident.kind, urgency=incident.urgency)
     return _json(

@@ -2,7 +2,8 @@
 ``POST /api/v1/track/{token}/files`` and ``POST /api/v1/track/{token}/resubmit``.
 
 No login: the unguessable token is the credential. Unknown, malformed and revoked tokens all
-answer the same 404; every call counts against the caller's per-IP rate limit (429 over it).
+answer the same 404; every call counts against the caller's per-IP ``token`` limit, shared with
+the tracking pages (``onetrip.throttles``: 429 ``throttled`` with ``Retry-After`` over it).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import datetime as dt
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from onetrip.tracking import ratelimit, services
+from onetrip.throttles import ClientThrottle
 from onetrip.tracking import selectors as sel
+from onetrip.tracking import services
 
-router = Router(tags=["tracking"])
+router = Router(tags=["tracking"], throttle=[ClientThrottle("token")])
 
 
 class EventOut(Schema):
@@ -106,11 +108,6 @@ def _payload(info: dict) -> dict:
     return info
 
 
-def _track(request, token: str):
-    ratelimit.check(request, "token")
-    return sel.case_by_token(token=token)
-
-
 @router.get(
     "/track/{token}",
     response={200: TrackOut, 404: Error, 429: Error},
@@ -118,7 +115,7 @@ def _track(request, token: str):
     summary="Public status of a case by its tracking token",
 )
 def track(request, token: str):
-    case = _track(request, token)
+    case = sel.case_by_token(token=token)
     return Status(200, _payload(sel.case_public(case=case)))
 
 
@@ -129,7 +126,7 @@ def track(request, token: str):
     summary="The applicant writes to the staff handling the case",
 )
 def track_message(request, token: str, payload: MessageIn):
-    case = _track(request, token)
+    case = sel.case_by_token(token=token)
     services.second_factor_check(case=case, phone_last4=payload.phone_last4)
     message = services.message_post_by_token(token=token, body=payload.body, user=request.user)
     return Status(
@@ -165,7 +162,7 @@ def track_file(
     file: File[UploadedFile],
     phone_last4: Form[str] = "",
 ):
-    case = _track(request, token)
+    case = sel.case_by_token(token=token)
     services.second_factor_check(case=case, phone_last4=phone_last4)
     services.supplement_upload(token=token, case_material_id=material, upload=file)
     return Status(201, _payload(sel.case_public(case=sel.case_by_token(token=token))))
@@ -178,7 +175,7 @@ def track_file(
     summary="提交补正: hand the supplement in (resubmit transition)",
 )
 def track_resubmit(request, token: str, payload: SecondFactorIn):
-    case = _track(request, token)
+    case = sel.case_by_token(token=token)
     services.second_factor_check(case=case, phone_last4=payload.phone_last4)
     services.supplement_submit(token=token)
     return Status(200, _payload(sel.case_public(case=sel.case_by_token(token=token))))

@@ -16,6 +16,7 @@ from onetrip.clock import local_today
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, Forbidden, NotFound
 from onetrip.qr import qr_svg
+from onetrip.throttles import RateLimited, limited_response, throttle_request
 from onetrip.tracking import ratelimit, services
 from onetrip.tracking import selectors as sel
 from onetrip.tracking.models import OnlineApplication, OnlineDelivery
@@ -32,8 +33,8 @@ def _forbidden(request, message: str):
     return render(request, "tracking/forbidden.html", {"message": message}, status=403)
 
 
-def _limited(request):
-    return render(request, "tracking/rate_limited.html", status=429)
+def _limited(request, exc: RateLimited):
+    return limited_response(render(request, "tracking/rate_limited.html", status=429), exc)
 
 
 def _field_errors(exc: DomainError) -> dict[str, str]:
@@ -67,9 +68,9 @@ def _rating_state(case, request=None) -> dict:
 def _tracking_response(request, token: str, *, errors=None, status=200, counted=False):
     if not counted:
         try:
-            ratelimit.check(request, "token")
-        except ratelimit.RateLimited:
-            return _limited(request)
+            throttle_request(request, "token")
+        except RateLimited as exc:
+            return _limited(request, exc)
     try:
         case = sel.case_by_token(token=token)
     except NotFound:
@@ -106,9 +107,9 @@ def _verified(request, case) -> bool:
 
 def _tracking_post(request, token: str, action, *, second_factor: bool = True):
     try:
-        ratelimit.check(request, "token")
-    except ratelimit.RateLimited:
-        return _limited(request)
+        throttle_request(request, "token")
+    except RateLimited as exc:
+        return _limited(request, exc)
     try:
         case = sel.case_by_token(token=token)
     except NotFound:
@@ -226,9 +227,9 @@ def window_entry(request, point_code: str, window_number: str):
     status = 200
     if request.method == "POST":
         try:
-            ratelimit.check(request, "window")
-        except ratelimit.RateLimited:
-            return _limited(request)
+            throttle_request(request, "window")
+        except RateLimited as exc:
+            return _limited(request, exc)
         try:
             case = services.window_lookup(
                 point=window.point,

@@ -13,14 +13,12 @@ from django.utils.translation import gettext as _
 
 from onetrip.errors import ValidationFailed
 from onetrip.safety.models import DistrictBounds, GridCell
+from onetrip.throttles import throttle_key
 
 MAX_PHOTOS = 4
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png")}
-#: anonymous (not signed-in) reports per client address per window
-ANON_LIMIT = 5
-ANON_WINDOW_SECONDS = 600
 
 
 @dataclass
@@ -187,11 +185,10 @@ def check_photos(uploads: list[Any]) -> list[Photo]:
 
 
 def check_flood(*, client_key: str) -> None:
-    """Anonymous reports are rate-limited per client address (429, nothing written)."""
-    from onetrip.tracking.ratelimit import RateLimited, hit
-
-    count = hit(scope="safety-anon", key=client_key, window=ANON_WINDOW_SECONDS)
-    if count > ANON_LIMIT:
-        raise RateLimited(
-            _("匿名上报过于频繁，请 10 分钟后再试；紧急情况请拨打 110。"), code="rate_limited"
-        )
+    """Anonymous reports are rate-limited per client (scope ``safety_anon`` in
+    ``ONETRIP_THROTTLE_RATES``: 429 with ``retry_after``, nothing written)."""
+    throttle_key(
+        scope="safety_anon",
+        ident=client_key,
+        message=_("匿名上报过于频繁，请 10 分钟后再试；紧急情况请拨打 110。"),
+    )

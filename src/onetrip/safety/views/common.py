@@ -25,7 +25,3 @@ def district_for(request) -> ServicePoint:
 
 def forbidden(request, message):
     return render(request, "safety/forbidden.html", {"message": message}, status=403)
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -12,7 +12,8 @@ from onetrip.safety import selectors as sel
 from onetrip.safety import services
 from onetrip.safety.models import GridCell, IncidentKind, Urgency
 from onetrip.safety.services.intake import MAX_PHOTO_BYTES, MAX_PHOTOS
-from onetrip.safety.views.common import client_ip, district_for
+from onetrip.safety.views.common import district_for
+from onetrip.throttles import client_ident, limited_response
 
 
 def report(request):
@@ -59,7 +60,7 @@ def report(request):
                 anonymous=bool(values["anonymous"]),
                 reporter_name=values["reporter_name"],
                 reporter_phone=values["reporter_phone"],
-                client_key=client_ip(request),
+                client_key=client_ident(request),
             )
         except DomainError as exc:
             error = exc
@@ -67,7 +68,7 @@ def report(request):
         else:
             messages.success(request, _("已上报，编号 %(n)s。") % {"n": incident.number})
             return redirect("safety:mine", token=incident.token)
-    return render(
+    response = render(
         request,
         "safety/report.html",
         {
@@ -85,6 +86,7 @@ def report(request):
         },
         status=status,
     )
+    return limited_response(response, error) if error is not None else response
 
 
 def reporter_page(request, token: str):

@@ -1,7 +1,8 @@
 """One kind of plugin point for every app: a ``Registry`` of entries under unique ids.
 
 - ids are unique: adding a different entry under an id already taken raises ``DuplicateId``
-  (adding the very same entry again is harmless, so a module imported twice is fine);
+  (adding the same entry again, or an equal one, is harmless, so a module imported twice is
+  fine);
 - entries keep their order (``first=True`` puts one in front);
 - a ``check`` hook, given to the registry, vets each entry as it is added (a wrong entry fails
   at start-up, not at the first request that uses it).
@@ -31,8 +32,8 @@ class Registry(Generic[T]):
         if not id:
             raise ImproperlyConfigured(f"{self.name}: an entry needs an id")
         if id in self._entries:
-            if self._entries[id] is entry:
-                return entry
+            if self._entries[id] is entry or self._entries[id] == entry:
+                return self._entries[id]
             raise DuplicateId(f"{self.name}: the id {id!r} is taken")
         if self._check is not None:
             self._check(id, entry)
@@ -58,6 +59,13 @@ class Registry(Generic[T]):
             return self._entries[id]
         except KeyError:
             raise LookupError(f"{self.name}: no entry {id!r}") from None
+
+    def find(self, id: str) -> T | None:
+        """The entry under ``id``, or None."""
+        return self._entries.get(id)
+
+    def items(self) -> list[tuple[str, T]]:
+        return list(self._entries.items())
 
     def ids(self) -> list[str]:
         return list(self._entries)

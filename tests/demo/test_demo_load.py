@@ -60,9 +60,8 @@ def probe_extensions():
     registry.demo_extension(broken, name="zz-test-broken", order=2)
     yield calls
     # Remove only the probes: apps' extensions imported during the test must stay registered.
-    registry.DEMO_EXTENSIONS[:] = [
-        e for e in registry.DEMO_EXTENSIONS if e.name not in ("zz-test-good", "zz-test-broken")
-    ]
+    registry.DEMO_EXTENSIONS.remove("zz-test-good")
+    registry.DEMO_EXTENSIONS.remove("zz-test-broken")
 
 
 @pytest.mark.slow

@@ -43,7 +43,7 @@ def test_two_workers_send_a_notice_once():
         for t in threads:
             t.join(10)
     finally:
-        senders.SENDERS.pop("race")
+        senders.SENDERS.remove("race")
     assert calls == [notice.pk]
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.SENT and notice.attempts == 1

@@ -183,7 +183,7 @@ def test_a_sender_registered_by_a_plugin_is_used(sms):
     try:
         notice = sms(sender="test-gateway")
     finally:
-        senders.SENDERS.pop("test-gateway")
+        senders.SENDERS.remove("test-gateway")
     assert notice.status == NoticeStatus.SENT and notice.provider_id == "gw-1"
     assert seen == [notice.text]
 
@@ -232,5 +232,5 @@ def test_other_senders_still_go_through_the_task_queue(sms, settings):
     try:
         notice = sms(sender="slow-gateway")
     finally:
-        senders.SENDERS.pop("slow-gateway")
+        senders.SENDERS.remove("slow-gateway")
     assert notice.status == NoticeStatus.PENDING  # waits for `onetrip db_worker`

@@ -15,6 +15,8 @@ An extension is a plain function called with keyword arguments after the base lo
 (or None) for progress lines. The returned dict, if any, lands in demo_load's summary under the
 extension's name. Extensions must be idempotent: ``onetrip demo`` runs them on every start.
 Extensions run in ascending ``order`` (then name); lower numbers first (queues before history).
+Names are unique (``onetrip.registry.Registry``): a second, different extension under a name
+taken raises at import.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from onetrip.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -31,21 +37,22 @@ class DemoExtension:
     order: int = 100
 
 
-DEMO_EXTENSIONS: list[DemoExtension] = []
+def _check(name: str, ext: DemoExtension) -> None:
+    if not isinstance(ext, DemoExtension) or ext.name != name or not callable(ext.func):
+        raise ImproperlyConfigured(f"demo extension {name!r}: a DemoExtension of that name")
+
+
+DEMO_EXTENSIONS: Registry[DemoExtension] = Registry("demo extensions", check=_check)
 
 
 def demo_extension(
     func: Callable[..., Any] | None = None, *, name: str | None = None, order: int = 100
 ):
-    """Register ``func`` as a demo extension (usable bare or with arguments).
-
-    Registering the same name twice replaces the earlier entry, so re-importing a module is harmless.
-    """
+    """Register ``func`` as a demo extension (usable bare or with arguments)."""
 
     def register(f: Callable[..., Any]) -> Callable[..., Any]:
         ext = DemoExtension(name=name or f"{f.__module__}.{f.__qualname__}", func=f, order=order)
-        DEMO_EXTENSIONS[:] = [e for e in DEMO_EXTENSIONS if e.name != ext.name]
-        DEMO_EXTENSIONS.append(ext)
+        DEMO_EXTENSIONS.add(ext.name, ext)
         return f
 
     if func is not None:

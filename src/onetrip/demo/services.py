@@ -29,18 +29,10 @@ from onetrip.audit.services import audit_record
 from onetrip.clock import local_today
 from onetrip.demo import people_data as pd
 from onetrip.demo.files import CATALOGUE_YAML, catalogue_files_build
-from onetrip.demo.registry import (
-    DEMO_EXTENSIONS,
-    DemoExtension,
-    demo_extension,
-    demo_extensions_ordered,
-)
+from onetrip.demo.registry import demo_extensions_ordered
 
 __all__ = [
-    "DEMO_EXTENSIONS",
     "DEMO_PASSWORD",
-    "DemoExtension",
-    "demo_extension",
     "demo_load",
     "demo_logins",
     "provisional_years_ensure",

@@ -145,8 +145,8 @@ def district_for_user(*, user: Any, code: str | None = None) -> ServicePoint:
     """The district a manager may read figures for: their own; administrators name any."""
     from django.utils.translation import gettext as _
 
+    from onetrip.access import require_role
     from onetrip.errors import Forbidden, NotFound
-    from onetrip.people.permissions import require_role
 
     require_role(user, "manager", "admin")
     own = user.point.district if getattr(user, "point_id", None) else None

@@ -55,7 +55,7 @@ class NoticeAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("内容"))
     def shown_text(self, obj):
-        tpl = TEMPLATES.get(obj.template)
+        tpl = TEMPLATES.find(obj.template)
         return gettext("（验证码内容已隐藏）") if tpl and tpl.sensitive else obj.text
 
     def has_add_permission(self, request):

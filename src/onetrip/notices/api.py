@@ -40,7 +40,7 @@ class NoticeFilter(Schema):
 
 
 def _out(notice: Notice) -> NoticeOut:
-    tpl = TEMPLATES.get(notice.template)
+    tpl = TEMPLATES.find(notice.template)
     return NoticeOut(
         id=notice.pk,
         channel=notice.channel,

@@ -1,8 +1,9 @@
 """Pluggable senders: how a rendered notice leaves the platform.
 
 A sender is any object with ``send(notice) -> str`` that returns the provider's message id
-and raises (preferably ``SendError``) when delivery failed; it is registered under a name with
-``@register("name")`` (on a class, which is instantiated once, or on a function). Which sender a
+and raises (preferably ``SendError``) when delivery failed; it is registered in ``SENDERS`` (an
+``onetrip.registry.Registry``: a name taken twice raises) with ``@register("name")`` (on a
+class, which is instantiated once, or on a function). Which sender a
 channel uses comes from ``settings.ONETRIP_NOTICE_SENDERS`` (``{"sms": "http", ...}``); SMS falls
 back to ``settings.ONETRIP_SMS_BACKEND`` and everything else to ``console``.
 
@@ -21,9 +22,13 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from onetrip.registry import Registry
 
 logger = logging.getLogger("onetrip.notices")
 
@@ -36,32 +41,37 @@ class Sender(Protocol):
     def send(self, notice: Any) -> str: ...
 
 
-SENDERS: dict[str, Sender] = {}
+def _check(name: str, sender: Any) -> None:
+    if not callable(getattr(sender, "send", None)):
+        raise ImproperlyConfigured(f"sender {name!r}: needs a send(notice) method")
 
 
+SENDERS: Registry[Sender] = Registry("notice senders", check=_check)
+
+
+@dataclass(frozen=True)
 class _FunctionSender:
-    def __init__(self, fn: Callable[[Any], str]):
-        self.fn = fn
+    fn: Callable[[Any], str]
 
     def send(self, notice: Any) -> str:
         return self.fn(notice)
 
 
 def register(name: str):
-    """Class or function decorator adding a sender under ``name`` (replacing any earlier)."""
+    """Class or function decorator adding a sender under ``name``."""
 
     def decorate(obj):
-        SENDERS[name] = obj() if isinstance(obj, type) else _FunctionSender(obj)
+        SENDERS.add(name, obj() if isinstance(obj, type) else _FunctionSender(obj))
         return obj
 
     return decorate
 
 
 def get_sender(name: str) -> Sender:
-    try:
-        return SENDERS[name]
-    except KeyError:
-        raise SendError(f"no sender registered as {name!r}") from None
+    sender = SENDERS.find(name)
+    if sender is None:
+        raise SendError(f"no sender registered as {name!r}")
+    return sender
 
 
 def sender_for_channel(channel: str) -> str:

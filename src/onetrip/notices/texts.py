@@ -12,12 +12,14 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onetrip.errors import ValidationFailed
+from onetrip.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,22 @@ class NoticeTemplate:
         return names
 
 
-TEMPLATES: dict[str, NoticeTemplate] = {}
+def _check(code: str, tpl: NoticeTemplate) -> None:
+    if not isinstance(tpl, NoticeTemplate) or tpl.code != code:
+        raise ImproperlyConfigured(f"notice template {code!r}: a NoticeTemplate of that code")
+    try:
+        tpl.fields  # noqa: B018 - parses the placeholders: a broken text fails at import
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"notice template {code!r}: {exc}") from exc
+
+
+#: Every template, by code (an ``onetrip.registry.Registry``: a code taken twice raises).
+TEMPLATES: Registry[NoticeTemplate] = Registry("notice templates", check=_check)
 
 
 def define(code: str, title: str | Promise, text: str | Promise, *, sensitive=False) -> None:
-    """Add (or replace) a template; other apps may define their own at import time."""
-    TEMPLATES[code] = NoticeTemplate(code=code, title=title, text=text, sensitive=sensitive)
+    """Add a template; other apps define their own at import time."""
+    TEMPLATES.add(code, NoticeTemplate(code=code, title=title, text=text, sensitive=sensitive))
 
 
 define(
@@ -164,11 +176,11 @@ def notice_render(
     *, template: str, context: dict[str, Any], language: str = "zh-hans"
 ) -> tuple[str, str]:
     """``(title, text)`` of a template filled with ``context``; clear errors otherwise."""
-    tpl = TEMPLATES.get(template)
+    tpl = TEMPLATES.find(template)
     if tpl is None:
         raise ValidationFailed(
             _("未知的消息模板“%(code)s”。可用模板：%(known)s")
-            % {"code": template, "known": "、".join(sorted(TEMPLATES))},
+            % {"code": template, "known": "、".join(sorted(TEMPLATES.ids()))},
             code="unknown_template",
         )
     context = context or {}

@@ -35,7 +35,7 @@ def _forbidden(request, message: str):
 
 def _rows(notices):
     for n in notices:
-        tpl = TEMPLATES.get(n.template)
+        tpl = TEMPLATES.find(n.template)
         yield {
             "notice": n,
             "text": _("（验证码内容已隐藏）") if tpl and tpl.sensitive else n.text,

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from onetrip.access import require_role
 from onetrip.catalogue.models import ServicePoint
 from onetrip.errors import DomainError
-from onetrip.people.permissions import require_role
 from onetrip.qr import qr_svg
 from onetrip.queueing import selectors, services
 from onetrip.queueing.models import Queue, Ticket, TicketChannel, TicketStatus, Window

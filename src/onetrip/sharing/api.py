@@ -7,9 +7,9 @@ import datetime as dt
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from onetrip.access import STAFF_ROLES, require_role
 from onetrip.auth import staff_auth
 from onetrip.errors import Forbidden
-from onetrip.people.permissions import STAFF_ROLES, require_role
 from onetrip.sharing.services import shared_documents_read
 
 router = Router(tags=["sharing"])

@@ -5,7 +5,8 @@ A source declares the document ``kinds`` it provides and the ``identities`` (hol
 asked about. ``LocalTableSource`` reads the ``SharedDocument`` table and is always registered;
 ``HttpSource`` talks to a real department system following ``docs/sharing-http-contract.md``.
 
-Register extra sources with :func:`register_source` (e.g. from an AppConfig.ready) or list
+Register extra sources with :func:`register_source` (e.g. from an AppConfig.ready; the names
+are unique) or list
 them in the optional setting ``ONETRIP_SHARING_SOURCES``::
 
     ONETRIP_SHARING_SOURCES = [
@@ -30,10 +31,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from stdnum.cn import uscc
 
 from onetrip.people.validators import is_id_number
+from onetrip.registry import Registry
 from onetrip.sharing.models import KIND_LABELS, HolderKind, SharedDocument
 
 log = logging.getLogger(__name__)
@@ -216,19 +219,29 @@ class HttpSource:
         return records
 
 
-#: The registry. The local table is always first.
-SOURCES: list[Any] = [LocalTableSource()]
+def _check(name: str, source: Any) -> None:
+    if getattr(source, "name", None) != name:
+        raise ImproperlyConfigured(f"shared-data source {name!r}: registered under its own name")
+    for attr in ("provides", "lookup"):
+        if not callable(getattr(source, attr, None)):
+            raise ImproperlyConfigured(f"shared-data source {name!r}: needs {attr}()")
+    if not isinstance(getattr(source, "identities", None), frozenset | set):
+        raise ImproperlyConfigured(f"shared-data source {name!r}: needs a set of identities")
+
+
+#: The registry (``onetrip.registry.Registry``: a name taken twice raises). The local table is
+#: always first.
+SOURCES: Registry[Any] = Registry("shared-data sources", check=_check)
+SOURCES.add("local", LocalTableSource())
 
 
 def register_source(source: Any) -> Any:
-    """Add ``source`` (replacing one with the same name)."""
-    SOURCES[:] = [s for s in SOURCES if s.name != source.name]
-    SOURCES.append(source)
-    return source
+    """Add ``source`` under its ``name``."""
+    return SOURCES.add(source.name, source)
 
 
 def unregister_source(name: str) -> None:
-    SOURCES[:] = [s for s in SOURCES if s.name != name]
+    SOURCES.remove(name)
 
 
 def load_configured_sources(configs: Iterable[dict[str, Any]] | None) -> None:

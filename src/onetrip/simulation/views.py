@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.access import require_role
 from onetrip.errors import DomainError
-from onetrip.people.permissions import require_role
 from onetrip.simulation.figures import replicate
 from onetrip.simulation.layout import Layout, layout_load, layout_names, layout_override
 from onetrip.simulation.report import comparison_rows

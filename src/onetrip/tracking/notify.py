@@ -30,7 +30,7 @@ def case_context(case: Any, *, note: str = "", template: str | None = None) -> d
     from onetrip.tracking.selectors import case_missing
     from onetrip.tracking.services import tracking_url
 
-    tpl = texts.TEMPLATES.get(template) if template else None
+    tpl = texts.TEMPLATES.find(template) if template else None
     if tpl is None or "missing" in tpl.fields:
         missing = "、".join(cm.name for cm in case_missing(case=case)) or "—"
     else:

@@ -1,5 +1,5 @@
 """Opening a case: the checks (scope, the creator's role), the case row, its materials (given,
-or resolved through the hooks), the creation event, the window visit, submit and accept."""
+or resolved through the material resolvers), the creation event, the window visit, submit and accept."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def case_create(
     agent=None,
 ) -> Case:
     """Open a case. ``materials`` maps a catalogue Material id to ``{status, count, form,
-    commitment_signed, reason}``; materials not mentioned are resolved through the hooks
+    commitment_signed, reason}``; materials not mentioned are resolved through the material resolvers
     (government-held, shared data) or recorded as missing.
 
     ``submit`` moves it to submitted; ``accept`` (window intake) then accepts it on the spot.
@@ -329,7 +329,7 @@ def _material_rows(
     *, case: Case, known: dict[int, Any], materials: dict[int, dict[str, Any]], today: dt.date
 ) -> list[CaseMaterial]:
     """The case's material rows (unsaved): given ones as given, the others resolved through
-    the hooks (government-held, shared data) or missing."""
+    the material resolvers (government-held, shared data) or missing."""
     rows = []
     for m in known.values():
         required = m.required

@@ -64,7 +64,7 @@ def _open_in_one_statement(
 ) -> Case | None:
     """PostgreSQL, a window intake outside a caller's transaction (every web request), for an
     applicant already registered and materials that resolve without writing (see
-    ``hooks.resolves_without_writes``): everything is checked and decided in memory by the same
+    ``catalogue.resolvers.resolves_without_writes``): everything is checked and decided in memory by the same
     functions as the ORM path (``_prepare``, ``_material_rows``, ``_decide`` for submit and
     accept), then ONE statement takes the day's number from the counter and writes the case,
     its materials, one CaseEvent and one audit record per step (create, submit, accept) and the

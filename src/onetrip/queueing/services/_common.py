@@ -8,9 +8,9 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from onetrip.access import require_role
 from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, DomainError, Forbidden
-from onetrip.people.permissions import require_role
 from onetrip.queueing.models import (
     Queue,
     Ticket,

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import require_role
 from onetrip.errors import Conflict, Forbidden, ValidationFailed
-from onetrip.people.permissions import require_role
 from onetrip.people.validators import clean_phone
 from onetrip.queueing.models import (
     LIVE_STATUSES,

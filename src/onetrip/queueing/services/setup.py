@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import require_role
 from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, Forbidden, ValidationFailed
-from onetrip.people.permissions import require_role
 from onetrip.queueing.models import (
     ApplicantType,
     Queue,

@@ -11,8 +11,8 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import require_role
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from onetrip.people.permissions import require_role
 from onetrip.queueing.contract import ONE_STATEMENT_ACTIONS, orm_updates
 from onetrip.queueing.models import (
     LIVE_STATUSES,

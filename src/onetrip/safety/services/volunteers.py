@@ -10,11 +10,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from onetrip.access import require_role
 from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import PointLevel, ServicePoint
 from onetrip.clock import local_today
 from onetrip.errors import Conflict, ValidationFailed
-from onetrip.people.permissions import require_role
 from onetrip.safety.models import (
     PatrolShift,
     RoutingRule,

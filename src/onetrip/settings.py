@@ -87,9 +87,13 @@ INSTALLED_APPS = [
     "onetrip.simulation",
     "onetrip.community",
     "onetrip.demo",
+    "django_prometheus",
+    "onetrip.ops",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "onetrip.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "onetrip.web.middleware.PermissionsPolicyMiddleware",
     "onetrip.web.middleware.ApiSessionCsrfMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # Headers and cookies. Django already sends nosniff, Referrer-Policy and X-Frame-Options: DENY;
@@ -257,13 +262,33 @@ CACHES = {
 #: The public address, used in links sent by SMS (tracking pages) and printed on QR codes.
 ONETRIP_SITE_URL = os.environ.get("ONETRIP_SITE_URL", "http://127.0.0.1:8000")
 
+#: "json" (one object a line with the request id; the default in production) or "plain"
+ONETRIP_LOG_FORMAT = os.environ.get(
+    "ONETRIP_LOG_FORMAT", "plain" if DEBUG or ONETRIP_DEMO or _TESTING else "json"
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "onetrip.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "onetrip.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": ONETRIP_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # "Not Found: <path>" would write tracking tokens to the log; 5xx are still logged
+        "django.request": {"level": "ERROR"},
+        # one line per request (onetrip.ops.middleware); the proxy logs them too
+        "onetrip.request": {"level": os.environ.get("ONETRIP_ACCESS_LOG_LEVEL", "INFO")},
+    },
 }
 
 # Demo SMS codes and notices are written to the console and a page (see sharing/notify plugins).
@@ -283,3 +308,42 @@ ONETRIP_SMS_HTTP_TOKEN = os.environ.get("ONETRIP_SMS_HTTP_TOKEN", "")
 ONETRIP_SMS_HTTP_TIMEOUT = float(os.environ.get("ONETRIP_SMS_HTTP_TIMEOUT", "10"))
 #: shared-data sources to load at start-up (see docs/sharing-http-contract.md); None: none
 ONETRIP_SHARING_SOURCES = None
+
+# Running for real (docs/deploy.md): a streaming replica for the dashboard and the exports
+# (onetrip.dbrouter; off unless ONETRIP_REPLICA_URL is set), PgBouncer, health and metrics.
+DATABASE_ROUTERS = ["onetrip.dbrouter.ReplicaRouter"]
+ONETRIP_REPLICA_URL = os.environ.get("ONETRIP_REPLICA_URL", "")
+ONETRIP_REPLICA_ALIAS: str | None = None
+if ONETRIP_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            ONETRIP_REPLICA_URL, conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0)
+        ),
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+    ONETRIP_REPLICA_ALIAS = "replica"
+elif _TESTING:
+    # The router's tests stand a second connection to the test database in for the replica
+    # (they turn the router on with ONETRIP_REPLICA_ALIAS; it stays off for every other test).
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+#: "1" behind PgBouncer in transaction mode (< 1.21): no server-side cursors or prepared
+#: statements, which live in a server session the pooler hands to others between transactions.
+ONETRIP_PGBOUNCER = os.environ.get("ONETRIP_PGBOUNCER", "") == "1"
+if ONETRIP_PGBOUNCER:
+    for _db in DATABASES.values():
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        if "prepare_threshold" in _db.get("OPTIONS", {}):
+            _db["OPTIONS"]["prepare_threshold"] = None
+#: /health/ready says "degraded" when the oldest ready task waited longer (seconds), or the
+#: replica lags more than this
+ONETRIP_READY_TASK_LAG_MAX = float(os.environ.get("ONETRIP_READY_TASK_LAG_MAX", "300"))
+ONETRIP_READY_REPLICA_LAG_MAX = float(os.environ.get("ONETRIP_READY_REPLICA_LAG_MAX", "30"))
+#: bearer token Prometheus sends to /prometheus/metrics (empty: direct loopback clients only)
+ONETRIP_METRICS_TOKEN = os.environ.get("ONETRIP_METRICS_TOKEN", "")
+# The proxy checks health over plain http on the loopback: never redirected to https.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^prometheus/"]

@@ -9,6 +9,7 @@ urlpatterns = [
     re_path(r"^api/", web_views.api_not_found),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("onetrip.ops.urls")),
     path("", include("onetrip.web.urls")),
     path("", include("onetrip.people.urls")),
     path("", include("onetrip.catalogue.urls")),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from onetrip.auth import staff_auth
+from onetrip.dbrouter import replica_reads
 from onetrip.errors import ValidationFailed
 from onetrip.metrics import selectors
 from onetrip.metrics.exports import metrics_workbook
@@ -56,18 +57,19 @@ def metrics(
 ) -> dict[str, Any]:
     """All figures of MISSION §11 for the scope (dates inclusive, Asia/Shanghai), with the
     breakdowns by point, department, matter and agency. Managers see their own district."""
-    return _report(
-        request,
-        district=district,
-        since=since,
-        until=until,
-        point=point,
-        department=department,
-        matter=matter,
-        agency=agency,
-        kind=kind,
-        channel=channel,
-    )
+    with replica_reads():  # the figures tolerate the replica's lag of a moment
+        return _report(
+            request,
+            district=district,
+            since=since,
+            until=until,
+            point=point,
+            department=department,
+            matter=matter,
+            agency=agency,
+            kind=kind,
+            channel=channel,
+        )
 
 
 @router.get("/metrics/export.xlsx", auth=staff_auth, summary="改革成效指标（Excel）")
@@ -85,22 +87,10 @@ def metrics_export(
 ):
     """The dashboard's tables as a workbook: summary, one sheet per breakdown, weekly trend
     (when the period is bounded)."""
-    report = _report(
-        request,
-        district=district,
-        since=since,
-        until=until,
-        point=point,
-        department=department,
-        matter=matter,
-        agency=agency,
-        kind=kind,
-        channel=channel,
-    )
-    trend = None
-    if since and until:
-        scope = selectors.scope_resolve(
-            district=selectors.district_for_user(user=request.user, code=district),
+    with replica_reads():
+        report = _report(
+            request,
+            district=district,
             since=since,
             until=until,
             point=point,
@@ -110,7 +100,20 @@ def metrics_export(
             kind=kind,
             channel=channel,
         )
-        trend = selectors.weekly_trend(scope, fresh=False)
+        trend = None
+        if since and until:
+            scope = selectors.scope_resolve(
+                district=selectors.district_for_user(user=request.user, code=district),
+                since=since,
+                until=until,
+                point=point,
+                department=department,
+                matter=matter,
+                agency=agency,
+                kind=kind,
+                channel=channel,
+            )
+            trend = selectors.weekly_trend(scope, fresh=False)
     resp = HttpResponse(metrics_workbook(report, trend=trend), content_type=XLSX)
     name = f"metrics-{report['district']['code']}-{since or 'all'}-{until or 'now'}.xlsx"
     resp["Content-Disposition"] = f'attachment; filename="{name}"'

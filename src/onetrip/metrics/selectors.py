@@ -23,6 +23,7 @@ from django.db.models.functions import TruncDate, TruncWeek
 from onetrip.cases.models import RUNNING_STATES
 from onetrip.catalogue.models import Department, Matter, OnlineDepth, ServicePoint
 from onetrip.clock import local_today
+from onetrip.dbrouter import primary_reads
 from onetrip.metrics import raw
 from onetrip.metrics.followups import followup_scope_figures
 from onetrip.metrics.models import (
@@ -54,7 +55,8 @@ def refresh(scope: Scope | None = None) -> None:
     """Bring the roll-ups up to date (``METRICS_REFRESH_ON_READ``, default on) and forget what
     was memoised on ``scope`` for an earlier read."""
     if getattr(settings, "METRICS_REFRESH_ON_READ", True):
-        rollups_refresh()
+        with primary_reads():  # reads its marks, then writes: on the primary, not a replica
+            rollups_refresh()
     if scope is not None:
         scope.__dict__.pop("_memo", None)
 

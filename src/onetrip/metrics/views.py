@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from onetrip.cases.models import Channel
 from onetrip.catalogue.models import Department, PointLevel, ServicePoint
+from onetrip.dbrouter import replica_view
 from onetrip.errors import DomainError
 from onetrip.metrics import drill, selectors
 from onetrip.people.models import Agency
@@ -155,6 +156,7 @@ def _period(scope: selectors.Scope, since: dt.date, until: dt.date) -> selectors
     return scope.but(since=start, until=end)
 
 
+@replica_view
 def metrics_page(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -298,6 +300,7 @@ def _scope_from_query(request, district):
         raise Http404 from exc
 
 
+@replica_view
 def metrics_cases(request):
     """The cases behind a figure (drill-down), for the same scope as the dashboard."""
     if not request.user.is_authenticated:
@@ -338,6 +341,7 @@ def metrics_cases(request):
     )
 
 
+@replica_view
 def metrics_csv(request):
     """One table of the dashboard as CSV (``table``: summary, trend, point, department,
     matter, agency), for the same scope as the page's Excel export."""

@@ -6,3 +6,7 @@ from django.dispatch import Signal
 #: transaction by the ORM path and the one-statement path alike. Keyword arguments:
 #: ``ticket`` (the called Ticket), ``window``, ``user``, ``at``.
 ticket_called = Signal()
+
+#: A ticket was issued (kiosk, window zero, online, an appointment's check-in), sent after it is
+#: committed by the ORM path and the one-statement path alike. Keyword arguments: ``ticket``.
+ticket_issued = Signal()

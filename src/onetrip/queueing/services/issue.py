@@ -31,6 +31,7 @@ from onetrip.queueing.selectors import (
 )
 from onetrip.queueing.services._common import _check_can_issue, _event, _refuse_duplicate
 from onetrip.queueing.services.one_statement import _issue_in_one_statement
+from onetrip.queueing.signals import ticket_issued
 
 
 def _next_number(*, queue: Queue, day: dt.date) -> int:
@@ -150,7 +151,9 @@ def ticket_issue(
         and applicant is None
         and company is None
     ):
-        return _issue_in_one_statement(ticket, actor=actor, now=now)
+        ticket = _issue_in_one_statement(ticket, actor=actor, now=now)
+        ticket_issued.send(sender=Ticket, ticket=ticket)  # one statement: committed already
+        return ticket
     who = Q()
     if phone:
         who |= Q(applicant_phone=phone)
@@ -182,4 +185,5 @@ def ticket_issue(
             actor=actor,
             data={"channel": channel},
         )
+        transaction.on_commit(lambda: ticket_issued.send(sender=Ticket, ticket=ticket))
     return ticket

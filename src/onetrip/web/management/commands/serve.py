@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -40,6 +42,15 @@ class Command(BaseCommand):
             f"Serving OneTrip on http://{bind}/ ({settings.DATABASES['default']['ENGINE']})"
         )
         sys.stdout.flush()
+        # Prometheus counters of all worker processes, summed at scrape time (one folder per
+        # server: emptied at start, as the client library asks).
+        metrics_dir = Path(
+            os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+            or settings.VAR_DIR / "prometheus" / bind.replace(":", "-").replace("/", "_")
+        )
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         argv = [
             sys.executable,
             "-m",
@@ -53,11 +64,11 @@ class Command(BaseCommand):
             str(threads),
             "--worker-class",
             "gthread",
-            "--access-logfile",
-            "-",
             "--timeout",
             "60",
         ]
+        if settings.ONETRIP_LOG_FORMAT != "json":  # JSON: onetrip.request logs each request
+            argv += ["--access-logfile", "-"]
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
         if worker:
             # One task worker beside the web processes; it shares the terminal's process group,

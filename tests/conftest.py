@@ -57,6 +57,9 @@ def _test_settings(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Real hashing costs ~0.3 s per user; the hasher is not what these tests check.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Staff in other suites sign in with a password only; tests/signin/ turns the second factor
+    # for managers and administrators (production's default) back on.
+    settings.ONETRIP_OTP_REQUIRED_ROLES = ()
     # Tests run in one process: an in-memory cache is shared with the live server thread too,
     # and clearing it needs no database.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

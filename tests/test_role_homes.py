@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from onetrip.people.models import Role
@@ -58,7 +59,7 @@ def test_logout_lands_on_the_site_home_not_the_admin(world):
 def test_home_offers_the_workspace_to_staff(world):
     make_user("op", "operator", password="pass-1234-word", point=world.district)
     client = Client()
-    client.login(username="op", password="pass-1234-word")
+    client.login(request=HttpRequest(), username="op", password="pass-1234-word")
     assert 'href="/safety/board/"' in client.get("/").content.decode()
     assert "进入我的工作台" in client.get("/").content.decode()
 

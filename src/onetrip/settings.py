@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -347,3 +348,58 @@ ONETRIP_READY_REPLICA_LAG_MAX = float(os.environ.get("ONETRIP_READY_REPLICA_LAG_
 ONETRIP_METRICS_TOKEN = os.environ.get("ONETRIP_METRICS_TOKEN", "")
 # The proxy checks health over plain http on the loopback: never redirected to https.
 SECURE_REDIRECT_EXEMPT = [r"^health/", r"^prometheus/"]
+
+# --- Sign-in (onetrip.signin): lockout, second factor, provincial sign-on ----------------------
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "onetrip.signin"]
+# after AuthenticationMiddleware: who is verified (django-otp), then staff who must verify
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "onetrip.signin.middleware.SecondFactorMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last: turns a lockout into our page
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username outright
+    "django.contrib.auth.backends.ModelBackend",
+    "onetrip.signin.oidc.ProvincialOIDCBackend",  # inert unless ONETRIP_OIDC_* is configured
+]
+#: Login lockout (django-axes): after this many wrong passwords for one username, on every login
+#: form (site and admin), that username is locked for ONETRIP_LOGIN_LOCKOUT_MINUTES or until an
+#: administrator unlocks it (admin action, or `onetrip axes_reset_username NAME`).
+AXES_FAILURE_LIMIT = int(os.environ.get("ONETRIP_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ONETRIP_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Not also by client address: a service hall's kiosks and a department's staff share one address
+# behind NAT, and five typos must not lock the whole hall out. Guessing across many usernames
+# from one address is limited per client by onetrip.throttles (scope "login") instead.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "onetrip.signin.lockout.lockout_response"
+AXES_VERBOSE = False
+#: Staff roles that must pass a TOTP second factor after the password (superusers always do;
+#: any staff member who enrolled a device does too).
+ONETRIP_OTP_REQUIRED_ROLES: tuple[str, ...] = tuple(
+    r for r in os.environ.get("ONETRIP_OTP_REQUIRED_ROLES", "manager,admin").split(",") if r
+)
+OTP_TOTP_ISSUER = os.environ.get("ONETRIP_OTP_ISSUER", "OneTrip 一窗通办")
+#: Provincial identity service (OpenID Connect, mozilla-django-oidc): off unless the issuer and
+#: client are set. Endpoints come from the issuer's discovery document unless given one by one.
+ONETRIP_OIDC_ISSUER = os.environ.get("ONETRIP_OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("ONETRIP_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("ONETRIP_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("ONETRIP_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("ONETRIP_OIDC_SCOPES", "openid profile phone id_number")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("ONETRIP_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("ONETRIP_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("ONETRIP_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("ONETRIP_OIDC_JWKS_ENDPOINT", "")
+OIDC_TIMEOUT = 10
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "signin:oidc_callback"
+#: the claims that carry the resident ID number, whether the service verified it, the name, phone
+ONETRIP_OIDC_ID_NUMBER_CLAIM = os.environ.get("ONETRIP_OIDC_ID_NUMBER_CLAIM", "id_number")
+ONETRIP_OIDC_VERIFIED_CLAIM = os.environ.get("ONETRIP_OIDC_VERIFIED_CLAIM", "id_number_verified")
+ONETRIP_OIDC_PROVIDER_NAME = os.environ.get("ONETRIP_OIDC_PROVIDER_NAME", "浙江政务服务网")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("onetrip.ops.urls")),
     path("", include("onetrip.web.urls")),
+    path("", include("onetrip.signin.urls")),
     path("", include("onetrip.people.urls")),
     path("", include("onetrip.catalogue.urls")),
     path("", include("onetrip.queueing.urls")),

@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
+from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
 
@@ -133,7 +134,9 @@ def test_demo_load_twice_changes_nothing(fast_hasher, probe_extensions):
     assert User.objects.filter(username__in=[r["username"] for r in logins]).count() == len(logins)
     client = Client()
     for row in logins:
-        assert client.login(username=row["username"], password="onetrip-demo"), row
+        assert client.login(
+            request=HttpRequest(), username=row["username"], password="onetrip-demo"
+        ), row
         client.logout()
     roles = {
         "guide", "clerk", "reviewer", "social_worker", "specialist", "grid_worker",

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DEMO_PASSWORD = "onetrip-demo"
+#: The demo's managers and administrators are pre-enrolled for the TOTP second factor with this
+#: key (base32 JBSWY3DPEHPK3PXP…, shown by `onetrip demo` and, in demo mode only, on the code
+#: page with the current code). Hex, as django-otp stores it.
+DEMO_TOTP_KEY = "48656c6c6f21deadbeef48656c6c6f21deadbeef"
 
 _ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)

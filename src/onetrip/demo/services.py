@@ -103,9 +103,14 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
         if created:
             counts[key] = counts.get(key, 0) + 1
 
+    from onetrip.signin.services import totp_device_preenrol
+
     for spec in pd.STAFF:
-        _user, created = _user_ensure(spec)
+        user, created = _user_ensure(spec)
         bump("users", created)
+        if spec.superuser or {"manager", "admin"} & set(spec.roles):
+            # the second factor these roles need, with the demo's shown key
+            totp_device_preenrol(user=user, key=pd.DEMO_TOTP_KEY)
 
     hubin = ServicePoint.objects.get(code="sc-hubin-dongpo")
     for p in pd.PEOPLE:

@@ -215,6 +215,18 @@ class RoleLoginView(auth_views.LoginView):
     def get_default_redirect_url(self):
         return role_home(self.request.user)
 
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        from onetrip.signin import oidc
+
+        return {
+            **super().get_context_data(**kwargs),
+            "oidc_enabled": oidc.enabled(),
+            "oidc_provider": settings.ONETRIP_OIDC_PROVIDER_NAME,
+            "oidc_failed": self.request.GET.get("oidc") == "failed",
+        }
+
 
 def _links_for(user) -> list[dict]:
     links = []

@@ -100,6 +100,16 @@ class Command(BaseCommand):
                 + "  "
                 + r["try"]
             )
+        from base64 import b32encode
+
+        from onetrip.demo.people_data import DEMO_TOTP_KEY
+
+        secret = b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+        self.stdout.write(
+            f"Managers and administrators also give a TOTP code (second factor): the demo "
+            f"accounts are enrolled with the key {secret} (add it to any authenticator app); "
+            "in the demo the code page also shows the current code."
+        )
         self.stdout.write("")
 
     def print_places(self) -> None:

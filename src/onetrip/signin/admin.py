@@ -1,0 +1,57 @@
+"""Recovery from the admin: unlock a locked-out login, reset a lost authenticator."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from onetrip.people.admin import UserAdmin
+from onetrip.people.models import User
+from onetrip.signin.selectors import login_locked_out, otp_device_for
+from onetrip.signin.services import login_unlock, otp_devices_reset
+
+
+@admin.action(description=_("解除登录锁定（密码错误次数过多）"))
+def unlock_logins(modeladmin, request, queryset):
+    count = 0
+    for user in queryset:
+        if login_unlock(username=user.username, actor=request.user):
+            count += 1
+    modeladmin.message_user(
+        request,
+        ngettext("已解除 %(n)d 个账号的登录锁定。", "已解除 %(n)d 个账号的登录锁定。", count)
+        % {"n": count},
+        messages.SUCCESS,
+    )
+
+
+@admin.action(description=_("重置双因素认证（下次登录重新绑定验证器）"))
+def reset_second_factor(modeladmin, request, queryset):
+    count = 0
+    for user in queryset:
+        if otp_devices_reset(user=user, actor=request.user):
+            count += 1
+    modeladmin.message_user(
+        request,
+        ngettext("已重置 %(n)d 个账号的验证器。", "已重置 %(n)d 个账号的验证器。", count)
+        % {"n": count},
+        messages.SUCCESS,
+    )
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class SigninUserAdmin(UserAdmin):
+    actions = [unlock_logins, reset_second_factor]
+    list_display = (*UserAdmin.list_display, "locked_out", "second_factor")  # type: ignore[assignment]
+
+    @admin.display(description=_("登录锁定"), boolean=True)
+    def locked_out(self, obj):
+        return login_locked_out(username=obj.username)
+
+    @admin.display(description=_("双因素认证"), boolean=True)
+    def second_factor(self, obj):
+        return otp_device_for(user=obj) is not None

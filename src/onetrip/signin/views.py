@@ -1,0 +1,120 @@
+"""Sign-in pages: the TOTP code after the password, enrolment with a QR code, and the
+provincial identity service (OpenID Connect) beside the local login."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import django_otp
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from mozilla_django_oidc import views as oidc_views
+
+from onetrip.errors import DomainError
+from onetrip.qr import qr_svg
+from onetrip.signin import oidc
+from onetrip.signin.selectors import otp_current_code, otp_device_for
+from onetrip.signin.services import totp_device_confirm, totp_device_start, totp_verify
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and ok else "/"
+
+
+def _demo_hint(device) -> dict:
+    """Only in the demo, for its pre-enrolled accounts: the secret and the current code."""
+    if not (settings.ONETRIP_DEMO and device is not None and device.name == "demo"):
+        return {}
+    from base64 import b32encode
+
+    return {
+        "demo_secret": b32encode(device.bin_key).decode(),
+        "demo_code": otp_current_code(device=device),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Second step after the password: the 6-digit code from the authenticator app."""
+    device = otp_device_for(user=request.user)
+    if device is None:
+        return redirect("/accounts/otp/setup/?" + urlencode({"next": _next(request)}))
+    if request.user.is_verified():  # type: ignore[union-attr]  # set by OTPMiddleware
+        return redirect(_next(request))
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            device = totp_verify(user=request.user, token=request.POST.get("token", ""))
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+        else:
+            django_otp.login(request, device)
+            return redirect(_next(request))
+    return render(
+        request,
+        "signin/otp_verify.html",
+        {"error": error, "next": _next(request), **_demo_hint(device)},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: scan the QR code (or type the key), confirm with a code."""
+    if otp_device_for(user=request.user) is not None:
+        # already enrolled: a new device only after an administrator's reset (recovery)
+        return redirect("/accounts/otp/?" + urlencode({"next": _next(request)}))
+    device = totp_device_start(user=request.user)
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            device = totp_device_confirm(user=request.user, token=request.POST.get("token", ""))
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+        else:
+            django_otp.login(request, device)
+            return redirect(_next(request))
+    from base64 import b32encode
+
+    return render(
+        request,
+        "signin/otp_setup.html",
+        {
+            "qr": qr_svg(device.config_url, box_size=6),
+            "secret": b32encode(device.bin_key).decode(),
+            "error": error,
+            "next": _next(request),
+        },
+        status=status,
+    )
+
+
+def _oidc_on(view):
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not oidc.enabled():
+            raise Http404("provincial sign-on is not configured")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class _AuthenticationRequestView(oidc_views.OIDCAuthenticationRequestView):
+    get_settings = staticmethod(oidc.oidc_setting)
+
+
+class _CallbackView(oidc_views.OIDCAuthenticationCallbackView):
+    get_settings = staticmethod(oidc.oidc_setting)
+
+
+oidc_authenticate = _oidc_on(_AuthenticationRequestView.as_view())
+oidc_callback = _oidc_on(_CallbackView.as_view())

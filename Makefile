@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL = $(shell scripts/pg.sh url)
 
-.PHONY: env demo serve test test-sqlite test-postgres lint messages pg system-deps bench clean axe uplot
+.PHONY: env demo serve test test-sqlite test-postgres lint messages pg system-deps bench clean axe uplot deploy-deps deploy-smoke
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -50,6 +50,16 @@ test-postgres: env pg
 
 bench: env pg
 	for b in bench/*_bench.py; do DATABASE_URL=$(PG_URL) $(PY) $$b || exit 1; done
+
+# The production layout on this machine (docs/deploy.md): HAProxy, two app servers, PgBouncer,
+# PostgreSQL primary + streaming replica; tickets through the proxy while an app server is
+# killed, the dashboard from the replica, then the restore drill; everything torn down after.
+# Not part of `make test` (it takes minutes); installs HAProxy and PgBouncer when missing.
+deploy-deps:
+	@scripts/system-deps.sh deploy
+
+deploy-smoke: env messages deploy-deps
+	deploy/local-up.sh smoke
 
 clean:
 	rm -rf $(VENV) var

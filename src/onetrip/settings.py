@@ -403,3 +403,38 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "signin:oidc_callback"
 ONETRIP_OIDC_ID_NUMBER_CLAIM = os.environ.get("ONETRIP_OIDC_ID_NUMBER_CLAIM", "id_number")
 ONETRIP_OIDC_VERIFIED_CLAIM = os.environ.get("ONETRIP_OIDC_VERIFIED_CLAIM", "id_number_verified")
 ONETRIP_OIDC_PROVIDER_NAME = os.environ.get("ONETRIP_OIDC_PROVIDER_NAME", "浙江政务服务网")
+
+
+# --- Abuse limits of the public entry points (onetrip.throttles; issue 15, Build 4) -----------
+def _rate(name: str, default: str) -> str | None:
+    """A rate from ONETRIP_THROTTLE_<NAME> ("30/m", "5/h", "10/d"; empty: not limited)."""
+    return os.environ.get(f"ONETRIP_THROTTLE_{name.upper()}", default) or None
+
+
+#: per client address (scope), per API-token user (``_token``) and per phone number (``_phone``)
+ONETRIP_THROTTLE_RATES.update(
+    {
+        # tickets: kiosk page and API (a hall kiosk prints one every few seconds at most;
+        # kiosks and guides with an API token have their own, wider, count)
+        "ticket": _rate("ticket", "30/m"),
+        "ticket_token": _rate("ticket_token", "600/m"),
+        "ticket_phone": _rate("ticket_phone", "6/h"),
+        "appointment": _rate("appointment", "10/m"),
+        "appointment_phone": _rate("appointment_phone", "5/h"),
+        # SMS codes: per number the service's own rule holds too (one a minute, ten a day)
+        "sms_code": _rate("sms_code", "5/h"),
+        "sms_code_phone": _rate("sms_code_phone", "5/h"),
+        "upload": _rate("upload", "30/10m"),
+        "upload_token": _rate("upload_token", "600/m"),
+        # guessing passwords across many usernames from one address (lockout is per username)
+        "login": _rate("login", "30/10m"),
+    }
+)
+for _scope in ("precheck", "precheck_token"):  # "" turns the existing ones off too
+    ONETRIP_THROTTLE_RATES[_scope] = ONETRIP_THROTTLE_RATES[_scope] or None
+#: A request body declared larger than this (Content-Length) is refused (413) before it is read.
+ONETRIP_MAX_REQUEST_BYTES = int(os.environ.get("ONETRIP_MAX_REQUEST_BYTES", str(32 * 1024 * 1024)))
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+    "onetrip.web.middleware.RequestSizeLimitMiddleware",
+)

@@ -9,6 +9,9 @@ Rates are read per request, so a deployment (or a test) can change them in setti
 - Pages: ``throttle_request(request, "scope")`` raises :class:`RateLimited` (a DomainError
   with ``retry_after``); ``limited_response`` renders it with the ``Retry-After`` header.
 - Services with a caller-given key (no request): ``throttle_key(scope=..., ident=...)``.
+- Per phone number: ``throttle_phone(scope=..., phone=...)`` counts against ``<scope>_phone``.
+- Pages, declaratively: ``@throttled_view("scope", phone_field="phone")`` (per client, or per
+  signed-in staff member; a localised 429 page via ``limited_page``).
 
 Counts live in Django's cache (``CACHES``: the database cache, shared by every web process).
 """
@@ -22,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja.throttling import SimpleRateThrottle
 
+from onetrip.access import STAFF_ROLES
 from onetrip.errors import DomainError
 
 
@@ -99,3 +103,66 @@ def limited_response(response: HttpResponse, exc: DomainError) -> HttpResponse:
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def phone_ident(phone: str) -> str:
+    """The number a per-phone limit counts by: its digits (so ``138 0000 0000`` and
+    ``13800000000`` are one number); empty when there are none."""
+    digits = "".join(ch for ch in str(phone or "")[:64] if ch.isdigit())
+    return digits[-11:]
+
+
+def throttle_phone(*, scope: str, phone: str, message=None) -> None:
+    """Count one event for this phone number against ``<scope>_phone`` (no number: nothing)."""
+    ident = phone_ident(phone)
+    if ident:
+        throttle_key(scope=f"{scope}_phone", ident=f"phone{ident}", message=message)
+
+
+def throttle_client_and_phone(request: HttpRequest, scope: str, phone: str = "") -> None:
+    """The usual pair: this client against ``scope``, the phone number against ``scope_phone``."""
+    throttle_request(request, scope)
+    throttle_phone(scope=scope, phone=phone)
+
+
+def limited_page(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    """A refusal for pages: a localised page (an htmx fragment for htmx requests), status 429,
+    with ``Retry-After``."""
+    from django.shortcuts import render
+    from django.utils.html import format_html
+
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(
+            format_html('<span class="error" data-testid="throttled">{}</span>', exc.message),
+            status=429,
+        )
+    else:
+        response = render(request, "throttled.html", {"message": exc.message}, status=429)
+    return limited_response(response, exc)
+
+
+def throttled_view(scope: str, *, phone_field: str | None = None, methods=("POST",)):
+    """The pages' equivalent of ninja's ``throttle=``: a view decorator counting each request of
+    ``methods`` per client (and per phone number in ``phone_field``, when given)."""
+    from functools import wraps
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in methods:
+                try:
+                    phone = request.POST.get(phone_field, "") if phone_field else ""
+                    user = getattr(request, "user", None)
+                    if user is not None and user.is_authenticated and user.has_role(*STAFF_ROLES):
+                        # staff at a hall share its address: counted per person (``_token`` rate)
+                        throttle_key(scope=f"{scope}_token", ident=f"user{user.pk}")
+                        throttle_phone(scope=scope, phone=phone)
+                    else:
+                        throttle_client_and_phone(request, scope, phone)
+                except RateLimited as exc:
+                    return limited_page(request, exc)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate

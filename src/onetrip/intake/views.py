@@ -24,6 +24,7 @@ from onetrip.intake.selectors import (
     precheck_by_token,
 )
 from onetrip.intake.services import form_check, form_draft_save, precheck_run
+from onetrip.throttles import throttled_view
 
 DRAFT_SESSION_KEY = "intake_drafts"
 
@@ -44,6 +45,7 @@ def _matter(code, district):
 
 
 @require_http_methods(["GET", "POST"])
+@throttled_view("precheck")
 def precheck_page(request):
     district = _district(request)
     if district is None:

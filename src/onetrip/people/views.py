@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from onetrip.errors import DomainError
 from onetrip.people.forms import RegisterForm
 from onetrip.people.services import applicant_account_register, phone_code_send
+from onetrip.throttles import throttled_view
 
 
 def _safe_next(request) -> str:
@@ -44,6 +45,7 @@ def register(request):
 
 
 @require_POST
+@throttled_view("sms_code", phone_field="phone")
 def register_code(request):
     """htmx: send the SMS code for the phone number typed in the form."""
     try:

@@ -13,6 +13,7 @@ from onetrip.catalogue.models import ServicePoint
 from onetrip.errors import Forbidden, NotFound, ValidationFailed
 from onetrip.queueing import selectors, services
 from onetrip.queueing.models import Queue, Ticket, TicketChannel, Window
+from onetrip.throttles import ClientThrottle, throttle_phone
 
 router = Router(tags=["queueing"])
 
@@ -169,15 +170,19 @@ def _public(ticket: Ticket) -> dict[str, Any]:
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+#: the ticket operation also answers 429 (onetrip.throttles: per client and per phone number)
+TICKET_ERRORS = {**ERRORS, 429: ErrorOut}
 
 
 @router.post(
     "/tickets",
-    response={201: TicketOut, **ERRORS},
+    response={201: TicketOut, **TICKET_ERRORS},
     auth=optional_auth,
+    throttle=[ClientThrottle("ticket")],
     summary="Take a ticket (kiosk, window-zero guide or online appointment)",
 )
 def ticket_create(request, payload: TicketIn):
+    throttle_phone(scope="ticket", phone=payload.phone or "")
     if payload.queue_id is not None:
         queue = selectors.queue_with_point_cached(queue_id=payload.queue_id)
     elif payload.point and payload.queue:

@@ -15,6 +15,7 @@ from onetrip.qr import qr_svg
 from onetrip.queueing import booking_selectors as sel
 from onetrip.queueing import services
 from onetrip.queueing.models import AppointmentStatus, Slot
+from onetrip.throttles import throttled_view
 
 
 def _days(slots):
@@ -26,6 +27,7 @@ def _days(slots):
     return out
 
 
+@throttled_view("appointment", phone_field="phone")
 def book(request, code: str):
     point = get_object_or_404(ServicePoint, code=code, is_active=True)
     error = None

@@ -22,6 +22,7 @@ from onetrip.qr import qr_svg
 from onetrip.queueing import selectors, services
 from onetrip.queueing.models import Queue, Ticket, TicketChannel, TicketStatus, Window
 from onetrip.queueing.transitions import WINDOW_ROLES, allowed_actions
+from onetrip.throttles import throttled_view
 
 
 def _point(code: str) -> ServicePoint:
@@ -44,6 +45,7 @@ def _kiosk_context(point, **extra) -> dict:
     }
 
 
+@throttled_view("ticket", phone_field="phone")
 def kiosk(request, code: str):
     """The kiosk device (portrait touch screen, no site chrome): take a ticket or check in an
     appointment. Outside opening hours it takes nothing and says when the point opens."""

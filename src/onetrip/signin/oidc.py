@@ -90,7 +90,27 @@ class ProvincialOIDCBackend(OIDCAuthenticationBackend):
     def authenticate(self, request, **kwargs):
         if not enabled():
             return None
-        return super().authenticate(request, **kwargs)
+        try:
+            return super().authenticate(request, **kwargs)
+        except (requests.RequestException, SuspiciousOperation, ValueError) as exc:
+            # the service unreachable or answering nonsense: a failed sign-on, never a 500
+            log.warning("provincial sign-on failed: %s", type(exc).__name__)
+            return None
+
+    def verify_token(self, token, **kwargs):
+        """mozilla-django-oidc checks the signature, expiry and nonce; the token must also be
+        issued by the configured service, to this client."""
+        payload = super().verify_token(token, **kwargs)
+        issuer = settings.ONETRIP_OIDC_ISSUER
+        if issuer and str(payload.get("iss", "")).rstrip("/") != issuer.rstrip("/"):
+            raise SuspiciousOperation("ID token from another issuer")
+        audience = payload.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if self.OIDC_RP_CLIENT_ID not in audiences:
+            raise SuspiciousOperation("ID token for another client")
+        if "exp" not in payload:
+            raise SuspiciousOperation("ID token without expiry")
+        return payload
 
     def get_userinfo(self, access_token, id_token, payload):
         """The ID token's claims, completed by the userinfo endpoint (same subject only)."""

@@ -153,6 +153,8 @@ def track_message(request, token: str, payload: MessageIn):
         429: Error,
     },
     auth=None,
+    # the router's per-client count for token pages, and the upload count
+    throttle=[ClientThrottle("token"), ClientThrottle("upload")],
     summary="Upload a supplement (PDF, JPEG or PNG) for a material the notice asks for",
 )
 def track_file(

@@ -16,7 +16,7 @@ from onetrip.clock import local_today
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, Forbidden, NotFound
 from onetrip.qr import qr_svg
-from onetrip.throttles import RateLimited, limited_response, throttle_request
+from onetrip.throttles import RateLimited, limited_response, throttle_request, throttled_view
 from onetrip.tracking import ratelimit, services
 from onetrip.tracking import selectors as sel
 from onetrip.tracking.models import OnlineApplication, OnlineDelivery
@@ -147,6 +147,7 @@ def tracking_verify(request, token: str):
 
 
 @require_POST
+@throttled_view("upload")
 def tracking_upload(request, token: str):
     def act():
         services.supplement_upload(
@@ -391,6 +392,8 @@ def apply_matter(request, code: str):
     if request.method == "POST":
         try:
             ratelimit.check(request, "apply")
+            if request.FILES:
+                throttle_request(request, "upload")
             data = {f["name"]: request.POST.get(f["name"], "") for f in fields}
             uploads = {}
             for name, upload in request.FILES.items():

@@ -121,6 +121,9 @@ CONF
     ALLOWED_HOSTS=127.0.0.1,localhost ONETRIP_NUM_PROXIES=1 ONETRIP_LOG_FORMAT=json
     ONETRIP_SITE_URL="http://127.0.0.1:$PROXY_PORT"
     CSRF_TRUSTED_ORIGINS="http://127.0.0.1:$PROXY_PORT"
+    # the smoke's kiosks issue tickets at machine speed for the whole run: the per-client ticket
+    # limit (onetrip.throttles, 30/m, for real kiosks) is off here; the per-phone one stays on
+    ONETRIP_THROTTLE_TICKET=
   )
   start_bg app1 env "${common[@]}" ONETRIP_VAR="$RUN/var1" \
     "$ROOT/.venv/bin/onetrip" serve --no-migrate --bind "127.0.0.1:$APP1_PORT" --workers 2 --threads 4

@@ -9,9 +9,10 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from onetrip.cases.models import Case
+from onetrip.intake.models import OnlineApplication
 from onetrip.notices.models import Notice
 from onetrip.people.models import Role
-from onetrip.tracking.models import Message, OnlineApplication
+from onetrip.tracking.models import Message
 from tests.factories import make_world
 from tests.tracking.conftest import PDF, _fast_passwords, extend_world, frozen, supplement_case  # noqa: F401
 

@@ -63,30 +63,46 @@ def applicant_args(p: SimpleNamespace, kind: str) -> dict[str, Any]:
 
 
 def online_apply_as(p: SimpleNamespace, kind: str, *, uploads: dict, later: list[int], now):
-    """The online application (网上办), as the applicant (or the agent) sends it: the case
-    opened online, each scan uploaded, 容缺 materials on the signed commitment, submitted."""
-    from onetrip.cases.services import case_file_upload
-
-    actor = {
-        ApplicantKind.PERSON: p.person_user,
-        ApplicantKind.COMPANY: p.company_user,
-        ApplicantKind.FOUNDER: p.founder_user,
-        ApplicantKind.AGENT: p.agent,
-    }[kind]
-    case = case_open(
-        actor=actor,
-        matter_code=p.matter.code,
-        channel="online",
-        district=p.district,
-        materials=[{"material": pk, "status": "later", "commitment_signed": True} for pk in later],
-        submit=False,
-        now=now,
-        **(applicant_args(p, kind) | {"agent": None}),
+    """The online application (网上办) through the real service, as the applicant (or the
+    agent) sends it from ``/apply/``: the way they apply (themselves, their company, a company
+    they found, an agent's client), the form as prefilled with the rest typed from the samples,
+    each scan uploaded, the 容缺 materials left for later on the signed commitment."""
+    from onetrip.intake.apply_selectors import (
+        form_fields_for_holder,
+        form_initial,
+        holder_fits,
+        holders_for,
     )
-    rows = {cm.material_id: cm.pk for cm in case.materials.all()}
-    for pk, scan in uploads.items():
-        case_file_upload(case=case, case_material_id=rows[pk], actor=actor, upload=scan, now=now)
-    return case_transition(case=case, action="submit", actor=actor, now=now)
+    from onetrip.intake.apply_services import online_apply
+
+    actor, key = {
+        ApplicantKind.PERSON: (p.person_user, "me"),
+        ApplicantKind.COMPANY: (p.company_user, f"company-{p.company.pk}"),
+        ApplicantKind.FOUNDER: (p.founder_user, "found"),
+        ApplicantKind.AGENT: (p.agent, f"client-{p.company.pk}"),
+    }[kind]
+    holder = {h["key"]: h for h in holders_for(user=actor, on=now.date())}[key]
+    assert holder_fits(matter=p.matter, holder=holder), (p.matter.code, kind)
+    initial = form_initial(holder=holder, user=actor)
+    if kind == ApplicantKind.FOUNDER:
+        initial["company_name"] = p.new_company_name
+    form = {}  # what the browser posts: the form's fields, prefilled, the rest from samples
+    for field in form_fields_for_holder(matter=p.matter, holder=holder):
+        form[field["name"]] = initial.get(field["name"]) or (
+            field["sample"] if field["required"] else ""
+        )
+    return online_apply(
+        actor=actor,
+        matter=p.matter,
+        holder_key=key,
+        form_data=form,
+        delivery="post",
+        delivery_address="杭州市上城区解放路 100 号",
+        uploads=uploads,
+        later=later,
+        commitment_signed=bool(later),
+        now=now,
+    )
 
 
 def run(p: SimpleNamespace, kind: str) -> SimpleNamespace:

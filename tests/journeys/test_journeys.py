@@ -13,6 +13,7 @@ from stdnum.cn import uscc
 
 from onetrip.cases.models import Visit
 from onetrip.catalogue.rules import ApplicantKind, applicant_kinds
+from onetrip.intake.models import OnlineApplication
 from tests.journeys import journey
 from tests.journeys.conftest import CATALOGUE, PAIRS, import_matter
 
@@ -36,6 +37,9 @@ def test_journey_within_promised_visits(code, kind, tmp_path, people, frozen):
     assert visits == case.visit_count
     assert visits <= matter.visits_needed, (done.route, visits, matter.visits_needed)
     assert visits == done.rules.visits_for(done.route)
+    if done.route == "online":  # through the real online application (intake.apply_services)
+        assert OnlineApplication.objects.filter(case=case).exists()
+        assert case.channel in ("online", "agent") and visits == 0
     if matter.founding:
         company = case.company
         assert company is not None and company.name == p.new_company_name

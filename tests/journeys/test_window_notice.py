@@ -113,3 +113,42 @@ def test_notice_for_a_complete_case_is_refused_and_writes_nothing(tmp_path, peop
     }
     assert after == before
     assert Case.objects.get(pk=case.pk).state == "submitted"
+
+
+@pytest.mark.django_db
+def test_a_case_accepted_after_the_notice_counts_in_first_pass_and_one_go(tmp_path, people, frozen):
+    """Issue 9 (build 3): "the first-pass and one-go figures count it". A case completed after
+    the window's one-time notice is not a first-submission pass, it is a supplement answered in
+    one go; a complete intake beside it is the pass. Both the roll-ups (whole days) and the raw
+    path (any period) agree."""
+    import datetime as dt
+
+    from onetrip.metrics.scope import Scope, scope_resolve
+    from onetrip.metrics.selectors import case_figures
+
+    matter = import_matter("sc-scjg-0001", tmp_path)
+    p = people(matter)
+    noticed = _open(p, matter, leave_out=("公司章程",))
+    noticed = case_transition(case=noticed, action="notify_missing", actor=p.clerk, now=NOW)
+    for cm in noticed.materials.filter(status="missing", required=True):
+        supplement_upload(
+            token=noticed.tracking_token, case_material_id=cm.pk, upload=upload(), now=NOW
+        )
+    noticed = supplement_submit(token=noticed.tracking_token, now=NOW)
+    noticed = case_transition(case=noticed, action="accept", actor=p.clerk, now=NOW)
+    assert noticed.state == "accepted" and noticed.supplement_rounds == 1
+    complete = _open(p, matter)
+    complete = case_transition(case=complete, action="accept", actor=p.clerk, now=NOW)
+    assert complete.state == "accepted" and complete.supplement_rounds == 0
+
+    whole_day = scope_resolve(district=p.district, since=NOW.date(), until=NOW.date())
+    any_period = Scope(
+        district=p.district, since=NOW - dt.timedelta(hours=1), until=NOW + dt.timedelta(hours=1)
+    )
+    for scope in (whole_day, any_period):
+        figures = case_figures(scope, today=NOW.date())
+        assert figures["cases"] == 2 and figures["accepted"] == 2, figures
+        assert figures["first_pass_rate"] == 0.5, figures
+        assert figures["supplemented"] == 1, figures
+        assert figures["one_go_supplement_rate"] == 1.0, figures
+        assert figures["one_go_supplement_rate_companies"] == 1.0, figures

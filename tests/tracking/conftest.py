@@ -177,7 +177,7 @@ def person_form(w) -> dict[str, str]:
 
 def online_case(w, *, now=FROZEN_NOW):
     """A performance-licence case submitted online by the company."""
-    from onetrip.tracking.services import online_apply
+    from onetrip.intake.apply_services import online_apply
 
     return online_apply(
         actor=w.boss,

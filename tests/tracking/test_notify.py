@@ -45,7 +45,7 @@ def test_case_states_notify_the_company_phone(tw, frozen, django_capture_on_comm
 def test_no_phone_no_notice_and_bad_phone_does_not_break(
     tw, frozen, django_capture_on_commit_callbacks
 ):
-    from onetrip.tracking.services import online_apply
+    from onetrip.intake.apply_services import online_apply
     from tests.tracking.conftest import pdf_file, person_form
 
     Applicant.objects.filter(pk=tw.person.pk).update(phone="12")  # not a mobile number

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 from onetrip.errors import DomainError
 from onetrip.intake.forms import clean_definition
-from onetrip.intake.models import FormDefinition, FormDraft, PreCheck
+from onetrip.intake.models import FormDefinition, FormDraft, OnlineApplication, PreCheck
 
 
 class FormDefinitionForm(forms.ModelForm):
@@ -50,3 +50,11 @@ class FormDraftAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(OnlineApplication)
+class OnlineApplicationAdmin(admin.ModelAdmin):
+    list_display = ("case", "delivery", "created_at")
+    list_filter = ("delivery",)
+    search_fields = ("case__number",)
+    raw_id_fields = ("case", "applied_by")

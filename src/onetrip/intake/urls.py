@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onetrip.intake import views
+from onetrip.intake import apply_views, views
 
 app_name = "intake"
 urlpatterns = [
@@ -14,4 +14,7 @@ urlpatterns = [
         views.form_field_validate,
         name="form_validate",
     ),
+    # the online application (网上办)
+    path("apply/", apply_views.apply_list, name="apply"),
+    path("apply/<slug:code>/", apply_views.apply_matter, name="apply_matter"),
 ]

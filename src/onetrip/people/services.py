@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -420,20 +421,26 @@ def company_credit_code_issue(*, company: Company, region: str = "330102", actor
     return company
 
 
-def agent_authorised(*, agent: Any, company: Company) -> bool:
-    """Whether the agent's agency holds the company's authorisation (委托) on file: the company
-    is one of its clients, or — when the agencies app keeps dated authorisation letters
-    (``company.authorisations``) — a letter that is not revoked."""
+def agent_authorised(*, agent: Any, company: Company, on: dt.date | None = None) -> bool:
+    """Whether the agent's agency holds the company's authorisation (委托) on ``on`` (today by
+    default). When the agencies app keeps dated authorisation letters (``company.authorisations``)
+    for this agency and company, one of them must be unrevoked and valid that day (an expired
+    or not yet valid letter authorises nothing, client or not); with no letter on file at all,
+    the company being the agency's client (``Agency.clients``) is the authorisation."""
+    from onetrip.clock import local_today
+
     agency_id = getattr(agent, "agency_id", None)
     if not agency_id or company is None or company.pk is None:
         return False
-    if company.agencies.filter(pk=agency_id).exists():
-        return True
     letters = getattr(company, "authorisations", None)  # reverse relation of agencies' model
-    if letters is None:
-        return False
-    # the letter's dates are the agencies app's to check (its batches refuse an expired one)
-    return letters.filter(agency_id=agency_id, revoked_at__isnull=True).exists()
+    if letters is not None:
+        mine = letters.filter(agency_id=agency_id)
+        if mine.exists():
+            day = on or local_today()
+            return mine.filter(
+                revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day
+            ).exists()
+    return company.agencies.filter(pk=agency_id).exists()
 
 
 def founder_resolve(

@@ -110,6 +110,8 @@ class HeldLookup:
     document: Any | None
     reason: str = ""
     holder_number: str = ""
+    #: the sources that did not answer, as (source name, why): a timeout, an error
+    failed: tuple[tuple[str, str], ...] = ()
 
     @property
     def found(self) -> bool:
@@ -146,7 +148,7 @@ def held_material_lookup(
     if not kind or not candidates:
         return HeldLookup(document=None, reason="no_number")
     on = on or _today()
-    unavailable = False
+    failed: list[tuple[str, str]] = []
     for number in candidates:
         number = number.strip().upper()
         for source in sources_for(kind=kind, holder_kind=holder_kind_of(number)):
@@ -154,11 +156,33 @@ def held_material_lookup(
                 found = source.lookup(holder_number=number, kinds=[kind], on=on, district=district)
             except SourceUnavailable as exc:
                 log.warning("shared data source unavailable: %s", exc)
-                unavailable = True
+                failed.append((source.name, _failure_text(exc)))
                 continue
             if found:
                 return HeldLookup(document=found[0], holder_number=number)
-    return HeldLookup(document=None, reason="unavailable" if unavailable else "not_found")
+    return HeldLookup(
+        document=None, reason="unavailable" if failed else "not_found", failed=tuple(failed)
+    )
+
+
+def _failure_text(exc: Exception) -> str:
+    """Why a source did not answer, in a few words a clerk can repeat (no URLs, no tokens)."""
+    cause = exc.__cause__ or exc
+    text = str(getattr(cause, "reason", "") or cause)
+    if isinstance(cause, TimeoutError) or "timed out" in text.lower():
+        return "timeout"
+    return type(cause).__name__ if cause is not exc else (text[:80] or "error")
+
+
+def source_failures_text(failed: tuple[tuple[str, str], ...] | list) -> str:
+    """The failed sources for the clerk: "共享数据源“gaj-hukou”查询超时；…"."""
+    from django.utils.translation import gettext as _
+
+    parts = []
+    for name, why in failed:
+        reason = _("查询超时") if why == "timeout" else _("查询出错（%(why)s）") % {"why": why}
+        parts.append(_("共享数据源“%(source)s”%(reason)s") % {"source": name, "reason": reason})
+    return "；".join(parts)
 
 
 def share_reads_for_document(*, document: Any) -> list[Any]:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from onetrip.tracking.models import Message, OnlineApplication, TicketAlert
+from onetrip.tracking.models import Message, TicketAlert
 
 
 @admin.register(Message)
@@ -9,14 +9,6 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ("author_kind",)
     search_fields = ("case__number",)
     raw_id_fields = ("case", "author")
-
-
-@admin.register(OnlineApplication)
-class OnlineApplicationAdmin(admin.ModelAdmin):
-    list_display = ("case", "delivery", "created_at")
-    list_filter = ("delivery",)
-    search_fields = ("case__number",)
-    raw_id_fields = ("case", "applied_by")
 
 
 @admin.register(TicketAlert)

@@ -43,37 +43,6 @@ class Message(models.Model):
         return f"{self.case_id} {self.author_kind} {self.at:%Y-%m-%d %H:%M}"
 
 
-class OnlineDelivery(models.TextChoices):
-    POST = "post", _("邮寄送达")
-    HOME = "home", _("送达上门")
-    E_CERTIFICATE = "e_certificate", _("电子证照（在线下载）")
-
-
-class OnlineApplication(models.Model):
-    """What the applicant filled in when applying online (网上办): the form and the delivery."""
-
-    case = models.OneToOneField(
-        "cases.Case", verbose_name=_("办件"), on_delete=models.CASCADE, related_name="online"
-    )
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("申请账号"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    form_data = models.JSONField(_("申请表内容"), default=dict)
-    delivery = models.CharField(_("送达方式"), max_length=16, choices=OnlineDelivery.choices)
-    delivery_address = models.CharField(_("送达地址"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("网上申请")
-        verbose_name_plural = _("网上申请")
-
-    def __str__(self) -> str:
-        return str(self.case_id)
-
-
 class TicketAlert(models.Model):
     """Marks a ticket whose holder was told "3 ahead" so they are told once only."""
 

@@ -18,10 +18,9 @@ from django.utils.translation import gettext_lazy
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseMaterial, MaterialStatus
 from onetrip.cases.selectors import case_get_for_user, case_roles, cases_visible_to
-from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.errors import Forbidden, NotFound
 from onetrip.masking import mask_name
-from onetrip.tracking.models import AuthorKind, Message, OnlineApplication
+from onetrip.tracking.models import AuthorKind, Message
 
 #: ``secrets.token_urlsafe(32)``: 43 characters of the URL-safe base64 alphabet
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -297,92 +296,7 @@ def staff_case(*, user: Any, number: str) -> Case:
     return case
 
 
-# -- online applications ---------------------------------------------------------------------
-
-
-def online_matters(*, district: ServicePoint) -> QuerySet[Matter]:
-    return (
-        Matter.objects.filter(district=district, is_active=True, channel_online=True)
-        .select_related("department")
-        .order_by("code")
-    )
-
-
-def holders_for(*, user: Any) -> list[dict[str, Any]]:
-    """Who the signed-in user may apply as: themselves (their Applicant record) and each
-    company they act for (Company.users)."""
-    from onetrip.people.models import Applicant
-
-    out: list[dict[str, Any]] = []
-    if not getattr(user, "is_authenticated", False):
-        return out
-    me = Applicant.objects.filter(user=user).first()
-    if me is not None:
-        out.append(
-            {
-                "key": "me",
-                "kind": "individual",
-                "label": _("本人：%(name)s") % {"name": me.name},
-                "applicant": me,
-                "company": None,
-                "number": me.id_number,
-            }
-        )
-    for company in user.companies.order_by("id"):
-        out.append(
-            {
-                "key": f"company-{company.pk}",
-                "kind": "company",
-                "label": _("企业：%(name)s") % {"name": company.name},
-                "applicant": None,
-                "company": company,
-                "number": company.credit_code,
-            }
-        )
-    return out
-
-
-def holder_fits(*, matter: Matter, holder: dict[str, Any]) -> bool:
-    return matter.audience == "both" or matter.audience == holder["kind"]
-
-
-def material_plan(*, matter: Matter, holder_number: str) -> list[dict[str, Any]]:
-    """Each material of the matter and whether the applicant must upload it.
-
-    Government-held materials without a shared-data kind are never asked for; those with a
-    kind are looked up in the shared registry (a read without a log: the log is written when
-    the case is created and the resolver really uses the record); unresolved ones must be
-    uploaded.
-    """
-    from onetrip.sharing.selectors import shared_document_find
-
-    plan = []
-    for m in matter.materials.select_related("issuing_department").order_by("position", "id"):
-        source = ""
-        upload = True
-        note = m.note
-        if m.shared_kind:
-            doc = shared_document_find(
-                holder_number=holder_number, kind=m.shared_kind, district=matter.district
-            )
-            if doc is not None:
-                upload = False
-                source = f"{doc.source_department}".strip()
-            elif m.government_held:
-                note = _("共享数据中未找到，请上传。")
-        elif m.government_held:
-            upload = False
-            source = m.issuing_department.name if m.issuing_department_id else _("政府部门")
-        plan.append(
-            {
-                "material": m,
-                "upload": upload,
-                "required": m.required and upload,
-                "source": source,
-                "note": note,
-            }
-        )
-    return plan
+# -- the applicant's own cases ---------------------------------------------------------------
 
 
 def my_cases(*, user: Any) -> QuerySet[Case]:
@@ -421,5 +335,7 @@ def e_certificate_ready(*, case: Case) -> bool:
         return False
     if case.delivery_method == "e_certificate":
         return True
+    from onetrip.intake.models import OnlineApplication
+
     online = OnlineApplication.objects.filter(case=case).first()
     return online is not None and online.delivery == "e_certificate" and not case.delivery_method

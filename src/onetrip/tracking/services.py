@@ -1,4 +1,4 @@
-"""Writes for tracking, messages and online applications. Each is one transaction; state
+"""Writes for tracking and messages (online applications: ``intake.apply_services``). Each is one transaction; state
 changes of a case go through ``onetrip.cases.services`` only."""
 
 from __future__ import annotations
@@ -17,17 +17,14 @@ from django.utils.translation import gettext as _
 from onetrip.audit.services import audit_record
 from onetrip.cases import services as case_services
 from onetrip.cases import states as S
-from onetrip.cases.models import Case, Channel, MaterialStatus, new_tracking_token
+from onetrip.cases.models import Case, MaterialStatus, new_tracking_token
 from onetrip.cases.selectors import case_roles
-from onetrip.catalogue.models import Matter
 from onetrip.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from onetrip.masking import mask_phone
-from onetrip.tracking.models import AuthorKind, Message, OnlineApplication, OnlineDelivery
+from onetrip.tracking.models import AuthorKind, Message
 from onetrip.tracking.selectors import (
     STAFF_CASE_ROLES,
     case_by_token,
-    holder_fits,
-    material_plan,
 )
 
 log = logging.getLogger(__name__)
@@ -326,131 +323,3 @@ def window_lookup(*, point: Any, number: str, phone_last4: str) -> Case:
             fields={"number": [_("请核对办件编号和手机号")]},
         )
     return case
-
-
-# -- online applications (网上办) ------------------------------------------------------------
-
-
-def _holder_for(*, user: Any, holder_key: str, matter: Matter) -> dict[str, Any]:
-    from onetrip.tracking.selectors import holders_for
-
-    holders = {h["key"]: h for h in holders_for(user=user)}
-    holder = holders.get(holder_key or "")
-    if holder is None:
-        raise ValidationFailed(
-            _("请选择以谁的名义申请。"), code="holder_required", fields={"holder": [_("必选")]}
-        )
-    if not holder_fits(matter=matter, holder=holder):
-        raise ValidationFailed(
-            _("该事项仅面向企业办理。")
-            if matter.audience == "company"
-            else _("该事项仅面向个人办理。"),
-            code="audience_mismatch",
-            fields={"holder": [_("申请人类型不符")]},
-        )
-    return holder
-
-
-@transaction.atomic
-def online_apply(
-    *,
-    actor: Any,
-    matter: Matter,
-    holder_key: str,
-    form_data: dict[str, Any],
-    delivery: str,
-    delivery_address: str = "",
-    uploads: dict[int, Any] | None = None,
-    now: dt.datetime | None = None,
-) -> Case:
-    """Apply online with no visit: check everything first (who applies, the matter's form via
-    intake, delivery, every required upload's type and size); then open the case through the
-    cases services, store each upload, submit. Any error: nothing is saved.
-
-    ``uploads`` maps a catalogue Material id to an uploaded file.
-    """
-    from onetrip.intake.services import form_check
-
-    if not getattr(actor, "is_authenticated", False):
-        raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)
-    if not matter.is_active or not matter.channel_online:
-        raise ValidationFailed(_("该事项不支持网上办理。"), code="channel_not_offered")
-    uploads = {k: v for k, v in (uploads or {}).items() if v is not None}
-    errors: dict[str, list[str]] = {}
-    holder = None
-    try:
-        holder = _holder_for(user=actor, holder_key=holder_key, matter=matter)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    cleaned, form_errors = form_check(matter=matter, data=dict(form_data or {}))
-    for name, message in form_errors.items():
-        errors[f"form.{name}"] = [message]
-    if holder is not None:
-        key = "credit_code" if holder["kind"] == "company" else "id_number"
-        if cleaned.get(key) and cleaned[key] != holder["number"]:
-            errors[f"form.{key}"] = [_("须与所选申请人的证件号码一致。")]
-    if delivery not in OnlineDelivery.values:
-        errors["delivery"] = [_("请选择送达方式。")]
-    address = (delivery_address or "").strip()
-    if delivery in (OnlineDelivery.POST, OnlineDelivery.HOME) and not address:
-        errors["delivery_address"] = [_("邮寄或送达上门须填写地址。")]
-    if len(address) > MAX_ADDRESS:
-        errors["delivery_address"] = [_("地址过长。")]
-    plan = material_plan(matter=matter, holder_number=holder["number"]) if holder else []
-    needed = {p["material"].pk: p for p in plan if p["upload"]}
-    for pk in uploads:
-        if pk not in needed:
-            errors[f"material_{pk}"] = [_("该材料无需上传。")]
-    for pk, item in needed.items():
-        upload = uploads.get(pk)
-        if upload is None:
-            if item["required"]:
-                errors[f"material_{pk}"] = [
-                    _("请上传“%(name)s”。") % {"name": item["material"].name}
-                ]
-            continue
-        problem = _upload_problem(upload)
-        if problem:
-            errors[f"material_{pk}"] = [problem]
-    if errors:
-        raise ValidationFailed(
-            _("有 %(n)d 处需要修改，申请未提交。") % {"n": len(errors)},
-            code="validation_failed",
-            fields=errors,
-        )
-    case = case_services.case_create(
-        matter=matter,
-        actor=actor,
-        channel=Channel.ONLINE,
-        applicant=holder["applicant"],
-        company=holder["company"],
-        submit=False,
-        now=now,
-    )
-    by_material = {cm.material_id: cm for cm in case.materials.all()}
-    for pk, upload in uploads.items():
-        case_services.case_file_upload(
-            case=case, case_material_id=by_material[pk].pk, actor=actor, upload=upload, now=now
-        )
-    OnlineApplication.objects.create(
-        case=case,
-        applied_by=actor,
-        form_data=cleaned,
-        delivery=delivery,
-        delivery_address=address,
-    )
-    return case_services.case_transition(case=case, action="submit", actor=actor, now=now)
-
-
-def _upload_problem(upload: Any) -> str:
-    size = getattr(upload, "size", 0) or 0
-    if size == 0:
-        return _("文件为空。")
-    if size > case_services.MAX_UPLOAD_BYTES:
-        return _("文件过大：最大 %(mb)s MB。") % {"mb": case_services.MAX_UPLOAD_BYTES // 2**20}
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if case_services.sniff_upload(head) is None:
-        return _("只接受 PDF、JPEG、PNG 文件。")
-    return ""

@@ -16,8 +16,6 @@ urlpatterns = [
     path("w/<slug:point_code>/<str:window_number>/qr.svg", views.window_qr, name="window_qr"),
     path("staff/messages/", views.staff_messages, name="staff_messages"),
     path("staff/messages/<str:number>/", views.staff_thread, name="staff_thread"),
-    path("apply/", views.apply_list, name="apply"),
-    path("apply/<slug:code>/", views.apply_matter, name="apply_matter"),
     path("my/cases/", views.my_cases, name="my_cases"),
     path("my/cases/<str:number>/certificate.pdf", views.my_certificate, name="certificate"),
 ]

@@ -1,5 +1,6 @@
-"""Pages: the public tracking page, the window QR entry, staff message threads, online
-applications and the applicant's own cases. Thin: reads via selectors, writes via services."""
+"""Pages: the public tracking page, the window QR entry, staff message threads and the
+applicant's own cases (online applications: ``intake.apply_views``). Thin: reads via
+selectors, writes via services."""
 
 from __future__ import annotations
 
@@ -11,15 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from onetrip.catalogue.models import PointLevel, ServicePoint
-from onetrip.clock import local_today
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, Forbidden, NotFound
+from onetrip.intake.models import OnlineApplication
 from onetrip.qr import qr_svg
 from onetrip.throttles import RateLimited, limited_response, throttle_request, throttled_view
-from onetrip.tracking import ratelimit, services
 from onetrip.tracking import selectors as sel
-from onetrip.tracking.models import OnlineApplication, OnlineDelivery
+from onetrip.tracking import services
 
 NOT_FOUND_TEMPLATE = "tracking/not_found.html"
 
@@ -332,149 +331,7 @@ def staff_thread(request, number: str):
     )
 
 
-# -- online applications ---------------------------------------------------------------------
-
-
-def _district(request) -> ServicePoint:
-    from onetrip.catalogue.selectors import district_resolve
-
-    code = request.GET.get("district") or request.POST.get("district")
-    try:
-        # the applicant's pages: the district named, else the default (never a staff
-        # member's own, so a clerk trying the public form sees what applicants see)
-        district = district_resolve(code=code)
-    except NotFound:
-        raise Http404 from None
-    if district is None:
-        raise Http404
-    return district
-
-
-@login_required
-def apply_list(request):
-    district = _district(request)
-    districts = ServicePoint.objects.filter(level=PointLevel.DISTRICT, is_active=True)
-    holders = sel.holders_for(user=request.user)
-    matters = list(sel.online_matters(district=district))
-    if holders:
-        # Only what the user can apply for as themselves or one of their companies: a matter
-        # for the other audience would only end in a refusal.
-        matters = [m for m in matters if any(sel.holder_fits(matter=m, holder=h) for h in holders)]
-    return render(
-        request,
-        "tracking/apply_list.html",
-        {"district": district, "districts": districts, "matters": matters, "holders": holders},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def apply_matter(request, code: str):
-    from onetrip.intake.selectors import form_fields_for, form_title_for
-
-    district = _district(request)
-    matter = sel.online_matters(district=district).filter(code=code).first()
-    if matter is None:
-        raise Http404
-    holders = [
-        h for h in sel.holders_for(user=request.user) if sel.holder_fits(matter=matter, holder=h)
-    ]
-    key = (
-        request.POST.get("holder")
-        or request.GET.get("as")
-        or (holders[0]["key"] if holders else "")
-    )
-    holder = next((h for h in holders if h["key"] == key), None)
-    fields = form_fields_for(matter=matter)
-    errors: dict[str, str] = {}
-    error_message = ""
-    status = 200
-    if request.method == "POST":
-        try:
-            ratelimit.check(request, "apply")
-            if request.FILES:
-                throttle_request(request, "upload")
-            data = {f["name"]: request.POST.get(f["name"], "") for f in fields}
-            uploads = {}
-            for name, upload in request.FILES.items():
-                if name.startswith("material_"):
-                    try:
-                        uploads[int(name.split("_", 1)[1])] = upload
-                    except ValueError:
-                        continue
-            case = services.online_apply(
-                actor=request.user,
-                matter=matter,
-                holder_key=key,
-                form_data=data,
-                delivery=request.POST.get("delivery", ""),
-                delivery_address=request.POST.get("delivery_address", ""),
-                uploads=uploads,
-            )
-        except DomainError as exc:
-            errors = _field_errors(exc)
-            error_message = str(exc.message)
-            status = exc.status
-        else:
-            messages.success(
-                request,
-                _("申请已提交，办件编号 %(n)s。全程网上办理，无需到现场。") % {"n": case.number},
-            )
-            return redirect("tracking:my_cases")
-        values = data
-    else:
-        values = _prefill(holder)
-    rows = [
-        {**f, "value": values.get(f["name"], ""), "error": errors.get(f"form.{f['name']}", "")}
-        for f in fields
-    ]
-    plan = sel.material_plan(matter=matter, holder_number=holder["number"]) if holder else []
-    for item in plan:
-        item["error"] = errors.get(f"material_{item['material'].pk}", "")
-    return render(
-        request,
-        "tracking/apply_form.html",
-        {
-            "matter": matter,
-            "district": district,
-            "title": form_title_for(matter=matter),
-            "holders": holders,
-            "holder": holder,
-            "rows": rows,
-            "plan": plan,
-            "deliveries": OnlineDelivery.choices,
-            "delivery": request.POST.get("delivery", OnlineDelivery.E_CERTIFICATE),
-            "delivery_address": request.POST.get("delivery_address", ""),
-            "errors": errors,
-            "error_message": error_message,
-        },
-        status=status,
-    )
-
-
-def _prefill(holder) -> dict[str, str]:
-    if holder is None:
-        return {}
-    # The application date is today: one field less to type on a phone.
-    today = {"request_date": local_today().isoformat()}
-    if holder["company"] is not None:
-        c = holder["company"]
-        return {
-            **today,
-            "company_name": c.name,
-            "credit_code": c.credit_code,
-            "legal_representative": c.legal_representative,
-            "phone": c.phone,
-            "address": c.address,
-        }
-    a = holder["applicant"]
-    return {
-        **today,
-        "applicant_name": a.name,
-        "id_number": a.id_number,
-        "phone": a.phone,
-        "address": a.address,
-    }
+# -- the applicant's own cases ---------------------------------------------------------------
 
 
 @login_required

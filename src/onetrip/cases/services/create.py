@@ -278,7 +278,12 @@ def _prepare(
 
     if agent is not None:
         _check_authorisation(
-            matter=matter, agent=agent, company=company, given=materials, known=known
+            matter=matter,
+            agent=agent,
+            company=company,
+            given=materials,
+            known=known,
+            on=local_today(now),
         )
 
     case = Case(
@@ -300,16 +305,17 @@ def _prepare(
     return case, role, known, materials
 
 
-def _check_authorisation(*, matter: Matter, agent, company, given, known) -> None:
+def _check_authorisation(*, matter: Matter, agent, company, given, known, on: dt.date) -> None:
     """An agent applies for a company only with its authorisation: on file with the agency
-    (``Agency.clients``) or, one-off, the matter's ``agent_only`` material handed in now."""
+    (a letter valid on ``on``, or ``Agency.clients``) or, one-off, the matter's ``agent_only``
+    material handed in now."""
     from onetrip.people.services import agent_authorised
 
     if company is None:
         raise ValidationFailed(
             _("中介代办只能为企业申请。"), code="agent_for_company_only", fields={"applicant": [""]}
         )
-    if agent_authorised(agent=agent, company=company):
+    if agent_authorised(agent=agent, company=company, on=on):
         return
     one_off = [pk for pk, m in known.items() if getattr(m, "agent_only", False)]
     if any(

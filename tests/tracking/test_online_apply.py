@@ -8,10 +8,12 @@ import pytest
 from onetrip.cases.models import Case, CaseFile, MaterialStatus
 from onetrip.cases.services import case_transition
 from onetrip.errors import ValidationFailed
+from onetrip.intake.apply_selectors import holders_for, material_plan
+from onetrip.intake.apply_services import online_apply
+from onetrip.intake.models import OnlineApplication
+from onetrip.people.models import Company
 from onetrip.sharing.models import ShareReadLog
-from onetrip.tracking.models import OnlineApplication
-from onetrip.tracking.selectors import e_certificate_ready, holders_for, material_plan
-from onetrip.tracking.services import online_apply
+from onetrip.tracking.selectors import e_certificate_ready
 from tests.factories import uscc_number
 from tests.tracking.conftest import company_form, online_case, pdf_file, person_form
 
@@ -20,28 +22,41 @@ def counts():
     return (Case.objects.count(), CaseFile.objects.count(), OnlineApplication.objects.count())
 
 
+def holder(kind, *, company=None, applicant=None, number=""):
+    return {"kind": kind, "company": company, "applicant": applicant, "number": number}
+
+
 def test_material_plan_spares_shared_and_government_held(tw):
     plan = {
         p["material"].pk: p
-        for p in material_plan(matter=tw.perf, holder_number=tw.company.credit_code)
+        for p in material_plan(
+            matter=tw.perf,
+            holder=holder("company", company=tw.company, number=tw.company.credit_code),
+        )
     }
     assert plan[tw.perf_licence.pk]["upload"] is False
     assert plan[tw.perf_licence.pk]["source"] == "市场监督管理局"
     assert plan[tw.perf_form.pk]["upload"] and plan[tw.perf_safety.pk]["required"]
     # A company without a licence in the registry must upload it.
-    other = material_plan(matter=tw.perf, holder_number=uscc_number(seq=98))
+    stranger = Company(name="x", credit_code=uscc_number(seq=98))
+    other = material_plan(
+        matter=tw.perf, holder=holder("company", company=stranger, number=stranger.credit_code)
+    )
     assert {p["material"].pk: p["upload"] for p in other}[tw.perf_licence.pk] is True
     filing = {
         p["material"].pk: p
-        for p in material_plan(matter=tw.filing, holder_number=tw.person.id_number)
+        for p in material_plan(
+            matter=tw.filing,
+            holder=holder("person", applicant=tw.person, number=tw.person.id_number),
+        )
     }
     assert filing[tw.filing_id.pk]["upload"] is False
 
 
 def test_holders_are_me_and_my_companies(tw):
     keys = [h["key"] for h in holders_for(user=tw.boss)]
-    assert keys == ["me", f"company-{tw.company.pk}"]
-    assert [h["key"] for h in holders_for(user=tw.person_user)] == ["me"]
+    assert keys == ["me", f"company-{tw.company.pk}", "found"]
+    assert [h["key"] for h in holders_for(user=tw.person_user)] == ["me", "found"]
 
 
 def test_performance_licence_end_to_end_without_a_visit(

@@ -30,6 +30,9 @@ class ResolvedMaterial:
     source: str
     number: str = ""
     valid_until: Any = None
+    #: the record could not be looked up (a shared-data source did not answer): ``source``
+    #: then says which and why, and the material is taken on paper instead
+    unavailable: bool = False
 
 
 Resolver = Callable[[Any, Any], "ResolvedMaterial | None"]
@@ -77,12 +80,17 @@ def resolves_without_writes(material) -> bool:
 
 
 def resolve_material(case, material) -> ResolvedMaterial | None:
+    """The first resolver's record; else, when a source did not answer, that (``unavailable``:
+    the clerk takes the paper copy); else None."""
+    down = None
     for entry in MATERIAL_RESOLVERS:
         try:
             found = entry.resolve(case, material)
         except Exception:  # noqa: BLE001 - one bad source must not block intake
             logger.exception("material resolver %r failed", entry.resolve)
             continue
-        if found is not None:
+        if found is not None and found.unavailable:
+            down = down or found
+        elif found is not None:
             return found
-    return None
+    return down

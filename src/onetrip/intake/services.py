@@ -276,8 +276,11 @@ def precheck_run(
                 )
                 continue
             if found.reason == "unavailable":
-                reason = _("共享数据暂时无法查询%(name)s：请携带原件，窗口收取纸质材料。") % {
-                    "name": material.name
+                from onetrip.sharing.selectors import source_failures_text
+
+                reason = _("%(why)s，暂时无法查询%(name)s：请携带原件，窗口收取纸质材料。") % {
+                    "name": material.name,
+                    "why": source_failures_text(found.failed),
                 }
             elif looked_up:
                 reason = _("共享数据中未查到您的%(name)s，请携带。") % {"name": material.name}

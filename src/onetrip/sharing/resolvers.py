@@ -37,6 +37,15 @@ def shared_material_resolver(case: Any, material: Any, *, reader: Any = None):
         kind=material.shared_kind, numbers=numbers, district=getattr(case, "district", None)
     )
     document = found.document
+    if document is None and found.reason == "unavailable":
+        from django.utils.translation import gettext as _
+
+        from onetrip.sharing.selectors import source_failures_text
+
+        return ResolvedMaterial(
+            source=_("%(why)s：请收取纸质材料") % {"why": source_failures_text(found.failed)},
+            unavailable=True,
+        )
     if document is None:
         return None
     shared_document_read_log(

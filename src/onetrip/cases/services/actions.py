@@ -77,7 +77,14 @@ def _do_accept(case, *, today, note, data, actor, now, materials=None):
     # ``materials``: the rows of a case not yet written (the one-statement intake)
     if materials is None:
         materials = list(case.materials.all())
-    bad = [cm.name for cm in materials if cm.required and cm.status in BAD]
+    bad = [
+        # a shared-data source that did not answer is named, with the way on: the paper copy
+        f"{cm.name}（{cm.reason}）"
+        if cm.reason and cm.status == MaterialStatus.MISSING
+        else cm.name
+        for cm in materials
+        if cm.required and cm.status in BAD
+    ]
     if bad:
         raise ValidationFailed(
             _("材料不齐，不能受理：%(names)s。请出具一次性告知书或不予受理。")

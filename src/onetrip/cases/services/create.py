@@ -364,7 +364,11 @@ def _material_rows(
             )
         else:
             found = resolve_material(case, m)
-            if found is not None:
+            if found is not None and found.unavailable:
+                # a shared-data source did not answer: not refused for it — the clerk is told
+                # which source and why, and takes the paper copy
+                cm.reason = found.source[:300]
+            elif found is not None:
                 cm.status = MaterialStatus.GOVERNMENT_HELD
                 cm.source = (f"{found.source} {found.number}").strip()[:200]
         rows.append(cm)

@@ -72,7 +72,14 @@ def _apply_material(
         cm.later_due = _later_due(case=case, today=today)
         cm.commitment_signed = True
     elif status == MaterialStatus.GOVERNMENT_HELD:
-        if cm.material is None or resolve_material(case, cm.material) is None:
+        found = resolve_material(case, cm.material) if cm.material is not None else None
+        if found is not None and found.unavailable:
+            raise ValidationFailed(
+                _("“%(name)s”暂时无法从共享数据核验（%(why)s），请收取纸质材料。")
+                % {"name": cm.name, "why": found.source},
+                code="shared_source_unavailable",
+            )
+        if found is None:
             raise ValidationFailed(
                 _("“%(name)s”未能从政府共享数据中获取，须由申请人提交。") % {"name": cm.name},
                 code="not_government_held",

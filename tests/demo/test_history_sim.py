@@ -29,7 +29,6 @@ def test_database_figures_are_the_simulators_and_move_as_the_source_reports(demo
         today=TODAY,
         weeks=4,
         cases_per_day=1,
-        tickets_per_day=2,
         people=8,
         companies=8,
         sample=40,
@@ -65,6 +64,26 @@ def test_database_figures_are_the_simulators_and_move_as_the_source_reports(demo
             assert c["avg_visits"] == pytest.approx(sc["visits"] / sc["cases"], abs=0.006)
             assert c["visits"]["0"] == sc["zero_visit"], channel
 
+    # streets and communities come from the simulator too: their tickets and cases are its
+    for name, s in sim.items():
+        if s["level"] == "district":
+            continue
+        point = {w.street.code: w.street, w.community.code: w.community}[s["point"]]
+        since, until = periods[f"{s['era']}-reform"]
+        f = figures(w, since, until, point=point)
+        channel = s["level"]  # a street's cases come in by the street channel, …
+        assert s["tickets"] > 0 and s[channel]["cases"] > 0, name
+        assert f["waits"]["tickets"] == s["tickets"], name
+        assert f["waits"]["avg_wait_minutes"] == pytest.approx(s["avg_wait"], abs=0.06), name
+        c, sc = f["cases"], s[channel]
+        assert c["cases"] == sc["cases"], name
+        assert c["first_pass_rate"] == pytest.approx(sc["first_pass"] / sc["cases"]), name
+        assert c["supplemented"] == sc["supplemented"], name
+        assert c["avg_visits"] == pytest.approx(sc["visits"] / sc["cases"], abs=0.006), name
+        # one visit, one ticket: cases and tickets of a point go together
+        assert 0.5 < c["cases"] / f["waits"]["tickets"] < 1.5, name
+    assert {s["level"] for s in sim.values()} == {"district", "street", "community"}
+
     before, after = at_centre["before-reform"], at_centre["after-reform"]
     # the source: waits over an hour -> under half an hour; pass rate 30% -> 60%; 97%+ one-go
     assert before["waits"]["avg_wait_minutes"] > 45 > 20 > after["waits"]["avg_wait_minutes"]
@@ -96,7 +115,6 @@ def test_history_ratings_are_named_and_bad_ones_followed_up(demo_world):  # noqa
         today=TODAY,
         weeks=4,
         cases_per_day=3,
-        tickets_per_day=2,
         people=8,
         companies=8,
         sample=40,

@@ -55,7 +55,6 @@ def load(w):
         today=TODAY,
         weeks=2,
         cases_per_day=4,
-        tickets_per_day=6,
         people=6,
         companies=6,
     )

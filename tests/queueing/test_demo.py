@@ -9,7 +9,8 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_queues_and_windows_idempotent(world):
     first = load_queues(district=world.district)
-    assert first["queues"] == 5 + 2 and first["windows"] == 10 + 3  # centre + one street
+    # centre + one street + one community station
+    assert first["queues"] == 5 + 2 + 1 and first["windows"] == 10 + 3 + 1
     again = load_queues(district=world.district)
     assert again["queues"] == 0 and again["windows"] == 0
     share = window_share(point=world.district)

@@ -49,8 +49,14 @@ from onetrip.cases.services import case_create, case_material_update, case_trans
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
 from onetrip.clock import local_today
 from onetrip.demo.history_people import _holders, _staff
-from onetrip.demo.history_sim import Season, centre_cases_write, centre_tickets_write, sim_counts
-from onetrip.demo.history_tickets import SH, _at, _tickets_load
+from onetrip.demo.history_sim import (
+    Season,
+    sim_cases_write,
+    sim_counts,
+    sim_tickets_write,
+    sites_of,
+)
+from onetrip.demo.history_tickets import SH, _at
 from onetrip.demo.registry import demo_extension
 from onetrip.errors import DomainError
 from onetrip.workdays.selectors import WorkdayCalendar, working_days_after
@@ -421,57 +427,33 @@ def _fail_mode(s: _Story, *, after: bool, prechecked: bool, online: bool) -> str
 
 
 def _cases_load(s: _Story, *, days: list[dt.date], per_day: float) -> None:
+    """Five-star matters applied for online from home (no visit, no ticket), around the
+    simulated points."""
     pools = _matter_pools(s.district)
     rng = s.rng
-    streets = list(
-        ServicePoint.objects.filter(district=s.district, level=PointLevel.STREET, is_active=True)
-    )
-    communities = list(
-        ServicePoint.objects.filter(
-            district=s.district, level=PointLevel.COMMUNITY, is_active=True
-        ).select_related("parent")
-    )
-    # the district centre's windows and agents come from the simulator (history_sim)
-    modes = [
-        ("online", 30, pools["online"], [s.district]),
-        ("street", 16, pools["street"], streets),
-        ("community", 8, pools["community"], communities),
-    ]
-    modes = [(m, w, ms, ps) for m, w, ms, ps in modes if ms and ps]
+    if not pools["online"]:
+        return
     for day in days:
         after = day >= s.switch
         n = max(int(round(rng.gauss(per_day, per_day * 0.2))), 1)
         for _ in range(n):
-            mode, _w, matters, points = rng.choices(modes, weights=[w for _m, w, *_r in modes])[0]
-            matter = rng.choice(matters)
-            point = rng.choice(points)
-            if mode == "street" and not matter.level_street:
-                continue
+            matter = rng.choice(pools["online"])
             holder = _holder_for(s, matter)
-            if mode == "online" and _owner_user_of(holder) is None:
+            if _owner_user_of(holder) is None:
                 continue
-            ticket = None
-            at = _at(day, rng.uniform(10, 440))
-            pool = s.served.get((point.pk, day)) if mode in ("window", "street") else None
-            if pool:
-                ticket = pool.pop(rng.randrange(len(pool)))
-                at = ticket.started_at + dt.timedelta(minutes=2)
-            prechecked = after and mode == "window" and rng.random() < 0.75
-            fail = _fail_mode(s, after=after, prechecked=prechecked, online=mode == "online")
+            fail = _fail_mode(s, after=after, prechecked=False, online=True)
             company = holder.__class__.__name__ == "Company"
             _one(
                 s,
-                mode=mode,
+                mode="online",
                 matter=matter,
-                point=point,
+                point=s.district,
                 holder=holder,
-                at=at,
+                at=_at(day, rng.uniform(10, 440)),
                 fail=fail,
                 second_round=rng.random() < (0.01 if company else 0.1),
-                late=rng.random() < 0.04,
-                stall=rng.random() < 0.015,
-                ticket=ticket,
-                prechecked=prechecked,
+                late=rng.random() < (0.02 if after else 0.05),
+                stall=rng.random() < (0.005 if after else 0.015),
             )
 
 
@@ -514,12 +496,12 @@ def history_load(
     district: ServicePoint,
     today: dt.date | None = None,
     weeks: int = 8,
-    cases_per_day: float = 12.0,
-    tickets_per_day: int = 2,
+    cases_per_day: float = 6.0,
     people: int = 40,
     companies: int = 36,
     seed: int = 2017,
     sample: int = 20,
+    sites: bool = True,
     stdout: Any = None,
 ) -> dict[str, Any]:
     """Write the season of history for ``district`` once (see the module docstring)."""
@@ -540,15 +522,9 @@ def history_load(
         day += dt.timedelta(days=1)
     persons, firms = _holders(district, rng, people=people, companies=companies)
     _shared_records_ensure(district=district)
-    served = _tickets_load(
-        district=district,
-        days=days,
-        switch=switch,
-        rng=rng,
-        per_day=tickets_per_day,
-        exclude=(district.pk,),
-    )
-    end_at = dt.datetime.combine(end, dt.time(23, 59), tzinfo=SH)
+    # cases go on (reviewed, decided, delivered) up to yesterday, after the last arrival
+    last_step = max(end, min(today - dt.timedelta(days=1), dt.date(2026, 12, 18)))
+    end_at = dt.datetime.combine(last_step, dt.time(23, 59), tzinfo=SH)
     story = _Story(
         district=district,
         staff=staff,
@@ -556,7 +532,7 @@ def history_load(
         switch=switch,
         end_at=end_at,
         cal=cal,
-        served=served,
+        served={},
         persons=persons,
         firms=firms,
     )
@@ -565,12 +541,13 @@ def history_load(
         after=[d for d in days if d >= switch],
         seed=seed,
         sample=sample,
+        sites=sites_of(district) if sites else None,
     )
     agents = [a for a in staff["agents"] if a.agency_id]
-    centre = centre_tickets_write(district=district, season=season, agents=agents)
+    written = sim_tickets_write(district=district, season=season, agents=agents)
     pools = _matter_pools(district)
     if pools["window"]:
-        centre_cases_write(story, season=season, tickets=centre, pools=pools)
+        sim_cases_write(story, season=season, tickets=written, pools=pools)
     _cases_load(story, days=days, per_day=cases_per_day)
     simulated = sim_counts(season)
     summary = {
@@ -578,7 +555,7 @@ def history_load(
         "window_zero_opened": switch.isoformat(),
         **{k: v for k, v in story.counts.items()},
         **history_counts(district=district),
-        "centre_tickets": len(centre),
+        "simulated_tickets": len(written),
     }
     audit_record(
         actor=None,

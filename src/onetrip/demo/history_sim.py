@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -32,28 +33,103 @@ from onetrip.cases.services import (
     case_transition,
     visit_record,
 )
-from onetrip.catalogue.models import Matter, ServicePoint
+from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
 from onetrip.demo.history_tickets import SH, tickets_write
 from onetrip.errors import DomainError
-from onetrip.simulation.layout import layout_load
+from onetrip.simulation.layout import layout_load, layout_override
 from onetrip.simulation.model import DAY, SimCase, SimResult, simulate
 
 WARMUP = 3
+LATE_BEFORE, LATE_AFTER = 0.05, 0.02  # decisions after the promised date [assumed]
 DEFECTS = ["签字页缺失", "复印件不清晰", "与原件不一致", "填写内容不完整", "超过有效期"]
 COMMENTS = {5: "办事很快，一次就办好了", 4: "工作人员很耐心", 3: "还可以", 2: "等候时间有点长"}
 
 
-class Season:
-    """The kept part of the two simulator runs, with simulated times mapped to real days."""
+#: The sites the history simulates: the district centre, then every street service centre and
+#: community station with the layouts of its level. Residents per street [assumed] (the six
+#: streets of the 2017 district, about 350,000 people); a street layout's demand is for 60,000
+#: residents and is scaled by them; a community station's is for its ~8,000.
+LAYOUTS = {
+    "district": ("before-reform", "after-reform"),
+    "street": ("street-before-reform", "street-after-reform"),
+    "community": ("community-before-reform", "community-after-reform"),
+}
+STREET_RESIDENTS = {
+    "sc-hubin": 42_000,
+    "sc-qingbo": 38_000,
+    "sc-xiaoying": 62_000,
+    "sc-ziyang": 64_000,
+    "sc-wangjiang": 76_000,
+    "sc-nanxing": 68_000,
+}
+LAYOUT_RESIDENTS = 60_000
 
-    def __init__(self, *, before: list[dt.date], after: list[dt.date], seed: int, sample: int):
+
+@dataclass(frozen=True)
+class Site:
+    point: str  # service point code
+    level: str  # district | street | community
+    scale: float = 1.0  # demand factor on the layout's per_day
+
+
+@dataclass
+class Part:
+    """One simulator run: a site under one layout over the working days of one era."""
+
+    name: str  # the centre's: the layout's name; elsewhere "<point code>/<layout name>"
+    site: Site
+    era: str  # before | after
+    result: SimResult
+    days: list[dt.date]
+
+
+def sites_of(district: ServicePoint) -> list[Site]:
+    """The centre, the district's active streets and communities (in code order)."""
+    from onetrip.catalogue.models import PointLevel
+
+    out = [Site(point=district.code, level="district")]
+    for level in (PointLevel.STREET, PointLevel.COMMUNITY):
+        for code in (
+            ServicePoint.objects.filter(district=district, level=level, is_active=True)
+            .order_by("code")
+            .values_list("code", flat=True)
+        ):
+            scale = STREET_RESIDENTS.get(code, LAYOUT_RESIDENTS) / LAYOUT_RESIDENTS
+            out.append(Site(point=code, level=str(level), scale=scale if level == "street" else 1))
+    return out
+
+
+class Season:
+    """The kept part of the simulator runs, with simulated times mapped to real days."""
+
+    def __init__(
+        self,
+        *,
+        before: list[dt.date],
+        after: list[dt.date],
+        seed: int,
+        sample: int,
+        sites: list[Site] | None = None,
+    ):
         self.sample = max(1, sample)
-        self.parts: list[tuple[str, SimResult, list[dt.date]]] = []
-        for name, days, s in (("before-reform", before, seed), ("after-reform", after, seed + 1)):
-            if not days:
-                continue
-            result = simulate(layout_load(name), days=WARMUP + len(days), seed=s)
-            self.parts.append((name, result, days))
+        self.parts: list[Part] = []
+        sites = sites or [Site(point="", level="district")]
+        for i, site in enumerate(sites):
+            for era, days, layout_name in (
+                ("before", before, LAYOUTS[site.level][0]),
+                ("after", after, LAYOUTS[site.level][1]),
+            ):
+                if not days:
+                    continue
+                layout = layout_load(layout_name)
+                if site.scale != 1:
+                    layout = layout_override(
+                        layout, per_day={m.key: m.per_day * site.scale for m in layout.matters}
+                    )
+                s = seed + (0 if era == "before" else 1) + 10 * i
+                result = simulate(layout, days=WARMUP + len(days), seed=s)
+                name = layout_name if site.level == "district" else f"{site.point}/{layout_name}"
+                self.parts.append(Part(name=name, site=site, era=era, result=result, days=days))
 
     def when(self, days: list[dt.date], t: float | None, *, anchor: float) -> dt.datetime | None:
         """A simulated time as an aware datetime, counted from the midnight of ``anchor``'s day
@@ -70,16 +146,16 @@ class Season:
         return journey % self.sample == 0
 
     def tickets(self):
-        for name, result, days in self.parts:
-            for t in result.tickets:
+        for part in self.parts:
+            for t in part.result.tickets:
                 if self.kept(t.journey) and t.issued >= WARMUP * DAY:
-                    yield name, days, t
+                    yield part, t
 
     def cases(self):
-        for name, result, days in self.parts:
-            for c in result.cases:
+        for part in self.parts:
+            for c in part.result.cases:
                 if self.kept(c.journey) and c.submitted >= WARMUP * DAY:
-                    yield name, days, c
+                    yield part, c
 
 
 def _case_counts(cases: list[SimCase]) -> dict[str, int]:
@@ -97,20 +173,28 @@ def _case_counts(cases: list[SimCase]) -> dict[str, int]:
 
 
 def sim_counts(season: Season) -> dict[str, dict[str, Any]]:
-    """The simulator's figures for what the history wrote, per layout (before / after): called
-    tickets and their mean wait, and per case channel (window, agent, online) the counts behind
-    the dashboard's first-pass, one-go supplement, visits and zero-visit figures."""
+    """The simulator's figures for what the history wrote, per part (the centre's are named
+    ``before-reform`` / ``after-reform``, a street's ``<code>/street-before-reform`` …): the
+    site, era, called tickets and their mean wait, and per case channel (window — at a street
+    ``street``, at a community ``community`` — agent, online) the counts behind the dashboard's
+    first-pass, one-go supplement, visits and zero-visit figures."""
     out: dict[str, dict[str, Any]] = {}
-    for name, _result, _days in season.parts:
-        tickets = [t for n, _d, t in season.tickets() if n == name and t.called is not None]
-        cases = [c for n, _d, c in season.cases() if n == name]
-        out[name] = {
+    for part in season.parts:
+        tickets = [t for p, t in season.tickets() if p is part and t.called is not None]
+        cases = [c for p, c in season.cases() if p is part]
+        at_point = {"district": "window", "street": "street", "community": "community"}
+        out[part.name] = {
+            "point": part.site.point,
+            "level": part.site.level,
+            "era": part.era,
             "tickets": len(tickets),
             "avg_wait": sum(t.called - t.issued for t in tickets) / len(tickets)
             if tickets
             else None,
             **{
-                channel: _case_counts([c for c in cases if c.channel == channel])
+                at_point[part.site.level] if channel == "window" else channel: _case_counts(
+                    [c for c in cases if c.channel == channel]
+                )
                 for channel in ("window", "agent", "online")
             },
         }
@@ -120,29 +204,31 @@ def sim_counts(season: Season) -> dict[str, dict[str, Any]]:
 # -- writing ---------------------------------------------------------------------------------
 
 
-def centre_tickets_write(*, district: ServicePoint, season: Season, agents: list) -> dict:
-    """Bulk-write the kept tickets at the district centre; returns {sim ticket id by layout:
-    Ticket}."""
+def sim_tickets_write(*, district: ServicePoint, season: Season, agents: list) -> dict:
+    """Bulk-write the kept tickets at every simulated point; returns {(part name, sim ticket
+    id): Ticket}."""
     from onetrip.queueing.models import Queue, Ticket, TicketChannel, TicketStatus, WindowQueue
 
-    queues = {q.code: q for q in Queue.objects.filter(point=district)}
+    points = {p.code: p for p in ServicePoint.objects.filter(district=district)}
+    queues = {(q.point_id, q.code): q for q in Queue.objects.filter(point__district=district)}
     windows: dict[int, list[int]] = defaultdict(list)
-    for wq in WindowQueue.objects.filter(queue__point=district).order_by("window_id"):
+    for wq in WindowQueue.objects.filter(queue__point__district=district).order_by("window_id"):
         windows[wq.queue_id].append(wq.window_id)
-    seq: dict[tuple[str, dt.date], int] = defaultdict(int)
+    seq: dict[tuple[int, dt.date], int] = defaultdict(int)
     rows: list[tuple[tuple[str, int], Any]] = []
-    for name, days, t in sorted(season.tickets(), key=lambda x: (x[0], x[2].issued)):
-        queue = queues.get(t.queue)
-        issued = season.when(days, t.issued, anchor=t.issued)
+    for part, t in sorted(season.tickets(), key=lambda x: (x[0].name, x[1].issued)):
+        point = points.get(part.site.point) or district
+        queue = queues.get((point.pk, t.queue))
+        issued = season.when(part.days, t.issued, anchor=t.issued)
         if queue is None or issued is None:
             continue
         day = issued.date()
-        seq[(t.queue, day)] += 1
-        n = seq[(t.queue, day)]
+        seq[(queue.pk, day)] += 1
+        n = seq[(queue.pk, day)]
         choices = windows.get(queue.pk) or [None]
         ticket = Ticket(
             queue=queue,
-            point=district,
+            point=point,
             day=day,
             seq=n,
             number=f"{t.queue}{n:03d}",
@@ -155,35 +241,45 @@ def centre_tickets_write(*, district: ServicePoint, season: Season, agents: list
         )
         if t.walked_out is not None:
             ticket.status = TicketStatus.WALKED_OUT
-            ticket.walked_out_at = season.when(days, t.walked_out, anchor=t.issued)
+            ticket.walked_out_at = season.when(part.days, t.walked_out, anchor=t.issued)
             ticket.window_id = None
         elif t.called is not None and t.finished is not None:
-            called = season.when(days, t.called, anchor=t.issued)
+            called = season.when(part.days, t.called, anchor=t.issued)
             ticket.called_at = ticket.first_called_at = called
             ticket.call_count = 1
             ticket.started_at = called + dt.timedelta(seconds=30)
             ticket.finished_at = max(
-                season.when(days, t.finished, anchor=t.issued), ticket.started_at
+                season.when(part.days, t.finished, anchor=t.issued), ticket.started_at
             )
             ticket.status = TicketStatus.DONE
         else:  # still waiting or being served when the simulated day ended: not written
-            seq[(t.queue, day)] -= 1
+            seq[(queue.pk, day)] -= 1
             continue
-        rows.append(((name, t.id), ticket))
+        rows.append(((part.name, t.id), ticket))
     tickets_write([ticket for _key, ticket in rows])
     return dict(rows)
 
 
 def _matter_for(
-    s, key: str, pools: dict[str, list[Matter]], codes: dict[str, list[str]], *, online: bool
+    s,
+    key: str,
+    pools: dict[str, list[Matter]],
+    codes: dict[str, list[str]],
+    *,
+    online: bool,
+    level: str = "district",
 ) -> Matter | None:
-    """A catalogue matter for the simulator's matter ``key``: one of the layout's catalogue
-    codes, else the pool of that name; online cases only from matters that can be done online."""
-    pool = (
-        [m for m in pools["all"] if m.code in (codes.get(key) or [])]
-        or pools.get(key)
-        or pools["window"]
-    )
+    """A catalogue matter for the simulator's matter ``key``: at a street or community, one
+    of the matters that level may accept; at the centre one of the layout's catalogue codes,
+    else the pool of that name; online cases only from matters that can be done online."""
+    if level != "district":
+        pool = pools.get(level) or []
+    else:
+        pool = (
+            [m for m in pools["all"] if m.code in (codes.get(key) or [])]
+            or pools.get(key)
+            or pools["window"]
+        )
     if online:
         from onetrip.catalogue.rules import Route, routes
 
@@ -197,29 +293,38 @@ def _holder_for(s, matter: Matter, *, company: bool):
     return s.rng.choice(s.persons)
 
 
-def centre_cases_write(s, *, season: Season, tickets: dict, pools: dict[str, list[Matter]]):
-    """Every kept simulated case at the centre, through the services (see the module text)."""
+def sim_cases_write(s, *, season: Season, tickets: dict, pools: dict[str, list[Matter]]):
+    """Every kept simulated case at every simulated point, through the services (see the
+    module text)."""
+    points = {p.code: p for p in ServicePoint.objects.filter(district=s.district)}
     layout_codes = {}
-    for name, _result, _days in season.parts:
-        for m in layout_load(name).matters:
-            layout_codes[m.key] = list(m.catalogue)
+    for part in season.parts:
+        for m in part.result.layout.matters:
+            layout_codes.setdefault(m.key, list(m.catalogue))
     agents = [a for a in s.staff["agents"] if a.agency_id]
-    for name, days, c in sorted(season.cases(), key=lambda x: (x[0], x[2].submitted)):
-        matter = _matter_for(s, c.matter, pools, layout_codes, online=c.channel == "online")
+    for part, c in sorted(season.cases(), key=lambda x: (x[0].name, x[1].submitted)):
+        level = part.site.level
+        matter = _matter_for(
+            s, c.matter, pools, layout_codes, online=c.channel == "online", level=level
+        )
         if matter is None:
             continue
         holder = _holder_for(s, matter, company=c.company)
-        ticket = tickets.get((name, c.ticket)) if c.ticket else None
+        ticket = tickets.get((part.name, c.ticket)) if c.ticket else None
         visits = iter(c.supplement_tickets)
         answers = []
         for req, ans in zip(c.supplement_requested, c.supplement_answered, strict=True):
             visit = None
             if ans is not None and c.supplement_via == "visit":
-                visit = tickets.get((name, next(visits, None)))
+                visit = tickets.get((part.name, next(visits, None)))
             answers.append(
-                (season.when(days, req, anchor=req), season.when(days, ans, anchor=ans), visit)
+                (
+                    season.when(part.days, req, anchor=req),
+                    season.when(part.days, ans, anchor=ans),
+                    visit,
+                )
             )
-        at = season.when(days, c.submitted, anchor=c.submitted)
+        at = season.when(part.days, c.submitted, anchor=c.submitted)
         if at is None:
             continue
         agent = agents[c.agent_batch % len(agents)] if c.agent_batch and agents else None
@@ -234,23 +339,28 @@ def centre_cases_write(s, *, season: Season, tickets: dict, pools: dict[str, lis
                     ticket=ticket,
                     answers=answers,
                     agent=agent,
-                    after=name == "after-reform",
+                    after=part.era == "after",
+                    point=points.get(part.site.point) or s.district,
                 )
         except DomainError as exc:
             s.counts["stories_refused"] += 1
-            s.counts.setdefault("first_skip", str(exc))
+            s.counts.setdefault("first_skip", f"{part.name}: {exc}")
 
 
-def _replay(s, *, sim: SimCase, matter, holder, at, ticket, answers, agent, after: bool) -> Case:
+def _replay(
+    s, *, sim: SimCase, matter, holder, at, ticket, answers, agent, after: bool, point
+) -> Case:
     from onetrip.demo.history import _owner_user_of, _precheck
 
     rng = s.rng
     person = holder if holder.__class__.__name__ == "Applicant" else None
     company = None if person is not None else holder
-    clerk = s.front(s.district)
+    site = point
     mode = sim.channel
     if mode == "agent" and agent is None:
         mode = "window"
+    # an online application (from a street's or community's residents too) is the centre's
+    clerk = s.front(s.district if mode == "online" else site)
     if mode == "online":
         creator, channel, point = _owner_user_of(holder), Channel.ONLINE, None
     elif mode == "agent":
@@ -259,11 +369,16 @@ def _replay(s, *, sim: SimCase, matter, holder, at, ticket, answers, agent, afte
         creator, channel, point = agent, Channel.AGENT, s.district
         company = holder = client_for(agent=agent, company=company)
     else:
-        creator, channel, point = clerk, Channel.WINDOW, s.district
+        creator, point = clerk, site
+        channel = {
+            PointLevel.DISTRICT: Channel.WINDOW,
+            PointLevel.STREET: Channel.STREET,
+            PointLevel.COMMUNITY: Channel.COMMUNITY,
+        }[site.level]
     precheck = None
     if sim.prechecked and mode == "window" and s.staff["guide"] is not None:
         precheck = _precheck(s, matter=matter, holder=holder, at=at - dt.timedelta(minutes=10))
-    spot = channel == Channel.WINDOW
+    spot = channel in (Channel.WINDOW, Channel.STREET, Channel.COMMUNITY)
     given = {m.pk: {"status": MaterialStatus.RECEIVED} for m in matter.materials.all()}
     if sim.refused and given:
         given[next(iter(given))] = {"status": MaterialStatus.MISSING}
@@ -284,7 +399,7 @@ def _replay(s, *, sim: SimCase, matter, holder, at, ticket, answers, agent, afte
     )
     Case.objects.filter(pk=case.pk).update(created_at=at)  # demo-only: auto_now_add stamp
     s.counts["cases"] += 1
-    s.counts["centre_cases" if mode != "online" else "centre_online_cases"] += 1
+    s.counts[f"sim_{site.level}_{'online' if mode == 'online' else 'cases'}"] += 1
     if precheck is not None:
         from onetrip.intake.services import precheck_link_case
 
@@ -359,6 +474,9 @@ def _replay(s, *, sim: SimCase, matter, holder, at, ticket, answers, agent, afte
     dday = s.wd(when.date(), rng.randint(0, max(min(matter.promised_limit_days - 1, 3), 0)))
     if due is not None:
         dday = min(dday, due)
+        # a few decisions run late, fewer once the reform's follow-up and one window exist
+        if matter.promised_limit_days and rng.random() < (LATE_AFTER if after else LATE_BEFORE):
+            dday = s.wd(due, rng.choice((1, 2, 3)))
     when = max(dt.datetime.combine(dday, dt.time(10), tzinfo=SH), when + dt.timedelta(minutes=15))
     if when > s.end_at:
         return case
@@ -433,4 +551,4 @@ def rate(s, *, case, holder, at: dt.datetime, after: bool) -> None:
         at = when
 
 
-__all__ = ["Season", "centre_cases_write", "centre_tickets_write", "rate", "sim_counts"]
+__all__ = ["Season", "rate", "sim_cases_write", "sim_counts", "sim_tickets_write", "sites_of"]

@@ -38,6 +38,9 @@ STREET_WINDOWS = [
     ("1", "self", "综合受理", ["G", "B"]),
     ("2", "self", "综合受理", ["B"]),
 ]
+# a community station's one post (一岗受理): its visitors take a number too
+COMMUNITY_QUEUES = [("B", "社区事务", "self", None)]
+COMMUNITY_WINDOWS = [("1", "self", "一岗受理", ["B"])]
 
 
 def _ensure(point: ServicePoint, queues, windows) -> tuple[int, int]:
@@ -92,6 +95,9 @@ def load_queues(*, district: ServicePoint, stdout: Any = None, **_: Any) -> dict
     streets = ServicePoint.objects.filter(district=district, level=PointLevel.STREET)
     for street in streets:
         q, w = _ensure(street, STREET_QUEUES, STREET_WINDOWS)
+        made_q, made_w = made_q + q, made_w + w
+    for community in ServicePoint.objects.filter(district=district, level=PointLevel.COMMUNITY):
+        q, w = _ensure(community, COMMUNITY_QUEUES, COMMUNITY_WINDOWS)
         made_q, made_w = made_q + q, made_w + w
     slots = _open_slots(district)
     share = window_share(point=district)

@@ -64,6 +64,26 @@ def test_database_figures_are_the_simulators_and_move_as_the_source_reports(demo
             assert c["avg_visits"] == pytest.approx(sc["visits"] / sc["cases"], abs=0.006)
             assert c["visits"]["0"] == sc["zero_visit"], channel
 
+    # the simulator's appointments are bookings checked in at the kiosk, before the wait
+    from onetrip.queueing.models import Appointment, Ticket
+
+    for name, (since, until) in periods.items():
+        start_at, end_at = period_bounds(since=since, until=until)
+        booked = Appointment.objects.filter(
+            point=w.district,
+            status="checked_in",
+            ticket__issued_at__gte=start_at,
+            ticket__issued_at__lt=end_at,
+            ticket__first_called_at__isnull=False,
+        )
+        assert booked.count() == sim[name]["appointments"], name
+    assert sim["after-reform"]["appointments"] > 0 == sim["before-reform"]["appointments"]
+    assert not Ticket.objects.filter(channel="booked", appointment__isnull=True).exists()
+    assert not Appointment.objects.exclude(ticket__channel="booked").exists()
+    on_time = Appointment.objects.filter(late=False)
+    assert on_time.exists() and not on_time.filter(ticket__slot_start__isnull=True).exists()
+    assert not Appointment.objects.filter(ticket__slot_start__isnull=False, late=True).exists()
+
     # streets and communities come from the simulator too: their tickets and cases are its
     for name, s in sim.items():
         if s["level"] == "district":

@@ -49,14 +49,8 @@ from onetrip.cases.services import case_create, case_material_update, case_trans
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
 from onetrip.clock import local_today
 from onetrip.demo.history_people import _holders, _staff
-from onetrip.demo.history_sim import (
-    Season,
-    sim_cases_write,
-    sim_counts,
-    sim_tickets_write,
-    sites_of,
-)
-from onetrip.demo.history_tickets import SH, _at
+from onetrip.demo.history_sim import Season, sim_cases_write, sim_counts, sites_of
+from onetrip.demo.history_tickets import SH, _at, sim_tickets_write
 from onetrip.demo.registry import demo_extension
 from onetrip.errors import DomainError
 from onetrip.workdays.selectors import WorkdayCalendar, working_days_after
@@ -451,7 +445,8 @@ def _cases_load(s: _Story, *, days: list[dt.date], per_day: float) -> None:
                 holder=holder,
                 at=_at(day, rng.uniform(10, 440)),
                 fail=fail,
-                second_round=rng.random() < (0.01 if company else 0.1),
+                # online answers need no visit, like the QR follow-up: one-go as the layouts say
+                second_round=rng.random() < (0.025 if after else (0.05 if company else 0.1)),
                 late=rng.random() < (0.02 if after else 0.05),
                 stall=rng.random() < (0.005 if after else 0.015),
             )

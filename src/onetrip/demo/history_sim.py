@@ -20,7 +20,6 @@ definitions, so a test can hold the database's figures against them.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +33,7 @@ from onetrip.cases.services import (
     visit_record,
 )
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
-from onetrip.demo.history_tickets import SH, tickets_write
+from onetrip.demo.history_tickets import SH, dashboard_wait
 from onetrip.errors import DomainError
 from onetrip.simulation.layout import layout_load, layout_override
 from onetrip.simulation.model import DAY, SimCase, SimResult, simulate
@@ -188,9 +187,8 @@ def sim_counts(season: Season) -> dict[str, dict[str, Any]]:
             "level": part.site.level,
             "era": part.era,
             "tickets": len(tickets),
-            "avg_wait": sum(t.called - t.issued for t in tickets) / len(tickets)
-            if tickets
-            else None,
+            "appointments": sum(1 for t in tickets if t.rank == 1),
+            "avg_wait": sum(dashboard_wait(t) for t in tickets) / len(tickets) if tickets else None,
             **{
                 at_point[part.site.level] if channel == "window" else channel: _case_counts(
                     [c for c in cases if c.channel == channel]
@@ -202,62 +200,6 @@ def sim_counts(season: Season) -> dict[str, dict[str, Any]]:
 
 
 # -- writing ---------------------------------------------------------------------------------
-
-
-def sim_tickets_write(*, district: ServicePoint, season: Season, agents: list) -> dict:
-    """Bulk-write the kept tickets at every simulated point; returns {(part name, sim ticket
-    id): Ticket}."""
-    from onetrip.queueing.models import Queue, Ticket, TicketChannel, TicketStatus, WindowQueue
-
-    points = {p.code: p for p in ServicePoint.objects.filter(district=district)}
-    queues = {(q.point_id, q.code): q for q in Queue.objects.filter(point__district=district)}
-    windows: dict[int, list[int]] = defaultdict(list)
-    for wq in WindowQueue.objects.filter(queue__point__district=district).order_by("window_id"):
-        windows[wq.queue_id].append(wq.window_id)
-    seq: dict[tuple[int, dt.date], int] = defaultdict(int)
-    rows: list[tuple[tuple[str, int], Any]] = []
-    for part, t in sorted(season.tickets(), key=lambda x: (x[0].name, x[1].issued)):
-        point = points.get(part.site.point) or district
-        queue = queues.get((point.pk, t.queue))
-        issued = season.when(part.days, t.issued, anchor=t.issued)
-        if queue is None or issued is None:
-            continue
-        day = issued.date()
-        seq[(queue.pk, day)] += 1
-        n = seq[(queue.pk, day)]
-        choices = windows.get(queue.pk) or [None]
-        ticket = Ticket(
-            queue=queue,
-            point=point,
-            day=day,
-            seq=n,
-            number=f"{t.queue}{n:03d}",
-            channel=TicketChannel.GUIDE if t.prechecked else TicketChannel.KIOSK,
-            priority=t.rank == 0,
-            sort_at=issued,
-            issued_at=issued,
-            window_id=choices[sum(map(ord, t.window)) % len(choices)] if t.window else None,
-            agency=agents[t.agent_batch % len(agents)].agency if t.agent_batch and agents else None,
-        )
-        if t.walked_out is not None:
-            ticket.status = TicketStatus.WALKED_OUT
-            ticket.walked_out_at = season.when(part.days, t.walked_out, anchor=t.issued)
-            ticket.window_id = None
-        elif t.called is not None and t.finished is not None:
-            called = season.when(part.days, t.called, anchor=t.issued)
-            ticket.called_at = ticket.first_called_at = called
-            ticket.call_count = 1
-            ticket.started_at = called + dt.timedelta(seconds=30)
-            ticket.finished_at = max(
-                season.when(part.days, t.finished, anchor=t.issued), ticket.started_at
-            )
-            ticket.status = TicketStatus.DONE
-        else:  # still waiting or being served when the simulated day ended: not written
-            seq[(queue.pk, day)] -= 1
-            continue
-        rows.append(((part.name, t.id), ticket))
-    tickets_write([ticket for _key, ticket in rows])
-    return dict(rows)
 
 
 def _matter_for(
@@ -464,20 +406,31 @@ def _replay(
             )
         case = case_transition(case=case, action="resubmit", actor=owner, now=answered)
         when = answered
-    # review, decision, delivery (no further visit), closing, sometimes a rating
-    when = max(when, at) + dt.timedelta(hours=rng.uniform(2, 30))
+    # review, decision, delivery (no further visit) and closing in office hours; an instant
+    # matter (即办件) is decided at the same sitting, on the day it was accepted
+    instant = not matter.promised_limit_days
+    if instant:
+        when = max(when, at) + dt.timedelta(minutes=rng.uniform(10, 40))
+    else:
+        when = _office(s, max(when, at) + dt.timedelta(hours=rng.uniform(2, 30)))
     if when > s.end_at:
         return case
     if case.state != "in_review":
         case = case_transition(case=case, action="start_review", actor=reviewer, now=when)
-    due = case.promised_due
-    dday = s.wd(when.date(), rng.randint(0, max(min(matter.promised_limit_days - 1, 3), 0)))
-    if due is not None:
-        dday = min(dday, due)
-        # a few decisions run late, fewer once the reform's follow-up and one window exist
-        if matter.promised_limit_days and rng.random() < (LATE_AFTER if after else LATE_BEFORE):
-            dday = s.wd(due, rng.choice((1, 2, 3)))
-    when = max(dt.datetime.combine(dday, dt.time(10), tzinfo=SH), when + dt.timedelta(minutes=15))
+    if instant:
+        when = when + dt.timedelta(minutes=rng.uniform(2, 10))
+    else:
+        due = case.promised_due
+        local = when.astimezone(SH).date()
+        dday = s.wd(local, rng.randint(0, max(min(matter.promised_limit_days - 1, 3), 0)))
+        if due is not None:
+            dday = min(dday, due)
+            # a few decisions run late, fewer once the reform's follow-up and one window exist
+            if rng.random() < (LATE_AFTER if after else LATE_BEFORE):
+                dday = s.wd(due, rng.choice((1, 2, 3)))
+        decide = dt.datetime.combine(dday, dt.time(9), tzinfo=SH)
+        decide += dt.timedelta(minutes=rng.uniform(0, 450))
+        when = max(decide, when + dt.timedelta(minutes=15))
     if when > s.end_at:
         return case
     reject = rng.random() < 0.04
@@ -489,17 +442,29 @@ def _replay(
         now=when,
     )
     method = DeliveryMethod.E_CERTIFICATE if rng.random() < 0.6 else DeliveryMethod.POST
-    when = when + dt.timedelta(hours=rng.uniform(1, 20))
+    when = _office(s, when + dt.timedelta(hours=rng.uniform(0.5, 20)))
     if when > s.end_at:
         return case
     case = case_transition(case=case, action="deliver", actor=reviewer, method=method, now=when)
-    close_at = when + dt.timedelta(days=1)
+    close_at = _office(s, when + dt.timedelta(days=1))
     if close_at <= s.end_at:
         case = case_transition(case=case, action="close", actor=None, now=close_at)
     rate_at = when + dt.timedelta(hours=rng.uniform(1, 30))
     if rate_at <= s.end_at and rng.random() < 0.45:
         rate(s, case=case, holder=holder, at=rate_at, after=after)
     return case
+
+
+def _office(s, when: dt.datetime) -> dt.datetime:
+    """``when`` if it falls in office hours (09:00-17:30 of a working day), else a moment in the
+    first office hours after it."""
+    local = when.astimezone(SH)
+    day, clock = local.date(), local.time()
+    if s.cal.is_workday(day) and dt.time(9) <= clock < dt.time(17, 30):
+        return when
+    nxt = day if s.cal.is_workday(day) and clock < dt.time(9) else s.wd(day, 1)
+    start = dt.datetime.combine(nxt, dt.time(9), tzinfo=SH)
+    return start + dt.timedelta(minutes=s.rng.uniform(0, 90))
 
 
 FOLLOW_UP_NOTES = {
@@ -551,4 +516,4 @@ def rate(s, *, case, holder, at: dt.datetime, after: bool) -> None:
         at = when
 
 
-__all__ = ["Season", "rate", "sim_cases_write", "sim_counts", "sim_tickets_write", "sites_of"]
+__all__ = ["Season", "rate", "sim_cases_write", "sim_counts", "sites_of"]

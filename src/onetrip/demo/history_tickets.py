@@ -1,14 +1,18 @@
-"""The tickets of the demo history (bulk-written: thousands through the calling services would
-take minutes); waits fall once window zero opens."""
+"""The tickets of the demo history, bulk-written (thousands through the calling services would
+take minutes) with the simulator's times, and the appointments behind the booked ones."""
 
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections import defaultdict
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from onetrip.catalogue.models import PointLevel, ServicePoint
+from onetrip.catalogue.models import ServicePoint
+from onetrip.simulation.model import SimTicket
+
+if TYPE_CHECKING:
+    from onetrip.demo.history_sim import Season
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -17,117 +21,6 @@ def _at(day: dt.date, minutes_after_nine: float) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(9), tzinfo=SH) + dt.timedelta(
         minutes=minutes_after_nine
     )
-
-
-MARKER = "demo.history"
-LAST_DAY = dt.date(2026, 11, 27)  # deadlines of the last cases still fall within 2026
-
-
-def _wait_minutes(
-    rng: random.Random, *, commercial: bool, priority: bool, street: bool, after: bool
-):
-    if priority:
-        mean = 6 if after else 9
-    elif street:
-        mean = 9 if after else 13
-    elif commercial:
-        mean = 24 if after else 72
-    else:
-        mean = 17 if after else 38
-    return rng.gammavariate(4.0, mean / 4.0)
-
-
-def _tickets_load(
-    *,
-    district: ServicePoint,
-    days: list[dt.date],
-    switch: dt.date,
-    rng: random.Random,
-    per_day: int,
-    exclude: tuple[int, ...] = (),
-) -> dict[tuple[int, dt.date], list]:
-    """Bulk-write the season's tickets and events at the district's points except ``exclude``
-    (the centre's come from the simulator); returns served tickets by (point, day)."""
-    from onetrip.people.models import Agency
-    from onetrip.queueing.models import (
-        ApplicantType,
-        Queue,
-        Ticket,
-        TicketChannel,
-        TicketStatus,
-        WindowQueue,
-    )
-
-    queues = list(
-        Queue.objects.filter(point__district=district, point__is_active=True)
-        .exclude(point_id__in=exclude)
-        .select_related("point", "department")
-    )
-    windows: dict[int, list[int]] = defaultdict(list)
-    for wq in WindowQueue.objects.filter(queue__in=queues).values("queue_id", "window_id"):
-        windows[wq["queue_id"]].append(wq["window_id"])
-    agencies = list(Agency.objects.filter(district=district))
-    tickets: list[Ticket] = []
-    for day in days:
-        after = day >= switch
-        for queue in queues:
-            street = queue.point.level != PointLevel.DISTRICT
-            commercial = (
-                queue.department is not None and queue.department.code == "scjg"
-            ) or queue.code == "A"
-            priority = queue.applicant_type == ApplicantType.PRIORITY
-            base = per_day * (
-                0.2
-                if priority
-                else 0.35
-                if street
-                else 1.0
-                if commercial
-                else 0.4
-                if queue.applicant_type == ApplicantType.AGENT
-                else 0.6
-            )
-            # a fraction of a ticket a day is a ticket on that share of days
-            n = max(int(rng.gauss(base, base * 0.15) + rng.random()), 0)
-            issued = sorted(rng.uniform(0, 420) for _ in range(n))
-            for seq, minute in enumerate(issued, start=1):
-                issued_at = _at(day, minute)
-                t = Ticket(
-                    queue=queue,
-                    point=queue.point,
-                    day=day,
-                    seq=seq,
-                    number=f"{queue.code}{seq:03d}",
-                    channel=TicketChannel.GUIDE if after and not street else TicketChannel.KIOSK,
-                    priority=priority,
-                    sort_at=issued_at,
-                    issued_at=issued_at,
-                    window_id=rng.choice(windows[queue.pk]) if windows[queue.pk] else None,
-                    agency=rng.choice(agencies)
-                    if agencies and queue.applicant_type == ApplicantType.AGENT
-                    else None,
-                )
-                roll = rng.random()
-                if roll < 0.02:
-                    t.status = TicketStatus.WALKED_OUT
-                    t.walked_out_at = issued_at + dt.timedelta(minutes=rng.uniform(10, 40))
-                    t.window_id = None
-                else:
-                    wait = _wait_minutes(
-                        rng, commercial=commercial, priority=priority, street=street, after=after
-                    )
-                    called = issued_at + dt.timedelta(minutes=wait)
-                    t.called_at = t.first_called_at = called
-                    t.call_count = 1
-                    if roll < 0.05:
-                        t.status = TicketStatus.NO_SHOW
-                        t.no_show_at = called + dt.timedelta(minutes=3)
-                    else:
-                        t.status = TicketStatus.DONE
-                        t.started_at = called + dt.timedelta(minutes=rng.uniform(0.5, 2))
-                        t.finished_at = t.started_at + dt.timedelta(minutes=rng.uniform(5, 16))
-                tickets.append(t)
-    return tickets_write(tickets)
 
 
 def tickets_write(tickets: list) -> dict[tuple[int, dt.date], list]:
@@ -200,4 +93,140 @@ def tickets_write(tickets: list) -> dict[tuple[int, dt.date], list]:
     return served
 
 
-# -- cases -----------------------------------------------------------------------------------
+SLOT_MINUTES = 30  # the demo's appointment slots (``demo.queues``: 30 minutes, 4 places)
+
+
+def appointment_slot(t: SimTicket) -> tuple[float, bool]:
+    """The booked slot of a simulated appointment (rank 1), in simulated minutes, and whether
+    its holder checked in late (more than ``LATE_GRACE`` after the slot began: then the ticket
+    queues as a walk-in). Two in three arrive up to half an hour early for the next slot, one
+    in three during their own slot (``queueing.services.booking``: check-in opens 30 minutes
+    before the slot, 15 minutes' grace)."""
+    floor = t.issued // SLOT_MINUTES * SLOT_MINUTES
+    if t.id % 3 == 0:
+        return floor, t.issued - floor > 15
+    return floor + SLOT_MINUTES, False
+
+
+def dashboard_wait(t: SimTicket) -> float:
+    """The wait of a called ticket as the dashboard defines it (``metrics.definitions``): from
+    issue, or for an appointment checked in on time from its slot's start, never negative."""
+    start = t.issued
+    if t.rank == 1:
+        slot, late = appointment_slot(t)
+        if not late:
+            start = slot
+    return max(t.called - start, 0.0)
+
+
+def sim_tickets_write(*, district: ServicePoint, season: Season, agents: list) -> dict:
+    """Bulk-write the kept tickets at every simulated point; returns {(part name, sim ticket
+    id): Ticket}."""
+    from onetrip.queueing.models import Queue, Ticket, TicketChannel, TicketStatus, WindowQueue
+
+    points = {p.code: p for p in ServicePoint.objects.filter(district=district)}
+    queues = {(q.point_id, q.code): q for q in Queue.objects.filter(point__district=district)}
+    windows: dict[int, list[int]] = defaultdict(list)
+    for wq in WindowQueue.objects.filter(queue__point__district=district).order_by("window_id"):
+        windows[wq.queue_id].append(wq.window_id)
+    seq: dict[tuple[int, dt.date], int] = defaultdict(int)
+    rows: list[tuple[tuple[str, int], Any]] = []
+    booked: list[tuple[Any, dt.datetime, bool]] = []
+    for part, t in sorted(season.tickets(), key=lambda x: (x[0].name, x[1].issued)):
+        point = points.get(part.site.point) or district
+        queue = queues.get((point.pk, t.queue))
+        issued = season.when(part.days, t.issued, anchor=t.issued)
+        if queue is None or issued is None:
+            continue
+        day = issued.date()
+        seq[(queue.pk, day)] += 1
+        n = seq[(queue.pk, day)]
+        choices = windows.get(queue.pk) or [None]
+        ticket = Ticket(
+            queue=queue,
+            point=point,
+            day=day,
+            seq=n,
+            number=f"{t.queue}{n:03d}",
+            channel=TicketChannel.GUIDE if t.prechecked else TicketChannel.KIOSK,
+            priority=t.rank == 0,
+            sort_at=issued,
+            issued_at=issued,
+            window_id=choices[sum(map(ord, t.window)) % len(choices)] if t.window else None,
+            agency=agents[t.agent_batch % len(agents)].agency if t.agent_batch and agents else None,
+        )
+        if t.walked_out is not None:
+            ticket.status = TicketStatus.WALKED_OUT
+            ticket.walked_out_at = season.when(part.days, t.walked_out, anchor=t.issued)
+            ticket.window_id = None
+        elif t.called is not None and t.finished is not None:
+            called = season.when(part.days, t.called, anchor=t.issued)
+            ticket.called_at = ticket.first_called_at = called
+            ticket.call_count = 1
+            ticket.started_at = called + dt.timedelta(seconds=30)
+            ticket.finished_at = max(
+                season.when(part.days, t.finished, anchor=t.issued), ticket.started_at
+            )
+            ticket.status = TicketStatus.DONE
+        else:  # still waiting or being served when the simulated day ended: not written
+            seq[(queue.pk, day)] -= 1
+            continue
+        if t.rank == 1:  # booked online, checked in at the kiosk
+            slot, late = appointment_slot(t)
+            ticket.channel = TicketChannel.APPOINTMENT
+            ticket.applicant_phone = _phone(t.journey)
+            if not late:
+                ticket.slot_start = ticket.sort_at = season.when(part.days, slot, anchor=t.issued)
+            booked.append((ticket, season.when(part.days, slot, anchor=t.issued), late))
+        rows.append(((part.name, t.id), ticket))
+    tickets_write([ticket for _key, ticket in rows])
+    _appointments_write(booked)
+    return dict(rows)
+
+
+def _phone(journey: int) -> str:
+    return f"139{journey * 7919 % 10**8:08d}"
+
+
+def _appointments_write(booked: list) -> None:
+    """The bookings behind the appointment tickets: one slot of 30 minutes per queue and
+    start (places: at least 4, as many as were booked), each booking checked in with its
+    ticket at the kiosk (``queueing.services.booking.appointment_check_in``'s outcome, written
+    in bulk like the tickets; demo-only, no audit events for history)."""
+    from onetrip.queueing.models import Appointment, AppointmentStatus, Slot
+
+    per_slot: dict[tuple[int, dt.datetime], list] = defaultdict(list)
+    for ticket, start, late in booked:
+        per_slot[(ticket.queue_id, start)].append((ticket, late))
+    slots = {}
+    for (queue_id, start), held in per_slot.items():
+        ticket = held[0][0]
+        slots[(queue_id, start)] = Slot(
+            queue_id=queue_id,
+            point_id=ticket.point_id,
+            day=start.date(),
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=SLOT_MINUTES),
+            capacity=max(4, len(held)),
+            booked=len(held),
+        )
+    Slot.objects.bulk_create(slots.values(), batch_size=500)
+    appointments = []
+    for key, held in per_slot.items():
+        slot = slots[key]
+        for ticket, late in held:
+            appointments.append(
+                Appointment(
+                    slot=slot,
+                    queue_id=ticket.queue_id,
+                    point_id=ticket.point_id,
+                    day=slot.day,
+                    phone=ticket.applicant_phone,
+                    status=AppointmentStatus.CHECKED_IN,
+                    late=late,
+                    created_at=slot.starts_at - dt.timedelta(days=1 + ticket.pk % 3, hours=5),
+                    checked_in_at=ticket.issued_at,
+                    ticket=ticket,
+                )
+            )
+    Appointment.objects.bulk_create(appointments, batch_size=500)

@@ -49,7 +49,13 @@ from onetrip.cases.services import case_create, case_material_update, case_trans
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
 from onetrip.clock import local_today
 from onetrip.demo.history_people import _holders, _staff
-from onetrip.demo.history_sim import Season, sim_cases_write, sim_counts, sites_of
+from onetrip.demo.history_sim import (
+    Season,
+    journey_matters,
+    sim_cases_write,
+    sim_counts,
+    sites_of,
+)
 from onetrip.demo.history_tickets import SH, _at, sim_tickets_write
 from onetrip.demo.registry import demo_extension
 from onetrip.errors import DomainError
@@ -539,10 +545,10 @@ def history_load(
         sites=sites_of(district) if sites else None,
     )
     agents = [a for a in staff["agents"] if a.agency_id]
-    written = sim_tickets_write(district=district, season=season, agents=agents)
     pools = _matter_pools(district)
-    if pools["window"]:
-        sim_cases_write(story, season=season, tickets=written, pools=pools)
+    matters = journey_matters(story, season=season, pools=pools) if pools["window"] else {}
+    written = sim_tickets_write(district=district, season=season, agents=agents, matters=matters)
+    sim_cases_write(story, season=season, tickets=written, matters=matters)
     _cases_load(story, days=days, per_day=cases_per_day)
     simulated = sim_counts(season)
     summary = {

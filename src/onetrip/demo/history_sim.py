@@ -235,20 +235,45 @@ def _holder_for(s, matter: Matter, *, company: bool):
     return s.rng.choice(s.persons)
 
 
-def sim_cases_write(s, *, season: Season, tickets: dict, pools: dict[str, list[Matter]]):
-    """Every kept simulated case at every simulated point, through the services (see the
-    module text)."""
-    points = {p.code: p for p in ServicePoint.objects.filter(district=s.district)}
-    layout_codes = {}
+def _journey_key(part: Part, c: SimCase) -> tuple:
+    # an agent's companies and an online case (no ticket; a routed return visit too) each
+    # have their own matter
+    return (part.name, c.journey) + ((c.id,) if c.channel in ("agent", "online") else ())
+
+
+def journey_matters(s, *, season: Season, pools: dict[str, list[Matter]]) -> dict:
+    """The catalogue matter of every kept applicant journey, {(part name, journey): Matter}:
+    one matter per applicant, whose tickets (queued by its department at the centre) and cases
+    (a refused one and its return too) are all for it. An agent's batch holds a matter per
+    company, and an online case one that can be done online: keyed (part name, journey, case
+    id)."""
+    layout_codes: dict[str, list[str]] = {}
     for part in season.parts:
         for m in part.result.layout.matters:
             layout_codes.setdefault(m.key, list(m.catalogue))
+    out: dict[tuple, Matter | None] = {}
+    for part, c in sorted(season.cases(), key=lambda x: (x[0].name, x[1].submitted)):
+        key = _journey_key(part, c)
+        if key not in out:
+            level = part.site.level
+            online = c.channel == "online"
+            out[key] = _matter_for(s, c.matter, pools, layout_codes, online=online, level=level)
+    for part, t in season.tickets():  # journeys that never got as far as a case
+        key = (part.name, t.journey)
+        if t.purpose != "agent" and key not in out:
+            level = part.site.level
+            out[key] = _matter_for(s, t.matter, pools, layout_codes, online=False, level=level)
+    return out
+
+
+def sim_cases_write(s, *, season: Season, tickets: dict, matters: dict):
+    """Every kept simulated case at every simulated point, through the services (see the
+    module text)."""
+    points = {p.code: p for p in ServicePoint.objects.filter(district=s.district)}
     agents = [a for a in s.staff["agents"] if a.agency_id]
     for part, c in sorted(season.cases(), key=lambda x: (x[0].name, x[1].submitted)):
-        level = part.site.level
-        matter = _matter_for(
-            s, c.matter, pools, layout_codes, online=c.channel == "online", level=level
-        )
+        key = _journey_key(part, c)
+        matter = matters.get(key)
         if matter is None:
             continue
         holder = _holder_for(s, matter, company=c.company)
@@ -501,13 +526,20 @@ def rate(s, *, case, holder, at: dt.datetime, after: bool) -> None:
     if follow_up is None:
         return
     unit = s.back(case)
+    # before the reform a bad rating was called back now and then, days later; after it the
+    # unit calls back the next working morning at the latest (its deadline is on the list)
+    if rng.random() >= (1.0 if after else 0.7):
+        return
+    steps = ["call_back"] + ([rng.choice(("explain", "fix")), "report_back"] * (rng.random() < 0.9))
     when = at
-    steps = ["call_back", rng.choice(("explain", "fix")), "report_back"]
-    for action in steps if rng.random() < (0.95 if after else 0.7) else ():
-        when = dt.datetime.combine(
-            s.wd(when.astimezone(SH).date(), rng.randint(0, 2)), dt.time(10), tzinfo=SH
-        ) + dt.timedelta(minutes=rng.uniform(0, 400))
-        when = max(when, at + dt.timedelta(minutes=30))
+    for action in steps:
+        if after and action == "call_back":
+            when = _office(s, at + dt.timedelta(minutes=rng.uniform(30, 240)))
+        else:
+            day = s.wd(when.astimezone(SH).date(), rng.randint(0, 2))
+            when = dt.datetime.combine(day, dt.time(9), tzinfo=SH)
+            when += dt.timedelta(minutes=rng.uniform(0, 420))
+            when = max(when, at + dt.timedelta(minutes=30))
         if when > s.end_at:
             return
         follow_up = followup_transition(
@@ -516,4 +548,4 @@ def rate(s, *, case, holder, at: dt.datetime, after: bool) -> None:
         at = when
 
 
-__all__ = ["Season", "rate", "sim_cases_write", "sim_counts", "sites_of"]
+__all__ = ["Season", "journey_matters", "rate", "sim_cases_write", "sim_counts", "sites_of"]

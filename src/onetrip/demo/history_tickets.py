@@ -119,13 +119,22 @@ def dashboard_wait(t: SimTicket) -> float:
     return max(t.called - start, 0.0)
 
 
-def sim_tickets_write(*, district: ServicePoint, season: Season, agents: list) -> dict:
+def sim_tickets_write(
+    *, district: ServicePoint, season: Season, agents: list, matters: dict | None = None
+) -> dict:
     """Bulk-write the kept tickets at every simulated point; returns {(part name, sim ticket
-    id): Ticket}."""
+    id): Ticket}. At the centre an individual's ticket (the layouts' queue B) is taken in the
+    queue of its matter's department (``matters``: ``history_sim.journey_matters``)."""
     from onetrip.queueing.models import Queue, Ticket, TicketChannel, TicketStatus, WindowQueue
 
     points = {p.code: p for p in ServicePoint.objects.filter(district=district)}
     queues = {(q.point_id, q.code): q for q in Queue.objects.filter(point__district=district)}
+    by_department = {
+        q.department_id: q
+        for q in Queue.objects.filter(
+            point=district, department__isnull=False, applicant_type="self"
+        )
+    }
     windows: dict[int, list[int]] = defaultdict(list)
     for wq in WindowQueue.objects.filter(queue__point__district=district).order_by("window_id"):
         windows[wq.queue_id].append(wq.window_id)
@@ -135,6 +144,9 @@ def sim_tickets_write(*, district: ServicePoint, season: Season, agents: list) -
     for part, t in sorted(season.tickets(), key=lambda x: (x[0].name, x[1].issued)):
         point = points.get(part.site.point) or district
         queue = queues.get((point.pk, t.queue))
+        if point.pk == district.pk and t.queue == "B":
+            matter = (matters or {}).get((part.name, t.journey))
+            queue = by_department.get(getattr(matter, "department_id", None)) or queue
         issued = season.when(part.days, t.issued, anchor=t.issued)
         if queue is None or issued is None:
             continue
@@ -147,7 +159,7 @@ def sim_tickets_write(*, district: ServicePoint, season: Season, agents: list) -
             point=point,
             day=day,
             seq=n,
-            number=f"{t.queue}{n:03d}",
+            number=f"{queue.code}{n:03d}",
             channel=TicketChannel.GUIDE if t.prechecked else TicketChannel.KIOSK,
             priority=t.rank == 0,
             sort_at=issued,

@@ -11,15 +11,16 @@ from onetrip.queueing.models import Queue, Window
 from onetrip.queueing.selectors import window_share
 from onetrip.queueing.services import queue_create, window_create
 
-# code, name, applicant type, department code (optional)
+# code, name, applicant type, department code (optional). Individual matters ("B", 个人事务) are
+# called by department at the centre (``_department_queues``: one queue per department but 市场
+# 监管, whose companies queue at A), so each ticket belongs to the department that handles it.
 CENTRE_QUEUES = [
     ("A", "企业开办（企业自办）", "self", "scjg"),
-    ("B", "个人事务", "self", None),
     ("C", "投资项目与建设", "self", None),
-    ("D", "中介代办", "agent", None),
+    ("D", "中介代办", "agent", "scjg"),
     ("G", "绿色通道（老年人、残疾人、军人）", "priority", None),
 ]
-# number, kind, name, queue codes in priority order
+# number, kind, name, queue codes in priority order ("B": every department's queue)
 CENTRE_WINDOWS = [
     ("0", "guide", "0号导办窗口", ["A", "B", "C", "D", "G"]),
     ("1", "self", "企业自办", ["G", "A"]),
@@ -41,6 +42,30 @@ STREET_WINDOWS = [
 # a community station's one post (一岗受理): its visitors take a number too
 COMMUNITY_QUEUES = [("B", "社区事务", "self", None)]
 COMMUNITY_WINDOWS = [("1", "self", "一岗受理", ["B"])]
+
+
+def _department_queues(district: ServicePoint) -> list[tuple[str, str, str, str]]:
+    """One self-service queue per department of the district but 市场监管: two letters of its
+    code (MZ 民政, RL 人社 …), named after it."""
+    out, used = [], {code for code, *_rest in CENTRE_QUEUES}
+    for dept in Department.objects.filter(district=district).exclude(code="scjg").order_by("code"):
+        letters = "".join(c for c in dept.code.upper() if "A" <= c <= "Z") or "Q"
+        code = letters[:2].ljust(2, "X")
+        n = 0
+        while code in used:
+            code = f"{letters[0]}{chr(ord('A') + n)}"
+            n += 1
+        used.add(code)
+        name = dept.name.removeprefix("区").removesuffix("局") or dept.name
+        out.append((code, name[:40], "self", dept.code))
+    return out
+
+
+def _expand(windows, codes: list[str]):
+    return [
+        (n, k, name, [c for q in qs for c in (codes if q == "B" else [q])])
+        for n, k, name, qs in windows
+    ]
 
 
 def _ensure(point: ServicePoint, queues, windows) -> tuple[int, int]:
@@ -91,7 +116,12 @@ def _open_slots(point: ServicePoint, days: int = 7) -> int:
 
 @demo_extension(name="queueing", order=10)
 def load_queues(*, district: ServicePoint, stdout: Any = None, **_: Any) -> dict[str, Any]:
-    made_q, made_w = _ensure(district, CENTRE_QUEUES, CENTRE_WINDOWS)
+    by_department = _department_queues(district)
+    made_q, made_w = _ensure(
+        district,
+        CENTRE_QUEUES + by_department,
+        _expand(CENTRE_WINDOWS, [code for code, *_rest in by_department]),
+    )
     streets = ServicePoint.objects.filter(district=district, level=PointLevel.STREET)
     for street in streets:
         q, w = _ensure(street, STREET_QUEUES, STREET_WINDOWS)

@@ -177,3 +177,15 @@ def test_demo_manager_signs_in_with_the_code_the_demo_shows(manager, settings):
     code = re.search(r"(\d{6})。", page).group(1)
     r = client.post("/accounts/otp/", {"token": code, "next": "/metrics/"})
     assert r.status_code == 302 and client.get("/metrics/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_who_enrolled_give_the_code_too(world):
+    clerk = make_user("clerk-otp", "clerk", password=PASSWORD, point=world.district)
+    device = totp_device_preenrol(user=clerk, key="3132333435363738393031323334353637383930")
+    client = signed_in("clerk-otp")
+    for _ in range(2):  # the second time from the session's note, same answer
+        r = client.get("/console/windows/")
+        assert r.status_code == 302 and r.headers["Location"].startswith("/accounts/otp/")
+    client.post("/accounts/otp/", {"token": code_for(device)})
+    assert client.get("/console/windows/").status_code == 200

@@ -21,11 +21,12 @@ def otp_device_for(*, user: Any, confirmed: bool | None = True) -> TOTPDevice | 
     return devices.order_by("-confirmed", "id").first()
 
 
-def otp_required_for(*, user: Any) -> bool:
+def otp_required_for(*, user: Any, enrolled: bool | None = None) -> bool:
     """Must this signed-in user pass a TOTP code after the password?
 
     Superusers and the roles in ``ONETRIP_OTP_REQUIRED_ROLES`` (managers and administrators)
-    always; other staff once they have enrolled a device; applicants and agents never.
+    always; other staff once they have enrolled a device (``enrolled``, when the caller knows
+    it already); applicants and agents never.
     """
     if not getattr(user, "is_authenticated", False):
         return False
@@ -34,7 +35,9 @@ def otp_required_for(*, user: Any) -> bool:
         return True
     if not user.has_role(*STAFF_ROLES):
         return False
-    return otp_device_for(user=user) is not None
+    if enrolled is None:
+        enrolled = otp_device_for(user=user) is not None
+    return enrolled
 
 
 def otp_current_code(*, device: TOTPDevice) -> str:

@@ -1,5 +1,5 @@
 """Role checks shared by pages and the API (foundation: any app may use them; the roles are
-``people.models.Role`` values)."""
+``onetrip.roles.Role`` values)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,20 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from onetrip.errors import Forbidden
+from onetrip.roles import Role
 
-STAFF_ROLES = ("guide", "clerk", "reviewer", "social_worker", "specialist", "manager", "admin")
+STAFF_ROLES = (
+    Role.GUIDE,
+    Role.CLERK,
+    Role.REVIEWER,
+    Role.SOCIAL_WORKER,
+    Role.SPECIALIST,
+    Role.MANAGER,
+    Role.ADMIN,
+)
 
 
-def require_role(user: Any, *roles: str) -> None:
+def require_role(user: Any, *roles: Role) -> None:
     """Raise Forbidden unless the user is signed in and holds one of ``roles``."""
     if not getattr(user, "is_authenticated", False):
         raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)

@@ -15,13 +15,14 @@ from onetrip.agencies.models import Authorisation, Batch, BatchNotice
 from onetrip.clock import local_today
 from onetrip.errors import NotFound
 from onetrip.people.models import Agency
+from onetrip.roles import Role
 
 
 def _staff_district_id(user: Any) -> int | None:
     if (
         getattr(user, "is_authenticated", False)
         and user.is_active
-        and user.has_role("clerk", "reviewer", "manager")
+        and user.has_role(Role.CLERK, Role.REVIEWER, Role.MANAGER)
         and user.point_id
     ):
         return user.point.district_id
@@ -35,9 +36,9 @@ def agencies_visible_to(*, user: Any) -> QuerySet[Agency]:
     if user.is_superuser:
         return qs
     district_id = _staff_district_id(user)
-    if user.has_role("manager") and district_id:
+    if user.has_role(Role.MANAGER) and district_id:
         return qs.filter(district_id=district_id)
-    if user.has_role("agent") and user.agency_id:
+    if user.has_role(Role.AGENT) and user.agency_id:
         return qs.filter(pk=user.agency_id)
     return qs.none()
 
@@ -58,7 +59,7 @@ def batches_visible_to(*, user: Any) -> QuerySet[Batch]:
     if user.is_superuser:
         return qs
     cond = Q(pk__in=[])
-    if user.has_role("agent") and user.agency_id:
+    if user.has_role(Role.AGENT) and user.agency_id:
         cond |= Q(agency_id=user.agency_id)
     district_id = _staff_district_id(user)
     if district_id:

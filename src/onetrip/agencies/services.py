@@ -29,6 +29,7 @@ from onetrip.audit.services import audit_record
 from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.people.models import Agency, AgencyStatus, Company
+from onetrip.roles import Role
 
 #: the case states in which a case of a batch is finished (nothing more to decide)
 DECIDED = ("approved", "rejected", "refused", "withdrawn", "delivered", "closed")
@@ -45,7 +46,7 @@ def _is_district_manager(user: Any, district_id: int) -> bool:
     if user.is_superuser:
         return True
     return bool(
-        user.has_role("manager") and user.point_id and user.point.district_id == district_id
+        user.has_role(Role.MANAGER) and user.point_id and user.point.district_id == district_id
     )
 
 
@@ -81,7 +82,7 @@ def agency_status_set(*, agency: Agency, status: str, reason: str, actor: Any) -
         from_state=before,
         to_state=status,
         note=reason[:500],
-        role="manager",
+        role=Role.MANAGER,
     )
     return agency
 
@@ -123,7 +124,7 @@ def authorisation_create(
     """Record a company's authorisation letter for an agency (by its agent or a manager)."""
     own_agent = bool(
         getattr(actor, "is_authenticated", False)
-        and actor.has_role("agent")
+        and actor.has_role(Role.AGENT)
         and actor.agency_id == agency.pk
     )
     if not (own_agent or _is_district_manager(actor, agency.district_id)):
@@ -304,16 +305,16 @@ def batch_submit(
         raise ValidationFailed(_("提交方式无效。"), code="invalid_route")
     if route == BatchRoute.ONLINE:
         agent = actor
-        if not (getattr(actor, "is_authenticated", False) and actor.has_role("agent")):
+        if not (getattr(actor, "is_authenticated", False) and actor.has_role(Role.AGENT)):
             raise Forbidden(_("只有代办员可以网上提交代办批次。"), code="wrong_role")
     else:
         if not (
             getattr(actor, "is_authenticated", False)
-            and actor.has_role("clerk", "manager")
+            and actor.has_role(Role.CLERK, Role.MANAGER)
             and actor.point_id
         ):
             raise Forbidden(_("只有窗口工作人员可以在窗口受理代办批次。"), code="wrong_role")
-        if agent is None or not agent.has_role("agent"):
+        if agent is None or not agent.has_role(Role.AGENT):
             raise ValidationFailed(_("请指定到场的代办员。"), code="agent_required")
     if not agent.agency_id:
         raise Forbidden(_("您的账号未关联代办机构。"), code="no_agency")
@@ -401,10 +402,10 @@ def batch_roles(*, user: Any, batch: Batch) -> set[str]:
     roles = set()
     if user.is_superuser:
         return {"staff"}
-    if user.has_role("agent") and user.agency_id == batch.agency_id:
+    if user.has_role(Role.AGENT) and user.agency_id == batch.agency_id:
         roles.add("agent")
     if (
-        user.has_role("clerk", "reviewer", "manager")
+        user.has_role(Role.CLERK, Role.REVIEWER, Role.MANAGER)
         and user.point_id
         and user.point.district_id == batch.district_id
     ):

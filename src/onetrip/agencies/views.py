@@ -18,6 +18,7 @@ from onetrip.agencies.models import BatchState, JointDelivery
 from onetrip.agencies.rules import matter_open_to_agents
 from onetrip.errors import DomainError, NotFound
 from onetrip.people.models import AgencyStatus
+from onetrip.roles import Role
 
 FORM_ROWS = 5
 
@@ -54,8 +55,8 @@ def _workspace_context(agency) -> dict:
 def workspace(request):
     """The agent's home: its agency's companies, batches, notices, cases and figures."""
     user = request.user
-    if not (user.has_role("agent") and user.agency_id):
-        if user.has_role("manager"):
+    if not (user.has_role(Role.AGENT) and user.agency_id):
+        if user.has_role(Role.MANAGER):
             return redirect("agencies:register")
         raise Http404(_("您的账号未关联代办机构。"))
     agency = selectors.agency_get(user=user, agency_id=user.agency_id)
@@ -103,7 +104,7 @@ def _rows_from_form(request) -> tuple[list[services.BatchRow], str]:
 @require_POST
 def batch_new(request):
     user = request.user
-    if not (user.has_role("agent") and user.agency_id):
+    if not (user.has_role(Role.AGENT) and user.agency_id):
         raise Http404
     try:
         rows, source = _rows_from_form(request)
@@ -186,7 +187,7 @@ def batch_deliver(request, pk: int):
 def register(request):
     """Managers: the district's agencies with status and the quality ranking."""
     user = request.user
-    if not (user.is_superuser or (user.has_role("manager") and user.point_id)):
+    if not (user.is_superuser or (user.has_role(Role.MANAGER) and user.point_id)):
         raise Http404
     district = user.point.district if user.point_id else None
     if district is None:
@@ -204,7 +205,7 @@ def agency_detail(request, pk: int):
         agency = selectors.agency_get(user=request.user, agency_id=pk)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
-    if not request.user.has_role("manager") and not request.user.is_superuser:
+    if not request.user.has_role(Role.MANAGER) and not request.user.is_superuser:
         return redirect("agencies:workspace")
     ctx = _workspace_context(agency)
     ctx["statuses"] = AgencyStatus.choices
@@ -240,11 +241,11 @@ def batch_window(request):
     from onetrip.people.models import User
 
     user = request.user
-    if not (user.has_role("clerk", "manager") and user.point_id):
+    if not (user.has_role(Role.CLERK, Role.MANAGER) and user.point_id):
         raise Http404
     agents = list(
         User.objects.filter(
-            groups__name="agent",
+            groups__name=Role.AGENT,
             is_active=True,
             agency__district_id=user.point.district_id,
         )
@@ -289,7 +290,7 @@ def authorisation_new(request):
     from onetrip.people.models import Company
 
     user = request.user
-    if not (user.has_role("agent") and user.agency_id):
+    if not (user.has_role(Role.AGENT) and user.agency_id):
         raise Http404
     agency = selectors.agency_get(user=user, agency_id=user.agency_id)
     try:

@@ -24,6 +24,7 @@ from onetrip.catalogue.models import ServicePoint
 from onetrip.clock import local_today
 from onetrip.errors import ValidationFailed
 from onetrip.masking import mask_id_number, mask_name
+from onetrip.roles import Role
 
 router = Router(tags=["cases"])
 
@@ -210,7 +211,7 @@ def list_cases(
         size=max(1, min(limit, 200)),
     )
     materials = lists.case_material_rows_many(case_ids=[c.pk for c in cases])
-    if user.has_role("clerk", "social_worker"):
+    if user.has_role(Role.CLERK, Role.SOCIAL_WORKER):
         sel.prime_ancestors(user, {c.point_id for c in cases})
     for c in cases:
         c.material_rows = materials[c.pk]

@@ -16,6 +16,7 @@ from onetrip.cases.selectors import (
     overdue_q,
     soon_date,
 )
+from onetrip.roles import Role
 
 #: the back office's default view: every case a department still has work on
 BACKOFFICE_STATES = tuple(s for s in S.OPEN if s != S.State.DRAFT) + (
@@ -31,10 +32,10 @@ PAGE_SIZE = 50
 def _sees_whole_department(user: Any, department: Any) -> bool:
     if user.is_superuser:
         return True
-    if user.has_role("reviewer") and user.department_id == department.pk:
+    if user.has_role(Role.REVIEWER) and user.department_id == department.pk:
         return True
     return bool(
-        user.has_role("manager")
+        user.has_role(Role.MANAGER)
         and user.point_id
         and user.point.district_id == department.district_id
     )

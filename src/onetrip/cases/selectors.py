@@ -18,6 +18,7 @@ from onetrip.cases.models import Case
 from onetrip.catalogue.models import ServicePoint
 from onetrip.clock import local_today as local_today  # re-exported for older callers
 from onetrip.errors import Forbidden, NotFound
+from onetrip.roles import Role
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -120,18 +121,18 @@ def _case_roles(*, user: Any, case: Case) -> set[str]:
         roles.add(S.APPLICANT)
     if case.company_id and case.company_id in _company_ids_for(user):
         roles.add(S.APPLICANT)
-    if user.has_role("agent") and user.agency_id and user.agency_id == case.agency_id:
+    if user.has_role(Role.AGENT) and user.agency_id and user.agency_id == case.agency_id:
         roles.add(S.AGENT)
     front = [r for r in (S.CLERK, S.SOCIAL_WORKER) if user.has_role(r)]
     if front and user.point_id and user.point_id in _ancestors_for(user, case.point_id):
         roles.update(front)
         if case.matter.kind == "instant" and _delegated(user, case.matter_id):
             roles.add(S.DELEGATE)
-    if user.has_role("specialist") and case.channel == "door" and case.created_by_id == user.pk:
+    if user.has_role(Role.SPECIALIST) and case.channel == "door" and case.created_by_id == user.pk:
         roles.add(S.SPECIALIST)
-    if user.has_role("reviewer") and user.department_id == case.department_id:
+    if user.has_role(Role.REVIEWER) and user.department_id == case.department_id:
         roles.add(S.REVIEWER)
-    if user.has_role("manager") and user.point_id and user.point.district_id == case.district_id:
+    if user.has_role(Role.MANAGER) and user.point_id and user.point.district_id == case.district_id:
         roles.add(S.MANAGER)
     return roles
 
@@ -144,15 +145,15 @@ def cases_visible_to(*, user: Any) -> QuerySet[Case]:
     if user.is_superuser:
         return qs
     q = Q(applicant__user=user) | Q(company__in=user.companies.all())
-    if user.has_role("agent") and user.agency_id:
+    if user.has_role(Role.AGENT) and user.agency_id:
         q |= Q(agency_id=user.agency_id)
-    if user.has_role("clerk", "social_worker") and user.point_id:
+    if user.has_role(Role.CLERK, Role.SOCIAL_WORKER) and user.point_id:
         q |= Q(point_id__in=point_subtree_ids(user.point))
-    if user.has_role("specialist"):
+    if user.has_role(Role.SPECIALIST):
         q |= Q(channel="door", created_by=user)
-    if user.has_role("reviewer") and user.department_id:
+    if user.has_role(Role.REVIEWER) and user.department_id:
         q |= Q(department_id=user.department_id)
-    if user.has_role("manager") and user.point_id:
+    if user.has_role(Role.MANAGER) and user.point_id:
         q |= Q(district_id=user.point.district_id)
     return qs.filter(q)
 

@@ -22,8 +22,9 @@ from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, ValidationFailed
 from onetrip.masking import mask_id_number, mask_id_numbers_in, mask_name
 from onetrip.qr import qr_svg
+from onetrip.roles import Role
 
-FRONT_ROLES = ("clerk", "social_worker", "manager")
+FRONT_ROLES = (Role.CLERK, Role.SOCIAL_WORKER, Role.MANAGER)
 
 
 def _channel_for(point) -> str:
@@ -96,7 +97,7 @@ def case_new(request):
         if ticket is None or ticket.point_id not in sel.point_subtree_ids(point):
             raise Http404
     # 一岗受理: a community social worker may also start, and forward, any other matter
-    post = user.has_role("social_worker") and point.level == PointLevel.COMMUNITY
+    post = user.has_role(Role.SOCIAL_WORKER) and point.level == PointLevel.COMMUNITY
     matters = _matters_for(point) if not post else _all_matters(point)
     matter = None
     matter_id = parse_id(request.POST.get("matter") or request.GET.get("matter"))
@@ -428,12 +429,12 @@ def case_result_pdf(request, number: str):
 @login_required
 def backoffice(request):
     user = request.user
-    if not user.has_role("reviewer", "manager"):
+    if not user.has_role(Role.REVIEWER, Role.MANAGER):
         return _forbidden(request, _("只有后台审批人员和管理者可以查看工作队列。"))
     departments = Department.objects.none()
     if user.department_id:
         departments = Department.objects.filter(pk=user.department_id)
-    elif user.has_role("manager") and user.point_id:
+    elif user.has_role(Role.MANAGER) and user.point_id:
         departments = Department.objects.filter(district_id=user.point.district_id)
     dept = (
         departments.filter(pk=parse_id(request.GET.get("department")) or 0).first()
@@ -486,7 +487,7 @@ def instant_checks(request):
     """The district reviewer's sample of instant decisions taken on the spot under delegation
     (即办件抽查): a random share of the unchecked ones of their department, and the verdict."""
     user = request.user
-    if not (user.is_superuser or (user.has_role("reviewer") and user.department_id)):
+    if not (user.is_superuser or (user.has_role(Role.REVIEWER) and user.department_id)):
         return _forbidden(request, _("只有后台审批人员可以抽查即办件。"))
     district = user.point.district if user.point_id else None
     if district is None:

@@ -24,8 +24,9 @@ from onetrip.community.models import (
     WorkshopMember,
 )
 from onetrip.errors import NotFound
+from onetrip.roles import Role
 
-STAFF_ROLES = ("social_worker", "manager")
+STAFF_ROLES = (Role.SOCIAL_WORKER, Role.MANAGER)
 #: point codes are slugs; anything else (a NUL byte, 200 characters) cannot name one
 _CODE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 
@@ -48,9 +49,9 @@ def complex_roles(*, user: Any, complex: Complex) -> set[str]:
     if user.is_superuser:
         roles.add(S.STAFF)
     elif user.point_id:
-        if user.has_role("social_worker") and user.point_id == complex.point_id:
+        if user.has_role(Role.SOCIAL_WORKER) and user.point_id == complex.point_id:
             roles.add(S.STAFF)
-        if user.has_role("manager") and user.point.district_id == complex.district_id:
+        if user.has_role(Role.MANAGER) and user.point.district_id == complex.district_id:
             roles.add(S.STAFF)
     return roles
 
@@ -63,9 +64,9 @@ def complexes_managed_by(*, user: Any) -> QuerySet[Complex]:
     if user.is_superuser:
         return qs
     ids = set()
-    if user.point_id and user.has_role("social_worker"):
+    if user.point_id and user.has_role(Role.SOCIAL_WORKER):
         ids |= set(qs.filter(point_id=user.point_id).values_list("pk", flat=True))
-    if user.point_id and user.has_role("manager"):
+    if user.point_id and user.has_role(Role.MANAGER):
         ids |= set(qs.filter(district_id=user.point.district_id).values_list("pk", flat=True))
     return qs.filter(pk__in=ids)
 

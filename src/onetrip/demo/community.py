@@ -25,6 +25,7 @@ from onetrip.community.models import (
 )
 from onetrip.demo.registry import demo_extension
 from onetrip.people.models import User
+from onetrip.roles import Role
 
 K = FacilityKind
 #: "X" services: (kind, name, capacity, bookable, description); each community takes some.
@@ -61,7 +62,7 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 
 
 def _social_worker(point: ServicePoint) -> User | None:
-    return User.objects.filter(point=point, groups__name="social_worker", is_active=True).first()
+    return User.objects.filter(point=point, groups__name=Role.SOCIAL_WORKER, is_active=True).first()
 
 
 def _complex_load(point: ServicePoint, index: int, today: dt.date, made: dict[str, int]) -> None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import Group
 
 from onetrip.catalogue.models import ServicePoint
+from onetrip.roles import Role
 
 SH = ZoneInfo("Asia/Shanghai")
 MARKER = "demo.history"
@@ -69,17 +70,17 @@ def _staff(district: ServicePoint) -> dict[str, Any]:
     }
     for u in users:
         roles = {g.name for g in u.groups.all()}
-        if roles & {"clerk", "social_worker"} and u.point_id not in out["front"]:
+        if roles & {Role.CLERK, Role.SOCIAL_WORKER} and u.point_id not in out["front"]:
             out["front"][u.point_id] = u
-        if "reviewer" in roles and u.department_id and u.department_id not in out["reviewer"]:
+        if Role.REVIEWER in roles and u.department_id and u.department_id not in out["reviewer"]:
             out["reviewer"][u.department_id] = u
-        if "manager" in roles and out["manager"] is None and u.point_id == district.pk:
+        if Role.MANAGER in roles and out["manager"] is None and u.point_id == district.pk:
             out["manager"] = u
-        if "guide" in roles and out["guide"] is None:
+        if Role.GUIDE in roles and out["guide"] is None:
             out["guide"] = u
     out["agents"] = list(
         User.objects.filter(
-            is_active=True, groups__name="agent", agency__district=district
+            is_active=True, groups__name=Role.AGENT, agency__district=district
         ).select_related("agency")
     )
     return out
@@ -92,7 +93,7 @@ def _holders(district: ServicePoint, rng: random.Random, *, people: int, compani
     from onetrip.people.models import Applicant, Company, User
     from onetrip.people.services import applicant_register, company_register
 
-    group = Group.objects.get(name="applicant")
+    group = Group.objects.get(name=Role.APPLICANT)
     code = district.code
 
     def account(name: str, suffix: str):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from onetrip.roles import Role
+
 DEMO_PASSWORD = "onetrip-demo"
 #: The demo's managers and administrators are pre-enrolled for the TOTP second factor with this
 #: key (base32 JBSWY3DPEHPK3PXP…, shown by `onetrip demo` and, in demo mode only, on the code
@@ -120,24 +122,28 @@ STAFF: list[StaffSpec] = [
     StaffSpec(
         "admin",
         "系统管理员",
-        ("admin",),
+        (Role.ADMIN,),
         "sc",
         superuser=True,
         try_this="/admin/ 管理事项清单、用户、工作日历",
     ),
     StaffSpec(
-        "guide", "0号窗口导办员", ("guide",), "sc", try_this="0号窗口：预审材料、一次性告知、取号"
+        "guide",
+        "0号窗口导办员",
+        (Role.GUIDE,),
+        "sc",
+        try_this="0号窗口：预审材料、一次性告知、取号",
     ),
     StaffSpec(
-        "clerk1", "窗口受理员一", ("clerk",), "sc", try_this="叫号、一窗受理（区行政服务中心）"
+        "clerk1", "窗口受理员一", (Role.CLERK,), "sc", try_this="叫号、一窗受理（区行政服务中心）"
     ),
-    StaffSpec("clerk2", "窗口受理员二", ("clerk",), "sc", try_this="企业自办专窗"),
-    StaffSpec("clerk3", "窗口受理员三", ("clerk",), "sc", try_this="中介代办专窗"),
+    StaffSpec("clerk2", "窗口受理员二", (Role.CLERK,), "sc", try_this="企业自办专窗"),
+    StaffSpec("clerk3", "窗口受理员三", (Role.CLERK,), "sc", try_this="中介代办专窗"),
     *[
         StaffSpec(
             f"clerk-{code}",
             f"{name}街道便民服务中心受理员",
-            ("clerk",),
+            (Role.CLERK,),
             f"sc-{code}",
             try_this="街道层面就近办",
         )
@@ -147,7 +153,7 @@ STAFF: list[StaffSpec] = [
         StaffSpec(
             f"reviewer-{dept}",
             person,
-            ("reviewer",),
+            (Role.REVIEWER,),
             "sc",
             department=dept,
             try_this="后台审批、要求补正、作出决定",
@@ -158,41 +164,47 @@ STAFF: list[StaffSpec] = [
         StaffSpec(
             f"social-{code}",
             f"{name}街道全能社工",
-            ("social_worker",),
+            (Role.SOCIAL_WORKER,),
             f"sc-{code}-{community}",
             try_this="社区“一岗受理”、上门办理老年人优待证",
         )
         for code, name, community in STREETS
     ],
-    StaffSpec("specialist", "企业服务专员", ("specialist",), "sc", try_this="“一对一”上门服务企业"),
     StaffSpec(
-        "grid", "东坡路社区网格员", ("grid_worker",), "sc-hubin-dongpo", try_this="上报隐患、纠纷"
+        "specialist", "企业服务专员", (Role.SPECIALIST,), "sc", try_this="“一对一”上门服务企业"
+    ),
+    StaffSpec(
+        "grid",
+        "东坡路社区网格员",
+        (Role.GRID_WORKER,),
+        "sc-hubin-dongpo",
+        try_this="上报隐患、纠纷",
     ),
     StaffSpec(
         "volunteer",
         "平安志愿者（信息员）",
-        ("applicant",),
+        (Role.APPLICANT,),
         "sc-hubin-dongpo",
         try_this="手机随手报纠纷、隐患；我的志愿服务记录",
     ),
     StaffSpec(
         "mediator",
         "平安志愿者（调解员）",
-        ("applicant",),
+        (Role.APPLICANT,),
         "sc-hubin-dongpo",
         try_this="签收分派的纠纷、记录调解协议、办结",
     ),
     StaffSpec(
         "operator",
         "平安365指挥中心值班员",
-        ("operator",),
+        (Role.OPERATOR,),
         "sc",
         try_this="分拨、跟踪事件办结",
     ),
     StaffSpec(
         "manager",
         "区审管办负责人",
-        ("manager",),
+        (Role.MANAGER,),
         "sc",
         try_this="改革指标：等候、一次通过率、零跑动",
     ),

@@ -28,6 +28,7 @@ from django.utils import timezone
 from onetrip.catalogue.models import Department, PointLevel, ServicePoint
 from onetrip.demo.registry import demo_extension
 from onetrip.people.models import User
+from onetrip.roles import Role
 
 #: community code suffix -> three cells of two roads each
 CELLS = {
@@ -328,7 +329,7 @@ def _incidents(district: ServicePoint, cells: list[Any], rng: random.Random) -> 
             continue
         incident.refresh_from_db()
         handler = User.objects.filter(
-            department_id=incident.department_id, groups__name="reviewer"
+            department_id=incident.department_id, groups__name=Role.REVIEWER
         ).first()
         if handler is None:
             continue

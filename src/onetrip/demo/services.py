@@ -30,6 +30,7 @@ from onetrip.clock import local_today
 from onetrip.demo import people_data as pd
 from onetrip.demo.files import CATALOGUE_YAML, catalogue_files_build
 from onetrip.demo.registry import demo_extensions_ordered
+from onetrip.roles import Role
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -125,7 +126,7 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
             user, created = _user_ensure(
                 username=p.username,
                 display_name=p.name,
-                roles=("applicant",),
+                roles=(Role.APPLICANT,),
                 phone=p.phone,
                 point=hubin,
             )
@@ -149,7 +150,7 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
         companies[c.name] = company
         if c.username:
             user, created = _user_ensure(
-                username=c.username, display_name=c.name, roles=("applicant",), phone=c.phone
+                username=c.username, display_name=c.name, roles=(Role.APPLICANT,), phone=c.phone
             )
             bump("users", created)
             if not company.users.filter(pk=user.pk).exists():
@@ -176,7 +177,7 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
         _user, created = _user_ensure(
             username=a.agent_username,
             display_name=a.agent_name,
-            roles=("agent",),
+            roles=(Role.AGENT,),
             agency=agency,
             point=district,
         )
@@ -221,7 +222,7 @@ def _delegations_ensure(*, district, counts: dict[str, int]) -> None:
         )
     )
     workers = User.objects.filter(
-        groups__name="social_worker", point__district=district, point__level="community"
+        groups__name=Role.SOCIAL_WORKER, point__district=district, point__level="community"
     )
     have = set(
         Delegation.objects.filter(revoked_at__isnull=True).values_list("user_id", "matter_id")

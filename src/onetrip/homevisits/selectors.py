@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.errors import NotFound
 from onetrip.homevisits.models import HomeVisit
+from onetrip.roles import Role
 
 
 def home_visits_visible_to(*, user: Any) -> QuerySet[HomeVisit]:
@@ -21,9 +22,9 @@ def home_visits_visible_to(*, user: Any) -> QuerySet[HomeVisit]:
     if user.is_superuser:
         return qs
     q = Q(requested_by=user) | Q(applicant__user=user) | Q(company__users=user)
-    if user.has_role("social_worker", "specialist"):
+    if user.has_role(Role.SOCIAL_WORKER, Role.SPECIALIST):
         q |= Q(assigned_to=user)
-    if user.has_role("manager") and user.point_id:
+    if user.has_role(Role.MANAGER) and user.point_id:
         q |= Q(district_id=user.point.district_id)
     return qs.filter(q).distinct()
 

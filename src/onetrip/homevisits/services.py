@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.homevisits.models import HomeVisit, HomeVisitPhoto, HomeVisitReason, HomeVisitState
+from onetrip.roles import Role
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 10
@@ -45,7 +46,7 @@ def _is_manager(actor: Any, district_id: int) -> bool:
         and (
             actor.is_superuser
             or (
-                actor.has_role("manager")
+                actor.has_role(Role.MANAGER)
                 and actor.point_id
                 and actor.point.district_id == district_id
             )
@@ -53,9 +54,9 @@ def _is_manager(actor: Any, district_id: int) -> bool:
     )
 
 
-def _worker_role(visit: HomeVisit) -> str:
+def worker_role(visit: HomeVisit) -> Role:
     """Residents are served by social workers, companies by service specialists."""
-    return "specialist" if visit.company_id else "social_worker"
+    return Role.SPECIALIST if visit.company_id else Role.SOCIAL_WORKER
 
 
 @transaction.atomic
@@ -82,7 +83,7 @@ def home_visit_request(
     own = (applicant is not None and applicant.user_id == actor.pk) or (
         company is not None and company.users.filter(pk=actor.pk).exists()
     )
-    staff = actor.has_role("social_worker", "specialist", "manager") and actor.point_id
+    staff = actor.has_role(Role.SOCIAL_WORKER, Role.SPECIALIST, Role.MANAGER) and actor.point_id
     if not (own or staff):
         raise Forbidden(_("您无权为该申请人申请上门服务。"), code="forbidden")
     if not (matter.is_active and matter.channel_door):
@@ -142,7 +143,7 @@ def home_visit_schedule(
         raise Forbidden(_("只有管理者可以派单。"), code="forbidden")
     if visit.state not in (HomeVisitState.REQUESTED, HomeVisitState.SCHEDULED):
         raise Conflict(_("该上门服务已受理，不能改派。"), code="visit_not_open")
-    role = _worker_role(visit)
+    role = worker_role(visit)
     if not (
         assignee.is_active
         and assignee.has_role(role)
@@ -151,7 +152,7 @@ def home_visit_schedule(
     ):
         raise ValidationFailed(
             _("企业上门由服务专员、居民上门由全能社工承担。")
-            if role == "specialist"
+            if role == Role.SPECIALIST
             else _("居民上门服务须派给本区的全能社工。"),
             code="wrong_assignee",
             fields={"assignee": [""]},

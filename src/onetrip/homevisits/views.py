@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from onetrip.errors import DomainError, NotFound
 from onetrip.homevisits import selectors, services
 from onetrip.homevisits.models import HomeVisitReason, HomeVisitState
+from onetrip.roles import Role
 
 
 def _door_matters(user):
@@ -33,7 +34,7 @@ def _door_matters(user):
 @login_required
 def visit_list(request):
     user = request.user
-    staff = user.has_role("social_worker", "specialist", "manager")
+    staff = user.has_role(Role.SOCIAL_WORKER, Role.SPECIALIST, Role.MANAGER)
     error = None
     status = 200
     if request.method == "POST":
@@ -84,9 +85,10 @@ def visit_list(request):
 def _workers(visit):
     from onetrip.people.models import User
 
-    role = "specialist" if visit.company_id else "social_worker"
     return User.objects.filter(
-        groups__name=role, is_active=True, point__district_id=visit.district_id
+        groups__name=services.worker_role(visit),
+        is_active=True,
+        point__district_id=visit.district_id,
     ).order_by("username")
 
 
@@ -97,7 +99,7 @@ def visit_detail(request, pk: int):
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     user = request.user
-    manager = user.is_superuser or user.has_role("manager")
+    manager = user.is_superuser or user.has_role(Role.MANAGER)
     mine = visit.assigned_to_id == user.pk
     return render(
         request,
@@ -107,7 +109,7 @@ def visit_detail(request, pk: int):
             "manager": manager,
             "mine": mine,
             "can_take": visit.state == HomeVisitState.REQUESTED
-            and user.has_role("specialist" if visit.company_id else "social_worker"),
+            and user.has_role(services.worker_role(visit)),
             "workers": list(_workers(visit)) if manager else [],
             "photos": list(visit.photos.all()),
             "default_when": (timezone.localtime() + dt.timedelta(hours=2)).strftime(

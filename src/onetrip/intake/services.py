@@ -25,9 +25,17 @@ from onetrip.intake.selectors import (
 )
 from onetrip.masking import mask_id_number
 from onetrip.people.validators import clean_credit_code, clean_id_number
+from onetrip.roles import Role
 
 PRECHECK_PURPOSE = "导办预检：核对政府已有材料"
-STAFF_PRECHECK_ROLES = ("guide", "clerk", "social_worker", "specialist", "manager", "admin")
+STAFF_PRECHECK_ROLES = (
+    Role.GUIDE,
+    Role.CLERK,
+    Role.SOCIAL_WORKER,
+    Role.SPECIALIST,
+    Role.MANAGER,
+    Role.ADMIN,
+)
 
 
 def _hhmm(value: Any) -> str:

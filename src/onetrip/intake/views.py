@@ -24,6 +24,7 @@ from onetrip.intake.selectors import (
     precheck_by_token,
 )
 from onetrip.intake.services import form_check, form_draft_save, precheck_run
+from onetrip.roles import Role
 from onetrip.throttles import throttled_view
 
 DRAFT_SESSION_KEY = "intake_drafts"
@@ -129,7 +130,7 @@ def precheck_summary(request, token):
     """The pre-check in brief for the window console (matter, complete or what is missing):
     staff only; the console loads it beside the ticket the pre-check went with."""
     user = request.user
-    if not (user.is_authenticated and user.has_role("guide", "clerk", "manager")):
+    if not (user.is_authenticated and user.has_role(Role.GUIDE, Role.CLERK, Role.MANAGER)):
         raise Http404
     return render(request, "intake/_precheck_summary.html", _precheck_context(request, token))
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.metrics.models import FollowUp, FollowUpState, Rating
+from onetrip.roles import Role
 
 S = FollowUpState
 UNIT = "unit"  # a reviewer of the handling department, or a clerk of the case's point
@@ -57,14 +58,14 @@ def followup_roles(*, user: Any, follow_up: FollowUp) -> set[str]:
         return set()
     roles = set()
     if (
-        user.has_role("manager")
+        user.has_role(Role.MANAGER)
         and user.point_id
         and user.point.district_id == follow_up.district_id
     ):
         roles.add(MANAGER)
-    if user.has_role("reviewer") and user.department_id == follow_up.department_id:
+    if user.has_role(Role.REVIEWER) and user.department_id == follow_up.department_id:
         roles.add(UNIT)
-    if user.has_role("clerk", "social_worker") and user.point_id == follow_up.case.point_id:
+    if user.has_role(Role.CLERK, Role.SOCIAL_WORKER) and user.point_id == follow_up.case.point_id:
         roles.add(UNIT)
     if user.is_superuser:
         roles |= {UNIT, MANAGER}

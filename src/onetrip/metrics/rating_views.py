@@ -18,8 +18,9 @@ from onetrip.masking import mask_name
 from onetrip.metrics import followups as F
 from onetrip.metrics.models import DIMENSIONS
 from onetrip.metrics.services import followup_transition
+from onetrip.roles import Role
 
-STAFF_ROLES = ("clerk", "social_worker", "reviewer", "manager", "admin")
+STAFF_ROLES = (Role.CLERK, Role.SOCIAL_WORKER, Role.REVIEWER, Role.MANAGER, Role.ADMIN)
 
 
 def _require_staff(user) -> None:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from onetrip.catalogue.models import Department, Matter, PointLevel, ServicePoint
 from onetrip.people.models import Agency
+from onetrip.roles import Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 KINDS = ("individual", "company")
@@ -148,9 +149,9 @@ def district_for_user(*, user: Any, code: str | None = None) -> ServicePoint:
     from onetrip.access import require_role
     from onetrip.errors import Forbidden, NotFound
 
-    require_role(user, "manager", "admin")
+    require_role(user, Role.MANAGER, Role.ADMIN)
     own = user.point.district if getattr(user, "point_id", None) else None
-    admin = user.is_superuser or user.has_role("admin")
+    admin = user.is_superuser or user.has_role(Role.ADMIN)
     if code:
         district = ServicePoint.objects.filter(code=code, level=PointLevel.DISTRICT).first()
         if district is None:

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from onetrip.access import require_role
 from onetrip.errors import NotFound
 from onetrip.notices.models import Notice, NoticeStatus
+from onetrip.roles import Role
 
-STAFF_NOTICE_ROLES = ("manager", "admin", "clerk")
+STAFF_NOTICE_ROLES = (Role.MANAGER, Role.ADMIN, Role.CLERK)
 PROBLEM_STATUSES = (
     NoticeStatus.PENDING,
     NoticeStatus.SENDING,
@@ -29,7 +30,7 @@ def notice_scope(*, user: Any) -> QuerySet[Notice]:
     """
     require_role(user, *STAFF_NOTICE_ROLES)
     qs = Notice.objects.select_related("district")
-    if user.is_superuser or (user.has_role("admin") and user.point_id is None):
+    if user.is_superuser or (user.has_role(Role.ADMIN) and user.point_id is None):
         return qs
     point = user.point
     district_id = getattr(point, "district_id", None) if point else None

@@ -10,22 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.masking import mask_id_number, mask_name, mask_phone
-
-
-class Role(models.TextChoices):
-    """Roles are Django groups with these names (created by a data migration)."""
-
-    APPLICANT = "applicant", _("办事群众")
-    GUIDE = "guide", _("导办员")
-    CLERK = "clerk", _("窗口受理人员")
-    REVIEWER = "reviewer", _("后台审批人员")
-    AGENT = "agent", _("中介代办员")
-    SOCIAL_WORKER = "social_worker", _("全能社工")
-    SPECIALIST = "specialist", _("服务专员")
-    GRID_WORKER = "grid_worker", _("网格员")
-    OPERATOR = "operator", _("指挥中心值班员")
-    MANAGER = "manager", _("管理者")
-    ADMIN = "admin", _("系统管理员")
+from onetrip.roles import Role
 
 
 class User(AbstractUser):
@@ -69,7 +54,7 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
-    def has_role(self, *roles: str) -> bool:
+    def has_role(self, *roles: Role) -> bool:
         if not self.is_active:
             return False
         if self.is_superuser:

@@ -15,6 +15,7 @@ from onetrip.errors import Conflict, ValidationFailed
 from onetrip.people.models import Agency, ApiToken, Applicant, Company, PhoneCode, User
 from onetrip.people.selectors import registered_holder
 from onetrip.people.validators import clean_credit_code, clean_id_number, clean_phone
+from onetrip.roles import Role
 
 
 def _birth_date(id_number: str):
@@ -302,7 +303,7 @@ def applicant_account_register(
         user = User.objects.create_user(
             username=phone, password=password, phone=phone, display_name=name.strip()
         )
-        user.groups.add(Group.objects.get(name="applicant"))
+        user.groups.add(Group.objects.get(name=Role.APPLICANT))
         if applicant is None:
             applicant = applicant_register(
                 name=name, id_number=id_number, phone=phone, actor=user, user=user
@@ -317,7 +318,7 @@ def applicant_account_register(
             subject_id=user.pk,
             action="register",
             to_state="active",
-            role="applicant",
+            role=Role.APPLICANT,
         )
         return user
 

@@ -13,6 +13,7 @@ from onetrip.catalogue.models import ServicePoint
 from onetrip.errors import Forbidden, NotFound, ValidationFailed
 from onetrip.queueing import selectors, services
 from onetrip.queueing.models import Queue, Ticket, TicketChannel, Window
+from onetrip.roles import Role
 from onetrip.throttles import ClientThrottle, throttle_phone
 
 router = Router(tags=["queueing"])
@@ -199,7 +200,7 @@ def ticket_create(request, payload: TicketIn):
     channel = TicketChannel.KIOSK
     if getattr(user, "is_authenticated", False):
         channel = TicketChannel.API
-        if user.has_role("guide", "clerk", "manager") and selectors.staff_can_manage_point(
+        if user.has_role(Role.GUIDE, Role.CLERK, Role.MANAGER) and selectors.staff_can_manage_point(
             user=user, point=queue.point
         ):
             channel = TicketChannel.GUIDE
@@ -234,7 +235,7 @@ def ticket_get(request, ticket_id: int, token: str = ""):
             raise NotFound(_("未找到该号码。"), code="ticket_not_found")
     elif not (
         getattr(user, "is_authenticated", False)
-        and user.has_role("guide", "clerk", "manager")
+        and user.has_role(Role.GUIDE, Role.CLERK, Role.MANAGER)
         and selectors.staff_can_manage_point(user=user, point=ticket.point)
     ):
         raise NotFound(_("未找到该号码。"), code="ticket_not_found")

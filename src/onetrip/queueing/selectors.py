@@ -22,6 +22,7 @@ from onetrip.queueing.models import (
     WindowKind,
     WindowQueue,
 )
+from onetrip.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def staff_can_manage_point(*, user: Any, point: Any) -> bool:
     if user.point_id == point.pk:
         return True
     return bool(
-        user.has_role("manager")
+        user.has_role(Role.MANAGER)
         and user.point_id == point.district_id
         and point.district_id is not None
     )
@@ -126,7 +127,7 @@ def windows_for_staff(*, user: Any) -> list[Window]:
     qs = Window.objects.select_related("point", "clerk")
     if user.is_superuser:
         return list(qs)
-    if user.has_role("manager"):
+    if user.has_role(Role.MANAGER):
         qs = qs.filter(Q(point_id=user.point_id) | Q(point__district_id=user.point_id))
     else:
         qs = qs.filter(point_id=user.point_id)

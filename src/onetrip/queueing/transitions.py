@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from onetrip.queueing.models import TicketStatus as S
+from onetrip.roles import Role
 
-WINDOW_ROLES = ("clerk", "guide", "manager")
+WINDOW_ROLES = (Role.CLERK, Role.GUIDE, Role.MANAGER)
 
 
 @dataclass(frozen=True)

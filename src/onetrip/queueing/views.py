@@ -22,6 +22,7 @@ from onetrip.qr import qr_svg
 from onetrip.queueing import selectors, services
 from onetrip.queueing.models import Queue, Ticket, TicketChannel, TicketStatus, Window
 from onetrip.queueing.transitions import WINDOW_ROLES, allowed_actions
+from onetrip.roles import Role
 from onetrip.throttles import throttled_view
 
 
@@ -192,7 +193,7 @@ def _can_operate(request, window: Window) -> bool:
     """The window takes actions only while open, from the clerk who opened it or a manager
     (as the services check): otherwise its console shows no action buttons."""
     return window.is_open and (
-        window.clerk_id == request.user.pk or request.user.has_role("manager")
+        window.clerk_id == request.user.pk or request.user.has_role(Role.MANAGER)
     )
 
 

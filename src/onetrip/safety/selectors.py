@@ -12,12 +12,13 @@ from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Sum, V
 from django.utils.translation import gettext as _
 
 from onetrip.errors import NotFound
+from onetrip.roles import Role
 from onetrip.safety import states as S
 from onetrip.safety.models import Incident, Platform, Volunteer
 from onetrip.safety.models.incidents import URGENCY_RANK
 
-COMMAND_ROLES = ("operator", "manager")
-HANDLER_ROLES = ("reviewer", "clerk", "manager", "social_worker", "specialist")
+COMMAND_ROLES = (Role.OPERATOR, Role.MANAGER)
+HANDLER_ROLES = (Role.REVIEWER, Role.CLERK, Role.MANAGER, Role.SOCIAL_WORKER, Role.SPECIALIST)
 _RANK = Case(
     *[When(urgency=u, then=Value(r)) for u, r in URGENCY_RANK.items()],
     default=Value(9),
@@ -45,7 +46,7 @@ def incident_roles(*, incident: Incident, user: Any, token: str | None = None) -
         user.has_role(*COMMAND_ROLES) and user_district_id(user) == incident.district_id
     ):
         roles.add(S.OPERATOR)
-    if user.has_role("grid_worker") and incident.cell.workers.filter(pk=user.pk).exists():
+    if user.has_role(Role.GRID_WORKER) and incident.cell.workers.filter(pk=user.pk).exists():
         roles.add(S.CELL_WORKER)
     if (
         incident.department_id
@@ -69,7 +70,7 @@ def incidents_visible(*, user: Any) -> QuerySet[Incident]:
     q = Q(reporter=user)
     if user.has_role(*COMMAND_ROLES) and user_district_id(user):
         q |= Q(district_id=user_district_id(user))
-    if user.has_role("grid_worker"):
+    if user.has_role(Role.GRID_WORKER):
         q |= Q(cell__workers=user)
     if user.department_id and user.has_role(*HANDLER_ROLES):
         q |= Q(department_id=user.department_id)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onetrip.access import require_role
 from onetrip.errors import DomainError
+from onetrip.roles import Role
 from onetrip.simulation.figures import replicate
 from onetrip.simulation.layout import Layout, layout_load, layout_names, layout_override
 from onetrip.simulation.report import comparison_rows
@@ -103,7 +104,7 @@ def simulation_page(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     try:
-        require_role(request.user, "manager", "admin")
+        require_role(request.user, Role.MANAGER, Role.ADMIN)
     except DomainError as exc:
         raise PermissionDenied(str(exc)) from exc
     names = layout_names()

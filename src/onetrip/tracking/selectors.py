@@ -20,6 +20,7 @@ from onetrip.cases.models import Case, CaseMaterial, MaterialStatus
 from onetrip.cases.selectors import case_get_for_user, case_roles, cases_visible_to
 from onetrip.errors import Forbidden, NotFound
 from onetrip.masking import mask_name
+from onetrip.roles import Role
 from onetrip.tracking.models import AuthorKind, Message
 
 #: ``secrets.token_urlsafe(32)``: 43 characters of the URL-safe base64 alphabet
@@ -27,7 +28,7 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 #: looked up in place of a malformed token, so every request takes the same path
 _NEVER = "!" * 43
 STAFF_CASE_ROLES = {S.CLERK, S.SOCIAL_WORKER, S.REVIEWER, S.MANAGER}
-STAFF_USER_ROLES = ("clerk", "social_worker", "reviewer", "manager", "admin")
+STAFF_USER_ROLES = (Role.CLERK, Role.SOCIAL_WORKER, Role.REVIEWER, Role.MANAGER, Role.ADMIN)
 BAD = (MaterialStatus.MISSING, MaterialStatus.DEFECTIVE)
 #: actions whose note is meant for the applicant (reasons they are entitled to read)
 PUBLIC_NOTES = {"refuse", "reject", "suspend", "extend", "request_supplement"}

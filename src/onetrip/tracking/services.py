@@ -21,6 +21,7 @@ from onetrip.cases.models import Case, MaterialStatus, new_tracking_token
 from onetrip.cases.selectors import case_roles
 from onetrip.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from onetrip.masking import mask_phone
+from onetrip.roles import Role
 from onetrip.tracking.models import AuthorKind, Message
 from onetrip.tracking.selectors import (
     STAFF_CASE_ROLES,
@@ -80,7 +81,7 @@ def message_post_by_token(
     )
     audit_record(
         actor=author,
-        role="applicant",
+        role=Role.APPLICANT,
         subject_type="case",
         subject_id=case.number,
         action="message",

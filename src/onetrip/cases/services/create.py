@@ -21,6 +21,7 @@ from onetrip.catalogue.resolvers import resolve_material
 from onetrip.catalogue.rules import Route, routes
 from onetrip.clock import local_today
 from onetrip.errors import Forbidden, ValidationFailed
+from onetrip.roles import Role
 
 
 def _check_scope(
@@ -87,14 +88,14 @@ def _creator_role(*, actor: Any, point: ServicePoint, applicant, company, channe
         raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)
     if actor.is_superuser:
         return S.MANAGER
-    if actor.has_role("clerk", "social_worker", "manager") and actor.point_id:
+    if actor.has_role(Role.CLERK, Role.SOCIAL_WORKER, Role.MANAGER) and actor.point_id:
         if actor.point_id in _ancestors_for(actor, point.pk):
             for role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER):
                 if actor.has_role(role):
                     return role
     if (
         channel == Channel.DOOR
-        and actor.has_role("specialist")
+        and actor.has_role(Role.SPECIALIST)
         and actor.point_id
         and actor.point_id in _ancestors_for(actor, point.pk)
     ):
@@ -104,7 +105,7 @@ def _creator_role(*, actor: Any, point: ServicePoint, applicant, company, channe
             return S.APPLICANT
         if company is not None and company.users.filter(pk=actor.pk).exists():
             return S.APPLICANT
-        if company is not None and actor.has_role("agent") and actor.agency_id:
+        if company is not None and actor.has_role(Role.AGENT) and actor.agency_id:
             return S.AGENT
     raise Forbidden(_("您无权为该申请人在此网点创建办件。"), code="wrong_role")
 
@@ -244,7 +245,7 @@ def _prepare(
         agency, agent = actor.agency, actor
         channel = Channel.AGENT
     elif agent is not None:
-        if not (agent.has_role("agent") and agent.agency_id):
+        if not (agent.has_role(Role.AGENT) and agent.agency_id):
             raise ValidationFailed(
                 _("代办人不是登记的中介代办员。"), code="not_an_agent", fields={"agent": [""]}
             )

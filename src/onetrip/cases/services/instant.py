@@ -15,6 +15,7 @@ from onetrip.audit.services import audit_record
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent, Delegation, SampleCheck
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onetrip.roles import Role
 
 
 def _manager_of(actor: Any, district_id: int) -> bool:
@@ -23,7 +24,7 @@ def _manager_of(actor: Any, district_id: int) -> bool:
     if actor.is_superuser:
         return True
     return bool(
-        actor.has_role("manager") and actor.point_id and actor.point.district_id == district_id
+        actor.has_role(Role.MANAGER) and actor.point_id and actor.point.district_id == district_id
     )
 
 
@@ -37,7 +38,7 @@ def delegation_grant(*, user: Any, matter: Any, actor: Any, note: str = "") -> D
             _("“%(m)s”不是即办件，不能授权窗口当场审批。") % {"m": matter.name},
             code="not_instant",
         )
-    if not (user.has_role("clerk", "social_worker") and user.point_id):
+    if not (user.has_role(Role.CLERK, Role.SOCIAL_WORKER) and user.point_id):
         raise ValidationFailed(_("只能授权给窗口受理人员或全能社工。"), code="not_front_line")
     if user.point.district_id != matter.district_id:
         raise ValidationFailed(_("被授权人不属于本区县。"), code="out_of_scope")
@@ -85,7 +86,7 @@ def _may_check(reviewer: Any, case: Case) -> bool:
         getattr(reviewer, "is_authenticated", False)
         and (
             reviewer.is_superuser
-            or (reviewer.has_role("reviewer") and reviewer.department_id == case.department_id)
+            or (reviewer.has_role(Role.REVIEWER) and reviewer.department_id == case.department_id)
         )
     )
 

@@ -23,6 +23,7 @@ from onetrip.errors import DomainError, ValidationFailed
 from onetrip.people.models import Applicant, Company
 from onetrip.people.services import applicant_resolve, founder_resolve
 from onetrip.people.validators import clean_holder_number
+from onetrip.roles import Role
 
 
 @_shared_calendar()
@@ -170,7 +171,7 @@ def case_open(
         if applicant_kind == "agent" and agent is None:
             agent = actor
         if applicant_kind == "agent" and not (
-            getattr(agent, "is_authenticated", False) and agent.has_role("agent")
+            getattr(agent, "is_authenticated", False) and agent.has_role(Role.AGENT)
         ):
             raise ValidationFailed(
                 _("请选择代办的中介代办员。"), code="agent_required", fields={"agent": [_("必填")]}

@@ -13,6 +13,7 @@ from onetrip.cases.models import Case, DepartmentHead
 from onetrip.cases.selectors import overdue_q
 from onetrip.cases.services.base import _event, _now, _send_changed
 from onetrip.clock import local_today
+from onetrip.roles import Role
 
 # -- overdue sweep ---------------------------------------------------------------------------
 
@@ -25,7 +26,7 @@ def department_head(*, department) -> Any:
 
     return (
         User.objects.filter(
-            is_active=True, groups__name="manager", point__district_id=department.district_id
+            is_active=True, groups__name=Role.MANAGER, point__district_id=department.district_id
         )
         .order_by("id")
         .first()

@@ -22,6 +22,7 @@ from onetrip.queueing.selectors import (
     staff_can_manage_point,
 )
 from onetrip.queueing.transitions import TRANSITIONS, WINDOW_ROLES
+from onetrip.roles import Role
 
 
 class TransitionRefused(DomainError):
@@ -45,7 +46,7 @@ def _check_window_operator(*, window: Window, user: Any) -> None:
     """The window must be open, and operated by the clerk who opened it (or a manager)."""
     if not window.is_open:
         raise Conflict(_("窗口尚未开窗，请先签到开窗。"), code="window_closed")
-    if window.clerk_id != user.pk and not user.has_role("manager"):
+    if window.clerk_id != user.pk and not user.has_role(Role.MANAGER):
         raise Forbidden(_("该窗口已由其他人员签到。"), code="window_taken")
 
 

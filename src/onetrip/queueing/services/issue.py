@@ -32,6 +32,7 @@ from onetrip.queueing.selectors import (
 from onetrip.queueing.services._common import _check_can_issue, _event, _refuse_duplicate
 from onetrip.queueing.services.one_statement import _issue_in_one_statement
 from onetrip.queueing.signals import ticket_issued
+from onetrip.roles import Role
 
 
 def _next_number(*, queue: Queue, day: dt.date) -> int:
@@ -89,7 +90,7 @@ def ticket_issue(
     if channel not in TicketChannel.values:
         raise ValidationFailed(_("取号渠道无效。"), code="bad_channel")
     if channel == TicketChannel.GUIDE:
-        require_role(actor, "guide", "clerk", "manager")
+        require_role(actor, Role.GUIDE, Role.CLERK, Role.MANAGER)
         if not staff_can_manage_point(user=actor, point=point):
             raise Forbidden(_("无权为该网点出号。"), code="point_out_of_scope")
     if phone:

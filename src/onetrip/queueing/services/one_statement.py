@@ -36,6 +36,7 @@ from onetrip.queueing.services._common import (
 )
 from onetrip.queueing.signals import ticket_called
 from onetrip.queueing.transitions import TRANSITIONS
+from onetrip.roles import Role
 
 # written into the SQL (constants, not input), so prepared generic plans can use the partial
 # index ticket_at_window_now
@@ -48,7 +49,7 @@ def _window_guard(window: Window, user: Any) -> tuple[str, list[Any]]:
     return (
         f"w AS (SELECT id FROM {Window._meta.db_table} WHERE id = %s AND point_id = %s"
         " AND is_open AND (clerk_id = %s OR %s) FOR UPDATE)",
-        [window.pk, window.point_id, user.pk, bool(user.has_role("manager"))],
+        [window.pk, window.point_id, user.pk, bool(user.has_role(Role.MANAGER))],
     )
 
 

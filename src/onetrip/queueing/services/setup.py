@@ -30,6 +30,7 @@ from onetrip.queueing.services._common import (
     _check_window_staff,
     _lock_window,
 )
+from onetrip.roles import Role
 
 
 @transaction.atomic
@@ -85,7 +86,7 @@ def queue_create(
 
 @transaction.atomic
 def queue_set_open(*, queue: Queue, is_open: bool, actor: Any) -> Queue:
-    require_role(actor, "manager", "guide", "clerk")
+    require_role(actor, Role.MANAGER, Role.GUIDE, Role.CLERK)
     if not staff_can_manage_point(user=actor, point=queue.point):
         raise Forbidden(_("无权管理该网点的队列。"))
     before = "open" if queue.is_open else "closed"

@@ -15,6 +15,7 @@ from onetrip.audit.models import AuditEvent
 from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import Department
 from onetrip.errors import Conflict, Forbidden, ValidationFailed
+from onetrip.roles import Role
 from onetrip.safety import states as S
 from onetrip.safety.models import (
     Incident,
@@ -103,7 +104,7 @@ def _reporter(
     signed_in = getattr(actor, "is_authenticated", False)
     volunteer = None
     kind = ReporterKind.CITIZEN
-    if signed_in and actor.has_role("grid_worker"):
+    if signed_in and actor.has_role(Role.GRID_WORKER):
         kind = ReporterKind.GRID_WORKER
     elif signed_in:
         volunteer = Volunteer.objects.filter(user=actor, is_active=True).first()

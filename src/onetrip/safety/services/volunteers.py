@@ -15,6 +15,7 @@ from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import PointLevel, ServicePoint
 from onetrip.clock import local_today
 from onetrip.errors import Conflict, ValidationFailed
+from onetrip.roles import Role
 from onetrip.safety.models import (
     PatrolShift,
     RoutingRule,
@@ -91,7 +92,7 @@ def volunteer_register(
 def attendance_record(
     *, session: TrainingSession, volunteer: Volunteer, attended: bool, actor: Any
 ) -> TrainingAttendance:
-    require_role(actor, "operator", "manager")
+    require_role(actor, Role.OPERATOR, Role.MANAGER)
     if volunteer.district_id != session.district_id:
         raise ValidationFailed(_("志愿者不在本区。"), code="wrong_district")
     row, _created = TrainingAttendance.objects.update_or_create(
@@ -118,7 +119,7 @@ def shift_record(
     done: bool = False,
     actor: Any,
 ) -> PatrolShift:
-    require_role(actor, "operator", "manager", "grid_worker")
+    require_role(actor, Role.OPERATOR, Role.MANAGER, Role.GRID_WORKER)
     if ends_at <= starts_at:
         raise ValidationFailed(_("结束时间须晚于开始时间。"), code="shift_order")
     if cell.district_id != volunteer.district_id:
@@ -156,7 +157,7 @@ RULE_FIELDS = (
 @transaction.atomic
 def rule_save(*, rule: RoutingRule, actor: Any) -> RoutingRule:
     """Create or update a routing rule (an operator of the rule's district), audited."""
-    require_role(actor, "operator", "manager")
+    require_role(actor, Role.OPERATOR, Role.MANAGER)
     if (
         not (0 <= rule.hour_from <= 23 and 1 <= rule.hour_to <= 24)
         or rule.hour_from == rule.hour_to
@@ -185,7 +186,7 @@ def rule_save(*, rule: RoutingRule, actor: Any) -> RoutingRule:
 
 @transaction.atomic
 def rule_delete(*, rule: RoutingRule, actor: Any) -> None:
-    require_role(actor, "operator", "manager")
+    require_role(actor, Role.OPERATOR, Role.MANAGER)
     audit_record(
         actor=actor,
         subject_type="routing_rule",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onetrip.errors import DomainError
+from onetrip.roles import Role
 from onetrip.safety import selectors as sel
 from onetrip.safety import services
 from onetrip.safety.models import GridCell, IncidentKind, Urgency
@@ -27,7 +28,7 @@ def report(request):
         if user.is_authenticated
         else []
     )
-    is_grid = user.is_authenticated and user.has_role("grid_worker")
+    is_grid = user.is_authenticated and user.has_role(Role.GRID_WORKER)
     volunteer = getattr(user, "volunteer", None) if user.is_authenticated else None
     values = {
         "kind": "",

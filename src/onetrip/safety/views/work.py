@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from onetrip.catalogue.models import Department, PointLevel, ServicePoint
 from onetrip.errors import DomainError
+from onetrip.roles import Role
 from onetrip.safety import selectors as sel
 from onetrip.safety import services
 from onetrip.safety import states as S
@@ -51,7 +52,7 @@ def workspace(request):
             "show": show,
             "cells": cells,
             "is_command": user.has_role(*sel.COMMAND_ROLES),
-            "is_grid": user.has_role("grid_worker"),
+            "is_grid": user.has_role(Role.GRID_WORKER),
             "now": now,
         },
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from onetrip.clock import local_today
+from onetrip.roles import Role
 from onetrip.workdays.selectors import schedule_warning
 
 register = template.Library()
@@ -23,6 +24,6 @@ def schedule_banner(context):
     show = bool(
         user is not None
         and getattr(user, "is_authenticated", False)
-        and (user.is_staff or user.has_role("admin", "manager"))
+        and (user.is_staff or user.has_role(Role.ADMIN, Role.MANAGER))
     )
     return {"warning": schedule_warning(today=local_today()) if show else ""}

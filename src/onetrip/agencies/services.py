@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +30,9 @@ from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.people.models import Agency, AgencyStatus, Company
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 #: the case states in which a case of a batch is finished (nothing more to decide)
 DECIDED = ("approved", "rejected", "refused", "withdrawn", "delivered", "closed")
@@ -54,7 +57,7 @@ def _is_district_manager(user: Any, district_id: int) -> bool:
 
 
 @transaction.atomic
-def agency_status_set(*, agency: Agency, status: str, reason: str, actor: Any) -> Agency:
+def agency_status_set(*, agency: Agency, status: str, reason: str, actor: User) -> Agency:
     """Warn, suspend or reinstate an agency, with the reason kept in its history."""
     if not _is_district_manager(actor, agency.district_id):
         raise Forbidden(_("只有本区管理者可以变更代办机构状态。"), code="forbidden")
@@ -117,7 +120,7 @@ def authorisation_create(
     company: Company,
     valid_from: dt.date,
     valid_until: dt.date,
-    actor: Any,
+    actor: User,
     reference: str = "",
     letter: Any = None,
 ) -> Authorisation:
@@ -288,7 +291,7 @@ def _batch_number(batch: Batch, today: dt.date) -> str:
 @transaction.atomic
 def batch_submit(
     *,
-    actor: Any,
+    actor: User,
     rows: list[BatchRow],
     route: str = BatchRoute.ONLINE,
     agent: Any = None,
@@ -329,7 +332,7 @@ def batch_submit(
     plan = _check_rows(agency=agency, rows=rows, today=today)
     district = agency.district
     point = district if route == BatchRoute.ONLINE else actor.point
-    if point.district_id != district.pk:
+    if point is None or point.district_id != district.pk:
         raise ValidationFailed(_("代办机构不属于本区县。"), code="agency_out_of_scope")
     batch = Batch.objects.create(
         number=f"tmp-{uuid.uuid4().hex[:24]}",
@@ -414,7 +417,7 @@ def batch_roles(*, user: Any, batch: Batch) -> set[str]:
 
 
 @transaction.atomic
-def batch_message_post(*, batch: Batch, actor: Any, body: str) -> BatchMessage:
+def batch_message_post(*, batch: Batch, actor: User, body: str) -> BatchMessage:
     roles = batch_roles(user=actor, batch=batch)
     if not roles:
         raise NotFound(_("未找到该批次。"), code="batch_not_found")
@@ -490,7 +493,7 @@ def batch_refresh(*, batch: Batch, now: dt.datetime | None = None) -> Batch:
 
 
 @transaction.atomic
-def batch_deliver(*, batch: Batch, method: str, actor: Any, note: str = "") -> Batch:
+def batch_deliver(*, batch: Batch, method: str, actor: User, note: str = "") -> Batch:
     """Joint delivery (统一送达): every decided case of the batch delivered together, by one
     pickup at the agent window or one postal delivery. A pickup is one visit for the batch;
     it is refused when it would make any case exceed the visits its matter promises."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +15,9 @@ from onetrip.catalogue.validators import (
 )
 from onetrip.errors import ValidationFailed
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 
 def _clean_materials(matter: Matter) -> None:
     errors = [v for v in materials_set_violations(matter.materials.all(), matter=matter)]
@@ -23,7 +26,7 @@ def _clean_materials(matter: Matter) -> None:
 
 
 @transaction.atomic
-def matter_save(*, matter: Matter, actor: Any = None) -> Matter:
+def matter_save(*, matter: Matter, actor: User | None = None) -> Matter:
     """Validate (model fields + quality rules) and save a matter; used by admin and services."""
     created = matter.pk is None
     try:
@@ -50,7 +53,7 @@ def matter_create(
     department: Department,
     code: str,
     name: str,
-    actor: Any = None,
+    actor: User | None = None,
     **fields,
 ) -> Matter:
     return matter_save(
@@ -59,14 +62,14 @@ def matter_create(
     )
 
 
-def matter_update(*, matter: Matter, actor: Any = None, **changes) -> Matter:
+def matter_update(*, matter: Matter, actor: User | None = None, **changes) -> Matter:
     for key, value in changes.items():
         setattr(matter, key, value)
     return matter_save(matter=matter, actor=actor)
 
 
 @transaction.atomic
-def material_save(*, material: Material, actor: Any = None) -> Material:
+def material_save(*, material: Material, actor: User | None = None) -> Material:
     created = material.pk is None
     try:
         material.full_clean()
@@ -87,13 +90,13 @@ def material_save(*, material: Material, actor: Any = None) -> Material:
     return material
 
 
-def material_create(*, matter: Matter, name: str, actor: Any = None, **fields) -> Material:
+def material_create(*, matter: Matter, name: str, actor: User | None = None, **fields) -> Material:
     if "position" not in fields:
         fields["position"] = matter.materials.count() + 1
     return material_save(material=Material(matter=matter, name=name, **fields), actor=actor)
 
 
-def material_update(*, material: Material, actor: Any = None, **changes) -> Material:
+def material_update(*, material: Material, actor: User | None = None, **changes) -> Material:
     for key, value in changes.items():
         setattr(material, key, value)
     return material_save(material=material, actor=actor)

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
@@ -56,10 +55,11 @@ from onetrip.demo.history_sim import (
     sim_counts,
     sites_of,
 )
+from onetrip.demo.history_story import _materials, _owner_user_of, _precheck, _Story, client_for
 from onetrip.demo.history_tickets import SH, _at, sim_tickets_write
 from onetrip.demo.registry import demo_extension
 from onetrip.errors import DomainError
-from onetrip.workdays.selectors import WorkdayCalendar, working_days_after
+from onetrip.workdays.selectors import WorkdayCalendar
 
 MARKER = "demo.history"
 LAST_DAY = dt.date(2026, 11, 27)  # deadlines of the last cases still fall within 2026
@@ -80,45 +80,6 @@ def history_period(*, today: dt.date, weeks: int = 8) -> tuple[dt.date, dt.date,
     start = max(end - dt.timedelta(weeks=weeks) + dt.timedelta(days=1), dt.date(2026, 1, 5))
     switch = start + (end - start) / 2
     return start, switch, end
-
-
-class _Story:
-    """Shared state of one history load."""
-
-    def __init__(self, *, district, staff, rng, switch, end_at, cal, served, persons, firms):
-        self.district = district
-        self.staff = staff
-        self.rng = rng
-        self.switch = switch
-        self.end_at = end_at
-        self.cal = cal
-        self.served = served
-        self.persons = persons
-        self.firms = firms
-        self.counts: dict[str, int] = defaultdict(int)
-
-    def wd(self, day: dt.date, n: int) -> dt.date:
-        return working_days_after(start=day, days=n, calendar=self.cal)
-
-    def front(self, point: ServicePoint):
-        """A clerk or social worker at the point or above it, else the manager."""
-        p = point
-        while p is not None:
-            if p.pk in self.staff["front"]:
-                return self.staff["front"][p.pk]
-            p = p.parent if p.level != PointLevel.DISTRICT else None
-        return self.staff["manager"]
-
-    def back(self, case: Case):
-        return self.staff["reviewer"].get(case.department_id) or self.staff["manager"]
-
-
-def _materials(matter: Matter, *, missing: bool) -> dict[int, dict[str, Any]]:
-    given = {m.pk: {"status": MaterialStatus.RECEIVED} for m in matter.materials.all()}
-    if missing and given:
-        first = next(iter(given))
-        given[first] = {"status": MaterialStatus.MISSING}
-    return given
 
 
 def _lifecycle(
@@ -323,47 +284,6 @@ def _lifecycle(
 
         rate(s, case=case, holder=holder, at=rwhen, after=dwhen.astimezone(SH).date() >= s.switch)
     return case
-
-
-def _owner_user_of(holder):
-    user = getattr(holder, "user", None)
-    if user is not None:
-        return user
-    return holder.users.order_by("id").first()
-
-
-def _precheck(s: _Story, *, matter: Matter, holder, at: dt.datetime):
-    from onetrip.intake.models import PreCheck
-    from onetrip.intake.services import precheck_run
-
-    company = holder.__class__.__name__ == "Company"
-    pc = precheck_run(
-        matter=matter,
-        applicant_kind="company" if company else "person",
-        holder_number=holder.credit_code if company else holder.id_number,
-        materials_at_hand=list(matter.materials.values_list("pk", flat=True)),
-        actor=s.staff["guide"],
-        point=s.district,
-        on=at.astimezone(SH).date(),
-    )
-    PreCheck.objects.filter(pk=pc.pk).update(at=at)  # demo-only: auto_now_add stamp
-    s.counts["prechecks"] += 1
-    return pc
-
-
-def client_for(*, agent, company):
-    """The company an agent applies for: ``company`` when the agency holds its authorisation,
-    else one of the agency's own clients (an agent applies only with an authorisation on
-    file, see ``cases.services.case_create``)."""
-    from onetrip.people.services import agent_authorised
-
-    if agent is None or company is None or agent_authorised(agent=agent, company=company):
-        return company
-    clients = list(agent.agency.clients.order_by("pk"))
-    if clients:
-        return clients[company.pk % len(clients)]
-    agent.agency.clients.add(company)  # an agency with no clients yet takes this one on
-    return company
 
 
 def _matter_pools(district: ServicePoint) -> dict[str, list[Matter]]:

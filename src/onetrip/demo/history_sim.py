@@ -33,6 +33,7 @@ from onetrip.cases.services import (
     visit_record,
 )
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
+from onetrip.demo.history_story import _owner_user_of, _precheck, client_for
 from onetrip.demo.history_tickets import SH, dashboard_wait
 from onetrip.errors import DomainError
 from onetrip.simulation.layout import layout_load, layout_override
@@ -317,7 +318,6 @@ def sim_cases_write(s, *, season: Season, tickets: dict, matters: dict):
 def _replay(
     s, *, sim: SimCase, matter, holder, at, ticket, answers, agent, after: bool, point
 ) -> Case:
-    from onetrip.demo.history import _owner_user_of, _precheck
 
     rng = s.rng
     person = holder if holder.__class__.__name__ == "Applicant" else None
@@ -331,8 +331,6 @@ def _replay(
     if mode == "online":
         creator, channel, point = _owner_user_of(holder), Channel.ONLINE, None
     elif mode == "agent":
-        from onetrip.demo.history import client_for
-
         creator, channel, point = agent, Channel.AGENT, s.district
         company = holder = client_for(agent=agent, company=company)
     else:
@@ -504,7 +502,6 @@ def rate(s, *, case, holder, at: dt.datetime, after: bool) -> None:
     """The applicant's 好差评 after completion, signed in (a named rating); a bad one is followed
     up by the handling unit as the platform asks: mostly called back within two working days,
     then explained or fixed and reported back — more reliably after the reform."""
-    from onetrip.demo.history import _owner_user_of
     from onetrip.metrics.services import followup_transition, rating_submit
 
     rng = s.rng

@@ -108,4 +108,4 @@ class HomeVisitPhoto(models.Model):
         verbose_name_plural = _("上门拍照")
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""

@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import io
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -21,6 +21,9 @@ from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.homevisits.models import HomeVisit, HomeVisitPhoto, HomeVisitReason, HomeVisitState
 from onetrip.roles import Role
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 10
 MAX_SIGNATURE_BYTES = 300 * 1024
@@ -28,7 +31,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 JPEG = b"\xff\xd8\xff"
 
 
-def _audit(visit: HomeVisit, actor: Any, action: str, before: str, after: str, note: str = ""):
+def _audit(visit: HomeVisit, actor: User, action: str, before: str, after: str, note: str = ""):
     audit_record(
         actor=actor,
         subject_type="home_visit",
@@ -40,7 +43,7 @@ def _audit(visit: HomeVisit, actor: Any, action: str, before: str, after: str, n
     )
 
 
-def _is_manager(actor: Any, district_id: int) -> bool:
+def _is_manager(actor: User, district_id: int) -> bool:
     return bool(
         getattr(actor, "is_authenticated", False)
         and (
@@ -62,7 +65,7 @@ def worker_role(visit: HomeVisit) -> Role:
 @transaction.atomic
 def home_visit_request(
     *,
-    actor: Any,
+    actor: User,
     matter: Any,
     address: str,
     phone: str,
@@ -134,7 +137,7 @@ def _locked(visit: HomeVisit) -> HomeVisit:
 
 @transaction.atomic
 def home_visit_schedule(
-    *, visit: HomeVisit, actor: Any, assignee: Any, when: dt.datetime
+    *, visit: HomeVisit, actor: User, assignee: Any, when: dt.datetime
 ) -> HomeVisit:
     """A district manager assigns the visit (or a worker takes it) and fixes the time."""
     visit = _locked(visit)
@@ -227,7 +230,7 @@ def _photo_bytes(photos: list[Any]) -> list[tuple[bytes, str]]:
 def home_visit_accept(
     *,
     visit: HomeVisit,
-    actor: Any,
+    actor: User,
     photos: list[Any],
     signature: str,
     decide_now: bool = False,
@@ -277,7 +280,7 @@ def home_visit_accept(
 
 
 @transaction.atomic
-def home_visit_deliver(*, visit: HomeVisit, actor: Any, note: str = "") -> HomeVisit:
+def home_visit_deliver(*, visit: HomeVisit, actor: User, note: str = "") -> HomeVisit:
     """The result is brought home by the worker (送达上门): no visit for the applicant."""
     from onetrip.cases.services import case_transition
 
@@ -297,7 +300,7 @@ def home_visit_deliver(*, visit: HomeVisit, actor: Any, note: str = "") -> HomeV
 
 
 @transaction.atomic
-def home_visit_cancel(*, visit: HomeVisit, actor: Any, reason: str) -> HomeVisit:
+def home_visit_cancel(*, visit: HomeVisit, actor: User, reason: str) -> HomeVisit:
     visit = _locked(visit)
     own = visit.requested_by_id == getattr(actor, "pk", None)
     if not (own or _is_manager(actor, visit.district_id)):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -26,6 +26,9 @@ from onetrip.intake.selectors import (
 from onetrip.masking import mask_id_number
 from onetrip.people.validators import clean_credit_code, clean_id_number
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 PRECHECK_PURPOSE = "导办预检：核对政府已有材料"
 STAFF_PRECHECK_ROLES = (
@@ -97,7 +100,7 @@ def _bad_credit(applicant_kind: str, number: str) -> bool:
     )
 
 
-def _owns(actor: Any, applicant_kind: str, number: str) -> bool:
+def _owns(actor: User | None, applicant_kind: str, number: str) -> bool:
     """The signed-in user is the person with this ID number, or a user of this company."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
@@ -182,7 +185,7 @@ def precheck_run(
     applicant_kind: str,
     holder_number: str | None = None,
     materials_at_hand: list[int],
-    actor: Any = None,
+    actor: User | None = None,
     point: ServicePoint | None = None,
     on: dt.date | None = None,
 ) -> PreCheck:
@@ -238,8 +241,8 @@ def precheck_run(
             fields={"materials_at_hand": [_("含有不属于本事项的材料")]},
         )
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    staff = authenticated and actor.has_role(*STAFF_PRECHECK_ROLES)
-    if point is None and staff:
+    staff = bool(authenticated and actor is not None and actor.has_role(*STAFF_PRECHECK_ROLES))
+    if point is None and staff and actor is not None:
         point = actor.point
     if point is not None and point.district_id != matter.district_id:
         raise Forbidden(
@@ -365,7 +368,9 @@ def precheck_run(
 
 
 @transaction.atomic
-def precheck_link_case(*, precheck: PreCheck, case_number: str, actor: Any = None) -> PreCheck:
+def precheck_link_case(
+    *, precheck: PreCheck, case_number: str, actor: User | None = None
+) -> PreCheck:
     """Remember which case followed a pre-check (for the with/without pre-check comparison)."""
     case_number = (case_number or "").strip()
     if not case_number:
@@ -384,7 +389,7 @@ def precheck_link_case(*, precheck: PreCheck, case_number: str, actor: Any = Non
 
 @transaction.atomic
 def form_definition_save(
-    *, matter: Matter, fields: Any, title: str = "", actor: Any = None
+    *, matter: Matter, fields: Any, title: str = "", actor: User | None = None
 ) -> FormDefinition:
     cleaned = clean_definition(fields)
     definition, created = FormDefinition.objects.update_or_create(

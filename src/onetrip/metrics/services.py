@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -28,6 +28,9 @@ from onetrip.metrics.models import (
     Stage,
 )
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 #: a case can be rated after completion once the department has decided it
 RATEABLE = (S.State.APPROVED, S.State.REJECTED, S.State.DELIVERED, S.State.CLOSED)
 MAX_COMMENT = 500
@@ -49,7 +52,7 @@ def rating_stage_open(case: Case) -> str | None:
     return None
 
 
-def _may_rate(*, case: Case, actor: Any, tracking_token: str | None) -> bool:
+def _may_rate(*, case: Case, actor: User | None, tracking_token: str | None) -> bool:
     if tracking_token is not None:
         return case.token_revoked_at is None and secrets.compare_digest(
             case.tracking_token.encode(), str(tracking_token).encode()
@@ -99,7 +102,7 @@ def rating_submit(
     dimensions: dict[str, Any] | None = None,
     stage: str | None = None,
     via: str = "",
-    actor: Any = None,
+    actor: User | None = None,
     tracking_token: str | None = None,
     now: dt.datetime | None = None,
 ) -> Rating:
@@ -198,7 +201,7 @@ def followup_transition(
     *,
     follow_up: FollowUp,
     action: str,
-    actor: Any,
+    actor: User,
     note: str = "",
     now: dt.datetime | None = None,
 ) -> FollowUp:

@@ -225,7 +225,7 @@ def _record_failure(notice: Notice, now: dt.datetime, error: str) -> Notice:
             point=notice.district,
             data={"attempt": notice.attempts, "next_attempt_at": next_at and next_at.isoformat()},
         )
-        if not give_up:
+        if not give_up and next_at is not None:
             _schedule_retry(notice.pk, next_at)
     notice.refresh_from_db()
     return notice

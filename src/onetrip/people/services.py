@@ -31,7 +31,7 @@ def applicant_register(
     id_number: str,
     phone: str = "",
     address: str = "",
-    actor: Any = None,
+    actor: User | None = None,
     user: User | None = None,
 ) -> Applicant:
     name = (name or "").strip()
@@ -70,7 +70,7 @@ def company_register(
     legal_representative: str = "",
     phone: str = "",
     address: str = "",
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Company:
     name = (name or "").strip()
     if not name:
@@ -108,7 +108,7 @@ def agency_register(
     contact_name: str = "",
     phone: str = "",
     address: str = "",
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Agency:
     name = (name or "").strip()
     if not name:
@@ -139,7 +139,7 @@ def agency_register(
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str, actor: Any = None) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str, actor: User | None = None) -> tuple[ApiToken, str]:
     """Create a token and return it with the clear key, which is shown once and never stored."""
     key = "ot_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -157,7 +157,7 @@ def api_token_create(*, user: User, name: str, actor: Any = None) -> tuple[ApiTo
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken, actor: Any = None) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -324,7 +324,13 @@ def applicant_account_register(
 
 
 def applicant_resolve(
-    *, kind: str, number: str, name: str = "", phone: str = "", actor: Any = None, link_user=None
+    *,
+    kind: str,
+    number: str,
+    name: str = "",
+    phone: str = "",
+    actor: User | None = None,
+    link_user=None,
 ) -> tuple[Applicant | None, Company | None]:
     """The applicant (person) or company with this ID number / credit code, registered when new
     (a name is then required). Numbers are checked with their check digits."""
@@ -351,7 +357,9 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 @transaction.atomic
-def company_found(*, name: str, founder: Applicant, phone: str = "", actor: Any = None) -> Company:
+def company_found(
+    *, name: str, founder: Applicant, phone: str = "", actor: User | None = None
+) -> Company:
     """A company being founded (设立中): a name and its founder, who is its legal
     representative; no credit code until the registration's result issues one
     (``company_credit_code_issue``). The founder's account may act for it."""
@@ -402,7 +410,9 @@ def credit_code_for(*, company: Company, region: str = "330102") -> str:
 
 
 @transaction.atomic
-def company_credit_code_issue(*, company: Company, region: str = "330102", actor: Any = None):
+def company_credit_code_issue(
+    *, company: Company, region: str = "330102", actor: User | None = None
+):
     """Register a company being founded: it gets its credit code (once; idempotent)."""
     company = Company.objects.select_for_update().get(pk=company.pk)
     if company.credit_code:
@@ -445,7 +455,12 @@ def agent_authorised(*, agent: Any, company: Company, on: dt.date | None = None)
 
 
 def founder_resolve(
-    *, number: str, name: str = "", company_name: str = "", phone: str = "", actor: Any = None
+    *,
+    number: str,
+    name: str = "",
+    company_name: str = "",
+    phone: str = "",
+    actor: User | None = None,
 ) -> tuple[Applicant, Company]:
     """The founder (a natural person, registered when new) and the company being founded."""
     applicant, _company = applicant_resolve(

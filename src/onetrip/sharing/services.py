@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,6 +14,9 @@ from onetrip.masking import mask_id_number
 from onetrip.people.validators import clean_credit_code, clean_id_number
 from onetrip.sharing.models import KIND_HOLDER, HolderKind, SharedDocument, ShareReadLog
 from onetrip.sharing.selectors import shared_documents_for_holder
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 
 def _clean_purpose(purpose: str) -> str:
@@ -88,7 +91,7 @@ def shared_document_issue(
     valid_until: dt.date | None = None,
     holder_name: str = "",
     data: dict[str, Any] | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> SharedDocument:
     """Register a record a department issued. The holder number is checked by its checksum."""
     kind = (kind or "").strip()
@@ -152,7 +155,7 @@ def shared_document_issue(
 
 
 @transaction.atomic
-def shared_document_revoke(*, document: SharedDocument, reason: str, actor: Any = None):
+def shared_document_revoke(*, document: SharedDocument, reason: str, actor: User | None = None):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(

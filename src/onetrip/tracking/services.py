@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import secrets
 from contextlib import nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +27,9 @@ from onetrip.tracking.selectors import (
     STAFF_CASE_ROLES,
     case_by_token,
 )
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 1000
@@ -92,7 +95,7 @@ def message_post_by_token(
 
 
 @transaction.atomic
-def message_reply(*, case: Case, actor: Any, body: str, now: dt.datetime | None = None) -> Message:
+def message_reply(*, case: Case, actor: User, body: str, now: dt.datetime | None = None) -> Message:
     """A staff member handling the case answers; the applicant is notified by SMS."""
     roles = case_roles(user=actor, case=case) & STAFF_CASE_ROLES
     if not roles:
@@ -162,7 +165,7 @@ def messages_mark_read_by_applicant(*, case: Case, now: dt.datetime | None = Non
 
 
 @transaction.atomic
-def messages_mark_read_by_staff(*, case: Case, actor: Any, now: dt.datetime | None = None) -> int:
+def messages_mark_read_by_staff(*, case: Case, actor: User, now: dt.datetime | None = None) -> int:
     if not case_roles(user=actor, case=case) & STAFF_CASE_ROLES:
         raise NotFound(_("未找到该办件。"), code="case_not_found")
     return case.messages.filter(
@@ -211,7 +214,7 @@ def supplement_submit(*, token: str, now=None) -> Case:
 # -- tokens ----------------------------------------------------------------------------------
 
 
-def _staff_roles(case: Case, actor: Any) -> set[str]:
+def _staff_roles(case: Case, actor: User) -> set[str]:
     roles = case_roles(user=actor, case=case) & STAFF_CASE_ROLES
     if not roles:
         raise NotFound(_("未找到该办件。"), code="case_not_found")
@@ -219,7 +222,7 @@ def _staff_roles(case: Case, actor: Any) -> set[str]:
 
 
 @transaction.atomic
-def tracking_token_revoke(*, case: Case, actor: Any, reason: str = "") -> Case:
+def tracking_token_revoke(*, case: Case, actor: User, reason: str = "") -> Case:
     """Stop the case's tracking link from working (the page then answers 404)."""
     roles = _staff_roles(case, actor)
     case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
@@ -242,7 +245,7 @@ def tracking_token_revoke(*, case: Case, actor: Any, reason: str = "") -> Case:
 
 
 @transaction.atomic
-def tracking_token_renew(*, case: Case, actor: Any) -> Case:
+def tracking_token_renew(*, case: Case, actor: User) -> Case:
     """Issue a new tracking link (the old one stops working); the applicant is sent the new one."""
     roles = _staff_roles(case, actor)
     case = (

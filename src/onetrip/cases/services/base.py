@@ -10,7 +10,7 @@ from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import partial, wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +25,9 @@ from onetrip.errors import Conflict
 from onetrip.workdays.selectors import WorkdayCalendar
 from onetrip.workdays.selectors import working_days_after as _working_days_after
 from onetrip.workdays.selectors import working_days_between as _working_days_between
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 BAD = (MaterialStatus.MISSING, MaterialStatus.DEFECTIVE)
 
@@ -66,7 +69,7 @@ def working_days_between(*, start: dt.date, end: dt.date) -> int:
     return _working_days_between(start=start, end=end, calendar=_CALENDAR.get())
 
 
-def _roles_of(*, case: Case, actor: Any, tracking_token: str | None) -> set[str]:
+def _roles_of(*, case: Case, actor: User, tracking_token: str | None) -> set[str]:
     """The actor's roles on the case. With no actor but a tracking token, the bearer of the
     case's live token acts as the applicant (the public tracking page); otherwise the system."""
     if actor is None and tracking_token is not None:
@@ -132,7 +135,7 @@ def _changed(case: Case, before: dict[str, Any]) -> list[str]:
 def change_records(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     role: str,
     action: str,
     from_state: str,
@@ -179,7 +182,7 @@ def _event(**fields: Any) -> CaseEvent:
 
 
 def _send_changed(
-    case: Case, from_state: str, to_state: str, action: str, actor: Any, note: str = ""
+    case: Case, from_state: str, to_state: str, action: str, actor: User | None, note: str = ""
 ) -> None:
     transaction.on_commit(
         partial(

@@ -4,7 +4,7 @@ or resolved through the material resolvers), the creation event, the window visi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,9 @@ from onetrip.catalogue.rules import Route, routes
 from onetrip.clock import local_today
 from onetrip.errors import Forbidden, ValidationFailed
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 
 def _check_scope(
@@ -83,14 +86,14 @@ def _check_scope(
         )
 
 
-def _creator_role(*, actor: Any, point: ServicePoint, applicant, company, channel: str) -> str:
+def _creator_role(*, actor: User, point: ServicePoint, applicant, company, channel: str) -> str:
     if not getattr(actor, "is_authenticated", False):
         raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)
     if actor.is_superuser:
         return S.MANAGER
     if actor.has_role(Role.CLERK, Role.SOCIAL_WORKER, Role.MANAGER) and actor.point_id:
         if actor.point_id in _ancestors_for(actor, point.pk):
-            for role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER):
+            for role in (Role.CLERK, Role.SOCIAL_WORKER, Role.MANAGER):
                 if actor.has_role(role):
                     return role
     if (
@@ -114,7 +117,7 @@ def _creator_role(*, actor: Any, point: ServicePoint, applicant, company, channe
 def case_create(
     *,
     matter: Matter,
-    actor: Any,
+    actor: User,
     channel: str,
     point: ServicePoint | None = None,
     applicant=None,
@@ -205,7 +208,7 @@ def case_create(
 def _prepare(
     *,
     matter: Matter,
-    actor: Any,
+    actor: User,
     channel: str,
     point: ServicePoint | None = None,
     applicant=None,
@@ -376,7 +379,7 @@ def _material_rows(
     return rows
 
 
-def _point_subtree(actor: Any) -> set[int]:
+def _point_subtree(actor: User) -> set[int]:
     from onetrip.cases.selectors import point_subtree_ids
 
     if actor.is_superuser and actor.point_id is None:

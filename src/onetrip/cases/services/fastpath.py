@@ -9,7 +9,7 @@ import copy
 import datetime as dt
 import re
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -45,10 +45,13 @@ from onetrip.db import InsertParts
 from onetrip.errors import NotFound
 from onetrip.people.selectors import registered_holder
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 
 def _open_in_one_statement(
     *,
-    actor: Any,
+    actor: User,
     matter: Matter,
     point: ServicePoint,
     channel: str,
@@ -220,7 +223,7 @@ def case_transition_by_number(
     *,
     number: str,
     action: str,
-    actor: Any,
+    actor: User,
     note: str = "",
     now: dt.datetime | None = None,
     today: dt.date | None = None,
@@ -259,7 +262,7 @@ def _transition_in_one_statement(
     *,
     number: str,
     action: str,
-    actor: Any,
+    actor: User,
     note: str,
     now: dt.datetime | None,
     today: dt.date | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,19 +17,24 @@ from onetrip.cases.models import Case, CaseEvent, Delegation, SampleCheck
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.roles import Role
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
-def _manager_of(actor: Any, district_id: int) -> bool:
+
+def _manager_of(actor: User, district_id: int) -> bool:
     if not getattr(actor, "is_authenticated", False):
         return False
     if actor.is_superuser:
         return True
     return bool(
-        actor.has_role(Role.MANAGER) and actor.point_id and actor.point.district_id == district_id
+        actor.has_role(Role.MANAGER)
+        and actor.point is not None
+        and actor.point.district_id == district_id
     )
 
 
 @transaction.atomic
-def delegation_grant(*, user: Any, matter: Any, actor: Any, note: str = "") -> Delegation:
+def delegation_grant(*, user: Any, matter: Any, actor: User, note: str = "") -> Delegation:
     """A district manager lets a front-line clerk or social worker decide an instant matter."""
     if not _manager_of(actor, matter.district_id):
         raise Forbidden(_("只有本区管理者可以授权即办件审批。"), code="forbidden")
@@ -61,7 +66,7 @@ def delegation_grant(*, user: Any, matter: Any, actor: Any, note: str = "") -> D
 
 
 @transaction.atomic
-def delegation_revoke(*, delegation: Delegation, actor: Any) -> Delegation:
+def delegation_revoke(*, delegation: Delegation, actor: User) -> Delegation:
     if not _manager_of(actor, delegation.matter.district_id):
         raise Forbidden(_("只有本区管理者可以撤销授权。"), code="forbidden")
     updated = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
@@ -117,7 +122,7 @@ def instant_sample(
 
 
 @transaction.atomic
-def sample_check_record(*, case: Case, actor: Any, verdict: str, note: str = "") -> SampleCheck:
+def sample_check_record(*, case: Case, actor: User, verdict: str, note: str = "") -> SampleCheck:
     """Record the reviewer's verdict on one instant decision taken on the spot."""
     if not _may_check(actor, case):
         raise NotFound(_("未找到该办件。"), code="case_not_found")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,9 @@ from onetrip.cases.services.base import BAD, _event, _now, _roles_of, service, w
 from onetrip.catalogue.resolvers import resolve_material
 from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SNIFF = (
@@ -108,7 +111,7 @@ def _apply_material(
 
 
 def _material_for_update(
-    *, case: Case, actor: Any, case_material_id: Any, tracking_token: str | None = None
+    *, case: Case, actor: User, case_material_id: Any, tracking_token: str | None = None
 ):
     case = (
         Case.objects.select_for_update(of=("self",))
@@ -149,7 +152,7 @@ def case_material_update(
     *,
     case: Case,
     case_material_id: int,
-    actor: Any,
+    actor: User,
     status: str,
     count: int | None = None,
     form: str | None = None,
@@ -203,7 +206,7 @@ def case_file_upload(
     *,
     case: Case,
     case_material_id: int,
-    actor: Any,
+    actor: User,
     upload: Any,
     now: dt.datetime | None = None,
     tracking_token: str | None = None,

@@ -5,7 +5,7 @@ the scope, the applicant by ID number / credit code (registered when new), then 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -25,11 +25,14 @@ from onetrip.people.services import applicant_resolve, founder_resolve
 from onetrip.people.validators import clean_holder_number
 from onetrip.roles import Role
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 
 @_shared_calendar()
 def case_open(
     *,
-    actor: Any,
+    actor: User,
     matter_code: str,
     applicant_kind: str,
     applicant_number: str,
@@ -80,11 +83,12 @@ def case_open(
     applicant_kind = "individual" if applicant_kind == "person" else applicant_kind
     plain = applicant_kind in ("individual", "company")
     matter = holder = None
-    if point is None and channel != Channel.ONLINE and getattr(actor, "point_id", None):
+    actor_point_id = getattr(actor, "point_id", None)
+    if point is None and channel != Channel.ONLINE and actor_point_id:
         if connection.vendor == "postgresql" and plain:  # point, matter, applicant: one query
             id_number = _checked_id_number(kind=applicant_kind, number=applicant_number)
             point, matter, applicant = intake_read(
-                point_id=actor.point_id,
+                point_id=actor_point_id,
                 matter_code=matter_code,
                 user=actor,
                 id_number=id_number,
@@ -95,7 +99,7 @@ def case_open(
                 holder = (applicant, None)
         else:
             point = (
-                ServicePoint.objects.select_related("district").filter(pk=actor.point_id).first()
+                ServicePoint.objects.select_related("district").filter(pk=actor_point_id).first()
             )
     scope = point.district if point is not None else district
     if scope is None:

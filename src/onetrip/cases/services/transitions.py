@@ -5,7 +5,7 @@ applies it to the instance; both write paths (this one and ``fastpath``) use it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -27,6 +27,9 @@ from onetrip.cases.services.base import (
 )
 from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 REFUSALS = {
     "unknown_action": (ValidationFailed, _lazy("未知的操作。")),
@@ -53,7 +56,7 @@ def case_transition(
     *,
     case: Case,
     action: str,
-    actor: Any,
+    actor: User,
     note: str = "",
     now: dt.datetime | None = None,
     today: dt.date | None = None,
@@ -102,7 +105,7 @@ def _decide(
     case: Case,
     *,
     action: str,
-    actor: Any,
+    actor: User,
     note: str,
     now: dt.datetime,
     today: dt.date,

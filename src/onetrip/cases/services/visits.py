@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -13,13 +13,16 @@ from onetrip.cases.services.base import _now, service
 from onetrip.catalogue.models import ServicePoint
 from onetrip.errors import Conflict, ValidationFailed
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 
 @service(calendar=False)
 def visit_record(
     *,
     case: Case,
     kind: str,
-    actor: Any,
+    actor: User,
     point: ServicePoint | None = None,
     ticket=None,
     at: dt.datetime | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from django.core.exceptions import ValidationError
@@ -28,6 +28,9 @@ from onetrip.catalogue.models import (
     Matter,
     ServicePoint,
 )
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 
 def _stored_name(src: Path) -> str:
@@ -193,7 +196,7 @@ def _parse(path: Path) -> tuple[_Plan, _Checker]:
 
 
 @transaction.atomic
-def catalogue_import(*, path: Path, actor: Any = None) -> ImportReport:
+def catalogue_import(*, path: Path, actor: User | None = None) -> ImportReport:
     """Import a whole catalogue file (all or nothing). Raises CatalogueImportError."""
     path = Path(path)
     plan, ck = _parse(path)

@@ -4,7 +4,7 @@ constraint, the waiting list promoted in order when a place frees up."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -25,6 +25,9 @@ from onetrip.community.services.common import (
     tell,
 )
 from onetrip.errors import Conflict
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 B = S.BookingStatus
 
@@ -161,7 +164,7 @@ def _promote_next(*, slot: Slot, now: dt.datetime) -> Booking | None:
 
 @transaction.atomic
 def booking_cancel(
-    *, booking: Booking, actor: Any, now: dt.datetime | None = None, note: str = ""
+    *, booking: Booking, actor: User, now: dt.datetime | None = None, note: str = ""
 ) -> Booking:
     """Cancel a booking (its holder, or the complex's staff). A confirmed place goes to the
     first on the waiting list."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,9 @@ from onetrip.cases.states import Transition
 from onetrip.community import states as S
 from onetrip.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from onetrip.notices.texts import define
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 logger = logging.getLogger("onetrip.community")
 
@@ -81,7 +84,7 @@ def role_of(move: Transition, roles: set[str]) -> str:
 
 def audit(
     *,
-    actor: Any,
+    actor: User | None,
     subject_type: str,
     subject: Any,
     action: str,

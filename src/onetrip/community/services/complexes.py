@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,6 +13,9 @@ from onetrip.catalogue.models import PointLevel, ServicePoint
 from onetrip.community.models import CORE_KINDS, Complex, Facility, FacilityKind
 from onetrip.errors import ValidationFailed
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 #: The "3" with their default names, created with every complex.
 CORE_NAMES = {
     FacilityKind.HALL: gettext_lazy("一厅迎客·接待大厅"),
@@ -22,7 +25,7 @@ CORE_NAMES = {
 
 
 @transaction.atomic
-def complex_ensure(*, point: ServicePoint, intro: str = "", actor: Any = None) -> Complex:
+def complex_ensure(*, point: ServicePoint, intro: str = "", actor: User | None = None) -> Complex:
     """The complex of a community point, created with its "3" when missing (idempotent)."""
     if point.level != PointLevel.COMMUNITY:
         raise ValidationFailed(_("只有社区网点可以设立社区服务综合体。"), code="not_a_community")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +22,9 @@ from onetrip.community.services.common import (
     tell,
 )
 from onetrip.errors import Conflict, ValidationFailed
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 
 def _check_time(facility: Facility, starts_at: Any, ends_at: Any, now: dt.datetime) -> None:
@@ -57,7 +60,7 @@ def _check_time(facility: Facility, starts_at: Any, ends_at: Any, now: dt.dateti
 @transaction.atomic
 def slot_create(
     *,
-    actor: Any,
+    actor: User,
     facility: Facility,
     kind: str,
     title: str,
@@ -138,7 +141,7 @@ def slot_create(
 
 @transaction.atomic
 def slot_transition(
-    *, slot: Slot, action: str, actor: Any, note: str = "", now: dt.datetime | None = None
+    *, slot: Slot, action: str, actor: User, note: str = "", now: dt.datetime | None = None
 ) -> Slot:
     """Close, reopen or cancel a slot. Cancelling cancels every live booking and tells the
     residents who had a place."""

@@ -4,7 +4,7 @@ meetings, record decisions and follow them up in public until done."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -33,6 +33,9 @@ from onetrip.community.services.common import (
     tell,
 )
 from onetrip.errors import Conflict, ValidationFailed
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 T = S.TopicState
 #: Topics one person may have open (not yet on the agenda) in one complex at a time.
@@ -72,7 +75,7 @@ def _tell_raiser(topic: Topic, template: str, **extra: Any) -> bool:
 
 
 @transaction.atomic
-def topic_raise(*, complex: Complex, actor: Any, title: Any, body: Any) -> Topic:
+def topic_raise(*, complex: Complex, actor: User, title: Any, body: Any) -> Topic:
     """Raise a topic. Members of the workshop (partner units, party group leaders, observers)
     raise it in that capacity; anyone else signed in as a resident."""
     require_signed_in(actor)
@@ -110,7 +113,7 @@ def topic_raise(*, complex: Complex, actor: Any, title: Any, body: Any) -> Topic
 
 
 @transaction.atomic
-def topic_support(*, topic: Topic, actor: Any) -> Topic:
+def topic_support(*, topic: Topic, actor: User) -> Topic:
     """One resident, one support (a unique constraint). A topic with enough supports rises to
     the agenda by itself."""
     require_signed_in(actor)
@@ -176,7 +179,7 @@ def topic_transition(
     *,
     topic: Topic,
     action: str,
-    actor: Any,
+    actor: User,
     note: Any = "",
     meeting: Meeting | None = None,
     text: Any = "",
@@ -273,7 +276,7 @@ def topic_transition(
 def meeting_schedule(
     *,
     complex: Complex,
-    actor: Any,
+    actor: User,
     title: Any,
     starts_at: Any,
     place: Any = "",
@@ -310,7 +313,7 @@ def meeting_transition(
     *,
     meeting: Meeting,
     action: str,
-    actor: Any,
+    actor: User,
     minutes: Any = "",
     note: Any = "",
     now: dt.datetime | None = None,
@@ -357,7 +360,7 @@ def meeting_transition(
 
 @transaction.atomic
 def decision_transition(
-    *, decision: Decision, action: str, actor: Any, note: Any = "", now: dt.datetime | None = None
+    *, decision: Decision, action: str, actor: User, note: Any = "", now: dt.datetime | None = None
 ) -> Decision:
     """start / progress / finish, each with a public note; when every decision on a topic is
     done the topic is done too."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from onetrip.access import require_role
 from onetrip.audit.services import audit_record
+from onetrip.catalogue.models import ServicePoint
 from onetrip.errors import Conflict, DomainError, Forbidden
 from onetrip.queueing.models import (
     Queue,
@@ -23,6 +24,9 @@ from onetrip.queueing.selectors import (
 )
 from onetrip.queueing.transitions import TRANSITIONS, WINDOW_ROLES
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 
 class TransitionRefused(DomainError):
@@ -57,7 +61,7 @@ def _event(
     from_status: str,
     to_status: str,
     at: dt.datetime,
-    actor: Any = None,
+    actor: User | None = None,
     window: Window | None = None,
     note: str = "",
     data: dict[str, Any] | None = None,
@@ -74,6 +78,7 @@ def _event(
         actor=actor,
         note=note[:200],
     )
+    point: ServicePoint | None
     if window is not None and window.point_id == ticket.point_id and Window.point.is_cached(window):
         point = window.point  # the same row, already loaded with the window: no query
     else:

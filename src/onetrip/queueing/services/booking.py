@@ -22,7 +22,7 @@ Rules (module constants, one home):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -45,6 +45,9 @@ from onetrip.queueing.selectors import local_day, point_is_open
 from onetrip.queueing.services._common import _check_can_issue
 from onetrip.queueing.services.issue import ticket_issue
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 BOOK_AHEAD_DAYS = 14
 MAX_LIVE_BOOKINGS = 3
 MAX_BOOKINGS_PER_DAY = 5
@@ -59,7 +62,9 @@ class BookingFlood(DomainError):
     code = "booking_limit"
 
 
-def _audit(appointment: Appointment, *, action: str, before: str, actor: Any = None, **data):
+def _audit(
+    appointment: Appointment, *, action: str, before: str, actor: User | None = None, **data
+):
     audit_record(
         actor=actor,
         subject_type="appointment",
@@ -106,7 +111,7 @@ def slots_open(
     day: dt.date,
     every_minutes: int = 30,
     capacity: int = 4,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> int:
     """Open bookable slots of ``queue`` on ``day`` over the point's opening hours (nothing on
     a day the point is closed). Existing slots are kept. Returns how many were created."""
@@ -248,7 +253,7 @@ def _locked(appointment: Appointment) -> Appointment:
 
 @transaction.atomic
 def appointment_cancel(
-    *, appointment: Appointment, actor: Any = None, now: dt.datetime | None = None
+    *, appointment: Appointment, actor: User | None = None, now: dt.datetime | None = None
 ) -> Appointment:
     now = now or timezone.now()
     a = _locked(appointment)
@@ -268,7 +273,11 @@ def appointment_cancel(
 
 @transaction.atomic
 def appointment_move(
-    *, appointment: Appointment, to_slot: Slot, actor: Any = None, now: dt.datetime | None = None
+    *,
+    appointment: Appointment,
+    to_slot: Slot,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
 ) -> Appointment:
     """Move a booking to another slot of the same point (the old place is given back)."""
     now = now or timezone.now()

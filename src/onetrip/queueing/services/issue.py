@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -33,6 +33,9 @@ from onetrip.queueing.services._common import _check_can_issue, _event, _refuse_
 from onetrip.queueing.services.one_statement import _issue_in_one_statement
 from onetrip.queueing.signals import ticket_issued
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 
 def _next_number(*, queue: Queue, day: dt.date) -> int:
@@ -64,7 +67,7 @@ def ticket_issue(
     slot_start: dt.datetime | None = None,
     booked_slot: dt.datetime | None = None,
     precheck_token: str = "",
-    actor: Any = None,
+    actor: User | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Issue a ticket in ``queue``: now at a kiosk or window zero, or online for a time slot.

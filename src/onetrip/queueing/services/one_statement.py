@@ -5,7 +5,7 @@ When one changes nothing, the caller falls back to the ORM path, which says why.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
@@ -38,6 +38,9 @@ from onetrip.queueing.signals import ticket_called
 from onetrip.queueing.transitions import TRANSITIONS
 from onetrip.roles import Role
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 # written into the SQL (constants, not input), so prepared generic plans can use the partial
 # index ticket_at_window_now
 _CURRENT_SQL = f"('{TicketStatus.CALLED.value}', '{TicketStatus.SERVING.value}')"
@@ -57,7 +60,7 @@ def _event_parts(
     *,
     source: str,
     action: str,
-    actor: Any,
+    actor: User,
     point: Any,
     now: dt.datetime,
     from_sql: str,
@@ -250,7 +253,7 @@ def _act_in_one_statement(
     return _ticket_from_values(row[:-1], window=window)
 
 
-def _issue_in_one_statement(ticket: Ticket, *, actor: Any, now: dt.datetime) -> Ticket:
+def _issue_in_one_statement(ticket: Ticket, *, actor: User, now: dt.datetime) -> Ticket:
     """PostgreSQL, a kiosk or guide ticket outside any transaction (the path of every web
     request): the counter, the ticket, its event and its audit record are written, and the wait
     figures for the reply read, by ONE statement, so it is one round trip and one commit.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +32,9 @@ from onetrip.queueing.services._common import (
 )
 from onetrip.roles import Role
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 
 @transaction.atomic
 def queue_create(
@@ -45,7 +48,7 @@ def queue_create(
     position: int = 0,
     is_open: bool = True,
     default_service_minutes: int = 8,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Queue:
     code = (code or "").strip().upper()
     if not code.isalpha() or not code.isascii() or not 1 <= len(code) <= 2:
@@ -85,7 +88,7 @@ def queue_create(
 
 
 @transaction.atomic
-def queue_set_open(*, queue: Queue, is_open: bool, actor: Any) -> Queue:
+def queue_set_open(*, queue: Queue, is_open: bool, actor: User) -> Queue:
     require_role(actor, Role.MANAGER, Role.GUIDE, Role.CLERK)
     if not staff_can_manage_point(user=actor, point=queue.point):
         raise Forbidden(_("无权管理该网点的队列。"))
@@ -113,7 +116,7 @@ def window_create(
     name: str = "",
     kind: str = WindowKind.SELF,
     queues: list[Queue] | tuple[Queue, ...] = (),
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Window:
     number = (number or "").strip()
     if not number:

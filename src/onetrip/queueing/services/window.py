@@ -4,7 +4,7 @@ and the end-of-day sweep."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
@@ -41,6 +41,9 @@ from onetrip.queueing.services.one_statement import (
 )
 from onetrip.queueing.signals import ticket_called
 from onetrip.queueing.transitions import WINDOW_ROLES
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 
 def _next_waiting_id(window: Window, now: dt.datetime) -> int | None:
@@ -438,7 +441,7 @@ def ticket_transfer(
 
 @transaction.atomic
 def ticket_walk_out(
-    *, ticket: Ticket, actor: Any = None, note: str = "", now: dt.datetime | None = None
+    *, ticket: Ticket, actor: User | None = None, note: str = "", now: dt.datetime | None = None
 ) -> Ticket:
     """The applicant left before being called (or the day ended): not a no-show."""
     locked = (

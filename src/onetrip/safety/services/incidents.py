@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +32,9 @@ from onetrip.safety.selectors import incident_roles
 from onetrip.safety.services.intake import as_id, check_flood, check_photos, resolve_place
 from onetrip.safety.services.routing import local, route_for, sla_due, sla_for
 from onetrip.workdays.selectors import NoSchedule, WorkdayCalendar
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 SUBJECT = "incident"
 
@@ -71,7 +74,7 @@ def _apply_sla(incident: Incident, *, start: dt.datetime, calendar=None) -> None
 def _audit(
     incident: Incident,
     *,
-    actor: Any,
+    actor: User,
     role: str,
     action: str,
     from_state: str,
@@ -99,7 +102,7 @@ def _audit(
 
 
 def _reporter(
-    *, actor: Any, anonymous: bool, reporter_phone: str, require_contact: bool
+    *, actor: User, anonymous: bool, reporter_phone: str, require_contact: bool
 ) -> tuple[str, Volunteer | None]:
     signed_in = getattr(actor, "is_authenticated", False)
     volunteer = None
@@ -124,7 +127,7 @@ def _reporter(
 def incident_report(
     *,
     district: Any,
-    actor: Any,
+    actor: User,
     kind: Any,
     description: str,
     urgency: Any = None,
@@ -273,7 +276,7 @@ def _dispatch_target(incident: Incident, data: dict) -> tuple[str, Department, A
     return platform, department, mediator
 
 
-def _record_mediation(incident: Incident, *, actor: Any, data: dict, now: dt.datetime) -> dict:
+def _record_mediation(incident: Incident, *, actor: User, data: dict, now: dt.datetime) -> dict:
     if not incident.is_dispute:
         raise IllegalTransition(_("只有矛盾纠纷需要调解记录。"))
     parties = "\n".join(
@@ -309,7 +312,7 @@ def _transition(
     incident: Incident,
     *,
     action: str,
-    actor: Any,
+    actor: User,
     roles: set[str],
     note: str = "",
     data: dict | None = None,
@@ -418,7 +421,7 @@ def incident_transition(
     *,
     incident: Incident,
     action: str,
-    actor: Any,
+    actor: User,
     note: str = "",
     data: dict | None = None,
     token: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -25,6 +25,9 @@ from onetrip.safety.models import (
     VolunteerRole,
     VolunteerRoleGrant,
 )
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 
 def _clean_roles(roles: Any) -> list[str]:
@@ -47,7 +50,7 @@ def volunteer_register(
     roles: list[str],
     phone: str = "",
     user: Any = None,
-    actor: Any = None,
+    actor: User | None = None,
     today: dt.date | None = None,
 ) -> Volunteer:
     """Register a volunteer of a community with one or more of the six roles."""
@@ -90,7 +93,7 @@ def volunteer_register(
 
 @transaction.atomic
 def attendance_record(
-    *, session: TrainingSession, volunteer: Volunteer, attended: bool, actor: Any
+    *, session: TrainingSession, volunteer: Volunteer, attended: bool, actor: User
 ) -> TrainingAttendance:
     require_role(actor, Role.OPERATOR, Role.MANAGER)
     if volunteer.district_id != session.district_id:
@@ -117,7 +120,7 @@ def shift_record(
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     done: bool = False,
-    actor: Any,
+    actor: User,
 ) -> PatrolShift:
     require_role(actor, Role.OPERATOR, Role.MANAGER, Role.GRID_WORKER)
     if ends_at <= starts_at:
@@ -155,7 +158,7 @@ RULE_FIELDS = (
 
 
 @transaction.atomic
-def rule_save(*, rule: RoutingRule, actor: Any) -> RoutingRule:
+def rule_save(*, rule: RoutingRule, actor: User) -> RoutingRule:
     """Create or update a routing rule (an operator of the rule's district), audited."""
     require_role(actor, Role.OPERATOR, Role.MANAGER)
     if (
@@ -185,7 +188,7 @@ def rule_save(*, rule: RoutingRule, actor: Any) -> RoutingRule:
 
 
 @transaction.atomic
-def rule_delete(*, rule: RoutingRule, actor: Any) -> None:
+def rule_delete(*, rule: RoutingRule, actor: User) -> None:
     require_role(actor, Role.OPERATOR, Role.MANAGER)
     audit_record(
         actor=actor,

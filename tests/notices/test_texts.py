@@ -19,7 +19,7 @@ def test_the_state_table_holds_no_texts():
 
 
 def test_state_notices_render_with_the_case_context_fields():
-    # the fields ``tracking.notify.case_context`` fills in for a case notice
+    # the fields ``cases.notify.case_context`` fills in for a case notice
     given = {
         "case_number",
         "number",

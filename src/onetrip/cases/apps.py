@@ -5,3 +5,8 @@ class CasesConfig(AppConfig):
     name = "onetrip.cases"
     label = "cases"
     verbose_name = "办件"
+
+    def ready(self) -> None:
+        from onetrip.cases.notify import connect
+
+        connect()

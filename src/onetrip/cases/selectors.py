@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from onetrip.cases import states as S
-from onetrip.cases.models import Case
+from onetrip.cases.models import Case, CaseMaterial, MaterialStatus
 from onetrip.catalogue.models import ServicePoint
 from onetrip.clock import local_today as local_today  # re-exported for older callers
 from onetrip.errors import Forbidden, NotFound
@@ -563,3 +563,19 @@ def seed_calendar(calendar: Any, year: int, value: Any) -> None:
     calendar.years[year] = {
         dt.date.fromisoformat(day): bool(workday) for day, workday in value if day is not None
     }
+
+
+#: material states the applicant still has to do something about
+BAD = (MaterialStatus.MISSING, MaterialStatus.DEFECTIVE)
+
+
+def case_missing(*, case: Case) -> list[CaseMaterial]:
+    """What the applicant still has to supply: required materials missing or defective, and
+    optional ones staff flagged (defective, or missing with a reason). An optional material
+    simply not handed in (e.g. 用途说明 left out of an online application) is not "missing"."""
+    return [
+        cm
+        for cm in case.materials.all()
+        if cm.status in BAD
+        and (cm.required or cm.status == MaterialStatus.DEFECTIVE or cm.reason.strip())
+    ]

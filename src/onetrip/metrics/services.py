@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from onetrip.audit.services import audit_record
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent
+from onetrip.cases.notify import case_context, case_holder_notify, holder_phone
 from onetrip.cases.selectors import case_roles
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.metrics.followups import FOLLOWUP_TRANSITIONS, followup_roles
@@ -86,11 +87,6 @@ def _staff_of(case: Case, stage: str):
         .first()
     )
     return None if event is None else event.actor_id
-
-
-def _holder_phone(case: Case) -> str:
-    holder = case.applicant if case.applicant_id else case.company
-    return (getattr(holder, "phone", "") or "") if holder is not None else ""
 
 
 @transaction.atomic
@@ -179,7 +175,7 @@ def _followup_open(*, rating: Rating, case: Case, now: dt.datetime) -> FollowUp:
         case=case,
         department_id=case.department_id,
         district_id=case.district_id,
-        named=bool(rating.by_id or _holder_phone(case)),
+        named=bool(rating.by_id or holder_phone(case)),
         opened_at=now,
         due=working_days_after(start=today, days=followup_days()),
     )
@@ -257,11 +253,8 @@ def followup_transition(
         data={"case": fu.case.number},
     )
     if action == "report_back":
-        phone = _holder_phone(fu.case)
+        phone = holder_phone(fu.case)
         if phone:
-            from onetrip.tracking.notify import case_context
-            from onetrip.tracking.services import case_holder_notify
-
             context = case_context(fu.case, note=note, template="rating_followup_report")
             case_holder_notify(
                 case=fu.case, phone=phone, template="rating_followup_report", context=context
@@ -272,9 +265,6 @@ def followup_transition(
 def rating_invites_send(*, now: dt.datetime | None = None, days: int = 3, limit: int = 500) -> int:
     """Invite, once, the holder of each case decided ``days`` or more days ago and not rated
     after completion to rate it by SMS (a link to the tracking page). Returns invites sent."""
-    from onetrip.tracking.notify import case_context
-    from onetrip.tracking.services import case_holder_notify
-
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=days)
     candidates = (
@@ -292,7 +282,7 @@ def rating_invites_send(*, now: dt.datetime | None = None, days: int = 3, limit:
                     RatingInvite.objects.create(case=case, stage=Stage.COMPLETE, at=now)
             except IntegrityError:
                 continue  # another sweep got there first
-            phone = _holder_phone(case)
+            phone = holder_phone(case)
             if phone:
                 context = case_context(case, template="rating_invite")
                 context["url"] = f"{context['url']}?via=sms#rating"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from onetrip.queueing.models import Queue, Ticket, TicketEvent, Window, WindowQueue
+from onetrip.queueing.models import Queue, Ticket, TicketAlert, TicketEvent, Window, WindowQueue
 
 
 class WindowQueueInline(admin.TabularInline):
@@ -49,3 +49,9 @@ class TicketAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TicketAlert)
+class TicketAlertAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "ahead", "at")
+    raw_id_fields = ("ticket",)

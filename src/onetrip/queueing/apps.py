@@ -9,7 +9,10 @@ class QueueingConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from onetrip.queueing.notify import connect
         from onetrip.queueing.selectors import forget_cached_rows
+
+        connect()
 
         for model in ("queueing.Queue", "queueing.Window", "catalogue.ServicePoint"):
             post_save.connect(forget_cached_rows, sender=model, dispatch_uid=f"forget-{model}")

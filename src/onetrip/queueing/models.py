@@ -370,6 +370,23 @@ class TicketEvent(models.Model):
 # ------------------------------------------------------------------ appointments (预约)
 
 
+class TicketAlert(models.Model):
+    """Marks a ticket whose holder was told "3 ahead" so they are told once only
+    (``queueing.notify``; the table keeps the name it had under ``tracking``)."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="alert")
+    ahead = models.PositiveSmallIntegerField(default=3)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "tracking_ticketalert"
+        verbose_name = _("叫号提醒")
+        verbose_name_plural = _("叫号提醒")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.ahead}"
+
+
 class Slot(models.Model):
     """A bookable time slot of one queue: ``capacity`` people, ``booked`` of them taken.
 

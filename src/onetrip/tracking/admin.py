@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from onetrip.tracking.models import Message, TicketAlert
+from onetrip.tracking.models import Message
 
 
 @admin.register(Message)
@@ -11,7 +11,3 @@ class MessageAdmin(admin.ModelAdmin):
     raw_id_fields = ("case", "author")
 
 
-@admin.register(TicketAlert)
-class TicketAlertAdmin(admin.ModelAdmin):
-    list_display = ("ticket", "ahead", "at")
-    raw_id_fields = ("ticket",)

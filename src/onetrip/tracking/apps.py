@@ -5,8 +5,3 @@ class TrackingConfig(AppConfig):
     name = "onetrip.tracking"
     label = "tracking"
     verbose_name = "扫码追踪"
-
-    def ready(self) -> None:
-        from onetrip.tracking.notify import connect
-
-        connect()

@@ -43,18 +43,3 @@ class Message(models.Model):
         return f"{self.case_id} {self.author_kind} {self.at:%Y-%m-%d %H:%M}"
 
 
-class TicketAlert(models.Model):
-    """Marks a ticket whose holder was told "3 ahead" so they are told once only."""
-
-    ticket = models.OneToOneField(
-        "queueing.Ticket", on_delete=models.CASCADE, related_name="tracking_alert"
-    )
-    ahead = models.PositiveSmallIntegerField(default=3)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("叫号提醒")
-        verbose_name_plural = _("叫号提醒")
-
-    def __str__(self) -> str:
-        return f"{self.ticket_id} {self.ahead}"

@@ -16,8 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onetrip.cases import states as S
-from onetrip.cases.models import Case, CaseMaterial, MaterialStatus
-from onetrip.cases.selectors import case_get_for_user, case_roles, cases_visible_to
+from onetrip.cases.models import Case, MaterialStatus
+from onetrip.cases.selectors import (
+    BAD,
+    case_get_for_user,
+    case_missing,
+    case_roles,
+    cases_visible_to,
+)
 from onetrip.errors import Forbidden, NotFound
 from onetrip.masking import mask_name
 from onetrip.roles import Role
@@ -29,7 +35,6 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _NEVER = "!" * 43
 STAFF_CASE_ROLES = {S.CLERK, S.SOCIAL_WORKER, S.REVIEWER, S.MANAGER}
 STAFF_USER_ROLES = (Role.CLERK, Role.SOCIAL_WORKER, Role.REVIEWER, Role.MANAGER, Role.ADMIN)
-BAD = (MaterialStatus.MISSING, MaterialStatus.DEFECTIVE)
 #: actions whose note is meant for the applicant (reasons they are entitled to read)
 PUBLIC_NOTES = {"refuse", "reject", "suspend", "extend", "request_supplement"}
 #: module level: lazy, so each request gets its own language
@@ -104,18 +109,6 @@ def case_timeline(*, case: Case) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def case_missing(*, case: Case) -> list[CaseMaterial]:
-    """What the applicant still has to supply: required materials missing or defective, and
-    optional ones staff flagged (defective, or missing with a reason). An optional material
-    simply not handed in (e.g. 用途说明 left out of an online application) is not "missing"."""
-    return [
-        cm
-        for cm in case.materials.all()
-        if cm.status in BAD
-        and (cm.required or cm.status == MaterialStatus.DEFECTIVE or cm.reason.strip())
-    ]
 
 
 def latest_notice(*, case: Case):

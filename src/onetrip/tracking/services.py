@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +16,9 @@ from onetrip.audit.services import audit_record
 from onetrip.cases import services as case_services
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, MaterialStatus, new_tracking_token
+from onetrip.cases.notify import case_holder_notify, holder_phone, tracking_url
 from onetrip.cases.selectors import case_roles
-from onetrip.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from onetrip.masking import mask_phone
+from onetrip.errors import Forbidden, NotFound, ValidationFailed
 from onetrip.roles import Role
 from onetrip.tracking.models import AuthorKind, Message
 from onetrip.tracking.selectors import (
@@ -34,17 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 1000
 MAX_ADDRESS = 200
-
-
-def tracking_url(case: Case) -> str:
-    base = settings.ONETRIP_SITE_URL.rstrip("/")
-    return f"{base}/t/{case.tracking_token}"
-
-
-def holder_phone(case: Case) -> str:
-    if case.applicant_id:
-        return case.applicant.phone or ""
-    return case.company.phone or ""
 
 
 def _clean_body(body: Any) -> str:
@@ -130,31 +117,6 @@ def message_reply(*, case: Case, actor: User, body: str, now: dt.datetime | None
             },
         )
     return message
-
-
-def case_holder_notify(*, case: Case, phone: str, template: str, context: dict[str, Any]) -> None:
-    """Send an SMS to the case's holder through the notices module. A bad phone number is
-    logged, not raised: it must not undo the change. Inside a transaction the notice gets a
-    savepoint; outside one (a receiver run after commit) ``notice_send`` is one INSERT."""
-    from django.db import connection
-
-    from onetrip.notices.services import notice_send
-
-    try:
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            notice_send(
-                channel="sms",
-                to=phone,
-                template=template,
-                context=context,
-                subject_type="case",
-                subject_id=case.number,
-                district=case.district,
-            )
-    except DomainError as exc:
-        log.warning(
-            "notice %s for %s not sent to %s: %s", template, case.number, mask_phone(phone), exc
-        )
 
 
 @transaction.atomic

@@ -9,45 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from onetrip.audit.services import audit_record
 from onetrip.cases.states import Transition
 from onetrip.community import states as S
 from onetrip.errors import Conflict, DomainError, Forbidden, ValidationFailed
-from onetrip.notices.texts import define
 
 if TYPE_CHECKING:
     from onetrip.people.models import User
 
 logger = logging.getLogger("onetrip.community")
-
-define(
-    "community_promoted",
-    gettext_lazy("候补成功"),
-    gettext_lazy(
-        "您候补的“{title}”（{place}，{when}）已有空位，已为您自动预约成功。"
-        "如不能参加请及时取消：{url}"
-    ),
-)
-define(
-    "community_slot_cancelled",
-    gettext_lazy("活动取消"),
-    gettext_lazy("很抱歉，“{title}”（{place}，{when}）已取消：{reason}"),
-)
-define(
-    "community_topic_agenda",
-    gettext_lazy("议题已列入议程"),
-    gettext_lazy("您在{place}提出的议题“{title}”已列入议程，将在议事会上讨论。详情：{url}"),
-)
-define(
-    "community_topic_decided",
-    gettext_lazy("议题已形成决定"),
-    gettext_lazy(
-        "您提出的议题“{title}”议事会已形成决定：{decision}（责任人：{owner}，期限：{due}）。"
-        "落实情况在综合体页面公开：{url}"
-    ),
-)
 
 
 def now_or(now: dt.datetime | None) -> dt.datetime:

@@ -1,4 +1,4 @@
-"""Background work of the tracking app (django-tasks)."""
+"""Background work of the queueing app (django-tasks)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def ticket_alert_three_ahead(ticket_id: int) -> None:
     """After ticket ``ticket_id`` was called, tell the waiting ticket that now has three people
     ahead of it in that queue (once). Runs in the task worker, so a window's call does not wait
     for the reminder's queries and SMS."""
-    from onetrip.tracking.notify import alert_three_ahead
+    from onetrip.queueing.notify import alert_three_ahead
 
     try:
         with transaction.atomic():

@@ -1,10 +1,11 @@
-"""Notification wiring: case state changes and queue positions reach the applicant's phone
-through ``onetrip.notices.services.notice_send`` (stored, then delivered by a background task).
+"""Case notices: what the applicant's phone is told about a case, sent through ``notices``.
 
-- ``cases.signals.case_state_changed``: for every state the case state table marks with a
-  ``notify_template``, an SMS to the applicant's (or company's) phone with the tracking link.
-- ``queueing.signals.ticket_called`` (sent by both write paths): the waiting ticket that now has
-  exactly three people ahead is told "您前面还有 3 位" once (a TicketAlert row makes it once-only).
+- ``case_state_changed`` (``cases.signals``): for every state the case state table marks with a
+  ``notify_template``, an SMS to the applicant's (or company's) phone with the tracking link
+  (connected in ``CasesConfig.ready``).
+- ``case_context``: the fields every case notice fills in (the texts are in ``notices.texts``).
+- ``case_holder_notify``: the one way other apps (tracking replies, ratings) tell a case's
+  holder something.
 
 Receivers never raise: a notification problem must not undo or break the change itself.
 """
@@ -12,24 +13,38 @@ Receivers never raise: a notification problem must not undo or break the change 
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import connection, transaction
 
 from onetrip.cases import states as S
+from onetrip.cases.models import Case, DeliveryMethod
+from onetrip.cases.selectors import case_missing
+from onetrip.errors import DomainError
+from onetrip.masking import mask_phone
 from onetrip.notices import texts
+from onetrip.notices.services import notice_send
 
 log = logging.getLogger(__name__)
-AHEAD = 3
 
 
-def case_context(case: Any, *, note: str = "", template: str | None = None) -> dict[str, str]:
+def tracking_url(case: Case) -> str:
+    """The case's public tracking page (the token is the credential)."""
+    base = settings.ONETRIP_SITE_URL.rstrip("/")
+    return f"{base}/t/{case.tracking_token}"
+
+
+def holder_phone(case: Case) -> str:
+    """The phone of the case's holder (the applicant, else the company), or ""."""
+    holder = case.applicant if case.applicant_id else case.company
+    return (getattr(holder, "phone", "") or "") if holder is not None else ""
+
+
+def case_context(case: Case, *, note: str = "", template: str | None = None) -> dict[str, str]:
     """The fields the case notices use. With ``template``, ``missing`` (a query over the
     case's materials) is only worked out when that template's text shows it."""
-    from onetrip.cases.models import DeliveryMethod
-    from onetrip.tracking.selectors import case_missing
-    from onetrip.tracking.services import tracking_url
-
     tpl = texts.TEMPLATES.find(template) if template else None
     if tpl is None or "missing" in tpl.fields:
         missing = "、".join(cm.name for cm in case_missing(case=case)) or "—"
@@ -61,6 +76,27 @@ def case_context(case: Any, *, note: str = "", template: str | None = None) -> d
     }
 
 
+def case_holder_notify(*, case: Case, phone: str, template: str, context: dict[str, Any]) -> None:
+    """Send an SMS to the case's holder through the notices module. A bad phone number is
+    logged, not raised: it must not undo the change. Inside a transaction the notice gets a
+    savepoint; outside one (a receiver run after commit) ``notice_send`` is one INSERT."""
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            notice_send(
+                channel="sms",
+                to=phone,
+                template=template,
+                context=context,
+                subject_type="case",
+                subject_id=case.number,
+                district=case.district,
+            )
+    except DomainError as exc:
+        log.warning(
+            "notice %s for %s not sent to %s: %s", template, case.number, mask_phone(phone), exc
+        )
+
+
 def on_case_state_changed(
     sender, *, case, from_state, to_state, action, actor=None, note=None, **kwargs
 ):
@@ -72,8 +108,6 @@ def on_case_state_changed(
         info = S.STATES.get(to_state)
         if info is None or not info.notify_template or from_state == to_state:
             return
-        from onetrip.tracking.services import holder_phone
-
         # The instance sent with the signal is the case as this transition left it (later
         # transitions in the same request work on fresh instances).
         phone = holder_phone(case)
@@ -82,8 +116,6 @@ def on_case_state_changed(
         if note is None:  # a sender that does not pass the event's note
             event = case.events.filter(action=action).order_by("-at", "-id").first()
             note = event.note if event else ""
-        from onetrip.tracking.services import case_holder_notify
-
         case_holder_notify(
             case=case,
             phone=phone,
@@ -94,52 +126,7 @@ def on_case_state_changed(
         log.exception("case notification failed for %s", getattr(case, "number", case))
 
 
-def on_ticket_called(sender, *, ticket, **kwargs):
-    """After a call, the waiting ticket with exactly three ahead in its queue is told once: by
-    the task worker (``tracking.tasks``); the task row commits with the call."""
-    from onetrip.tracking.tasks import ticket_alert_three_ahead
-
-    try:
-        ticket_alert_three_ahead.enqueue(ticket_id=ticket.pk)
-    except Exception:  # noqa: BLE001 - a reminder must never stop a window calling
-        log.exception("ticket alert not queued after ticket %s was called", ticket.pk)
-
-
-def alert_three_ahead(*, called_ticket_id: int) -> None:
-    from onetrip.notices.services import notice_send
-    from onetrip.queueing.models import Ticket, TicketStatus
-    from onetrip.tracking.models import TicketAlert
-
-    called = Ticket.objects.only("queue_id", "day").get(pk=called_ticket_id)
-    waiting = list(
-        Ticket.objects.filter(queue_id=called.queue_id, day=called.day, status=TicketStatus.WAITING)
-        .order_by("-priority", "sort_at", "id")
-        .select_related("point")[AHEAD : AHEAD + 1]
-    )
-    if not waiting:
-        return
-    ticket = waiting[0]
-    if not ticket.applicant_phone:
-        return
-    try:
-        with transaction.atomic():
-            TicketAlert.objects.create(ticket=ticket, ahead=AHEAD)
-    except IntegrityError:
-        return  # told already
-    notice_send(
-        channel="sms",
-        to=ticket.applicant_phone,
-        template="ticket_almost_due",
-        context={"ticket": ticket.number, "ahead": AHEAD, "place": ticket.point.name},
-        subject_type="ticket",
-        subject_id=ticket.pk,
-        district=ticket.point.district,
-    )
-
-
 def connect() -> None:
     from onetrip.cases.signals import case_state_changed
-    from onetrip.queueing.signals import ticket_called
 
-    case_state_changed.connect(on_case_state_changed, dispatch_uid="tracking-case-notify")
-    ticket_called.connect(on_ticket_called, dispatch_uid="tracking-ticket-alert")
+    case_state_changed.connect(on_case_state_changed, dispatch_uid="cases-notify-holder")

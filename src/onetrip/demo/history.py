@@ -55,7 +55,14 @@ from onetrip.demo.history_sim import (
     sim_counts,
     sites_of,
 )
-from onetrip.demo.history_story import _materials, _owner_user_of, _precheck, _Story, client_for
+from onetrip.demo.history_story import (
+    _materials,
+    _owner_user_of,
+    _precheck,
+    _Story,
+    client_for,
+    supplement_request,
+)
 from onetrip.demo.history_tickets import SH, _at, sim_tickets_write
 from onetrip.demo.registry import demo_extension
 from onetrip.errors import DomainError
@@ -65,7 +72,6 @@ MARKER = "demo.history"
 LAST_DAY = dt.date(2026, 11, 27)  # deadlines of the last cases still fall within 2026
 
 REFUSE_NOTES = ["申请材料不齐全，已一次性告知所缺材料", "申请书填写不规范，签字缺失"]
-DEFECTS = ["签字页缺失", "复印件不清晰", "与原件不一致", "填写内容不完整", "超过有效期"]
 
 
 # -- the period ------------------------------------------------------------------------------
@@ -191,19 +197,10 @@ def _lifecycle(
             when = when + dt.timedelta(minutes=rng.uniform(20, 90))
             if not step(when):
                 return case
-            cms = list(case.materials.all().order_by("position", "id"))
-            chosen = rng.sample(cms, k=min(len(cms), rng.choice((1, 1, 2))))
-            case = case_transition(
-                case=case,
-                action="request_supplement",
-                actor=reviewer if rnd == 1 else s.staff["manager"],
-                note="" if rnd == 1 else "补正材料仍不符合要求，经管理者批准再次告知",
-                items=[
-                    {"material": cm.pk, "status": "defective", "reason": rng.choice(DEFECTS)}
-                    for cm in chosen
-                ],
-                now=when,
-            )
+            asked = supplement_request(s, case, rng=rng, reviewer=reviewer, rnd=rnd, now=when)
+            if asked is None:  # the materials exist (checked above): never
+                return case
+            case, chosen = asked
             when = _at(
                 s.wd(when.astimezone(SH).date(), rng.choice((1, 1, 2, 3))), rng.uniform(0, 400)
             )

@@ -33,7 +33,7 @@ from onetrip.cases.services import (
     visit_record,
 )
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
-from onetrip.demo.history_story import _owner_user_of, _precheck, client_for
+from onetrip.demo.history_story import _owner_user_of, _precheck, client_for, supplement_request
 from onetrip.demo.history_tickets import SH, dashboard_wait
 from onetrip.errors import DomainError
 from onetrip.simulation.layout import layout_load, layout_override
@@ -41,7 +41,6 @@ from onetrip.simulation.model import DAY, SimCase, SimResult, simulate
 
 WARMUP = 3
 LATE_BEFORE, LATE_AFTER = 0.05, 0.02  # decisions after the promised date [assumed]
-DEFECTS = ["签字页缺失", "复印件不清晰", "与原件不一致", "填写内容不完整", "超过有效期"]
 COMMENTS = {5: "办事很快，一次就办好了", 4: "工作人员很耐心", 3: "还可以", 2: "等候时间有点长"}
 
 
@@ -399,21 +398,10 @@ def _replay(
     owner = _owner_user_of(holder) if mode == "online" else (agent or clerk)
     for rnd, (asked, answered, visit) in enumerate(answers, start=1):
         asked = max(asked or when, when) + dt.timedelta(minutes=1)
-        cms = list(case.materials.all().order_by("position", "id"))
-        if not cms:
+        requested = supplement_request(s, case, rng=rng, reviewer=reviewer, rnd=rnd, now=asked)
+        if requested is None:
             break
-        chosen = rng.sample(cms, k=min(len(cms), rng.choice((1, 1, 2))))
-        case = case_transition(
-            case=case,
-            action="request_supplement",
-            actor=reviewer if rnd == 1 else s.staff["manager"],
-            note="" if rnd == 1 else "补正材料仍不符合要求，经管理者批准再次告知",
-            items=[
-                {"material": cm.pk, "status": "defective", "reason": rng.choice(DEFECTS)}
-                for cm in chosen
-            ],
-            now=asked,
-        )
+        case, chosen = requested
         if answered is None or answered > s.end_at:
             return case
         answered = max(answered, asked + dt.timedelta(minutes=1))

@@ -8,9 +8,12 @@ from collections import defaultdict
 from typing import Any
 
 from onetrip.cases.models import Case, MaterialStatus
+from onetrip.cases.services import case_transition
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
 from onetrip.demo.history_tickets import SH
 from onetrip.workdays.selectors import working_days_after
+
+DEFECTS = ["签字页缺失", "复印件不清晰", "与原件不一致", "填写内容不完整", "超过有效期"]
 
 
 class _Story:
@@ -91,3 +94,26 @@ def client_for(*, agent, company):
         return clients[company.pk % len(clients)]
     agent.agency.clients.add(company)  # an agency with no clients yet takes this one on
     return company
+
+
+def supplement_request(
+    s: _Story, case: Case, *, rng: Any, reviewer: Any, rnd: int, now: dt.datetime
+) -> tuple[Case, list[Any]] | None:
+    """The reviewer (the manager, on a second round) finds one or two materials defective and
+    asks for them once: the case and the materials asked for; None when it has no materials."""
+    cms = list(case.materials.all().order_by("position", "id"))
+    if not cms:
+        return None
+    chosen = rng.sample(cms, k=min(len(cms), rng.choice((1, 1, 2))))
+    case = case_transition(
+        case=case,
+        action="request_supplement",
+        actor=reviewer if rnd == 1 else s.staff["manager"],
+        note="" if rnd == 1 else "补正材料仍不符合要求，经管理者批准再次告知",
+        items=[
+            {"material": cm.pk, "status": "defective", "reason": rng.choice(DEFECTS)}
+            for cm in chosen
+        ],
+        now=now,
+    )
+    return case, chosen

@@ -9,5 +9,3 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ("author_kind",)
     search_fields = ("case__number",)
     raw_id_fields = ("case", "author")
-
-

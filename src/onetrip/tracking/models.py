@@ -41,5 +41,3 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.author_kind} {self.at:%Y-%m-%d %H:%M}"
-
-

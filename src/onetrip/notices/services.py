@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
@@ -260,7 +261,7 @@ RESENDABLE = (NoticeStatus.FAILED, NoticeStatus.GIVEN_UP, NoticeStatus.PENDING)
 
 
 @transaction.atomic
-def notice_resend(*, notice: Notice, actor: Any) -> Notice:
+def notice_resend(*, notice: Notice, actor: AbstractBaseUser) -> Notice:
     """Staff resend by hand: one more attempt now, through the channel's *current* sender
     (the gateway configuration may have been fixed since). Audited."""
     locked = Notice.objects.select_for_update().get(pk=notice.pk)

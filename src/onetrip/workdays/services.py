@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -145,7 +146,9 @@ def schedule_validate(*, data: Any) -> dict[str, Any]:
 
 
 @transaction.atomic
-def schedule_import(*, data: Any, actor: Any | None = None, replace: bool = False) -> ScheduleYear:
+def schedule_import(
+    *, data: Any, actor: AbstractBaseUser | None = None, replace: bool = False
+) -> ScheduleYear:
     """Create (or with ``replace`` rewrite) one year's schedule from a parsed document."""
     clean = schedule_validate(data=data)
     year = clean["year"]

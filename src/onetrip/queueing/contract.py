@@ -20,9 +20,9 @@ write the same rows.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import DateTimeField, F, Value
+from django.db.models import DateTimeField, F, Field, Value
 from django.db.models.functions import Coalesce
 
 from onetrip.queueing.models import Ticket
@@ -86,7 +86,7 @@ def sql_sets(action: str, *, now: dt.datetime, user: Any, window: Any) -> tuple[
     parts: list[str] = []
     params: list[Any] = []
     for field, kind in WRITES[action]:
-        column = Ticket._meta.get_field(field).column
+        column = cast(Field, Ticket._meta.get_field(field)).column
         if kind == "increment":
             parts.append(f"{column} = x.{column} + 1")
         elif kind == "null":

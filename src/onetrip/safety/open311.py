@@ -97,7 +97,7 @@ def _service(kind: str) -> dict[str, Any]:
     return {
         "service_code": kind,
         "service_name": str(IncidentKind(kind).label),
-        "description": DESCRIPTIONS.get(kind, ""),
+        "description": DESCRIPTIONS.get(IncidentKind(kind), ""),
         "metadata": False,
         "type": "realtime",
         "keywords": "",
@@ -124,7 +124,7 @@ def request_json(incident: Incident) -> dict[str, Any]:
         "service_name": incident.get_kind_display(),
         "service_code": incident.kind,
         "description": _("矛盾纠纷详情不公开") if dispute else incident.description,
-        "agency_responsible": incident.department.name if incident.department_id else "",
+        "agency_responsible": incident.department.name if incident.department is not None else "",
         "service_notice": _sla_notice(incident.sla_amount, incident.sla_unit),
         "requested_datetime": _w3c(incident.reported_at),
         "updated_datetime": _w3c(incident.updated_at),

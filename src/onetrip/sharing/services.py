@@ -110,6 +110,7 @@ def shared_document_issue(
         raise ValidationFailed(_("共享证照信息不完整或有误。"), fields=errors)
     expected = KIND_HOLDER.get(kind)
     raw = (holder_number or "").strip().upper()
+    holder_kind: str | None
     if expected == HolderKind.COMPANY or (expected is None and not raw[:1].isdigit()):
         holder_kind = HolderKind.COMPANY
         holder_number = clean_credit_code(raw, field="holder_number")

@@ -7,7 +7,7 @@ kept short (at most 20 days × 5 seeds) so the page answers in a few seconds.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
@@ -45,7 +45,7 @@ class SimulationForm(forms.Form):
     def __init__(self, data: Any, *, layout: Layout) -> None:
         super().__init__(data)
         self.base = layout
-        self.fields["layout"].choices = [(n, n) for n in layout_names()]
+        cast(forms.ChoiceField, self.fields["layout"]).choices = [(n, n) for n in layout_names()]
         for i, w in enumerate(layout.windows):
             self.fields[f"w{i}"] = forms.IntegerField(
                 label=w.name + (f"（{_('导办')}）" if w.precheck else ""),

@@ -1,7 +1,7 @@
 """Ticket notices, sent through ``notices``: after a call (``queueing.signals.ticket_called``,
 sent by both write paths) the waiting ticket that now has exactly three people ahead is told
 "您前面还有 3 位" once (a TicketAlert row makes it once-only). Connected in
-``QueueingConfig.ready``; the work runs in the task worker (``queueing.tasks``).
+``QueueingConfig.ready``; the work runs in the task worker (``ticket_alert_three_ahead``).
 
 Receivers never raise: a reminder must never stop a window calling.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
+from django_tasks import task
 
 from onetrip.notices.services import notice_send
 from onetrip.queueing.models import Ticket, TicketAlert, TicketStatus
@@ -21,9 +22,7 @@ AHEAD = 3
 
 def on_ticket_called(sender, *, ticket, **kwargs):
     """After a call, the waiting ticket with exactly three ahead in its queue is told once: by
-    the task worker (``queueing.tasks``); the task row commits with the call."""
-    from onetrip.queueing.tasks import ticket_alert_three_ahead
-
+    the task worker; the task row commits with the call."""
     try:
         ticket_alert_three_ahead.enqueue(ticket_id=ticket.pk)
     except Exception:  # noqa: BLE001 - a reminder must never stop a window calling
@@ -56,6 +55,18 @@ def alert_three_ahead(*, called_ticket_id: int) -> None:
         subject_id=ticket.pk,
         district=ticket.point.district,
     )
+
+
+@task()
+def ticket_alert_three_ahead(ticket_id: int) -> None:
+    """After ticket ``ticket_id`` was called, tell the waiting ticket that now has three people
+    ahead of it in that queue (once). Runs in the task worker, so a window's call does not wait
+    for the reminder's queries and SMS."""
+    try:
+        with transaction.atomic():
+            alert_three_ahead(called_ticket_id=ticket_id)
+    except Exception:  # noqa: BLE001 - a reminder must never fail loudly
+        log.exception("ticket alert failed after ticket %s was called", ticket_id)
 
 
 def connect() -> None:

@@ -109,7 +109,7 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
     for spec in pd.STAFF:
         user, created = _user_ensure(spec)
         bump("users", created)
-        if spec.superuser or {"manager", "admin"} & set(spec.roles):
+        if spec.superuser or {Role.MANAGER, Role.ADMIN} & set(spec.roles):
             # the second factor these roles need, with the demo's shown key
             totp_device_preenrol(user=user, key=pd.DEMO_TOTP_KEY)
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.catalogue.rules import ApplicantKind, Handling, MatterRules, matter_rules
 from onetrip.clock import local_today
+from onetrip.roles import Role
 
 
 def online_matters(*, district: ServicePoint) -> QuerySet[Matter]:
@@ -82,7 +83,7 @@ def holders_for(*, user: Any, on: dt.date | None = None) -> list[dict[str, Any]]
             }
         )
     agency_id = getattr(user, "agency_id", None)
-    if agency_id and user.has_role("agent"):
+    if agency_id and user.has_role(Role.AGENT):
         day = on or local_today()
         clients = Company.objects.filter(credit_code__isnull=False).filter(
             pk__in=_candidate_clients(agency_id)

@@ -30,6 +30,7 @@ from onetrip.intake.apply_selectors import (
 )
 from onetrip.intake.forms import validate_data
 from onetrip.intake.models import OnlineApplication, OnlineDelivery
+from onetrip.roles import Role
 
 MAX_ADDRESS = 200
 
@@ -39,7 +40,7 @@ def _holder_for(*, user: Any, holder_key: str, matter: Matter, on: dt.date) -> d
     holders = {h["key"]: h for h in holders_for(user=user, on=on)}
     holder = holders.get(holder_key or "")
     if holder is None:
-        if (holder_key or "").startswith("client-") and user.has_role("agent"):
+        if (holder_key or "").startswith("client-") and user.has_role(Role.AGENT):
             raise Forbidden(
                 _("代办机构未取得该企业有效的授权委托，不能代为申请：请先登记授权委托书。"),
                 code="authorisation_required",

@@ -69,7 +69,7 @@ def working_days_between(*, start: dt.date, end: dt.date) -> int:
     return _working_days_between(start=start, end=end, calendar=_CALENDAR.get())
 
 
-def _roles_of(*, case: Case, actor: User, tracking_token: str | None) -> set[str]:
+def _roles_of(*, case: Case, actor: User | None, tracking_token: str | None) -> set[str]:
     """The actor's roles on the case. With no actor but a tracking token, the bearer of the
     case's live token acts as the applicant (the public tracking page); otherwise the system."""
     if actor is None and tracking_token is not None:

@@ -111,7 +111,7 @@ def _apply_material(
 
 
 def _material_for_update(
-    *, case: Case, actor: User, case_material_id: Any, tracking_token: str | None = None
+    *, case: Case, actor: User | None, case_material_id: Any, tracking_token: str | None = None
 ):
     case = (
         Case.objects.select_for_update(of=("self",))
@@ -206,7 +206,7 @@ def case_file_upload(
     *,
     case: Case,
     case_material_id: int,
-    actor: User,
+    actor: User | None,
     upload: Any,
     now: dt.datetime | None = None,
     tracking_token: str | None = None,

@@ -19,9 +19,15 @@ one request at a time (latency, not throughput), median and p95 of:
   reviewer) and a deep page (the cursor 4,000 rows in);
 - ``GET /api/v1/cases`` (50 rows; 200 rows; a page half a million cases deep);
 
-beside two baselines measured in the same run: a do-nothing WSGI app under the same gunicorn and
-a do-nothing Django request (a 404 of an unknown URL through the whole middleware stack).
+beside three baselines measured in the same run: a do-nothing WSGI app under the same gunicorn,
+a do-nothing Django request (a 404 of an unknown URL through the whole middleware stack) and
+pgbench (one client reading one case by primary key: the database's own round trip).
 Targets (issue 13): dashboard < 1 s, lists < 50 ms median.
+
+``BENCH_DB`` names the scratch database; ``BENCH_KEEP=1`` keeps it (and its million cases)
+after the run, ``BENCH_REUSE=1`` measures a kept one again without generating (migrating it and
+rebuilding the roll-ups; ``BENCH_REBUILD=0`` skips the rebuild) — drop it when done, it takes
+several gigabytes. The dashboard cases also cut a year by department and by applicant kind.
 """
 
 from __future__ import annotations
@@ -41,22 +47,28 @@ from cases_bench import _free_port, _gunicorn, _Http, _wait_up
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "onetrip_metrics_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "onetrip_metrics_bench")
+#: reuse the data set a run with BENCH_KEEP=1 left (migrate and rebuild the roll-ups only)
+REUSE = bool(os.environ.get("BENCH_REUSE"))
+PGBIN = Path("/usr/lib/postgresql/15/bin")
 CASES = int(os.environ.get("BENCH_CASES", "1000000"))
 TICKETS = int(os.environ.get("BENCH_TICKETS", str(2 * CASES)))
 DAYS = 730
 REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
 
 
-def _prepare(url: str) -> tuple[str, str]:
+def _prepare(url: str) -> tuple[str, str, bool]:
+    """(admin URL, bench URL, whether a kept data set is reused)."""
     import psycopg
 
     parts = urlsplit(url)
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return admin, urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        if not (REUSE and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    return admin, urlunsplit(parts._replace(path=f"/{BENCH_DB}")), bool(REUSE and exists)
 
 
 def _world() -> dict:
@@ -130,6 +142,71 @@ def _world() -> dict:
         "applicants": list(Applicant.objects.values_list("pk", flat=True)),
         "companies": list(Company.objects.values_list("pk", flat=True)),
     }
+
+
+def _world_again() -> dict:
+    """The world of a kept data set (BENCH_REUSE), looked up by the codes ``_world`` gave."""
+    from onetrip.catalogue.models import Department, ServicePoint
+    from onetrip.people.models import User
+    from onetrip.people.services import api_token_create
+
+    district = ServicePoint.objects.get(code="sc")
+    manager = User.objects.get(username="bench-manager")
+    return {
+        "district": district,
+        "street": ServicePoint.objects.get(code="sc-s0"),
+        "depts": list(Department.objects.filter(district=district).order_by("pk")),
+        "manager": manager,
+        "reviewer": User.objects.get(username="bench-reviewer"),
+        "token": api_token_create(user=manager, name="bench")[1],
+    }
+
+
+def _pgbench(url: str, seconds: int = 5) -> tuple[float, float] | None:
+    """Same-run database baseline: one pgbench client reading one case by primary key
+    (``SELECT … WHERE id = random``) for ``seconds``: (transactions/s, mean latency ms)."""
+    import re
+    import subprocess
+
+    exe = PGBIN / "pgbench"
+    if not exe.exists():
+        return None
+    parts = urlsplit(url)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(f"\\set id random(1, {CASES})\nSELECT * FROM cases_case WHERE id = :id;\n")
+        script = f.name
+    try:
+        out = subprocess.run(
+            [
+                str(exe),
+                "-n",
+                "-c",
+                "1",
+                "-T",
+                str(seconds),
+                "-M",
+                "prepared",
+                "-f",
+                script,
+                "-h",
+                parts.hostname or "127.0.0.1",
+                "-p",
+                str(parts.port or 5432),
+                "-U",
+                parts.username or "postgres",
+                parts.path.lstrip("/"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+        ).stdout
+    finally:
+        os.unlink(script)
+    tps = re.search(r"tps = ([0-9.]+)", out)
+    lat = re.search(r"latency average = ([0-9.]+) ms", out)
+    if not (tps and lat):
+        return None
+    return float(tps.group(1)), float(lat.group(1))
 
 
 def _arr(values) -> str:
@@ -431,7 +508,7 @@ def main() -> int:
         return 2
     load_before = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="onetrip-metrics-bench-"))
-    admin, bench_url = _prepare(url)
+    admin, bench_url, reused = _prepare(url)
     env = {
         **os.environ,
         "DATABASE_URL": bench_url,
@@ -458,27 +535,33 @@ def main() -> int:
         t0 = time.perf_counter()
         call_command("migrate", verbosity=0)
         print(f"database: PostgreSQL {BENCH_DB}; migrated in {time.perf_counter() - t0:.1f} s")
-        w = _world()
         end = sel.local_today()
-        t0 = time.perf_counter()
-        timings = _generate(w, end)
-        counts = {
-            "cases": Case.objects.count(),
-            "tickets": __import__(
-                "onetrip.queueing.models", fromlist=["Ticket"]
-            ).Ticket.objects.count(),
-        }
-        print(
-            f"generated in SQL in {time.perf_counter() - t0:.0f} s: "
-            + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
-            + f"; {counts['cases']:,} cases, {counts['tickets']:,} tickets"
-        )
-        with connections["default"].cursor() as cur:
-            cur.execute("SELECT count(*) FROM cases_caseevent")
-            print(f"  case events: {cur.fetchone()[0]:,}")
-        t0 = time.perf_counter()
-        call_command("metrics_rebuild")
-        print(f"  roll-ups rebuilt in {time.perf_counter() - t0:.0f} s (onetrip metrics_rebuild)")
+        if reused:
+            w = _world_again()
+            print(f"  reusing the kept data set: {Case.objects.count():,} cases")
+        else:
+            w = _world()
+            t0 = time.perf_counter()
+            timings = _generate(w, end)
+            counts = {
+                "cases": Case.objects.count(),
+                "tickets": __import__(
+                    "onetrip.queueing.models", fromlist=["Ticket"]
+                ).Ticket.objects.count(),
+            }
+            print(
+                f"generated in SQL in {time.perf_counter() - t0:.0f} s: "
+                + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
+                + f"; {counts['cases']:,} cases, {counts['tickets']:,} tickets"
+            )
+            with connections["default"].cursor() as cur:
+                cur.execute("SELECT count(*) FROM cases_caseevent")
+                print(f"  case events: {cur.fetchone()[0]:,}")
+        if not (reused and os.environ.get("BENCH_REBUILD") == "0"):
+            t0 = time.perf_counter()
+            call_command("metrics_rebuild")
+            took = time.perf_counter() - t0
+            print(f"  roll-ups rebuilt in {took:.0f} s (onetrip metrics_rebuild)")
 
         # targets of the lists
         dept = w["depts"][0]
@@ -507,8 +590,8 @@ def main() -> int:
             print("gunicorn did not start")
             return 2
 
-        def dash(a0, a1, b0, b1, point=None):
-            q = {"a_since": a0, "a_until": a1, "b_since": b0, "b_until": b1}
+        def dash(a0, a1, b0, b1, point=None, **cut):
+            q = {"a_since": a0, "a_until": a1, "b_since": b0, "b_until": b1, **cut}
             if point:
                 q["point"] = point
             return "/metrics/?" + urlencode(q)
@@ -551,6 +634,20 @@ def main() -> int:
                 1000,
             ),
             (
+                "dashboard",
+                "department, year",
+                dash(d(y0), d(ymid), d(ymid + dt.timedelta(days=1)), d(y), department=dept.code),
+                cookie,
+                1000,
+            ),
+            (
+                "dashboard",
+                "companies, year",
+                dash(d(y0), d(ymid), d(ymid + dt.timedelta(days=1)), d(y), kind="company"),
+                cookie,
+                1000,
+            ),
+            (
                 "API metrics",
                 "district, year",
                 f"/api/v1/metrics?since={d(y0)}&until={d(y)}",
@@ -578,6 +675,7 @@ def main() -> int:
             ),
         ]
         results = []
+        pgbench = _pgbench(bench_url)
         with _Http(tbase) as http:
             nothing = _measure(http, "/", {}, 200)
         with _Http(base) as http:
@@ -595,6 +693,11 @@ def main() -> int:
             f"  do-nothing Django request (404 through the middleware): median"
             f" {django_nothing[0]:.2f} ms, p95 {django_nothing[1]:.2f} ms"
         )
+        if pgbench:
+            print(
+                f"  pgbench, 1 client, a case by primary key: {pgbench[0]:,.0f} tx/s,"
+                f" mean latency {pgbench[1]:.3f} ms"
+            )
         print(f"{'request':13} {'cut':34} {'median ms':>10} {'p95 ms':>9}  target")
         met = True
         for what, cut, median, p95, status, target in results:

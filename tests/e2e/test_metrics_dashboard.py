@@ -24,6 +24,7 @@ def test_manager_filters_drills_and_exports(live_server, page, settings):
     h = mc.history.__wrapped__(make_world())
     # a second overdue case at the street, so the street has something to drill into
     mc.make_case(h, matter=h.senior_card, point=h.street, state="in_review", applicant=h.person)
+    mc.worker_refresh()  # what the task worker does after that write
 
     page.goto(live_server.url + "/accounts/login/?next=/metrics/")
     page.fill("input[name=username]", "manager1")

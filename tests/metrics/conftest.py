@@ -214,4 +214,13 @@ def history(world):
         Rating.objects.create(case=case, score=score, at=at(dt.date(2026, 10, 23), 10))
     w.since, w.until = at(dt.date(2026, 10, 1), 0), at(dt.date(2026, 11, 1), 0)
     w.today = TODAY
+    worker_refresh()
     return SimpleNamespace(**vars(w))
+
+
+def worker_refresh() -> None:
+    """What the task worker does after writes (``metrics.tasks.refresh_rollups``): reading the
+    figures never refreshes the roll-ups, so a test that writes rows refreshes them itself."""
+    from onetrip.metrics.tasks import refresh_rollups
+
+    refresh_rollups.call()

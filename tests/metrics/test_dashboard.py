@@ -18,7 +18,8 @@ OCT = {"since": "2026-10-01", "until": "2026-10-31"}
 
 def _csv(resp) -> list[list[str]]:
     assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
-    text = resp.content.decode("utf-8")
+    body = b"".join(resp.streaming_content) if resp.streaming else resp.content
+    text = body.decode("utf-8")
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:])))
 
@@ -58,6 +59,48 @@ def test_drill_down_lists_the_cases_behind_the_figure(client, history):
     assert link and link.group(2) == "3"
     r = client.get(link.group(1).replace("&amp;", "&"))
     assert re.search(r'data-testid="drill-total">3<', r.content.decode())
+
+
+def test_drill_down_pages_by_keyset_and_streams_its_csv(client, history, monkeypatch):
+    """Deep pages by keyset (``before``): every case of the figure once, newest first; the
+    count is the figure's, from the roll-ups; the CSV is streamed, read in chunks."""
+    from onetrip.cases.models import Case
+    from onetrip.metrics import drill, exports, selectors, views
+
+    h = history
+    monkeypatch.setattr(views, "DRILL_LIMIT", 2)
+    client.force_login(h.manager)
+    expected = list(
+        Case.objects.filter(
+            district=h.district, submitted_at__gte=h.since, submitted_at__lt=h.until
+        )
+        .order_by("-submitted_at", "-id")
+        .values_list("number", flat=True)
+    )
+    assert len(expected) > 4
+    seen, url, pages = [], "/metrics/cases/?" + "&".join(f"{k}={v}" for k, v in OCT.items()), 0
+    while url:
+        html = client.get(url if url.startswith("/") else "/metrics/cases/" + url).content
+        html = html.decode()
+        assert re.search(rf'data-testid="drill-total">{len(expected)}<', html)
+        seen += re.findall(r'data-testid="drill-row"><td><a href="[^"]*">([^<]+)</a>', html)
+        nxt = re.search(r'href="([^"]+)" data-testid="drill-next"', html)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+        pages += 1
+    assert seen == expected and pages == (len(expected) + 1) // 2
+    counted = []
+    scope = selectors.Scope(district=h.district, since=h.since, until=h.until)
+    for figure in drill.DRILL:
+        n = drill.drill_cases(scope, figure=figure, today=h.today).count()
+        assert drill.drill_total(scope, figure=figure, today=h.today) == n, figure
+        counted.append(n)
+    assert counted[0] == len(expected) and counted[1] == 3
+    # the CSV is streamed: lines made while the rows are read, never the whole file at once
+    resp = client.get("/metrics/cases/", {**OCT, "figure": "all", "format": "csv"})
+    assert resp.streaming
+    assert [r[0] for r in _csv(resp)[1:]] == expected
+    lines = exports.drill_csv_lines(drill.drill_cases(scope, figure="all"))
+    assert not isinstance(lines, str | list) and next(lines).startswith("\ufeff")
 
 
 def test_drill_down_refuses_bad_input(client, history):

@@ -15,7 +15,7 @@ from onetrip.metrics import selectors as M
 from onetrip.metrics.models import CaseDay, CaseMonth, Rating, RatingMonth, WaitDay
 from onetrip.metrics.rollups import bin_of, bin_width, rollups_refresh
 from onetrip.queueing.models import TicketEvent
-from tests.metrics.conftest import at, make_case, make_ticket
+from tests.metrics.conftest import at, make_case, make_ticket, worker_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,7 @@ def spread(history):
                 issued=at(day, hour, 5 + j),
                 agency=h.agency_a if j == 2 else None,
             )
+    worker_refresh()
     return h
 
 
@@ -102,7 +103,7 @@ def _scopes(h):
 
 def test_every_figure_equals_the_raw_rows(spread):
     h = spread
-    assert rollups_refresh() == -1  # the first read builds everything
+    assert rollups_refresh() == 0  # the worker's refresh left nothing to do
     assert CaseMonth.objects.exists() and CaseDay.objects.exists() and RatingMonth.objects.exists()
     n = 0
     for scope in _scopes(h):
@@ -180,7 +181,7 @@ def test_refresh_follows_changes(spread):
     h = spread
     scope = M.Scope(district=h.district, since=h.since, until=h.until)
     before = M.reform_figures(scope, today=h.today)
-    assert rollups_refresh() == 0  # nothing changed since that read
+    assert rollups_refresh() == 0  # nothing changed since the worker's refresh
     # c6 (in review) is approved: the case row changes and an event is appended
     Case.objects.filter(pk=h.c6.pk).update(
         state="approved", decided_at=at(dt.date(2026, 10, 13), 9)
@@ -204,8 +205,10 @@ def test_refresh_follows_changes(spread):
     assert rollups_refresh() >= 1  # its day, and the days of the ratings in the re-read margin
     assert M.satisfaction_figures(scope) == raw.satisfaction_figures(scope)
     assert M.satisfaction_figures(scope)["ratings"] == before["satisfaction"]["ratings"] + 1
-    # a new case is found by its own id
+    # a new case is found by its own id, by the next refresh (not by reading)
     new = make_case(h, matter=h.matter, point=h.street, company=h.company, visits=0)
+    assert M.case_figures(scope, today=h.today)["cases"] == after["cases"]["cases"]
+    assert rollups_refresh() >= 1  # its day (and those of the rows in the re-read margin)
     assert M.case_figures(scope, today=h.today)["cases"] == after["cases"]["cases"] + 1
     assert new.pk
 

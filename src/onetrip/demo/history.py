@@ -468,6 +468,10 @@ def history_load(
     sim_cases_write(story, season=season, tickets=written, matters=matters)
     _cases_load(story, days=days, per_day=cases_per_day)
     simulated = sim_counts(season)
+    # the figures' roll-ups, as the task worker keeps them after writes (reads never refresh)
+    from onetrip.metrics.rollups import rollups_refresh
+
+    rollups_refresh(wait=True)
     summary = {
         "period": f"{start.isoformat()}..{end.isoformat()}",
         "window_zero_opened": switch.isoformat(),

@@ -22,7 +22,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _report(
-    request, *, district, since, until, point, department, matter, agency, kind=None, channel=None
+    request,
+    *,
+    district,
+    since,
+    until,
+    point,
+    department,
+    matter,
+    agency,
+    kind=None,
+    channel=None,
+    trend=False,
 ):
     if since and until and since > until:
         raise ValidationFailed(
@@ -39,7 +50,7 @@ def _report(
         kind=kind,
         channel=channel,
     )
-    return selectors.metrics_report(scope)
+    return selectors.metrics_report(scope, trend=trend)
 
 
 @router.get("/metrics", auth=staff_auth, response=ReportOut, summary="改革成效指标")
@@ -99,21 +110,9 @@ def metrics_export(
             agency=agency,
             kind=kind,
             channel=channel,
+            trend=bool(since and until),
         )
-        trend = None
-        if since and until:
-            scope = selectors.scope_resolve(
-                district=selectors.district_for_user(user=request.user, code=district),
-                since=since,
-                until=until,
-                point=point,
-                department=department,
-                matter=matter,
-                agency=agency,
-                kind=kind,
-                channel=channel,
-            )
-            trend = selectors.weekly_trend(scope, fresh=False)
+    trend = report.get("trend")
     resp = HttpResponse(metrics_workbook(report, trend=trend), content_type=XLSX)
     name = f"metrics-{report['district']['code']}-{since or 'all'}-{until or 'now'}.xlsx"
     resp["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -9,5 +9,7 @@ class MetricsConfig(AppConfig):
     def ready(self) -> None:
         from onetrip.cases.signals import case_state_changed
         from onetrip.metrics.tasks import schedule_refresh
+        from onetrip.queueing.signals import ticket_called
 
         case_state_changed.connect(schedule_refresh, dispatch_uid="metrics_refresh_rollups")
+        ticket_called.connect(schedule_refresh, dispatch_uid="metrics_refresh_rollups_ticket")

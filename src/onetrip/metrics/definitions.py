@@ -22,9 +22,10 @@ FIGURES: dict[tuple[str, str], str] = {
     ),
     ("waits", "p90_wait_minutes"): (
         "90th percentile of the wait (percentile_cont: linear interpolation between the two "
-        "nearest ranks). Exact when the scope has at most 5,000 called tickets; above that "
-        "computed from the daily wait bins (1 minute wide below an hour, 5 below three hours, "
-        "15 below eight), off by at most one bin width."
+        "nearest ranks). Exact when the scope has at most 5,000 called tickets (a row of a "
+        "breakdown: when the whole scope has at most 1,000; a week of a trend: never); above "
+        "that computed from the wait bins of the roll-ups (1 minute wide below an hour, 5 below "
+        "three hours, 15 below eight), off by at most one bin width."
     ),
     ("cases", "cases"): "Cases submitted in the period.",
     ("cases", "accepted"): "Of those, cases accepted (with an acceptance time).",

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from onetrip.cases.models import Case
 from onetrip.clock import local_today
-from onetrip.metrics import raw
+from onetrip.metrics import raw, reads, selectors
 from onetrip.metrics.scope import Scope
 
 #: figure → which cases are "behind" it (a condition on the scope's cases)
@@ -42,3 +42,28 @@ def drill_cases(scope: Scope, *, figure: str, today: dt.date | None = None) -> Q
     elif figure != "all":
         raise ValueError(figure)
     return qs.select_related("matter", "department", "point").order_by("-submitted_at", "-id")
+
+
+#: drill-down figure → its count column of the case roll-ups (the numerator it lists)
+_DRILL_COLUMN = {
+    "all": "cases",
+    "overdue": "overdue",
+    "supplemented": "supplemented",
+    "refused": "refused",
+    "first_pass": "first_pass",
+    "zero_visit": "zero_visit",
+    "two_plus_visits": "two_plus_visits",
+}
+
+
+def drill_total(scope: Scope, *, figure: str, today: dt.date | None = None) -> int | None:
+    """How many cases a drill-down lists: the figure's own count, read from the roll-ups (one
+    small query; None when the scope's ends are not whole days)."""
+    if not scope.whole_days or figure not in _DRILL_COLUMN:
+        return None
+    column = _DRILL_COLUMN[figure]
+    rows = reads.grouped("cases", [("p", scope)], [("tag",)])[("tag",)]
+    n = sum(r[column] or 0 for r in rows)
+    if figure == "overdue":
+        n += selectors.RunningOverdue(scope, today=today or local_today()).total(scope)
+    return n

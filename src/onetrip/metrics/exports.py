@@ -133,14 +133,35 @@ def report_csv(report: dict[str, Any], key: str, *, trend: dict[str, Any] | None
     return buf.getvalue()
 
 
-def drill_csv(cases) -> str:
-    """The cases behind a figure: number, matter, department, point, state, dates, visits."""
+class _Line:
+    """A file-like object whose ``write`` returns what it was given (csv.writer → one line)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def drill_csv_lines(cases, *, chunk_size: int = 2000):
+    """The cases behind a figure as CSV lines (number, matter, department, point, state, dates,
+    visits), produced while the rows are read: a server-side cursor on PostgreSQL, so the
+    memory stays constant however many cases there are. The lines are made after the view
+    has returned, in the language of the request that asked for them."""
+    from django.utils import translation
+
+    return _drill_lines(cases, chunk_size=chunk_size, language=translation.get_language())
+
+
+def _drill_lines(cases, *, chunk_size: int, language: str | None):
+    from django.utils import translation
+
     from onetrip.cases import states as S
 
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf)
-    writer.writerow(
+    writer = csv.writer(_Line())
+    with translation.override(language):
+        yield from _drill_rows(cases, writer, S, chunk_size)
+
+
+def _drill_rows(cases, writer, S, chunk_size: int):
+    yield "\ufeff" + writer.writerow(
         [
             _("办件编号"),
             _("事项"),
@@ -153,21 +174,32 @@ def drill_csv(cases) -> str:
             _("补正次数"),
         ]
     )
-    for c in cases.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                c.number,
-                c.matter.name,
-                c.department.name,
-                c.point.name,
-                S.state_label(c.state),
-                c.submitted_at.isoformat() if c.submitted_at else "",
-                c.promised_due.isoformat() if c.promised_due else "",
-                c.visit_count,
-                c.supplement_rounds,
-            ]
+    lines: list[str] = []
+    for c in cases.iterator(chunk_size=chunk_size):
+        if len(lines) >= 500:  # a few tens of kilobytes per write
+            yield "".join(lines)
+            lines = []
+        lines.append(
+            writer.writerow(
+                [
+                    c.number,
+                    c.matter.name,
+                    c.department.name,
+                    c.point.name,
+                    S.state_label(c.state),
+                    c.submitted_at.isoformat() if c.submitted_at else "",
+                    c.promised_due.isoformat() if c.promised_due else "",
+                    c.visit_count,
+                    c.supplement_rounds,
+                ]
+            )
         )
-    return buf.getvalue()
+    yield "".join(lines)
+
+
+def drill_csv(cases) -> str:
+    """``drill_csv_lines`` in one string."""
+    return "".join(drill_csv_lines(cases))
 
 
 def metrics_workbook(report: dict[str, Any], *, trend: dict[str, Any] | None = None) -> bytes:

@@ -228,6 +228,14 @@ class CaseMonth(CaseCounts):
         indexes = [models.Index(fields=["district_id", "day"], name="metrics_casemonth_day")]
 
 
+class CaseWeek(CaseCounts):
+    """The daily rows summed per week, Monday to Sunday (``day`` is the Monday): the whole
+    weeks of a period and the dashboard's weekly trends are read from here."""
+
+    class Meta:
+        indexes = [models.Index(fields=["district_id", "day"], name="metrics_caseweek_day")]
+
+
 class WaitCounts(models.Model):
     """Called tickets issued in one span (a local day or a month), per point, queue and agency,
     in wait bins: ``n`` tickets whose wait falls in ``[bin, bin + width)`` minutes
@@ -258,6 +266,11 @@ class WaitDay(WaitCounts):
 class WaitMonth(WaitCounts):
     class Meta:
         indexes = [models.Index(fields=["district_id", "day"], name="metrics_waitmonth_day")]
+
+
+class WaitWeek(WaitCounts):
+    class Meta:
+        indexes = [models.Index(fields=["district_id", "day"], name="metrics_waitweek_day")]
 
 
 class RatingCounts(models.Model):
@@ -291,6 +304,84 @@ class RatingDay(RatingCounts):
 class RatingMonth(RatingCounts):
     class Meta:
         indexes = [models.Index(fields=["district_id", "day"], name="metrics_ratingmonth_day")]
+
+
+class RatingWeek(RatingCounts):
+    class Meta:
+        indexes = [models.Index(fields=["district_id", "day"], name="metrics_ratingweek_day")]
+
+
+# -- weekly totals for the trends: per point, and the whole district in the rows whose
+# point_id is NULL; only the sums, no other key (a scope cut by nothing but a point reads its
+# trend here: 52 rows a year instead of every weekly row of every key)
+
+
+class CaseWeekTotal(models.Model):
+    district_id = models.IntegerField()
+    day = models.DateField(help_text="the Monday")
+    point_id = models.IntegerField(null=True, help_text="NULL: every point of the district")
+    cases = models.IntegerField()
+    intake_decided = models.IntegerField()
+    accepted = models.IntegerField()
+    refused = models.IntegerField()
+    first_pass = models.IntegerField()
+    supplemented = models.IntegerField()
+    one_go = models.IntegerField()
+    company_supplemented = models.IntegerField()
+    company_one_go = models.IntegerField()
+    zero_visit = models.IntegerField()
+    one_visit = models.IntegerField()
+    two_plus_visits = models.IntegerField()
+    local = models.IntegerField()
+    overdue = models.IntegerField()
+    errors = models.IntegerField()
+    with_precheck = models.IntegerField()
+    first_pass_precheck = models.IntegerField()
+    visits = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["district_id", "point_id", "day"], name="metrics_caseweektotal_pt")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.day} {self.point_id}"
+
+
+class WaitWeekTotal(models.Model):
+    district_id = models.IntegerField()
+    day = models.DateField(help_text="the Monday")
+    point_id = models.IntegerField(null=True, help_text="NULL: every point of the district")
+    bin = models.IntegerField()
+    n = models.IntegerField()
+    wait_sum = models.FloatField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["district_id", "point_id", "day"], name="metrics_waitweektotal_pt")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.day} {self.point_id}"
+
+
+class RatingWeekTotal(models.Model):
+    district_id = models.IntegerField()
+    day = models.DateField(help_text="the Monday")
+    point_id = models.IntegerField(null=True, help_text="NULL: every point of the district")
+    ratings = models.IntegerField()
+    score_sum = models.IntegerField()
+    satisfied = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["district_id", "point_id", "day"], name="metrics_ratingweektotal_pt"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.day} {self.point_id}"
 
 
 class RollupMark(models.Model):

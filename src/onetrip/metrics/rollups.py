@@ -37,23 +37,33 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Floor, Least, TruncDate, TruncMonth
+from django.db.models.functions import Cast, Floor, Least, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from onetrip.metrics import raw
 from onetrip.metrics.models import (
     CaseDay,
     CaseMonth,
+    CaseWeek,
+    CaseWeekTotal,
     RatingDay,
     RatingMonth,
+    RatingWeek,
+    RatingWeekTotal,
     RollupMark,
     WaitDay,
     WaitMonth,
+    WaitWeek,
+    WaitWeekTotal,
 )
 from onetrip.metrics.scope import SHANGHAI
 
 #: ids below each mark read again on every refresh
 MARGIN = 200
+#: the mark whose ``at`` says how current the roll-ups are (every row committed before it is in)
+AS_OF = "as_of"
+#: marks that are not source tables
+_NOT_SOURCES = ("lock", AS_OF)
 
 # -- wait bins ---------------------------------------------------------------------------------
 
@@ -315,6 +325,22 @@ def _set_marks(ids: dict[str, int]) -> None:
         RollupMark.objects.update_or_create(name=name, defaults={"last_id": last, "at": now})
 
 
+def _set_as_of(at: dt.datetime) -> None:
+    """The roll-ups hold every row committed before ``at`` (never moves backwards)."""
+    if not RollupMark.objects.filter(name=AS_OF).exists():
+        RollupMark.objects.get_or_create(name=AS_OF, defaults={"at": at})
+    RollupMark.objects.filter(name=AS_OF).filter(Q(at__isnull=True) | Q(at__lt=at)).update(at=at)
+
+
+def rollups_as_of() -> dt.datetime | None:
+    """When the roll-ups were last brought up to date (None: never built)."""
+    return RollupMark.objects.filter(name=AS_OF).values_list("at", flat=True).first()
+
+
+def _source_marks() -> dict[str, int]:
+    return dict(RollupMark.objects.exclude(name__in=_NOT_SOURCES).values_list("name", "last_id"))
+
+
 def _buckets(changed: dict[str, int], marks: dict[str, int]):
     """The (district, day) buckets of cases, tickets and ratings touched by rows above the
     marks."""
@@ -364,12 +390,19 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _insert_months(daily, monthly, keys: tuple[str, ...], sums: tuple[str, ...], where: Q) -> int:
-    """Sum the daily rows (matching ``where``) per month into the monthly table."""
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _insert_months(
+    daily, monthly, keys: tuple[str, ...], sums: tuple[str, ...], where: Q, *, trunc=TruncMonth
+) -> int:
+    """Sum the daily rows (matching ``where``) per month (``trunc``: per week) into the monthly
+    (weekly) table."""
     other = tuple(k for k in keys if k != "day")
     qs = (
         daily.objects.filter(where)
-        .annotate(_m=TruncMonth("day"))
+        .annotate(_m=trunc("day"))
         .values(*other, "_m")
         .annotate(**{f"_{c}": Sum(c) for c in sums})
         .order_by()
@@ -384,6 +417,54 @@ def _months_q(months: Iterable[dt.date]) -> Q:
     for first, last in _day_ranges(months):
         q |= Q(day__gte=first, day__lt=_next_month(last))
     return q
+
+
+def _weeks_q(mondays: Iterable[dt.date]) -> Q:
+    q = Q(pk__in=[])
+    for monday in sorted(set(mondays)):
+        q |= Q(day__gte=monday, day__lt=monday + dt.timedelta(days=7))
+    return q
+
+
+#: (daily, weekly, monthly, keys, sums, weekly totals) of each roll-up
+TABLES = (
+    (CaseDay, CaseWeek, CaseMonth, CASE_KEYS, CASE_SUMS, CaseWeekTotal),
+    (WaitDay, WaitWeek, WaitMonth, WAIT_KEYS, WAIT_SUMS, WaitWeekTotal),
+    (RatingDay, RatingWeek, RatingMonth, CASE_KEYS, RATING_SUMS, RatingWeekTotal),
+)
+_WEEKLY = {t[0]: t for t in TABLES}
+
+
+def _insert_totals(weekly, totals, sums: tuple[str, ...], where: Q) -> int:
+    """The weekly rows (matching ``where``) summed per week and point, and per week for the
+    whole district (point_id NULL), into the weekly totals (per bin for the waits)."""
+    extra = ("bin",) if "bin" in {f.name for f in totals._meta.fields} else ()
+    n = 0
+    for point in (True, False):
+        keys = ("district_id", "day", *(("point_id",) if point else ()), *extra)
+        qs = weekly.objects.filter(where).values(*keys).annotate(**{f"_{c}": Sum(c) for c in sums})
+        if not point:
+            qs = qs.annotate(_point=Cast(Value(None), IntegerField()))
+        source = ("district_id", "day", "point_id" if point else "_point", *extra) + tuple(
+            f"_{c}" for c in sums
+        )
+        n += _insert_from(
+            totals, ("district_id", "day", "point_id", *extra) + sums, source, qs.order_by()
+        )
+    return n
+
+
+def weeks_from_days(*, district_id: int | None = None) -> int:
+    """(Re)build the weekly tables and their totals from the daily ones (a migration's and a
+    rebuild's step)."""
+    where = Q() if district_id is None else Q(district_id=district_id)
+    n = 0
+    for daily, weekly, _monthly, keys, sums, totals in TABLES:
+        weekly.objects.filter(where).delete()
+        totals.objects.filter(where).delete()
+        n += _insert_months(daily, weekly, keys, sums, where, trunc=TruncWeek)
+        _insert_totals(weekly, totals, sums, where)
+    return n
 
 
 def _recompute(case_buckets, ticket_buckets, rating_buckets) -> None:
@@ -422,6 +503,13 @@ def _recompute(case_buckets, ticket_buckets, rating_buckets) -> None:
             _insert_months(
                 daily, monthly, keys, sums, Q(district_id=district_id) & _months_q(months)
             )
+            mondays = {_monday(d) for d in days}
+            _daily, weekly, _monthly, _keys, _sums, totals = _WEEKLY[daily]
+            weekly.objects.filter(district_id=district_id, day__in=mondays).delete()
+            totals.objects.filter(district_id=district_id, day__in=mondays).delete()
+            in_weeks = Q(district_id=district_id) & _weeks_q(mondays)
+            _insert_months(daily, weekly, keys, sums, in_weeks, trunc=TruncWeek)
+            _insert_totals(weekly, totals, sums, Q(district_id=district_id, day__in=mondays))
 
 
 # -- the two entry points ----------------------------------------------------------------------
@@ -431,6 +519,7 @@ def rollups_rebuild(*, district_id: int | None = None) -> dict[str, int]:
     """Recompute every roll-up row (of one district): returns the rows written per table."""
     with transaction.atomic():
         _lock()
+        started = timezone.now()
         ids = _max_ids()
         cq, tq = Q(), Q()
         mq = Q()
@@ -450,8 +539,10 @@ def rollups_rebuild(*, district_id: int | None = None) -> dict[str, int]:
         written["rating_months"] = _insert_months(
             RatingDay, RatingMonth, CASE_KEYS, RATING_SUMS, mq
         )
-        if district_id is None or not RollupMark.objects.exclude(name="lock").exists():
+        written["weeks"] = weeks_from_days(district_id=district_id)
+        if district_id is None or not _source_marks():
             _set_marks(ids)
+            _set_as_of(started)
     return written
 
 
@@ -467,22 +558,24 @@ def _lock(*, wait: bool = True) -> bool:
 def rollups_refresh(*, wait: bool = False) -> int:
     """Recompute the buckets changed since the last run; returns how many were recomputed
     (0 also when another refresh is running and ``wait`` is False)."""
+    started = timezone.now()
     ids = _max_ids()
-    marks = dict(RollupMark.objects.exclude(name="lock").values_list("name", "last_id"))
+    marks = _source_marks()
     if not marks:  # never built: build everything once
         rollups_rebuild()
         return -1
     changed = {name: last for name, last in ids.items() if last > marks.get(name, 0)}
     if not changed:
+        _set_as_of(started)
         return 0
     with transaction.atomic():
         if not _lock(wait=wait):
             return 0
-        marks = dict(RollupMark.objects.exclude(name="lock").values_list("name", "last_id"))
+        marks = _source_marks()
         changed = {name: last for name, last in ids.items() if last > marks.get(name, 0)}
-        if not changed:
-            return 0
-        buckets = _buckets(changed, marks)
-        _recompute(*buckets)
-        _set_marks(changed)
-    return sum(len(b) for b in buckets)
+        if changed:
+            buckets = _buckets(changed, marks)
+            _recompute(*buckets)
+            _set_marks(changed)
+        _set_as_of(started)
+    return sum(len(b) for b in buckets) if changed else 0

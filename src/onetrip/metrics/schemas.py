@@ -3,6 +3,8 @@ so ``/api/openapi.json`` and ``/api/docs`` say what each number means."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ninja import Field, Schema
 
 from onetrip.metrics.definitions import PERIOD, describe
@@ -80,6 +82,11 @@ class BreakdownRowOut(Schema):
 
 class ReportOut(Schema):
     district: dict[str, str]
+    as_of: dt.datetime | None = Field(
+        None,
+        description="The time the figures are current to: every record committed before it is"
+        " counted (the roll-ups are kept by the task worker, never refreshed by a read).",
+    )
     period: dict[str, str | None] = Field(..., description=PERIOD)
     filters: dict[str, str | int | None]
     figures: FiguresOut

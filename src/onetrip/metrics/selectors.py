@@ -1,9 +1,8 @@
 """The reform's figures (MISSION §11) for a ``Scope``, read from the daily and monthly roll-ups.
 
 Whole months of a period come from the monthly tables, the days at its edges from the daily ones
-(``_spans``); both hold the same columns. Before reading, ``rollups_refresh`` brings the changed
-days up to date (nothing to do, one max(id) per source table, when the task worker got there
-first). What the roll-ups cannot hold is read from the raw rows, each a small indexed query: the
+(``_spans``); both hold the same columns. Reading never refreshes them: the task worker keeps
+them up to date on write (``metrics.tasks``) and ``as_of`` says how current they are. What the roll-ups cannot hold is read from the raw rows, each a small indexed query: the
 part of "overdue" that depends on today (running cases past their date the sweep has not flagged
 yet), satisfaction, and the exact 90th-percentile wait of a scope with at most
 ``EXACT_P90_LIMIT`` called tickets (above it, the percentile is interpolated in the roll-up's wait
@@ -16,25 +15,15 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
 
 from onetrip.cases.models import RUNNING_STATES
 from onetrip.catalogue.models import Department, Matter, OnlineDepth, ServicePoint
 from onetrip.clock import local_today
-from onetrip.dbrouter import primary_reads
-from onetrip.metrics import raw
+from onetrip.metrics import raw, reads
 from onetrip.metrics.followups import followup_scope_figures
-from onetrip.metrics.models import (
-    CaseDay,
-    CaseMonth,
-    RatingDay,
-    RatingMonth,
-    WaitDay,
-    WaitMonth,
-)
-from onetrip.metrics.rollups import CASE_SUMS, RATING_SUMS, bin_width, rollups_refresh
+from onetrip.metrics.rollups import CASE_SUMS, RATING_SUMS, bin_width, rollups_as_of
 from onetrip.metrics.scope import SHANGHAI, Scope, district_for_user, period_bounds, scope_resolve
 from onetrip.people.models import Agency
 from onetrip.queueing.models import Queue
@@ -49,118 +38,23 @@ __all__ = [
 
 BREAKDOWNS = ("point", "department", "matter", "agency")
 EXACT_P90_LIMIT = 5000
+#: the same for the rows of a breakdown (one raw query per breakdown reads the whole scope)
+EXACT_P90_BREAKDOWN_LIMIT = 1000
 
 
-def refresh(scope: Scope | None = None) -> None:
-    """Bring the roll-ups up to date (``METRICS_REFRESH_ON_READ``, default on) and forget what
-    was memoised on ``scope`` for an earlier read."""
-    if getattr(settings, "METRICS_REFRESH_ON_READ", True):
-        with primary_reads():  # reads its marks, then writes: on the primary, not a replica
-            rollups_refresh()
-    if scope is not None:
-        scope.__dict__.pop("_memo", None)
+def as_of() -> dt.datetime | None:
+    """The time the figures are current to: every record committed before it is counted (the
+    last refresh of the roll-ups by the task worker); None: never built."""
+    return rollups_as_of()
 
 
-# -- which roll-up rows a scope reads ----------------------------------------------------------
+# -- reading the roll-ups -----------------------------------------------------------------------
 
-
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def _spans(scope: Scope) -> tuple[Q | None, Q | None]:
-    """(condition on the monthly table, condition on the daily table); None: read none."""
-    first, last = scope.first_day, scope.last_day
-    end = None if last is None else last + dt.timedelta(days=1)  # exclusive
-    m_start = first if first is None or first.day == 1 else _next_month(first)
-    m_end = end if end is None or end.day == 1 else end.replace(day=1)
-    if m_start is not None and m_end is not None and m_start >= m_end:
-        q = Q()
-        if first is not None:
-            q &= Q(day__gte=first)
-        if end is not None:
-            q &= Q(day__lt=end)
-        return None, q
-    months = Q()
-    if m_start is not None:
-        months &= Q(day__gte=m_start)
-    if m_end is not None:
-        months &= Q(day__lt=m_end)
-    days = Q(pk__in=[])
-    edges = False
-    if first is not None and first < m_start:
-        days |= Q(day__gte=first, day__lt=m_start)
-        edges = True
-    if end is not None and m_end < end:
-        days |= Q(day__gte=m_end, day__lt=end)
-        edges = True
-    return months, (days if edges else None)
-
-
-def _case_filter(scope: Scope) -> Q:
-    f = Q(district_id=scope.district.pk)
-    for name in ("point", "department", "matter", "agency"):
-        value = getattr(scope, name)
-        if value is not None:
-            f &= Q(**{f"{name}_id": value.pk})
-    if scope.kind:
-        f &= Q(company=scope.kind == "company")
-    if scope.channel:
-        f &= Q(channel=scope.channel)
-    return f
-
-
-def _wait_filter(scope: Scope) -> Q:
-    f = Q(district_id=scope.district.pk)
-    if scope.point is not None:
-        f &= Q(point_id=scope.point.pk)
-    if scope.agency is not None:
-        f &= Q(agency_id=scope.agency.pk)
-    queues = raw.ticket_queue_ids(scope)
-    if queues is not None:
-        f &= Q(queue_id__in=list(queues.values_list("pk", flat=True)))
-    return f
-
-
-_TABLES = {
-    "cases": (CaseMonth, CaseDay, _case_filter),
-    "waits": (WaitMonth, WaitDay, _wait_filter),
-    "ratings": (RatingMonth, RatingDay, _case_filter),
-}
-_CASE_SUMS = {c: Sum(c) for c in CASE_SUMS}
-_WAIT_SUMS = {"c": Sum("n"), "s": Sum("wait_sum")}
-_RATING_SUMS = {c: Sum(c) for c in RATING_SUMS}
-
-
-def _grouped(
-    what: str, scope: Scope, keys: tuple[str, ...], sums: dict[str, Any], *, days_only=False
-):
-    """Rows of ``keys`` + ``sums`` over the scope's roll-up rows: the monthly table for whole
-    months and the daily one for the edges, read in one UNION ALL query (a key may come twice:
-    the caller adds them up). ``days_only``: the daily table over the whole period."""
-    monthly, daily, filt = _TABLES[what]
-    f = filt(scope)
-    if days_only:
-        months, days = None, Q()
-        if scope.first_day is not None:
-            days &= Q(day__gte=scope.first_day)
-        if scope.last_day is not None:
-            days &= Q(day__lte=scope.last_day)
-    else:
-        months, days = _spans(scope)
-    group = keys or ("district_id",)
-    parts = []
-    if months is not None:
-        parts.append(monthly.objects.filter(f, months))
-    if days is not None:
-        parts.append(daily.objects.filter(f, days))
-    if "week" in group:  # the Monday of the day's week, in SQL: fewer rows to read
-        parts = [qs.annotate(week=TruncWeek("day")) for qs in parts]
-    parts = [qs.values(*group).annotate(**sums).order_by() for qs in parts]
-    if not parts:
-        return []
-    qs = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
-    return list(qs)
+#: breakdown → the key column of the case/rating roll-ups and of the wait roll-up
+CASE_KEY = {"point": "point_id", "department": "department_id", "matter": "matter_id"}
+CASE_KEY["agency"] = "agency_id"
+WAIT_KEY = {"point": "point_id", "department": "queue_id", "matter": "queue_id"}
+WAIT_KEY["agency"] = "agency_id"
 
 
 def _add(into: dict[str, int], row: dict[str, Any], columns=CASE_SUMS) -> None:
@@ -179,6 +73,55 @@ def _rating_row(sums: dict[str, int]) -> dict[str, Any]:
     )
 
 
+class _Sums:
+    """The roll-up sums of some tagged parts, per tag, per breakdown key and per week: what
+    ``reads.grouped`` returned for cases, waits and ratings, added up in Python."""
+
+    def __init__(
+        self, parts: list[tuple[str, Scope]], *, by=(), trend=False, months=True, totals=False
+    ):
+        wanted = [("tag",)] + [(CASE_KEY[b],) for b in by] + ([("week",)] if trend else [])
+        wait_sets: list[tuple[str, ...]] = [("tag", "bin")]
+        for b in by:
+            if (WAIT_KEY[b], "bin") not in wait_sets:
+                wait_sets.append((WAIT_KEY[b], "bin"))
+        if trend:
+            wait_sets.append(("week", "bin"))
+        kw = {"months": months, "totals": totals}
+        self.cases = reads.grouped("cases", parts, wanted, **kw)
+        self.waits = reads.grouped("waits", parts, wait_sets, **kw)
+        self.ratings = reads.grouped("ratings", parts, wanted, **kw)
+
+    def add_up(self, tags: tuple[str, ...], *, into: str) -> None:
+        """A tag ``into`` whose sums are those of ``tags`` together."""
+        for grouped in (self.cases, self.waits, self.ratings):
+            for s, rows in grouped.items():
+                if s[0] == "tag":
+                    rows += [{**r, "tag": into} for r in rows if r["tag"] in tags]
+
+    def case_sums(self, key: str) -> dict[Any, dict[str, int]]:
+        out: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CASE_SUMS, 0))
+        for row in self.cases[(key,)]:
+            _add(out[row[key]], row)
+        return out
+
+    def rating_sums(self, key: str) -> dict[Any, dict[str, int]]:
+        out: dict[Any, dict[str, int]] = defaultdict(dict)
+        for row in self.ratings[(key,)]:
+            _add(out[row[key]], row, RATING_SUMS)
+        return out
+
+    def wait_bins(self, key: str) -> tuple[dict[Any, dict[int, int]], dict[Any, float]]:
+        bins: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        totals: dict[Any, float] = defaultdict(float)
+        for row in self.waits[(key, "bin")]:
+            if row["bin"] is None:  # an empty read's grand total row
+                continue
+            bins[row[key]][row["bin"]] += row["n"] or 0
+            totals[row[key]] += row["wait_sum"] or 0.0
+        return bins, totals
+
+
 # -- overdue: the part that depends on today ----------------------------------------------------
 
 
@@ -187,32 +130,39 @@ def _rating_row(sums: dict[str, int]) -> dict[str, Any]:
 _RUNNING_SQL = "state IN ({})".format(", ".join(f"'{s}'" for s in RUNNING_STATES))
 
 
-def _running_overdue(scope: Scope, *, today: dt.date, by: str | None = None):
-    """Accepted cases still running past their promised date that the sweep has not flagged:
-    a count, or counts per ``by`` key (point, department, …, or "day" of submission), each one
-    small grouped query over the partial index (memoised on the scope object, which lives for
-    one request)."""
-    memo = scope.__dict__.setdefault("_memo", {})
-    if (today, by) in memo:
-        return memo[(today, by)]
-    qs = (
-        raw.cases_in_scope(scope)
-        .extra(where=[_RUNNING_SQL])  # noqa: S610 - constants of this module only
-        .filter(accepted_at__isnull=False, overdue_at__isnull=True, promised_due__lt=today)
-        .alias(_decided_on=TruncDate("decided_at", tzinfo=SHANGHAI))
-        .filter(Q(decided_at__isnull=True) | Q(_decided_on__lte=F("promised_due")))
-    )
-    if by is None:
-        out: Any = qs.count()
-    else:
-        if by == "day":
-            qs = qs.annotate(_k=TruncDate("submitted_at", tzinfo=SHANGHAI))
-            key = "_k"
-        else:
-            key = raw.CASE_KEY[by]
-        out = dict(qs.values(key).annotate(n=Count("id")).order_by().values_list(key, "n"))
-    memo[(today, by)] = out
-    return out
+class RunningOverdue:
+    """Accepted cases still running past their promised date that the sweep has not flagged,
+    counted per point, department, matter, agency and day of submission: one small grouped
+    query over the partial index ``case_running_unflagged``, then any total in Python."""
+
+    def __init__(self, scope: Scope, *, today: dt.date):
+        qs = (
+            raw.cases_in_scope(scope)
+            .extra(where=[_RUNNING_SQL])  # noqa: S610 - constants of this module only
+            .filter(accepted_at__isnull=False, overdue_at__isnull=True, promised_due__lt=today)
+            .alias(_decided_on=TruncDate("decided_at", tzinfo=SHANGHAI))
+            .filter(Q(decided_at__isnull=True) | Q(_decided_on__lte=F("promised_due")))
+            .annotate(_day=TruncDate("submitted_at", tzinfo=SHANGHAI))
+        )
+        keys = ("point_id", "department_id", "matter_id", "agency_id", "_day")
+        self.rows = [
+            (dict(zip(keys, r[:-1], strict=True)), r[-1])
+            for r in qs.values_list(*keys).annotate(n=Count("id")).order_by()
+        ]
+
+    def total(self, scope: Scope) -> int:
+        first, last = scope.first_day, scope.last_day
+        return sum(
+            n
+            for k, n in self.rows
+            if (first is None or k["_day"] >= first) and (last is None or k["_day"] <= last)
+        )
+
+    def by(self, key: str) -> dict[Any, int]:
+        out: dict[Any, int] = defaultdict(int)
+        for k, n in self.rows:
+            out[_monday(k["_day"]) if key == "week" else k[key]] += n
+        return out
 
 
 # -- waits from bins ---------------------------------------------------------------------------
@@ -247,25 +197,6 @@ def _wait_from(bins: dict[int, int], total: float) -> tuple[int, float | None, f
     return n, (total / n if n else None), p90_from_bins(bins)
 
 
-# -- figures -----------------------------------------------------------------------------------
-
-
-def _wait_figures(scope: Scope) -> dict[str, Any]:
-    """Tickets called, average wait (exact) and 90th-percentile wait (exact up to
-    ``EXACT_P90_LIMIT`` tickets, else from the bins), in minutes."""
-    if not scope.whole_days:
-        return raw.wait_figures(scope)
-    bins: dict[int, int] = defaultdict(int)
-    total = 0.0
-    for row in _grouped("waits", scope, ("bin",), _WAIT_SUMS):
-        bins[row["bin"]] += row["c"]
-        total += row["s"] or 0.0
-    n, avg, p90 = _wait_from(bins, total)
-    if 0 < n <= EXACT_P90_LIMIT:
-        return raw.wait_row(n, avg, _exact_p90(scope, n))
-    return raw.wait_row(n, avg, p90)
-
-
 def _exact_p90(scope: Scope, n: int) -> float | None:
     from django.db import connection
 
@@ -275,15 +206,16 @@ def _exact_p90(scope: Scope, n: int) -> float | None:
     return raw.p90_ordered(qs, n)
 
 
-def _case_figures(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
-    """Pass rates, supplements, visits, local share, overdue, errors."""
-    if not scope.whole_days:
-        return raw.case_figures(scope, today=today or local_today())
-    sums: dict[str, int] = dict.fromkeys(CASE_SUMS, 0)
-    for row in _grouped("cases", scope, (), _CASE_SUMS):
-        _add(sums, row)
-    sums["overdue"] += _running_overdue(scope, today=today or local_today())
-    return raw.case_row(sums)
+def _wait_row(scope: Scope, bins: dict[int, int], total: float) -> dict[str, Any]:
+    """Tickets called, average wait (exact) and 90th-percentile wait (exact up to
+    ``EXACT_P90_LIMIT`` tickets, else from the bins)."""
+    n, avg, p90 = _wait_from(bins, total)
+    if 0 < n <= EXACT_P90_LIMIT:
+        return raw.wait_row(n, avg, _exact_p90(scope, n))
+    return raw.wait_row(n, avg, p90)
+
+
+# -- figures -----------------------------------------------------------------------------------
 
 
 def matter_figures(scope: Scope) -> dict[str, Any]:
@@ -307,38 +239,64 @@ def matter_figures(scope: Scope) -> dict[str, Any]:
     }
 
 
+def _raw_figures(scope: Scope, *, today: dt.date) -> dict[str, Any]:
+    return {
+        "waits": raw.wait_figures(scope),
+        "cases": raw.case_figures(scope, today=today),
+        "satisfaction": raw.satisfaction_figures(scope),
+    }
+
+
+def _tag_figures(
+    sums: _Sums, running: RunningOverdue, tags: dict[str, Scope]
+) -> dict[str, dict[str, Any]]:
+    """Each tag's figures (but the matters) from the sums of its parts."""
+    cases, ratings = sums.case_sums("tag"), sums.rating_sums("tag")
+    bins, totals = sums.wait_bins("tag")
+    out = {}
+    for tag, scope in tags.items():
+        c = dict(cases.get(tag) or dict.fromkeys(CASE_SUMS, 0))
+        c["overdue"] += running.total(scope)
+        out[tag] = {
+            "waits": _wait_row(scope, bins.get(tag, {}), totals.get(tag, 0.0)),
+            "cases": raw.case_row(c),
+            "satisfaction": _rating_row(ratings.get(tag) or {}),
+        }
+    return out
+
+
+def _figures(scope: Scope, *, today: dt.date | None) -> dict[str, Any]:
+    today = today or local_today()
+    if not scope.whole_days:
+        return _raw_figures(scope, today=today)
+    sums = _Sums([("p", scope)])
+    return _tag_figures(sums, RunningOverdue(scope, today=today), {"p": scope})["p"]
+
+
+def wait_figures(scope: Scope) -> dict[str, Any]:
+    if not scope.whole_days:
+        return raw.wait_figures(scope)
+    bins, totals = _Sums([("p", scope)]).wait_bins("tag")
+    return _wait_row(scope, bins.get("p", {}), totals.get("p", 0.0))
+
+
+def case_figures(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Pass rates, supplements, visits, local share, overdue, errors."""
+    return _figures(scope, today=today)["cases"]
+
+
 def satisfaction_figures(scope: Scope) -> dict[str, Any]:
     """Ratings given in the period: how many, mean score, share of 4–5."""
     if not scope.whole_days:
         return raw.satisfaction_figures(scope)
-    sums: dict[str, int] = {}
-    for row in _grouped("ratings", scope, (), _RATING_SUMS):
-        _add(sums, row, RATING_SUMS)
-    return _rating_row(sums)
+    return _rating_row(_Sums([("p", scope)]).rating_sums("tag").get("p") or {})
 
 
-def wait_figures(scope: Scope) -> dict[str, Any]:
-    refresh(scope)
-    return _wait_figures(scope)
-
-
-def case_figures(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
-    refresh(scope)
-    return _case_figures(scope, today=today)
-
-
-def reform_figures(
-    scope: Scope, *, today: dt.date | None = None, fresh: bool = True
-) -> dict[str, Any]:
-    """Every figure of MISSION §11 for one scope and period (``fresh``: bring the roll-ups up
-    to date first)."""
-    if fresh:
-        refresh(scope)
+def reform_figures(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Every figure of MISSION §11 for one scope and period."""
     return {
-        "waits": _wait_figures(scope),
-        "cases": _case_figures(scope, today=today),
+        **_figures(scope, today=today),
         "matters": matter_figures(scope),
-        "satisfaction": satisfaction_figures(scope),
         "followups": followup_scope_figures(scope, today=today),
     }
 
@@ -367,18 +325,6 @@ def _labels(by: str, ids: set[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _cases_by(by: str, scope: Scope, *, today: dt.date) -> dict[int, dict[str, Any]]:
-    key = f"{by}_id"
-    sums: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in _grouped("cases", scope, (key,), _CASE_SUMS):
-        if row[key] is not None:
-            _add(sums[row[key]], row)
-    for gid, n in _running_overdue(scope, today=today, by=by).items():
-        if gid is not None and gid in sums:
-            sums[gid]["overdue"] += n
-    return {gid: raw.case_row(s) for gid, s in sums.items()}
-
-
 def _queue_groups(by: str, queue_ids: set[int]) -> dict[int, list[int]]:
     """queue → the department or matters its tickets count under in a breakdown."""
     if by == "department":
@@ -391,14 +337,10 @@ def _queue_groups(by: str, queue_ids: set[int]) -> dict[int, list[int]]:
     return out
 
 
-def _waits_by(by: str, scope: Scope) -> dict[int, dict[str, Any]]:
-    key = {"point": "point_id", "agency": "agency_id"}.get(by, "queue_id")
-    bins: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    totals: dict[int, float] = defaultdict(float)
-    for row in _grouped("waits", scope, (key, "bin"), _WAIT_SUMS):
-        if row[key] is not None:
-            bins[row[key]][row["bin"]] += row["c"]
-            totals[row[key]] += row["s"] or 0.0
+def _waits_by(by: str, scope: Scope, sums: _Sums, n_tickets: int) -> dict[int, dict[str, Any]]:
+    key = WAIT_KEY[by]
+    bins, totals = sums.wait_bins(key)
+    bins.pop(None, None)
     if key == "queue_id":
         groups = _queue_groups(by, set(bins))
         merged: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -409,36 +351,29 @@ def _waits_by(by: str, scope: Scope) -> dict[int, dict[str, Any]]:
                     merged[gid][b] += c
                 merged_totals[gid] += totals[q]
         bins, totals = merged, merged_totals
-    total_n = sum(sum(b.values()) for b in bins.values())
-    if 0 < total_n <= EXACT_P90_LIMIT:
+    if 0 < n_tickets <= EXACT_P90_BREAKDOWN_LIMIT:  # a small scope: exact, from the raw rows
         return raw.waits_by(by, scope)
     return {gid: raw.wait_row(*_wait_from(b, totals[gid])) for gid, b in bins.items()}
 
 
-def _ratings_by(by: str, scope: Scope) -> dict[int, dict[str, Any]]:
-    if not scope.whole_days:
-        return raw.ratings_by(by, scope)
-    key = f"{by}_id"
-    sums: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in _grouped("ratings", scope, (key,), _RATING_SUMS):
-        if row[key] is not None:
-            _add(sums[row[key]], row, RATING_SUMS)
-    return {gid: _rating_row(s) for gid, s in sums.items()}
-
-
-def figures_by(
-    *, by: str, scope: Scope, today: dt.date | None = None, fresh: bool = True
+def _breakdown(
+    by: str, scope: Scope, sums: _Sums, running: RunningOverdue, n_tickets: int
 ) -> list[dict[str, Any]]:
-    """One row per point / department / matter / agency with its case, wait and satisfaction
-    figures, the busiest first."""
-    if by not in BREAKDOWNS:
-        raise ValueError(by)
-    if fresh:
-        refresh(scope)
-    today = today or local_today()
-    cases = _cases_by(by, scope, today=today)
-    waits = _waits_by(by, scope)
-    ratings = _ratings_by(by, scope)
+    key = CASE_KEY[by]
+    case_sums = sums.case_sums(key)
+    case_sums.pop(None, None)
+    for gid, n in running.by(key).items():
+        if gid in case_sums:
+            case_sums[gid]["overdue"] += n
+    cases = {gid: raw.case_row(s) for gid, s in case_sums.items()}
+    waits = _waits_by(by, scope, sums, n_tickets)
+    rating_sums = sums.rating_sums(key)
+    rating_sums.pop(None, None)
+    ratings = {gid: _rating_row(s) for gid, s in rating_sums.items()}
+    return _rows(by, cases, waits, ratings)
+
+
+def _rows(by, cases, waits, ratings) -> list[dict[str, Any]]:
     labels = _labels(by, set(cases) | set(waits) | set(ratings))
     rows = []
     for gid in set(cases) | set(waits) | set(ratings):
@@ -457,6 +392,28 @@ def figures_by(
     return rows
 
 
+def _raw_breakdown(by: str, scope: Scope, *, today: dt.date) -> list[dict[str, Any]]:
+    return _rows(
+        by,
+        raw.cases_by(by, scope, today=today),
+        raw.waits_by(by, scope),
+        raw.ratings_by(by, scope),
+    )
+
+
+def figures_by(*, by: str, scope: Scope, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """One row per point / department / matter / agency with its case, wait and satisfaction
+    figures, the busiest first."""
+    if by not in BREAKDOWNS:
+        raise ValueError(by)
+    today = today or local_today()
+    if not scope.whole_days:
+        return _raw_breakdown(by, scope, today=today)
+    sums = _Sums([("p", scope)], by=(by,))
+    n = sum(sum(b.values()) for b in sums.wait_bins("tag")[0].values())
+    return _breakdown(by, scope, sums, RunningOverdue(scope, today=today), n)
+
+
 # -- weekly trend ------------------------------------------------------------------------------
 
 #: the headline figures drawn as weekly trends: (key, which part, figure)
@@ -473,22 +430,11 @@ TREND_FIGURES = (
 )
 
 
-def _as_date(value: Any) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
 def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def weekly_trend(
-    scope: Scope, *, today: dt.date | None = None, fresh: bool = True
-) -> dict[str, Any]:
-    """Per week (Monday to Sunday, clipped to the period): every headline figure, from the
-    daily roll-ups. The period must be bounded."""
-    if fresh:
-        refresh(scope)
-    today = today or local_today()
+def _trend(scope: Scope, sums: _Sums, running: RunningOverdue) -> dict[str, Any]:
     first, last = scope.first_day, scope.last_day
     if first is None or last is None:
         raise ValueError("a trend needs a bounded period")
@@ -497,31 +443,18 @@ def weekly_trend(
     while monday <= last:
         weeks.append(monday)
         monday += dt.timedelta(days=7)
-    cases: dict[dt.date, dict[str, int]] = defaultdict(dict)
-    for row in _grouped("cases", scope, ("week",), _CASE_SUMS, days_only=True):
-        _add(cases[_as_date(row["week"])], row)
-    for day, n in _running_overdue(scope, today=today, by="day").items():
-        cases[_monday(day)].setdefault("overdue", 0)
-        cases[_monday(day)]["overdue"] += n
-    bins: dict[dt.date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    totals: dict[dt.date, float] = defaultdict(float)
-    for row in _grouped("waits", scope, ("week", "bin"), _WAIT_SUMS, days_only=True):
-        bins[_as_date(row["week"])][row["bin"]] += row["c"]
-        totals[_as_date(row["week"])] += row["s"] or 0.0
-    rating_sums: dict[dt.date, dict[str, int]] = defaultdict(dict)
-    for row in _grouped("ratings", scope, ("week",), _RATING_SUMS, days_only=True):
-        _add(rating_sums[_as_date(row["week"])], row, RATING_SUMS)
-    ratings = {week: _rating_row(sums) for week, sums in rating_sums.items()}
+    cases = sums.case_sums("week")
+    for week, n in running.by("week").items():
+        cases[week]["overdue"] += n
+    bins, totals = sums.wait_bins("week")
+    ratings = sums.rating_sums("week")
     series: dict[str, list[Any]] = {key: [] for key, _p, _f in TREND_FIGURES}
     series["cases"], series["tickets"] = [], []
     for week in weeks:
-        sums = {c: 0 for c in CASE_SUMS}
-        for c, v in cases.get(week, {}).items():
-            sums[c] += v
         parts = {
-            "cases": raw.case_row(sums),
+            "cases": raw.case_row(cases.get(week) or dict.fromkeys(CASE_SUMS, 0)),
             "waits": raw.wait_row(*_wait_from(bins.get(week, {}), totals.get(week, 0.0))),
-            "satisfaction": ratings.get(week) or raw.rating_row(raw.EMPTY_RATINGS),
+            "satisfaction": _rating_row(ratings.get(week) or {}),
         }
         for key, part, figure in TREND_FIGURES:
             series[key].append(parts[part][figure])
@@ -530,7 +463,38 @@ def weekly_trend(
     return {"weeks": [w.isoformat() for w in weeks], "series": series}
 
 
+def weekly_trend(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Per week (Monday to Sunday, clipped to the period): every headline figure, from the
+    weekly roll-ups (and the daily ones at the period's edges). The period must be bounded."""
+    if scope.first_day is None or scope.last_day is None:
+        raise ValueError("a trend needs a bounded period")
+    today = today or local_today()
+    return _trend(scope, _trend_sums(scope), RunningOverdue(scope, today=today))
+
+
+def _trend_sums(scope: Scope) -> _Sums:
+    """The weekly sums of ``scope``: from the weekly totals when it is cut by nothing but a
+    point (52 rows a year), else from the weekly rows of every key (the days at its edges from
+    the daily ones)."""
+    return _Sums([("p", scope)], trend=True, months=False, totals=reads.totals_serve(scope))
+
+
 # -- the whole report ---------------------------------------------------------------------------
+
+
+def _partition(scope: Scope, a: Scope, b: Scope) -> bool:
+    """Periods ``a`` then ``b`` (or ``b`` then ``a``) follow each other and make up ``scope``'s."""
+    one = dt.timedelta(days=1)
+    for x, y in ((a, b), (b, a)):
+        if None in (x.first_day, x.last_day, y.first_day, y.last_day):
+            continue
+        if (
+            x.first_day == scope.first_day
+            and y.last_day == scope.last_day
+            and x.last_day + one == y.first_day
+        ):
+            return True
+    return False
 
 
 def metrics_report(
@@ -538,22 +502,62 @@ def metrics_report(
     *,
     today: dt.date | None = None,
     breakdowns: tuple[str, ...] = BREAKDOWNS,
+    compare: tuple[Scope, Scope] | None = None,
+    trend: bool = False,
 ) -> dict[str, Any]:
-    """Everything the API, the page and the exports show."""
+    """Everything the API, the page and the exports show: the figures of ``scope`` and its
+    breakdowns; with ``compare`` also the figures of those two periods (same cuts) and with
+    ``trend`` the weekly trend of ``scope``. One statement per roll-up reads the figures and
+    every breakdown (when the two periods make up ``scope``, the dashboard's case, its figures
+    are theirs added up), one more the weekly trend."""
     today = today or local_today()
-    figures = reform_figures(scope, today=today)  # refreshes the roll-ups
-    return {
+    report: dict[str, Any] = {
         "district": {"code": scope.district.code, "name": scope.district.name},
+        "as_of": as_of(),
         "period": {
             "since": scope.first_day.isoformat() if scope.first_day else None,
             "until": scope.last_day.isoformat() if scope.last_day else None,
         },
         "filters": scope.filters(),
-        "figures": figures,
-        "breakdowns": {
-            by: figures_by(by=by, scope=scope, today=today, fresh=False) for by in breakdowns
-        },
     }
+    matters = matter_figures(scope)
+    extra = {"p": {"matters": matters}}
+    for tag, x in (("p", scope), *zip("ab", compare or (), strict=False)):
+        extra.setdefault(tag, {"matters": matters})["followups"] = followup_scope_figures(
+            x, today=today
+        )
+    wholes = [scope, *(compare or ())]
+    if not all(x.whole_days for x in wholes):
+        report["figures"] = {**_raw_figures(scope, today=today), **extra["p"]}
+        report["breakdowns"] = {by: _raw_breakdown(by, scope, today=today) for by in breakdowns}
+        if compare:
+            report["compare"] = {
+                t: reform_figures(x, today=today) for t, x in zip("ab", compare, strict=True)
+            }
+        if trend:
+            report["trend"] = weekly_trend(scope, today=today)
+        return report
+    running = RunningOverdue(scope, today=today)
+    tags = {"p": scope}
+    pair = list(zip("ab", compare, strict=True)) if compare else []
+    if compare and _partition(scope, *compare):
+        sums = _Sums(pair, by=breakdowns)
+        sums.add_up(("a", "b"), into="p")
+        tags.update(pair)
+    else:
+        sums = _Sums([("p", scope)], by=breakdowns)
+        if compare:
+            figures = _tag_figures(_Sums(pair), running, dict(pair))
+            report["compare"] = {t: {**f, **extra[t]} for t, f in figures.items()}
+    figures = _tag_figures(sums, running, tags)
+    report["figures"] = {**figures["p"], **extra["p"]}
+    if "a" in figures:
+        report["compare"] = {t: {**figures[t], **extra[t]} for t in "ab"}
+    n = report["figures"]["waits"]["tickets"]
+    report["breakdowns"] = {by: _breakdown(by, scope, sums, running, n) for by in breakdowns}
+    if trend:
+        report["trend"] = _trend(scope, _trend_sums(scope), running)
+    return report
 
 
 def case_visit_summary(

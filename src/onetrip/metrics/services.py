@@ -163,6 +163,9 @@ def rating_submit(
     )
     if score in BAD_LEVELS:
         _followup_open(rating=rating, case=case, now=now)
+    from onetrip.metrics.tasks import schedule_refresh
+
+    transaction.on_commit(schedule_refresh)  # the roll-ups follow the new rating
     return rating
 
 

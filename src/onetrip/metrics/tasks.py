@@ -1,9 +1,13 @@
 """Background work for the figures: keep the roll-ups up to date.
 
-``refresh_rollups`` recomputes the days changed since its last run. A committed case state change
-enqueues it (at most once per ``DEBOUNCE`` seconds per process, to run that much later, so a busy
-hall costs one task row a minute, not one per transition); ``onetrip metrics_rebuild --enqueue``
-enqueues it by hand. Reading the figures refreshes too, so a missed run only costs the reader."""
+The roll-ups are maintained on write, by the task worker: ``refresh_rollups`` recomputes the days
+changed since its last run. Every write a figure reads enqueues it — a committed case state
+change, a ticket called at a window, a rating given — at most once per ``DEBOUNCE`` seconds per
+process, to run that much later, so a busy hall costs one task row a minute, not one per write.
+Reading the figures never refreshes them (a GET request writes nothing): the dashboard states
+the time they are current to. ``onetrip metrics_rebuild --refresh`` (cron, as a safety net) and
+``--enqueue`` run the same refresh by hand; ``onetrip metrics_rebuild`` rebuilds everything
+(repair, after a bulk load or a change of a definition)."""
 
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ def refresh_rollups() -> int:
 
 
 def schedule_refresh(**_kwargs) -> None:
-    """Receiver of ``case_state_changed`` (sent after the commit)."""
+    """Receiver of ``case_state_changed`` (sent after the commit), ``ticket_called`` and of a
+    rating given: enqueue a refresh ``DEBOUNCE`` seconds from now unless this process did so
+    less than ``DEBOUNCE`` seconds ago (that run, still to come, will see this write too)."""
     global _last_enqueued
     if not refresh_rollups.get_backend().supports_defer:  # the immediate backend (tests)
         return

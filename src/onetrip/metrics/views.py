@@ -179,9 +179,13 @@ def metrics_page(request):
     except DomainError as exc:
         errors.append(str(exc))
         scope = selectors.scope_resolve(district=district, since=since, until=until)
-    report = selectors.metrics_report(scope, today=today)  # brings the roll-ups up to date
-    a = selectors.reform_figures(_period(scope, a_since, a_until), today=today, fresh=False)
-    b = selectors.reform_figures(_period(scope, b_since, b_until), today=today, fresh=False)
+    report = selectors.metrics_report(
+        scope,
+        today=today,
+        compare=(_period(scope, a_since, a_until), _period(scope, b_since, b_until)),
+        trend=True,
+    )
+    a, b = report["compare"]["a"], report["compare"]["b"]
     query = {
         "district": district.code,
         "since": since.isoformat(),
@@ -192,7 +196,7 @@ def metrics_page(request):
     breakdowns = {
         by: _with_links(ranked(rows, rank), by, query) for by, rows in report["breakdowns"].items()
     }
-    trend = selectors.weekly_trend(scope, today=today, fresh=False)
+    trend = report["trend"]
     return render(
         request,
         "metrics/metrics.html",
@@ -300,9 +304,23 @@ def _scope_from_query(request, district):
         raise Http404 from exc
 
 
+def _drill_cursor(value: str | None) -> tuple[dt.datetime, int] | None:
+    """``?before=<submitted_at ISO>_<id>`` → (time, id); junk → None (the first page)."""
+    when, _sep, pk = (value or "").rpartition("_")
+    try:
+        at = dt.datetime.fromisoformat(when)
+        return (at, int(pk)) if at.tzinfo is not None else None
+    except ValueError:
+        return None
+
+
 @replica_view
 def metrics_cases(request):
-    """The cases behind a figure (drill-down), for the same scope as the dashboard."""
+    """The cases behind a figure (drill-down), for the same scope as the dashboard: newest
+    first, ``DRILL_LIMIT`` a page, deeper pages by keyset (``?before=``: every page costs the
+    same); the count is the figure's own, from the roll-ups; ``format=csv`` streams them all."""
+    from django.db.models import Q
+
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     district = _district(request)
@@ -312,18 +330,37 @@ def metrics_cases(request):
     scope = _scope_from_query(request, district)
     today = selectors.now_local().date()
     qs = drill.drill_cases(scope, figure=figure, today=today)
-    total = qs.count()
-    cases = list(qs[:DRILL_LIMIT])
-    flags = {c.pk: drill.case_flags(case=c, today=today)["overdue"] for c in cases}
     if request.GET.get("format") == "csv":
-        from onetrip.metrics.exports import drill_csv
+        from django.http import StreamingHttpResponse
 
-        resp = HttpResponse(drill_csv(qs), content_type="text/csv; charset=utf-8")
+        from onetrip.metrics.exports import drill_csv_lines
+
+        resp = StreamingHttpResponse(drill_csv_lines(qs), content_type="text/csv; charset=utf-8")
         resp["Content-Disposition"] = f'attachment; filename="cases-{figure}.csv"'
         return resp
+    total = drill.drill_total(scope, figure=figure, today=today)
+    if total is None:
+        total = qs.count()
+    page = qs
+    cursor = _drill_cursor(request.GET.get("before"))
+    if cursor is not None:
+        at, pk = cursor
+        page = qs.filter(Q(submitted_at__lt=at) | Q(submitted_at=at, id__lt=pk))
+    cases = list(page[: DRILL_LIMIT + 1])
+    more = len(cases) > DRILL_LIMIT
+    cases = cases[:DRILL_LIMIT]
+    flags = {c.pk: drill.case_flags(case=c, today=today)["overdue"] for c in cases}
     back = request.GET.copy()
-    back.pop("figure", None)
-    back.pop("format", None)
+    for key in ("figure", "format", "before"):
+        back.pop(key, None)
+    next_url = None
+    if more and cases:
+        query = request.GET.copy()
+        query["before"] = f"{cases[-1].submitted_at.isoformat()}_{cases[-1].pk}"
+        next_url = f"?{query.urlencode()}"
+    csv_query = request.GET.copy()
+    csv_query.pop("before", None)
+    csv_query["format"] = "csv"
     return render(
         request,
         "metrics/cases.html",
@@ -335,8 +372,10 @@ def metrics_cases(request):
             "total": total,
             "cases": [(c, flags[c.pk]) for c in cases],
             "limit": DRILL_LIMIT,
-            "csv_url": f"?{request.GET.urlencode()}&format=csv",
+            "csv_url": f"?{csv_query.urlencode()}",
             "back_query": back.urlencode(),
+            "next_url": next_url,
+            "paged": cursor is not None,
         },
     )
 
@@ -355,12 +394,10 @@ def metrics_csv(request):
         raise Http404
     scope = _scope_from_query(request, district)
     today = selectors.now_local().date()
-    report = selectors.metrics_report(scope, today=today)
-    trend = None
-    if table == "trend":
-        if scope.since is None or scope.until is None:
-            raise Http404
-        trend = selectors.weekly_trend(scope, today=today, fresh=False)
+    if table == "trend" and (scope.since is None or scope.until is None):
+        raise Http404
+    report = selectors.metrics_report(scope, today=today, trend=table == "trend")
+    trend = report.get("trend")
     resp = HttpResponse(
         report_csv(report, table, trend=trend), content_type="text/csv; charset=utf-8"
     )

@@ -1,0 +1,279 @@
+"""Reading the roll-ups: a period as spans of whole months, whole weeks and single days, and one
+statement per roll-up (cases, waits, ratings) that sums every group a page shows at once.
+
+``spans`` cuts a period into the coarsest rows that cover it exactly: whole months from the
+monthly tables, whole weeks (Monday to Sunday) of the edges from the weekly tables, the days left
+from the daily ones (a trend by week reads weeks and days only). ``grouped`` reads the spans of
+one or more tagged parts (a period, or the two periods of a comparison) in one ``UNION ALL`` and
+sums them over several groupings in the same pass: ``GROUPING SETS`` on PostgreSQL, the same sets
+as a ``UNION ALL`` of grouped selects over one common table expression on SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router, transaction
+from django.db.models import CharField, DateField, F, Q, Value
+from django.db.models.functions import TruncWeek
+
+from onetrip.metrics import raw
+from onetrip.metrics.models import (
+    CaseDay,
+    CaseMonth,
+    CaseWeek,
+    CaseWeekTotal,
+    RatingDay,
+    RatingMonth,
+    RatingWeek,
+    RatingWeekTotal,
+    WaitDay,
+    WaitMonth,
+    WaitWeek,
+    WaitWeekTotal,
+)
+from onetrip.metrics.rollups import CASE_SUMS, RATING_SUMS, WAIT_SUMS
+from onetrip.metrics.scope import Scope
+
+Span = tuple[str, dt.date | None, dt.date | None]  # (grain, first day, end day exclusive)
+#: PostgreSQL's work_mem for the grouped read (SET LOCAL: this statement's transaction only)
+WORK_MEM = "32MB"
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _before(a: dt.date | None, b: dt.date | None) -> bool:
+    """a < b, None being minus infinity for ``a`` and plus infinity for ``b``."""
+    return a is None or b is None or a < b
+
+
+def _weeks_and_days(start: dt.date | None, end: dt.date | None) -> list[Span]:
+    if start is not None and end is not None and start >= end:
+        return []
+    w0 = start if start is None or start.weekday() == 0 else _monday(start) + dt.timedelta(days=7)
+    w1 = end if end is None or end.weekday() == 0 else _monday(end)
+    if not _before(w0, w1):
+        return [("day", start, end)]
+    out: list[Span] = []
+    if start is not None and w0 is not None and start < w0:
+        out.append(("day", start, w0))
+    out.append(("week", w0, w1))
+    if end is not None and w1 is not None and w1 < end:
+        out.append(("day", w1, end))
+    return out
+
+
+def spans(first: dt.date | None, last: dt.date | None, *, months: bool = True) -> list[Span]:
+    """The inclusive local days ``first``..``last`` (None: open) as the coarsest spans that
+    cover them exactly; ``months=False`` for reads grouped by week."""
+    end = None if last is None else last + dt.timedelta(days=1)
+    if not months:
+        return _weeks_and_days(first, end)
+    m0 = first if first is None or first.day == 1 else _next_month(first)
+    m1 = end if end is None or end.day == 1 else end.replace(day=1)
+    if not _before(m0, m1):
+        return _weeks_and_days(first, end)
+    out: list[Span] = []
+    if first is not None and m0 is not None and first < m0:
+        out += _weeks_and_days(first, m0)
+    out.append(("month", m0, m1))
+    if end is not None and m1 is not None and m1 < end:
+        out += _weeks_and_days(m1, end)
+    return out
+
+
+# -- which rows of which table -----------------------------------------------------------------
+
+
+def case_filter(scope: Scope) -> Q:
+    f = Q(district_id=scope.district.pk)
+    for name in ("point", "department", "matter", "agency"):
+        value = getattr(scope, name)
+        if value is not None:
+            f &= Q(**{f"{name}_id": value.pk})
+    if scope.kind:
+        f &= Q(company=scope.kind == "company")
+    if scope.channel:
+        f &= Q(channel=scope.channel)
+    return f
+
+
+def wait_filter(scope: Scope) -> Q:
+    f = Q(district_id=scope.district.pk)
+    if scope.point is not None:
+        f &= Q(point_id=scope.point.pk)
+    if scope.agency is not None:
+        f &= Q(agency_id=scope.agency.pk)
+    queues = raw.ticket_queue_ids(scope)
+    if queues is not None:
+        f &= Q(queue_id__in=list(queues.values_list("pk", flat=True)))
+    return f
+
+
+TABLES: dict[str, tuple[dict[str, Any], Any, tuple[str, ...]]] = {
+    "cases": (
+        {"month": CaseMonth, "week": CaseWeek, "day": CaseDay, "total": CaseWeekTotal},
+        case_filter,
+        CASE_SUMS,
+    ),
+    "waits": (
+        {"month": WaitMonth, "week": WaitWeek, "day": WaitDay, "total": WaitWeekTotal},
+        wait_filter,
+        WAIT_SUMS,
+    ),
+    "ratings": (
+        {"month": RatingMonth, "week": RatingWeek, "day": RatingDay, "total": RatingWeekTotal},
+        case_filter,
+        RATING_SUMS,
+    ),
+}
+
+
+def totals_serve(scope: Scope) -> bool:
+    """Whether the weekly totals hold this scope's weeks: cut by nothing but (maybe) a point."""
+    return all(
+        getattr(scope, name) in (None, "")
+        for name in ("department", "matter", "agency", "kind", "channel")
+    )
+
+
+def _totals_filter(scope: Scope) -> Q:
+    if scope.point is None:
+        return Q(district_id=scope.district.pk, point_id__isnull=True)
+    return Q(district_id=scope.district.pk, point_id=scope.point.pk)
+
+
+#: grouping names → the column read (the tag of a part and the Monday of a row's week are
+#: computed per row)
+_COLUMN = {"tag": "_tag", "week": "_week"}
+
+
+def _col(name: str) -> str:
+    return _COLUMN.get(name, name)
+
+
+def _part_sql(
+    what: str, tag: str, scope: Scope, columns: Sequence[str], *, months: bool, totals: bool
+) -> list[tuple[str, list[Any]]]:
+    tables, filt, sums = TABLES[what]
+    f = filt(scope)
+    out = []
+    for grain, start, end in spans(scope.first_day, scope.last_day, months=months):
+        q = Q()
+        if start is not None:
+            q &= Q(day__gte=start)
+        if end is not None:
+            q &= Q(day__lt=end)
+        if totals and grain == "week":
+            qs = tables["total"].objects.filter(_totals_filter(scope), q)
+        else:
+            qs = tables[grain].objects.filter(f, q)
+        qs = qs.annotate(_tag=Value(tag, output_field=CharField()))
+        if "_week" in columns:
+            week = (
+                F("day")
+                if grain == "week"
+                else TruncWeek("day", output_field=DateField())
+                if grain == "day"
+                else Value(None, output_field=DateField())
+            )
+            qs = qs.annotate(_week=week)
+        try:
+            sql, params = qs.values(*columns, *sums).order_by().query.sql_with_params()
+        except EmptyResultSet:  # e.g. a department cut whose department has no queue
+            continue
+        out.append((sql, list(params)))
+    return out
+
+
+def grouped(
+    what: str,
+    parts: Iterable[tuple[str, Scope]],
+    sets: Sequence[tuple[str, ...]],
+    *,
+    months: bool = True,
+    totals: bool = False,
+) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Sums of the roll-up ``what`` over the tagged ``parts``, grouped by each of ``sets``
+    (tuples of "tag", "week", "bin" and key columns such as "point_id"), in one statement:
+    {set: [row with the set's keys and the sums]}. ``months=False``: read weeks and days only
+    (needed when a set has "week"). ``totals``: whole weeks from the weekly totals (only for
+    sets of "tag", "week" and "bin", and scopes ``totals_serve`` accepts)."""
+    _tables, _filt, sums = TABLES[what]
+    names: list[str] = []
+    for s in sets:
+        names += [n for n in s if n not in names]
+    columns = [_col(n) for n in names]
+    pieces: list[tuple[str, list[Any]]] = []
+    for tag, scope in parts:
+        if totals and not (totals_serve(scope) and set(names) <= {"tag", "week", "bin"}):
+            raise ValueError("the weekly totals hold no such rows")
+        pieces += _part_sql(
+            what, tag, scope, columns, months=months and "week" not in names, totals=totals
+        )
+    out: dict[tuple[str, ...], list[dict[str, Any]]] = {s: [] for s in sets}
+    if not pieces:
+        return out
+    alias = router.db_for_read(_tables["day"])  # a replica inside ``replica_reads``
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    union = " UNION ALL ".join(f"SELECT * FROM ({sql}) p{i}" for i, (sql, _p) in enumerate(pieces))
+    params = [p for _sql, ps in pieces for p in ps]
+    sum_sql = ", ".join(f"SUM(s.{quote(c)}) AS {quote(c)}" for c in sums)
+    n = len(names)
+
+    def mask(s: tuple[str, ...]) -> int:
+        return sum(1 << (n - 1 - i) for i, name in enumerate(names) if name not in s)
+
+    if connection.vendor == "postgresql":
+        cols = ", ".join(f"s.{quote(c)}" for c in columns)
+        grouping = ", ".join("(" + ", ".join(f"s.{quote(_col(x))}" for x in s) + ")" for s in sets)
+        sql = (
+            f"SELECT GROUPING({cols}) AS _g, {cols}, {sum_sql} FROM ({union}) s"
+            f" GROUP BY GROUPING SETS ({grouping})"
+        )
+    else:
+        selects = []
+        for s in sets:
+            cols = ", ".join(
+                f"s.{quote(_col(x))}" if x in s else f"NULL AS {quote(_col(x))}" for x in names
+            )
+            group = ", ".join(f"s.{quote(_col(x))}" for x in s)
+            selects.append(
+                f"SELECT {mask(s)} AS _g, {cols}, {sum_sql} FROM s"
+                + (f" GROUP BY {group}" if group else "")
+            )
+        sql = f"WITH s AS ({union}) " + " UNION ALL ".join(selects)
+    by_mask = {mask(s): s for s in sets}
+    with transaction.atomic(using=alias), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # every grouping hashed in memory: the default 4 MB makes PostgreSQL sort some of
+            # them on disk (a year of weekly wait rows: 180,000 rows, 6 MB of hash tables)
+            cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        cur.execute(sql, params)
+        for row in cur.fetchall():
+            s = by_mask.get(row[0])
+            if s is None:
+                continue
+            keys = dict(zip(names, row[1 : 1 + n], strict=True))
+            values = dict(zip(sums, row[1 + n :], strict=True))
+            out[s].append({**{k: _norm(k, keys[k]) for k in s}, **values})
+    return out
+
+
+def _norm(name: str, value: Any) -> Any:
+    if name == "week" and value is not None:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value[:10])
+    return value

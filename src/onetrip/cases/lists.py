@@ -27,6 +27,18 @@ BACKOFFICE_STATES = tuple(s for s in S.OPEN if s != S.State.DRAFT) + (
 #: still use the partial index ``case_backoffice_open`` (whose condition is this list)
 _BACKOFFICE_SQL = "state IN ({})".format(", ".join(f"'{s}'" for s in BACKOFFICE_STATES))
 PAGE_SIZE = 50
+#: what a back-office page shows and flags (the rest of a case and of its matter stays unread)
+PAGE_FIELDS = (
+    "number",
+    "state",
+    "promised_due",
+    "state_due",
+    "extended_days",
+    "visit_count",
+    "point_id",
+    "department_id",
+    "matter__name",
+)
 
 
 def _sees_whole_department(user: Any, department: Any) -> bool:
@@ -53,7 +65,7 @@ def backoffice_queue(
     from django.db.models import F
 
     if _sees_whole_department(user, department):
-        qs = Case.objects.select_related("matter").filter(department=department)
+        qs = Case.objects.select_related("matter").only(*PAGE_FIELDS).filter(department=department)
     else:
         qs = cases_visible_to(user=user).filter(department=department)
     if state:

@@ -145,6 +145,13 @@ def test_demo_load_twice_changes_nothing(fast_hasher, probe_extensions):
     have = set(User.objects.values_list("groups__name", flat=True))
     assert roles <= have
     assert User.objects.get(username="admin").is_superuser
+    # the roles that need a second factor are pre-enrolled with the demo's shown key
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from onetrip.demo.people_data import DEMO_TOTP_KEY
+
+    enrolled = TOTPDevice.objects.filter(name="demo", confirmed=True, key=DEMO_TOTP_KEY)
+    assert {"admin", "manager"} <= set(enrolled.values_list("user__username", flat=True))
     assert User.objects.filter(groups__name="clerk", point=district).count() == 3
     assert User.objects.get(username="reviewer-scjg").department.code == "scjg"
     assert User.objects.get(username="social-nanxing").point.level == "community"

@@ -378,7 +378,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 # the address attempts are logged under: the throttles' rule (X-Forwarded-For behind proxies)
-AXES_CLIENT_IP_CALLABLE = "onetrip.throttles.client_ident"
+AXES_CLIENT_IP_CALLABLE = "onetrip.signin.lockout.client_address"
 AXES_LOCKOUT_CALLABLE = "onetrip.signin.lockout.lockout_response"
 AXES_VERBOSE = False
 #: Staff roles that must pass a TOTP second factor after the password (superusers always do;

@@ -34,3 +34,18 @@ def lockout_response(
     if cooloff:
         response["Retry-After"] = str(int(cooloff.total_seconds()))
     return response
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """``AXES_CLIENT_IP_CALLABLE``: the address the throttles count by (X-Forwarded-For behind
+    the trusted proxies), or None when there is no valid one (a test's ``force_login``)."""
+    import ipaddress
+
+    from onetrip.throttles import client_ident
+
+    ident = client_ident(request)
+    try:
+        ipaddress.ip_address(ident)
+    except ValueError:
+        return None
+    return ident

@@ -36,7 +36,7 @@ def test_unknown_api_path_answers_json_404(client, db):
 
 
 @pytest.mark.django_db
-def test_serve_runs_gunicorn_and_optionally_a_task_worker(monkeypatch):
+def test_serve_runs_gunicorn_and_optionally_a_task_worker(monkeypatch, tmp_path):
     """`onetrip serve` hands over to gunicorn; `--worker` (used by `onetrip demo`) also starts the
     database task worker, so notifications and sweeps run without another terminal."""
     from django.core.management import call_command
@@ -47,6 +47,9 @@ def test_serve_runs_gunicorn_and_optionally_a_task_worker(monkeypatch):
     monkeypatch.setattr(serve.subprocess, "Popen", lambda argv, **kw: started.append(argv))
     monkeypatch.setattr(serve.os, "execv", lambda path, argv: execs.append(argv))
     monkeypatch.setattr(serve, "call_command", lambda *a, **kw: None)
+    # serve sets PROMETHEUS_MULTIPROC_DIR for its workers; undone after the test, or every later
+    # scrape in this process would read the (empty) multi-process folder
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prometheus"))
     call_command("serve", "--no-migrate", "--bind", "127.0.0.1:9999")
     assert "gunicorn" in execs[0] and "127.0.0.1:9999" in execs[0]
     assert started == []

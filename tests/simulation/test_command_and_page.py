@@ -29,6 +29,28 @@ def test_command_prints_both_layouts_with_the_source_beside_them():
     assert "seeds 1…2 (2 runs)" in text
 
 
+def test_street_and_community_layouts_are_labelled_by_their_own_matter():
+    text = run(
+        "--layout",
+        "street-before-reform",
+        "--layout",
+        "street-after-reform",
+        "--days",
+        "8",
+        "--seeds",
+        "2",
+        "--json",
+    )
+    figs = json.loads(text)["layouts"]
+    before, after = figs["street-before-reform"], figs["street-after-reform"]
+    # nearby service after the reform: more residents served, shorter waits, QR follow-up
+    assert after["cases"]["mean"] > before["cases"]["mean"]
+    assert after["avg_wait"]["mean"] < before["avg_wait"]["mean"]
+    assert after["one_go_supplement_rate"]["mean"] > 0.9 > before["one_go_supplement_rate"]["mean"]
+    table = run("--layout", "community-after-reform", "--days", "5", "--seeds", "1")
+    assert "社区事务平均等候" in table and "商事登记" not in table
+
+
 def test_command_json_and_target_wait():
     out = json.loads(
         run(

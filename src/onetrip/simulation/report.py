@@ -19,7 +19,13 @@ def _pad(text: str, width: int) -> str:
 def comparison_rows(runs: list[tuple[Layout, dict[str, Any]]]) -> list[dict[str, Any]]:
     """One row per figure: the label, each layout's estimate, and what the source reports."""
     rows = []
+    headline = runs[0][0].matter(runs[0][0].headline_matter) if runs else None
     for key, label, unit in FIGURES:
+        if key.startswith("headline") and headline is not None and headline.key != "commercial":
+            # a street's or community's layout: its headline matter is not 商事登记
+            label = label.replace("商事登记", headline.name)
+            label = label.replace("commercial registration", headline.key)
+            label = label.replace("commercial", headline.key)
         cells = [res[key].fmt(unit) for _layout, res in runs]
         source = [dict(layout.source_figures).get(key, "") for layout, _res in runs]
         rows.append({"key": key, "label": label, "unit": unit, "cells": cells, "source": source})

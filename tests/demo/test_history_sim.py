@@ -138,6 +138,7 @@ def test_history_ratings_are_named_and_bad_ones_followed_up(demo_world):  # noqa
         people=8,
         companies=8,
         sample=40,
+        seed=2017,  # a small sample: a seed whose few bad ratings include a called-back one
     )
     ratings = Rating.objects.filter(case__district=w.district)
     assert ratings.exists() and not ratings.filter(by__isnull=True).exists()

@@ -331,7 +331,7 @@ def _replay(
         creator, channel, point = _owner_user_of(holder), Channel.ONLINE, None
     elif mode == "agent":
         creator, channel, point = agent, Channel.AGENT, s.district
-        company = holder = client_for(agent=agent, company=company)
+        company = holder = client_for(agent=agent, company=company, on=at.date())
     else:
         creator, point = clerk, site
         channel = {

@@ -81,18 +81,23 @@ def _precheck(s: _Story, *, matter: Matter, holder, at: dt.datetime):
     return pc
 
 
-def client_for(*, agent, company):
-    """The company an agent applies for: ``company`` when the agency holds its authorisation,
-    else one of the agency's own clients (an agent applies only with an authorisation on
-    file, see ``cases.services.case_create``)."""
+def client_for(*, agent, company, on: dt.date | None = None):
+    """The company an agent applies for on ``on``: ``company`` when the agency holds its
+    authorisation that day, or takes it on as a client when no letter between them is on file
+    (the history's generated companies: no phone, so no SMS from the history); else one of the
+    agency's clients authorised that day (an agent applies only with an authorisation on file,
+    see ``cases.services.case_create``)."""
     from onetrip.people.services import agent_authorised
 
-    if agent is None or company is None or agent_authorised(agent=agent, company=company):
+    if agent is None or company is None or agent_authorised(agent=agent, company=company, on=on):
         return company
-    clients = list(agent.agency.clients.order_by("pk"))
-    if clients:
-        return clients[company.pk % len(clients)]
-    agent.agency.clients.add(company)  # an agency with no clients yet takes this one on
+    letters = getattr(company, "authorisations", None)
+    if letters is None or not letters.filter(agency_id=agent.agency_id).exists():
+        agent.agency.clients.add(company)
+        return company
+    for client in agent.agency.clients.order_by("pk"):
+        if agent_authorised(agent=agent, company=client, on=on):
+            return client
     return company
 
 

@@ -29,7 +29,7 @@ def cpu_seconds() -> dict[int, tuple[str, float]]:
         pid = int(entry)
         if pid == me:
             kind = "client"
-        elif "gunicorn" in cmd:
+        elif "gunicorn" in cmd or "granian" in cmd:  # the web server, whichever it is
             kind = "gunicorn"
         elif "db_worker" in cmd:
             kind = "worker"

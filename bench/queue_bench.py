@@ -10,7 +10,9 @@ What it does (bounded: at most 30 s of load, about a minute in all):
    and gunicorn cost with no Django at all (a do-nothing WSGI app under the same gunicorn
    settings, hammered by the same client threads);
 3. starts gunicorn (gthread workers; default 2 workers × 4 threads for 2 cores: the work is
-   CPU-bound Python, threads only cover database waits) on a free loopback port;
+   CPU-bound Python, threads only cover database waits) on a free loopback port, and then, in
+   the same run, granian (same workers, blocking threads = threads) for the same load
+   (``--server gunicorn|granian|both``, default both);
 4. runs --clients concurrent clients for --seconds: (clients - windows) kiosks POST /api/v1/tickets,
    and --windows clerks loop call-next → start → finish on their own window;
 5. prints issued tickets/s, served tickets/s, p50/p99 latency per request kind and overall, the
@@ -301,6 +303,46 @@ def start_gunicorn(app: str, port: int, args, env) -> subprocess.Popen:
     return proc
 
 
+def start_granian(app: str, port: int, args, env) -> subprocess.Popen:
+    """The same app under granian (Rust HTTP server, WSGI interface): as many worker processes
+    and blocking threads per worker as gunicorn's workers × threads."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--blocking-threads",
+            str(args.threads),
+            "--backlog",
+            "256",
+            "--log-level",
+            "warning",
+            "--no-ws",
+            app,
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return proc
+
+
+SERVERS = {"gunicorn": start_gunicorn, "granian": start_granian}
+
+
 def stop_process(proc: subprocess.Popen | None) -> None:
     if proc is None:
         return
@@ -360,6 +402,49 @@ def pgbench_baseline(base: str, seconds: int, clients: int) -> float | None:
     return float(m.group(1)) if m else None
 
 
+def print_run(name, args, lat, counts, called, elapsed, cpu, sms) -> dict:
+    """One server's figures; returns the summary row for the side-by-side table."""
+    duplicates = len(called) - len(set(called))
+    everything = [v for vals in lat.values() for v in vals]
+    ms = lambda v: f"{v * 1000:7.1f}"  # noqa: E731
+    issued_rate = counts["issued"] / elapsed
+    print()
+    print(f"== {name}: {args.workers} workers × {args.threads} threads; {args.clients} clients")
+    print(f"duration               {elapsed:8.1f} s")
+    print(f"tickets issued         {counts['issued']:8d}   {issued_rate:8.1f} tickets/s")
+    print(
+        f"tickets served         {counts['served']:8d}   {counts['served'] / elapsed:8.1f} /s (call-next+start+finish)"
+    )
+    print(f"requests               {len(everything):8d}   {len(everything) / elapsed:8.1f} req/s")
+    print(f"errors                 {counts['errors']:8d}   empty-queue calls {counts['empty']}")
+    print(f"tickets called twice   {duplicates:8d}")
+    print(f'SMS through gateway    {sms:8d}   ("3 ahead" reminders, sent by the task worker)')
+    print(f"{'latency ms':22s}{'p50':>8s}{'p99':>8s}{'mean':>8s}{'n':>8s}")
+    for kind, vals in [*lat.items(), ("all requests", everything)]:
+        if vals:
+            print(
+                f"{kind:22s}{ms(pct(vals, 50))} {ms(pct(vals, 99))} {ms(statistics.fmean(vals))} {len(vals):7d}"
+            )
+    requests = max(1, len(everything))
+    print(
+        "CPU per request (ms of one core; 'gunicorn' is the web server): "
+        + ", ".join(f"{k} {v / requests * 1000:.2f}" for k, v in cpu.items())
+        + f"; cores busy {sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()}"
+    )
+    return {
+        "server": name,
+        "issued": issued_rate,
+        "served": counts["served"] / elapsed,
+        "req": len(everything) / elapsed,
+        "p50": pct(everything, 50),
+        "p99": pct(everything, 99),
+        "issue_p99": pct(lat["issue"], 99),
+        "web_cpu": cpu["gunicorn"] / requests * 1000,
+        "errors": counts["errors"],
+        "duplicates": duplicates,
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=20, help="seconds of load (kept ≤ 30)")
@@ -367,9 +452,16 @@ def main() -> int:
     ap.add_argument("--windows", type=int, default=4)
     ap.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "2")))
     ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "4")))
+    ap.add_argument(
+        "--server",
+        choices=["gunicorn", "granian", "both"],
+        default=os.environ.get("BENCH_SERVER", "both"),
+        help="web server(s) to measure; both: one after the other in the same run",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = ap.parse_args()
     args.seconds = min(args.seconds, 30)
+    servers = ["gunicorn", "granian"] if args.server == "both" else [args.server]
     load_before = os.getloadavg()[0]
 
     base = pg_base_url()
@@ -392,11 +484,15 @@ def main() -> int:
         # address: the per-client ticket limit (onetrip.throttles) is off here; the per-phone
         # one stays on (each kiosk request uses a new random number), so its cost is measured.
         "ONETRIP_THROTTLE_TICKET": "",
+        "PROMETHEUS_MULTIPROC_DIR": os.path.join(var, "prometheus"),
     }
+    os.makedirs(env["PROMETHEUS_MULTIPROC_DIR"])
     gateway = SmsGateway()
     env["ONETRIP_SMS_HTTP_URL"] = gateway.url
     py = sys.executable
-    gunicorn = trivial = worker = None
+    server = trivial = worker = None
+    trivials: dict[str, tuple[float, float, float]] = {}
+    rows = []
     try:
         print(f"scratch database {DB}; migrating…", flush=True)
         subprocess.run([py, "-m", "django", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
@@ -408,100 +504,102 @@ def main() -> int:
         )
         print("pgbench baseline (single-row INSERT, same clients)…", flush=True)
         baseline = pgbench_baseline(base, 8, args.clients)
+        trivial_env = {**env, "PYTHONPATH": str(Path(__file__).parent)}
+        for name in servers:
+            print(f"client + {name} baseline (a do-nothing WSGI app, same clients)…", flush=True)
+            port = free_port()
+            trivial = SERVERS[name]("queue_bench:trivial_app", port, args, trivial_env)
+            trivials[name] = trivial_load(port, seconds=5, clients=args.clients)
+            stop_process(trivial)
+            trivial = None
 
-        print("client + gunicorn baseline (a do-nothing WSGI app, same clients)…", flush=True)
-        port = free_port()
-        trivial = start_gunicorn(
-            "queue_bench:trivial_app", port, args, {**env, "PYTHONPATH": str(Path(__file__).parent)}
-        )
-        trivial_rate, trivial_p50, trivial_p99 = trivial_load(port, seconds=5, clients=args.clients)
-        stop_process(trivial)
-        trivial = None
+        for name in servers:
+            port = free_port()
+            server = SERVERS[name]("onetrip.wsgi:application", port, args, env)
+            # the background task worker, as `onetrip serve --worker` runs it: it sends the SMS
+            worker = subprocess.Popen(
+                [py, "-m", "onetrip.cli", "db_worker", "--interval", "1"], env=env, cwd=ROOT
+            )
 
-        port = free_port()
-        gunicorn = start_gunicorn("onetrip.wsgi:application", port, args, env)
-        # the background task worker, as `onetrip serve --worker` runs it: it sends the SMS
-        worker = subprocess.Popen(
-            [py, "-m", "onetrip.cli", "db_worker", "--interval", "1"], env=env, cwd=ROOT
-        )
+            # warm every worker (imports, connections)
+            def warm_up(port=port):
+                c = Client(port)
+                for _ in range(5):
+                    c.post("/api/v1/tickets", {"queue_id": setup["queue"]})
 
-        # warm every worker (imports, connections)
-        def warm_up():
-            c = Client(port)
-            for _ in range(5):
-                c.post("/api/v1/tickets", {"queue_id": setup["queue"]})
-
-        warmers = [threading.Thread(target=warm_up) for _ in range(args.clients)]
-        for t in warmers:
-            t.start()
-        for t in warmers:
-            t.join()
-        print(
-            f"load: {args.clients - args.windows} kiosks + {args.windows} windows for "
-            f"{args.seconds} s against gunicorn ({args.workers} workers × {args.threads} threads)…",
-            flush=True,
-        )
-        lat, counts, called, elapsed, cpu = run_load(
-            port, setup, seconds=args.seconds, clients=args.clients, n_windows=args.windows
-        )
+            warmers = [threading.Thread(target=warm_up) for _ in range(args.clients)]
+            for t in warmers:
+                t.start()
+            for t in warmers:
+                t.join()
+            print(
+                f"load: {args.clients - args.windows} kiosks + {args.windows} windows for "
+                f"{args.seconds} s against {name} ({args.workers} workers × {args.threads} "
+                "threads)…",
+                flush=True,
+            )
+            sms0 = gateway.received
+            result = run_load(
+                port, setup, seconds=args.seconds, clients=args.clients, n_windows=args.windows
+            )
+            stop_process(server)
+            stop_process(worker)
+            server = worker = None
+            rows.append(print_run(name, args, *result, gateway.received - sms0))
     finally:
         stop_process(trivial)
-        stop_process(gunicorn)
+        stop_process(server)
         stop_process(worker)
         gateway.close()
         shutil.rmtree(var, ignore_errors=True)
         if not args.keep:
             psql_admin(base, f"DROP DATABASE IF EXISTS {DB}")
 
-    duplicates = len(called) - len(set(called))
-    everything = [v for vals in lat.values() for v in vals]
-    ms = lambda v: f"{v * 1000:7.1f}"  # noqa: E731
-    issued_rate = counts["issued"] / elapsed
     print()
     print(
         f"machine: {os.cpu_count()} cores; load average {load_before:.1f} before, "
         f"{os.getloadavg()[0]:.1f} at the end (other processes count too); "
         f"PostgreSQL {base.split('@')[-1]}"
     )
-    print(f"gunicorn: {args.workers} workers × {args.threads} threads; {args.clients} clients")
-    print(f"duration               {elapsed:8.1f} s")
-    print(f"tickets issued         {counts['issued']:8d}   {issued_rate:8.1f} tickets/s")
+    print("side by side (same run, same database, one server after the other):")
     print(
-        f"tickets served         {counts['served']:8d}   {counts['served'] / elapsed:8.1f} /s (call-next+start+finish)"
+        f"{'server':10s}{'issued/s':>10s}{'served/s':>10s}{'req/s':>8s}{'p50 ms':>8s}"
+        f"{'p99 ms':>8s}{'issue p99':>10s}{'web CPU ms/req':>16s}{'no-op req/s':>13s}"
     )
-    print(f"requests               {len(everything):8d}   {len(everything) / elapsed:8.1f} req/s")
-    print(f"errors                 {counts['errors']:8d}   empty-queue calls {counts['empty']}")
-    print(f"tickets called twice   {duplicates:8d}")
-    print(
-        f'SMS through gateway    {gateway.received:8d}   ("3 ahead" reminders, sent by the task worker)'
-    )
-    print(f"{'latency ms':22s}{'p50':>8s}{'p99':>8s}{'mean':>8s}{'n':>8s}")
-    for name, vals in [*lat.items(), ("all requests", everything)]:
-        if vals:
-            print(
-                f"{name:22s}{ms(pct(vals, 50))} {ms(pct(vals, 99))} {ms(statistics.fmean(vals))} {len(vals):7d}"
-            )
-    requests = max(1, len(everything))
-    print(
-        "CPU per request (ms of one core): "
-        + ", ".join(f"{k} {v / requests * 1000:.2f}" for k, v in cpu.items())
-        + f"; cores busy {sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()}"
-    )
+    for r in rows:
+        noop = trivials.get(r["server"], (float("nan"),))[0]
+        print(
+            f"{r['server']:10s}{r['issued']:10.1f}{r['served']:10.1f}{r['req']:8.1f}"
+            f"{r['p50'] * 1000:8.1f}{r['p99'] * 1000:8.1f}{r['issue_p99'] * 1000:10.1f}"
+            f"{r['web_cpu']:16.2f}{noop:13.0f}"
+        )
+    if len(rows) == 2:
+        a, b = rows
+        print(
+            f"granian/gunicorn: issued {b['issued'] / a['issued']:.2f}×, requests "
+            f"{b['req'] / a['req']:.2f}×, p99 {b['p99'] / a['p99']:.2f}×"
+        )
     print("baselines measured in this run:")
     if baseline:
+        best = max(r["issued"] for r in rows)
         print(
-            f"  pgbench single-row INSERT      {baseline:8.0f} tx/s   →  issued tickets/s = "
-            f"{issued_rate / baseline:.1%} of it"
+            f"  pgbench single-row INSERT      {baseline:8.0f} tx/s   →  best issued tickets/s = "
+            f"{best / baseline:.1%} of it"
         )
     else:
         print("  pgbench baseline: not available")
-    print(
-        f"  do-nothing WSGI app           {trivial_rate:8.0f} req/s  p50 {trivial_p50 * 1000:.1f} ms"
-        f"  p99 {trivial_p99 * 1000:.1f} ms  (client + loopback + gunicorn, no Django)"
-    )
-    target_ok = pct(everything, 99) < 0.1 and issued_rate >= 500
-    print(f"target (p99 < 100 ms and ≥ 500 issued/s): {'met' if target_ok else 'NOT met'}")
-    return 1 if duplicates or counts["errors"] else 0
+    for name, (rate, p50, p99) in trivials.items():
+        print(
+            f"  do-nothing WSGI app, {name:9s}{rate:8.0f} req/s  p50 {p50 * 1000:.1f} ms"
+            f"  p99 {p99 * 1000:.1f} ms  (client + loopback + server, no Django)"
+        )
+    for r in rows:
+        target_ok = r["p99"] < 0.1 and r["issued"] >= 500
+        print(
+            f"target (p99 < 100 ms and ≥ 500 issued/s) under {r['server']}: "
+            f"{'met' if target_ok else 'NOT met'}"
+        )
+    return 1 if any(r["duplicates"] or r["errors"] for r in rows) else 0
 
 
 if __name__ == "__main__":

@@ -169,6 +169,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 10,
     }
+    # Writers wait in line and a locked BEGIN is retried (onetrip.dbsqlite): no "database is
+    # locked" under a small hall's 32 clients. ONETRIP_SQLITE_ENGINE=django.db.backends.sqlite3
+    # is Django's plain backend (bench/sqlite_bench.py compares the two).
+    DATABASES["default"]["ENGINE"] = os.environ.get("ONETRIP_SQLITE_ENGINE", "onetrip.dbsqlite")
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Tests use a file beside the database, not Django's shared-cache in-memory default: that
     # one answers 'table is locked' at once where the demo's WAL file waits (busy_timeout), so
@@ -440,3 +444,5 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
     "onetrip.web.middleware.RequestSizeLimitMiddleware",
 )
+#: the HTTP server `onetrip serve` starts: "gunicorn" or "granian" (docs/performance.md)
+ONETRIP_SERVER = os.environ.get("ONETRIP_SERVER", "gunicorn")

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Migrate, collect static files and serve with gunicorn."
+    help = "Migrate, collect static files and serve with gunicorn or granian (--server)."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("ONETRIP_BIND", "127.0.0.1:8000"))
@@ -24,6 +24,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=int(os.environ.get("ONETRIP_THREADS", "4"))
         )
+        parser.add_argument(
+            "--server",
+            choices=["gunicorn", "granian"],
+            default=settings.ONETRIP_SERVER,
+            help="HTTP server (ONETRIP_SERVER; docs/performance.md says why the default)",
+        )
         parser.add_argument("--no-migrate", action="store_true")
         parser.add_argument(
             "--worker",
@@ -31,7 +37,8 @@ class Command(BaseCommand):
             help="Also start one background task worker (notifications, overdue sweeps).",
         )
 
-    def handle(self, *args, bind, workers, threads, no_migrate, worker=False, **options):
+    def handle(self, *args, bind, workers, threads, no_migrate, worker=False, server="", **options):
+        server = server or settings.ONETRIP_SERVER
         if not settings.SECRET_KEY:  # Django raises ImproperlyConfigured first on an empty key
             raise CommandError("SECRET_KEY is not set")
         if not no_migrate:
@@ -39,7 +46,8 @@ class Command(BaseCommand):
         call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(
-            f"Serving OneTrip on http://{bind}/ ({settings.DATABASES['default']['ENGINE']})"
+            f"Serving OneTrip on http://{bind}/ with {server} "
+            f"({settings.DATABASES['default']['ENGINE']})"
         )
         sys.stdout.flush()
         # Prometheus counters of all worker processes, summed at scrape time (one folder per
@@ -51,24 +59,11 @@ class Command(BaseCommand):
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "onetrip.wsgi:application",
-            "--bind",
-            bind,
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--worker-class",
-            "gthread",
-            "--timeout",
-            "60",
-        ]
-        if settings.ONETRIP_LOG_FORMAT != "json":  # JSON: onetrip.request logs each request
-            argv += ["--access-logfile", "-"]
+        argv = (
+            _granian_argv(bind, workers, threads)
+            if server == "granian"
+            else _gunicorn_argv(bind, workers, threads)
+        )
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
         if worker:
             # One task worker beside the web processes; it shares the terminal's process group,
@@ -77,3 +72,51 @@ class Command(BaseCommand):
             self.stdout.write("Background task worker started (db_worker).")
             sys.stdout.flush()
         os.execv(sys.executable, argv)
+
+
+def _gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "onetrip.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--timeout",
+        "60",
+    ]
+    if settings.ONETRIP_LOG_FORMAT != "json":  # JSON: onetrip.request logs each request
+        argv += ["--access-logfile", "-"]
+    return argv
+
+
+def _granian_argv(bind: str, workers: int, threads: int) -> list[str]:
+    host, _, port = bind.rpartition(":")
+    argv = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host.strip("[]") or "127.0.0.1",
+        "--port",
+        port,
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--no-ws",
+        "--respawn-failed-workers",
+        "--workers-kill-timeout",
+        "30",
+    ]
+    if settings.ONETRIP_LOG_FORMAT != "json":
+        argv += ["--access-log"]
+    return argv + ["onetrip.wsgi:application"]

@@ -200,6 +200,7 @@ def run_load(port, setup, *, seconds, clients, n_windows):
                     counts["issued"] += 1
                 else:
                     counts["errors"] += 1
+                    counts[f"status {status}"] = counts.get(f"status {status}", 0) + 1
 
     def window(w):
         c = Client(port, w["token"])
@@ -216,6 +217,7 @@ def run_load(port, setup, *, seconds, clients, n_windows):
             if status != 200:
                 with lock:
                     counts["errors"] += 1
+                    counts[f"status {status}"] = counts.get(f"status {status}", 0) + 1
                 continue
             tid = body["ticket"]["id"]
             s2, _, d2 = c.post(f"/api/v1/windows/{w['id']}/start", {})
@@ -269,6 +271,22 @@ def trivial_load(port: int, *, seconds: float, clients: int) -> tuple[float, flo
     return len(lat) / (time.perf_counter() - t0), pct(lat, 50), pct(lat, 99)
 
 
+def wait_until_serving(port: int, seconds: float = 90) -> None:
+    """Until the server answers an HTTP request (granian opens its port before its workers
+    have loaded the app, and refuses connections meanwhile)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/health/live")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing serves on port {port} after {seconds} s")
+
+
 def start_gunicorn(app: str, port: int, args, env) -> subprocess.Popen:
     proc = subprocess.Popen(
         [
@@ -294,12 +312,7 @@ def start_gunicorn(app: str, port: int, args, env) -> subprocess.Popen:
         env=env,
         cwd=ROOT,
     )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until_serving(port)
     return proc
 
 
@@ -331,12 +344,7 @@ def start_granian(app: str, port: int, args, env) -> subprocess.Popen:
         env=env,
         cwd=ROOT,
     )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until_serving(port)
     return proc
 
 
@@ -417,6 +425,9 @@ def print_run(name, args, lat, counts, called, elapsed, cpu, sms) -> dict:
     )
     print(f"requests               {len(everything):8d}   {len(everything) / elapsed:8.1f} req/s")
     print(f"errors                 {counts['errors']:8d}   empty-queue calls {counts['empty']}")
+    by_status = {k: v for k, v in counts.items() if k.startswith("status ")}
+    if by_status:
+        print("errors by status       " + ", ".join(f"{k[7:]}: {v}" for k, v in by_status.items()))
     print(f"tickets called twice   {duplicates:8d}")
     print(f'SMS through gateway    {sms:8d}   ("3 ahead" reminders, sent by the task worker)')
     print(f"{'latency ms':22s}{'p50':>8s}{'p99':>8s}{'mean':>8s}{'n':>8s}")
@@ -454,14 +465,16 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "4")))
     ap.add_argument(
         "--server",
-        choices=["gunicorn", "granian", "both"],
         default=os.environ.get("BENCH_SERVER", "both"),
-        help="web server(s) to measure; both: one after the other in the same run",
+        help="web server(s) to measure, in order: gunicorn, granian, a comma-separated list "
+        "(granian,gunicorn) or both (= gunicorn,granian: one after the other in the same run)",
     )
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = ap.parse_args()
     args.seconds = min(args.seconds, 30)
-    servers = ["gunicorn", "granian"] if args.server == "both" else [args.server]
+    servers = ["gunicorn", "granian"] if args.server == "both" else args.server.split(",")
+    if not servers or any(name not in SERVERS for name in servers):
+        ap.error(f"--server: one or more of {', '.join(SERVERS)}")
     load_before = os.getloadavg()[0]
 
     base = pg_base_url()
@@ -484,6 +497,7 @@ def main() -> int:
         # address: the per-client ticket limit (onetrip.throttles) is off here; the per-phone
         # one stays on (each kiosk request uses a new random number), so its cost is measured.
         "ONETRIP_THROTTLE_TICKET": "",
+        "ONETRIP_ACCESS_LOG_LEVEL": "WARNING",  # as before the JSON access log existed
         "PROMETHEUS_MULTIPROC_DIR": os.path.join(var, "prometheus"),
     }
     os.makedirs(env["PROMETHEUS_MULTIPROC_DIR"])
@@ -573,8 +587,9 @@ def main() -> int:
             f"{r['p50'] * 1000:8.1f}{r['p99'] * 1000:8.1f}{r['issue_p99'] * 1000:10.1f}"
             f"{r['web_cpu']:16.2f}{noop:13.0f}"
         )
-    if len(rows) == 2:
-        a, b = rows
+    by_name = {r["server"]: r for r in rows}
+    if {"gunicorn", "granian"} <= by_name.keys():
+        a, b = by_name["gunicorn"], by_name["granian"]
         print(
             f"granian/gunicorn: issued {b['issued'] / a['issued']:.2f}×, requests "
             f"{b['req'] / a['req']:.2f}×, p99 {b['p99'] / a['p99']:.2f}×"

@@ -36,22 +36,27 @@ def test_unknown_api_path_answers_json_404(client, db):
 
 
 @pytest.mark.django_db
-def test_serve_runs_gunicorn_and_optionally_a_task_worker(monkeypatch, tmp_path):
-    """`onetrip serve` hands over to gunicorn; `--worker` (used by `onetrip demo`) also starts the
-    database task worker, so notifications and sweeps run without another terminal."""
+def test_serve_runs_granian_or_gunicorn_and_optionally_a_task_worker(monkeypatch, tmp_path):
+    """`onetrip serve` hands over to granian (the faster, docs/performance.md) or gunicorn;
+    `--worker` (used by `onetrip demo`) also starts the database task worker, so notifications
+    and sweeps run without another terminal. Prometheus' folder is set for the server only."""
+
     from django.core.management import call_command
 
     from onetrip.web.management.commands import serve
 
     started, execs = [], []
     monkeypatch.setattr(serve.subprocess, "Popen", lambda argv, **kw: started.append(argv))
-    monkeypatch.setattr(serve.os, "execv", lambda path, argv: execs.append(argv))
+    monkeypatch.setattr(serve.os, "execve", lambda path, argv, env: execs.append((argv, env)))
     monkeypatch.setattr(serve, "call_command", lambda *a, **kw: None)
-    # serve sets PROMETHEUS_MULTIPROC_DIR for its workers; undone after the test, or every later
-    # scrape in this process would read the (empty) multi-process folder
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prometheus"))
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prom"))
     call_command("serve", "--no-migrate", "--bind", "127.0.0.1:9999")
-    assert "gunicorn" in execs[0] and "127.0.0.1:9999" in execs[0]
+    argv, env = execs[0]
+    assert "granian" in argv and "wsgi" in argv and "9999" in argv and "127.0.0.1" in argv
+    assert env["PROMETHEUS_MULTIPROC_DIR"] == str(tmp_path / "prom")
+    assert (tmp_path / "prom").is_dir()
+    call_command("serve", "--no-migrate", "--server", "gunicorn", "--bind", "127.0.0.1:9998")
+    assert "gunicorn" in execs[1][0] and "127.0.0.1:9998" in execs[1][0]
     assert started == []
     call_command("serve", "--no-migrate", "--worker")
     assert len(started) == 1 and "db_worker" in started[0]

@@ -445,4 +445,4 @@ MIDDLEWARE.insert(
     "onetrip.web.middleware.RequestSizeLimitMiddleware",
 )
 #: the HTTP server `onetrip serve` starts: "gunicorn" or "granian" (docs/performance.md)
-ONETRIP_SERVER = os.environ.get("ONETRIP_SERVER", "gunicorn")
+ONETRIP_SERVER = os.environ.get("ONETRIP_SERVER", "granian")

@@ -58,20 +58,25 @@ class Command(BaseCommand):
         )
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+        env = {
+            **os.environ,
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "onetrip.settings"),
+        }
         argv = (
             _granian_argv(bind, workers, threads)
             if server == "granian"
             else _gunicorn_argv(bind, workers, threads)
         )
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
         if worker:
             # One task worker beside the web processes; it shares the terminal's process group,
             # so Ctrl+C stops both.
-            subprocess.Popen([sys.executable, "-m", "onetrip.cli", "db_worker", "--interval", "1"])
+            subprocess.Popen(
+                [sys.executable, "-m", "onetrip.cli", "db_worker", "--interval", "1"], env=env
+            )
             self.stdout.write("Background task worker started (db_worker).")
             sys.stdout.flush()
-        os.execv(sys.executable, argv)
+        os.execve(sys.executable, argv, env)
 
 
 def _gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:

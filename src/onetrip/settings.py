@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks",
-    "django_tasks_db",
+    "onetrip.taskqueue.TasksDbConfig",  # django_tasks_db, its admin labels translated
     "onetrip.web",
     "onetrip.audit",
     "onetrip.people",

@@ -20,6 +20,40 @@ CENTRE_QUEUES = [
     ("D", "中介代办", "agent", "scjg"),
     ("G", "绿色通道（老年人、残疾人、军人）", "priority", None),
 ]
+#: the queues' English names (shown on English pages: kiosk, ticket slip, status page)
+ENGLISH_NAMES = {
+    "企业开办（企业自办）": "Business start-up (self-service)",
+    "个人事务": "Personal matters",
+    "投资项目与建设": "Investment projects and construction",
+    "中介代办": "Agents",
+    "绿色通道（老年人、残疾人、军人）": "Priority (seniors, people with disabilities, service members)",
+    "绿色通道": "Priority lane",
+    "社区事务": "Community affairs",
+}
+#: a department's queue (``_department_queues``), by the department's code
+DEPARTMENT_ENGLISH = {
+    "scjg": "Market regulation",
+    "mz": "Civil affairs",
+    "rlsb": "Human resources and social security",
+    "wjw": "Health",
+    "wgly": "Culture, tourism and sports",
+    "gaj": "Public security",
+    "zjj": "Housing and construction",
+    "sw": "Taxation",
+    "yb": "Medical insurance",
+    "cl": "Disabled persons' federation",
+    "jy": "Education",
+    "cg": "Urban management",
+    "tyjr": "Veterans affairs",
+    "sfj": "Justice",
+    "zrzy": "Planning and natural resources",
+}
+
+
+def english_name(name: str, department: str | None = None) -> str:
+    return ENGLISH_NAMES.get(name) or DEPARTMENT_ENGLISH.get(department or "", "")
+
+
 # number, kind, name, queue codes in priority order ("B": every department's queue)
 CENTRE_WINDOWS = [
     ("0", "guide", "0号导办窗口", ["A", "B", "C", "D", "G"]),
@@ -83,11 +117,15 @@ def _ensure(point: ServicePoint, queues, windows) -> tuple[int, int]:
                 point=point,
                 code=code,
                 name=name,
+                name_en=english_name(name, dept_code),
                 applicant_type=kind,
                 department=dept,
                 position=pos,
             )
             made_q += 1
+        elif not queue.name_en and english_name(queue.name, dept_code):  # loaded before names
+            queue.name_en = english_name(queue.name, dept_code)
+            queue.save(update_fields=["name_en"])
         by_code[code] = queue
     for number, kind, name, codes in windows:
         if Window.objects.filter(point=point, number=number).exists():

@@ -34,6 +34,12 @@ class Queue(models.Model):
         _("号码前缀"), max_length=2, help_text=_("一到两个大写字母，例如 A（号码为 A023）")
     )
     name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(
+        _("英文名称"),
+        max_length=100,
+        blank=True,
+        help_text=_("英文界面（取号机、号票、叫号状态页）显示的名称；留空则显示中文名称"),
+    )
     applicant_type = models.CharField(
         _("办事人类型"), max_length=10, choices=ApplicantType.choices, default=ApplicantType.SELF
     )
@@ -62,6 +68,16 @@ class Queue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the English one for an English page when given,
+        else the Chinese one."""
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").lower().startswith("en"):
+            return self.name_en
+        return self.name
 
 
 class WindowKind(models.TextChoices):

@@ -244,7 +244,15 @@ class Case(models.Model):
 
     @property
     def holder_number(self) -> str:
-        return self.applicant.id_number if self.applicant_id else self.company.credit_code
+        """The holder's ID number or credit code; "" for a company being founded (it has no
+        code until the registration issues one: see ``holder_number_label``)."""
+        if self.applicant_id:
+            return self.applicant.id_number
+        return self.company.credit_code or ""
+
+    @property
+    def holder_being_founded(self) -> bool:
+        return not self.applicant_id and self.company.being_founded
 
     @property
     def holder_name(self) -> str:

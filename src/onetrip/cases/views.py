@@ -163,10 +163,7 @@ def case_new(request):
             ApplicantKind.FOUNDER: _("设立企业（设立人公民身份号码 + 拟设立企业名称）"),
             ApplicantKind.AGENT: _("中介代办（企业统一社会信用代码，设立的填设立人身份号码）"),
         }
-        kinds = [
-            ("individual" if k == ApplicantKind.PERSON else k, labels[k])
-            for k in applicant_kinds(matter)
-        ]
+        kinds = [(k, labels[k]) for k in applicant_kinds(matter)]
     return render(
         request,
         "cases/new.html",
@@ -280,7 +277,9 @@ def case_detail(request, number: str):
             "holder_name": mask_name(case.applicant.name)
             if case.applicant_id
             else case.holder_name,
-            "holder_number": mask_id_number(case.holder_number),
+            "holder_number": mask_id_number(case.holder_number)
+            if not case.holder_being_founded
+            else _("设立中，准予登记后核发统一社会信用代码"),
         },
     )
 

@@ -337,7 +337,7 @@ def main() -> int:
                             clerk,
                             {
                                 "matter": world["matter"],
-                                "applicant": {"kind": "individual", "number": number},
+                                "applicant": {"kind": "person", "number": number},
                                 "materials": mats,
                                 "accept": True,
                             },

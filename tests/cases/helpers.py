@@ -35,7 +35,7 @@ def window_intake(w, **over):
     kw = dict(
         actor=w.clerk,
         matter_code="sc-003",
-        applicant_kind="individual",
+        applicant_kind="person",
         applicant_number=w.person.id_number,
         materials=[
             {"material": w.form.pk, "status": "received"},

@@ -37,7 +37,7 @@ def counts():
 def body(cw, **over):
     data = {
         "matter": "sc-003",
-        "applicant": {"kind": "individual", "number": cw.person.id_number},
+        "applicant": {"kind": "person", "number": cw.person.id_number},
         "materials": [
             {"material": cw.form.pk, "status": "received"},
             {"material": cw.lease.pk, "status": "received"},
@@ -65,6 +65,7 @@ def test_full_lifecycle_through_api(cw, api):
     assert r.status_code == 201, r.content
     case = r.json()
     assert case["state"] == "accepted" and case["number"].startswith("SC-")
+    assert case["applicant_kind"] == "person"  # the catalogue's and the pre-check's code
     assert case["applicant_number"] != cw.person.id_number  # masked
     assert case["visit_count"] == 1
     n = case["number"]
@@ -124,7 +125,7 @@ def test_new_applicant_registered_with_valid_number(cw, api):
         "post",
         "/api/v1/cases",
         cw.clerk,
-        json=body(cw, applicant={"kind": "individual", "number": number, "name": "王五"}),
+        json=body(cw, applicant={"kind": "person", "number": number, "name": "王五"}),
     )
     assert r.status_code == 201
     assert Applicant.objects.filter(id_number=number, name="王五").exists()
@@ -133,11 +134,11 @@ def test_new_applicant_registered_with_valid_number(cw, api):
 BAD_CREATE = [
     (
         "invalid id number",
-        {"applicant": {"kind": "individual", "number": "330102198503150000", "name": "x"}},
+        {"applicant": {"kind": "person", "number": "330102198503150000", "name": "x"}},
         422,
         "invalid_id_number",
     ),
-    ("new applicant without name", {"applicant": {"kind": "individual", "number": "X"}}, 422, None),
+    ("new applicant without name", {"applicant": {"kind": "person", "number": "X"}}, 422, None),
     ("matter of the other district", {"matter": "xh-001"}, 422, "matter_not_found"),
     ("unknown matter", {"matter": "nope"}, 422, "matter_not_found"),
     (
@@ -156,6 +157,13 @@ BAD_CREATE = [
     ("missing materials on accept", {"materials": []}, 422, "materials_incomplete"),
     ("missing field", {"matter": None}, 422, "validation_failed"),
     ("bad channel", {"channel": "pigeon"}, 422, "invalid_channel"),
+    # one code for the kinds of applicant everywhere (catalogue, pre-check, cases): "person"
+    (
+        "the old code for a person",
+        {"applicant": {"kind": "individual", "number": "X"}},
+        422,
+        "validation_failed",
+    ),
 ]
 
 

@@ -66,7 +66,7 @@ def test_forwarding_is_for_social_workers_and_the_web_form(client, post):
     case = case_open(
         actor=w.worker,
         matter_code="sc-010",
-        applicant_kind="individual",
+        applicant_kind="person",
         applicant_number=w.resident.id_number,
         channel="community",
         forward=True,
@@ -86,7 +86,7 @@ def test_web_form_forwards_instead_of_accepting(client, post):
         "/cases/new/",
         {
             "matter": w.district_only.pk,
-            "applicant_kind": "individual",
+            "applicant_kind": "person",
             "applicant_number": w.resident.id_number,
             f"material_{w.district_only.materials.get().pk}": "received",
             "do": "accept",  # a crafted accept is still only a forwarding

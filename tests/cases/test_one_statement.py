@@ -193,7 +193,7 @@ def test_one_statement_intake_writes_what_the_orm_intake_writes(cw, frozen, leas
         return services.case_open(
             actor=cw.clerk,
             matter_code="sc-003",
-            applicant_kind="individual",
+            applicant_kind="person",
             applicant_number=cw.person.id_number,
             materials=materials,
             accept=True,
@@ -244,7 +244,7 @@ def test_api_replies_carried_back_by_the_writes_match_a_fresh_read(client, cw, f
     reviewer = {"Authorization": f"Bearer {api_token_create(user=cw.civil_reviewer, name='t')[1]}"}
     body = {
         "matter": "sc-003",
-        "applicant": {"kind": "individual", "number": cw.person.id_number},
+        "applicant": {"kind": "person", "number": cw.person.id_number},
         "materials": [
             {"material": cw.form.pk, "status": "received"},
             {"material": cw.lease.pk, "status": "later", "commitment_signed": True},

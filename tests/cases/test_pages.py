@@ -24,7 +24,7 @@ def test_clerk_accepts_case_on_the_intake_page(cw, client):
         "/cases/new/",
         {
             "matter": cw.permit.pk,
-            "applicant_kind": "individual",
+            "applicant_kind": "person",
             "applicant_number": cw.person.id_number,
             f"material_{cw.form.pk}": "received",
             f"material_{cw.lease.pk}": "received",
@@ -39,7 +39,7 @@ def test_clerk_accepts_case_on_the_intake_page(cw, client):
         "/cases/new/",
         {
             "matter": cw.permit.pk,
-            "applicant_kind": "individual",
+            "applicant_kind": "person",
             "applicant_number": "123",
             "do": "accept",
         },

@@ -59,7 +59,7 @@ def test_intake_form_keeps_material_choices_after_an_error(cw, client):
         "/cases/new/",
         {
             "matter": cw.permit.pk,
-            "applicant_kind": "individual",
+            "applicant_kind": "person",
             "applicant_number": "330102198503150011",  # wrong check digit
             f"material_{cw.form.pk}": "received",
             f"material_{cw.lease.pk}": "later",

@@ -33,7 +33,7 @@ def test_lifecycle_query_budget(client, cw, frozen):
     clerk, reviewer = _auth(cw.clerk), _auth(cw.civil_reviewer)
     body = {
         "matter": "sc-003",
-        "applicant": {"kind": "individual", "number": cw.person.id_number},
+        "applicant": {"kind": "person", "number": cw.person.id_number},
         "materials": [
             {"material": cw.form.pk, "status": "received"},
             {"material": cw.lease.pk, "status": "received"},
@@ -149,7 +149,7 @@ def test_lifecycle_query_budget_of_a_web_request(client, cw, frozen, settings):
     clerk, reviewer = _auth(cw.clerk), _auth(cw.civil_reviewer)
     body = {
         "matter": "sc-003",
-        "applicant": {"kind": "individual", "number": cw.person.id_number},
+        "applicant": {"kind": "person", "number": cw.person.id_number},
         "materials": [
             {"material": cw.form.pk, "status": "received"},
             {"material": cw.lease.pk, "status": "received"},

@@ -41,7 +41,7 @@ def holder_number(p: SimpleNamespace, kind: str) -> str:
 def applicant_args(p: SimpleNamespace, kind: str) -> dict[str, Any]:
     """What the window types in for each kind of applicant (case_open's raw input)."""
     if kind == ApplicantKind.PERSON:
-        return {"applicant_kind": "individual", "applicant_number": p.person.id_number}
+        return {"applicant_kind": "person", "applicant_number": p.person.id_number}
     if kind == ApplicantKind.COMPANY:
         return {"applicant_kind": "company", "applicant_number": p.company.credit_code}
     if kind == ApplicantKind.FOUNDER:

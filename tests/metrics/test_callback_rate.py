@@ -75,7 +75,7 @@ def test_callback_rate_cuts(followed):
     centre = followups(h, point=h.district)  # c1, c2, c5
     assert (centre["bad_ratings"], centre["named_bad_ratings"], centre["called_back"]) == (3, 2, 1)
     assert centre["callback_rate"] == 0.5
-    people = followups(h, kind="individual")  # c5 (anonymous), c6
+    people = followups(h, kind="person")  # c5 (anonymous), c6
     assert (people["named_bad_ratings"], people["callback_rate"]) == (1, 1.0)
     online = followups(h, channel="online")  # c5 only: nobody to call back
     assert (online["bad_ratings"], online["named_bad_ratings"], online["callback_rate"]) == (

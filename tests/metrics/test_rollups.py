@@ -91,7 +91,7 @@ def _scopes(h):
         {"matter": h.matter},
         {"agency": h.agency_a},
         {"kind": "company"},
-        {"kind": "individual"},
+        {"kind": "person"},
         {"channel": "online"},
         {"point": h.district, "department": h.dept, "kind": "company"},
     ]

@@ -7,7 +7,7 @@ caller may not see is reported as not found).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpResponse
@@ -29,9 +29,14 @@ from onetrip.roles import Role
 router = Router(tags=["cases"])
 
 
+#: the kinds of applicant (``catalogue.rules.ApplicantKind``): one code everywhere
+ApplicantKindCode = Literal["person", "company", "founder", "agent"]
+
+
 class ApplicantIn(Schema):
-    kind: str
+    kind: ApplicantKindCode
     number: str
+    company_name: str = ""
     name: str = ""
     phone: str = ""
 
@@ -81,7 +86,7 @@ class CaseOut(Schema):
     matter: str
     matter_name: str
     department: str
-    applicant_kind: str
+    applicant_kind: ApplicantKindCode
     applicant_name: str
     applicant_number: str
     channel: str
@@ -110,6 +115,17 @@ class EventOut(Schema):
     note: str
 
 
+def applicant_kind_of(case: Case) -> str:
+    """The kind of applicant of a case, in the codes the catalogue's rule set uses."""
+    if case.agent_id:
+        return "agent"
+    if case.applicant_id:
+        return "person"
+    if case.company is not None and (case.company.being_founded or case.company.founder_id):
+        return "founder"
+    return "company"
+
+
 def case_out(case: Case, user) -> dict[str, Any]:
     today = local_today()
     return {
@@ -119,7 +135,7 @@ def case_out(case: Case, user) -> dict[str, Any]:
         "matter": case.matter.code,
         "matter_name": case.matter.name,
         "department": case.department.name,
-        "applicant_kind": "individual" if case.applicant_id else "company",
+        "applicant_kind": applicant_kind_of(case),
         "applicant_name": mask_name(case.applicant.name)
         if case.applicant_id
         else case.company.name,
@@ -179,6 +195,7 @@ def create_case(request, payload: CaseIn):
         applicant_number=payload.applicant.number,
         applicant_name=payload.applicant.name,
         applicant_phone=payload.applicant.phone,
+        company_name=payload.applicant.company_name,
         channel=payload.channel,
         point=_point(payload.point),
         district=_point(payload.district, "district"),

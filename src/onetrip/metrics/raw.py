@@ -100,7 +100,7 @@ def _case_filters(scope: Scope, prefix: str = "") -> Q:
             q &= Q(**{f"{prefix}{name}": value})
     if scope.kind == "company":
         q &= Q(**{f"{prefix}company__isnull": False})
-    elif scope.kind == "individual":
+    elif scope.kind == "person":
         q &= Q(**{f"{prefix}company__isnull": True})
     if scope.channel:
         q &= Q(**{f"{prefix}channel": scope.channel})

@@ -15,7 +15,7 @@ from onetrip.people.models import Agency
 from onetrip.roles import Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-KINDS = ("individual", "company")
+KINDS = ("person", "company")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +29,7 @@ class Scope:
     department: Department | None = None
     matter: Matter | None = None
     agency: Agency | None = None
-    #: "individual" or "company" (cases and ratings; tickets have no applicant kind)
+    #: "person" or "company" (cases and ratings; tickets have no applicant kind)
     kind: str | None = None
     #: a case channel (``cases.models.Channel``; cases and ratings only)
     channel: str | None = None
@@ -123,7 +123,7 @@ def scope_resolve(
         out[name] = found
     if kind and kind not in KINDS:
         raise ValidationFailed(
-            _("申请人类型须为 individual 或 company。"),
+            _("申请人类型须为 person 或 company。"),
             code="bad_kind",
             fields={"kind": [_("无效")]},
         )

@@ -219,7 +219,7 @@ def metrics_page(request):
             "matters_top": breakdowns["matter"][:20],
             "rank": rank,
             "rankings": ranking_labels(),
-            "kinds": (("individual", _("个人")), ("company", _("企业"))),
+            "kinds": (("person", _("个人")), ("company", _("企业"))),
             "channels": Channel.choices,
             "errors": errors,
             "points": ServicePoint.objects.filter(district=district)

@@ -74,6 +74,6 @@ def registered_holder(*, kind: str, number: str) -> tuple[str, Applicant | None,
     """(cleaned number, applicant, company): who is already registered under this ID number /
     credit code ((number, None, None) when nobody is)."""
     number = clean_holder_number(kind=kind, number=number)
-    if kind == "individual":
+    if kind == "person":
         return number, Applicant.objects.filter(id_number=number).first(), None
     return number, None, Company.objects.filter(credit_code=number).first()

@@ -339,11 +339,11 @@ def applicant_resolve(
         return applicant, company
     if not (name or "").strip():
         raise ValidationFailed(
-            _("新申请人须填写姓名。") if kind == "individual" else _("新企业须填写企业名称。"),
+            _("新申请人须填写姓名。") if kind == "person" else _("新企业须填写企业名称。"),
             code="applicant_name_required",
             fields={"applicant.name": [_("必填")]},
         )
-    if kind == "individual":
+    if kind == "person":
         return applicant_register(
             name=name, id_number=number, phone=phone, actor=actor, user=link_user
         ), None
@@ -464,7 +464,7 @@ def founder_resolve(
 ) -> tuple[Applicant, Company]:
     """The founder (a natural person, registered when new) and the company being founded."""
     applicant, _company = applicant_resolve(
-        kind="individual", number=number, name=name, phone=phone, actor=actor
+        kind="person", number=number, name=name, phone=phone, actor=actor
     )
     assert applicant is not None  # an individual's number resolves to a person (or raises)
     return applicant, company_found(name=company_name, founder=applicant, phone=phone, actor=actor)

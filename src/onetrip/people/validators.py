@@ -85,9 +85,9 @@ def is_id_number(value: str) -> bool:
 
 
 def clean_holder_number(*, kind: str, number: str) -> str:
-    """An ID number (individual) or credit code (company) checked by its check digits, cleaned;
+    """An ID number (person) or credit code (company) checked by its check digits, cleaned;
     no database access."""
-    if kind == "individual":
+    if kind == "person":
         return clean_id_number(number, field="applicant.number")
     if kind == "company":
         return clean_credit_code(number, field="applicant.number")

@@ -57,7 +57,7 @@ def case_open(
     ``applicant_kind`` (see ``catalogue.rules.ApplicantKind``; the matter's rule set must
     allow it):
 
-    - ``individual`` (or ``person``): ``applicant_number`` is the resident ID number;
+    - ``person``: ``applicant_number`` is the resident ID number;
     - ``company``: the credit code of a registered company;
     - ``founder``: a natural person founding a company not registered yet — the founder's ID
       number and name, and ``company_name``; the company is recorded without a credit code
@@ -80,8 +80,7 @@ def case_open(
     hold a transaction take the number inside the transaction, gap-free."""
     now = _now(now)
     today = today or local_today(now)
-    applicant_kind = "individual" if applicant_kind == "person" else applicant_kind
-    plain = applicant_kind in ("individual", "company")
+    plain = applicant_kind in ("person", "company")
     matter = holder = None
     actor_point_id = getattr(actor, "point_id", None)
     if point is None and channel != Channel.ONLINE and actor_point_id:
@@ -120,7 +119,7 @@ def case_open(
         )
     kind_require(
         matter=matter,
-        applicant_kind={"individual": "person"}.get(applicant_kind, applicant_kind),
+        applicant_kind=applicant_kind,
     )
     given: dict[int, dict[str, Any]] = {}
     for item in materials or []:
@@ -161,7 +160,7 @@ def case_open(
             matter=matter,
             point=point,
             channel=channel,
-            applicant=object() if applicant_kind == "individual" else None,
+            applicant=object() if applicant_kind == "person" else None,
             company=object() if applicant_kind == "company" else None,
         )
         _creator_role(actor=actor, point=point, applicant=None, company=None, channel=channel)
@@ -169,7 +168,7 @@ def case_open(
         number = _next_number(district=scope, day=today)
     with service_transaction():
         link_user = None
-        if channel == Channel.ONLINE and applicant_kind == "individual":
+        if channel == Channel.ONLINE and applicant_kind == "person":
             if not Applicant.objects.filter(user=actor).exists():
                 link_user = actor
         if applicant_kind == "agent" and agent is None:
@@ -221,9 +220,9 @@ def case_open(
 
 
 def _checked_id_number(*, kind: str, number: str) -> str:
-    """The cleaned ID number of an individual applicant, or "" (a company, or a number that
+    """The cleaned ID number of a person applying, or "" (a company, or a number that
     fails its check: the intake reports that later, in its usual order)."""
-    if kind != "individual":
+    if kind != "person":
         return ""
     try:
         return clean_holder_number(kind=kind, number=number)

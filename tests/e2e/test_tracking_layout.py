@@ -73,3 +73,24 @@ def test_a_long_link_in_a_message_does_not_widen_the_page(live_server, page, fro
     page.goto(live_server.url + f"/staff/messages/{case.number}/")
     assert link in page.inner_text(".thread")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_staff_messages_list_fits_a_phone(live_server, page, frozen):  # noqa: F811
+    """Issue 9 item 9: /staff/messages/ was wider than a phone (a five-column table with the
+    case number, the matter's long name, the holder, the time and the unread count)."""
+    from onetrip.tracking.services import message_post_by_token
+    from tests.tracking.conftest import supplement_case
+
+    w = _world()
+    case = supplement_case(w)
+    message_post_by_token(token=case.tracking_token, body="请问还需要补什么材料？")
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server.url, "reviewer-wg")
+    page.goto(live_server.url + "/staff/messages/")
+    assert page.get_by_test_id(f"thread-{case.number}").is_visible()
+    assert page.get_by_test_id(f"unread-{case.number}").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.get_by_test_id(f"unread-{case.number}").bounding_box()
+    assert box["x"] + box["width"] <= 390  # the unread count is on screen, not scrolled off

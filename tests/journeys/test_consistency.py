@@ -82,36 +82,52 @@ def test_precheck_promise_is_what_intake_accepts(code, kind, tmp_path, people, f
     for m in pc.later:
         assert status[m["id"]] == MaterialStatus.LATER, m["name"]
 
-    # Online: offered by the pre-check ⇔ accepted by the online application.
-    online_actor = {
-        ApplicantKind.PERSON: p.person_user,
-        ApplicantKind.COMPANY: p.company_user,
-        ApplicantKind.FOUNDER: p.founder_user,
-        ApplicantKind.AGENT: p.agent,
+    # Online: offered by the pre-check ⇔ accepted by the online application (``/apply/``),
+    # which asks for exactly what the pre-check does: the same held, 容缺 and hand-in lists.
+    from onetrip.intake.apply_selectors import holder_fits, holders_for, material_plan
+    from onetrip.intake.apply_services import online_apply
+    from tests.journeys.journey import online_apply_as, upload
+
+    online_actor, key = {
+        ApplicantKind.PERSON: (p.person_user, "me"),
+        ApplicantKind.COMPANY: (p.company_user, f"company-{p.company.pk}"),
+        ApplicantKind.FOUNDER: (p.founder_user, "found"),
+        ApplicantKind.AGENT: (p.agent, f"client-{p.company.pk}"),
     }[kind]
-    args = applicant_args(p, kind) | {"agent": None}
-    if kind == ApplicantKind.FOUNDER:
-        args["company_name"] = "杭州网上设立有限公司"
-    if kind == ApplicantKind.AGENT and matter.founding:
-        args["company_name"] = "杭州代办设立有限公司"
-    try:
-        online = case_open(
-            actor=online_actor,
-            matter_code=code,
-            channel="online",
-            district=p.district,
-            materials=given,
-            submit=True,
-            now=NOW,
-            **args,
+    holder = {h["key"]: h for h in holders_for(user=online_actor, on=NOW.date())}.get(key)
+    offered = holder is not None and holder_fits(matter=matter, holder=holder)
+    assert offered == (pc.next_step == "online"), (pc.next_step, offered)
+    if offered:
+        plan = material_plan(matter=matter, holder=holder, on=NOW.date())
+        assert sorted(i["material"].pk for i in plan if not i["upload"]) == sorted(
+            m["id"] for m in pc.held
         )
-    except DomainError as exc:
-        online, refusal = None, exc.code
-    else:
-        refusal = ""
-    if pc.next_step == "online":
-        assert online is not None, refusal
+        assert sorted(i["material"].pk for i in plan if i["later"]) == sorted(
+            m["id"] for m in pc.later
+        )
+        assert sorted(
+            i["material"].pk for i in plan if i["upload"] and i["required"] and not i["later"]
+        ) == sorted(hand_in)
+        online = online_apply_as(
+            p,
+            kind,
+            uploads={pk: upload() for pk in hand_in},
+            later=[m["id"] for m in pc.later],
+            now=NOW,
+        )
         assert Case.objects.get(pk=online.pk).state == "submitted"
-    else:
-        assert online is None
-        assert refusal in ("channel_not_offered", "realname_onsite_required"), refusal
+    elif holder is not None:
+        with pytest.raises(DomainError) as refused:
+            online_apply(
+                actor=online_actor,
+                matter=matter,
+                holder_key=key,
+                form_data={},
+                delivery="post",
+                now=NOW,
+            )
+        assert refused.value.code in (
+            "channel_not_offered",
+            "realname_onsite_required",
+            "validation_failed",
+        ), refused.value.code

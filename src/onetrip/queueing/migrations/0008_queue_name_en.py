@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('queueing', '0006_ticket_precheck_token'),
+        ('queueing', '0007_ticketalert_from_tracking'),
     ]
 
     operations = [

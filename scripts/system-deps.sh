@@ -12,7 +12,8 @@ if [ "${1:-}" = deploy ]; then
 else
   [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
   [ -x /usr/bin/chromium ] || need+=(chromium)
-  fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk)
+  # grep reads the whole list (no -q): under pipefail an early exit would fail fc-list with SIGPIPE
+  fc-list 2>/dev/null | grep "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
 fi
 if ((${#need[@]})); then
   if [ "$(id -u)" != 0 ]; then

@@ -313,3 +313,17 @@ def test_signed_in_owner_sees_her_own_held_documents_others_do_not(senior):
     )
     assert "居民户口簿" not in names(theirs.held)
     assert ShareReadLog.objects.get().reader == owner
+
+
+def test_onsite_step_text_follows_the_language_shown():
+    """The on-site step's text is a module-level table: it must be translated when shown, not
+    once when the module was imported (it was always Chinese for English pages)."""
+    from django.utils import translation
+
+    from onetrip.catalogue.rules import OnsiteStep
+    from onetrip.intake.services import ONSITE_TEXT
+
+    with translation.override("en"):
+        assert str(ONSITE_TEXT[OnsiteStep.REALNAME]).startswith("The legal representative")
+    with translation.override("zh-hans"):
+        assert str(ONSITE_TEXT[OnsiteStep.REALNAME]).startswith("需法定代表人")

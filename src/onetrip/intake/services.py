@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import MaterialForm, Matter, ServicePoint
@@ -116,8 +117,11 @@ def _default_reason(material) -> str:
     return _("必需材料：%(form)s %(count)d 份") % {"form": form, "count": material.count}
 
 
+# lazy: a module-level text is translated when shown, in the request's language
 ONSITE_TEXT = {
-    OnsiteStep.REALNAME: _("需法定代表人（申请人）本人到窗口现场实名核验，不能全程网办。"),
+    OnsiteStep.REALNAME: gettext_lazy(
+        "需法定代表人（申请人）本人到窗口现场实名核验，不能全程网办。"
+    ),
 }
 
 

@@ -24,7 +24,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -33,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from queue_bench import SETUP, Client, free_port, pct
+from queue_bench import SETUP, Client, free_port, pct, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +64,9 @@ def run_once(engine: str, env: dict, setup: dict, args) -> tuple[dict, collectio
     lat: dict[str, list[float]] = collections.defaultdict(list)
     statuses: collections.Counter[int] = collections.Counter()
     server = subprocess.Popen(
-        [py, "-m", "onetrip.cli", "serve", "--no-migrate", "--bind", f"127.0.0.1:{port}"],
+        [py, "-m", "onetrip.cli", "serve", "--no-migrate", "--bind", f"127.0.0.1:{port}"]
+        + (["--workers", str(args.workers)] if args.workers else [])
+        + (["--threads", str(args.threads)] if args.threads else []),
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -75,13 +76,18 @@ def run_once(engine: str, env: dict, setup: dict, args) -> tuple[dict, collectio
         [py, "-m", "onetrip.cli", "db_worker", "--interval", "1"], env=env, cwd=ROOT
     )
     try:
-        for _ in range(600):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        Client(port).post("/api/v1/tickets", {"queue_id": setup["queue"]})  # warm up
+        wait_until_serving(port)
+
+        def warm_up() -> None:  # every worker loaded and connected before the clock starts
+            c = Client(port)
+            for _ in range(3):
+                c.post("/api/v1/tickets", {"queue_id": setup["queue"]})
+
+        warmers = [threading.Thread(target=warm_up) for _ in range(args.clients)]
+        for t in warmers:
+            t.start()
+        for t in warmers:
+            t.join()
         stop = threading.Event()
         lock = threading.Lock()
 
@@ -163,6 +169,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--windows", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=0, help="serve's --workers (0: its default)")
+    ap.add_argument("--threads", type=int, default=0, help="serve's --threads (0: its default)")
     ap.add_argument(
         "--engine",
         choices=["django", "onetrip", "both"],

@@ -57,3 +57,69 @@ def test_parse_id():
     assert parse_id("42") == 42 and parse_id(" 7 ") == 7
     for bad in ("abc", "1e20", "-1", "0", "99999999999999999999", "١٢", "", None, "1.0"):
         assert parse_id(bad) is None, bad
+
+
+def test_api_known_reports(world):
+    """queue_id=1e20 (and 20 digits), a non-ASCII ticket token: 4xx with {code, message}."""
+    from onetrip.queueing.models import Ticket
+
+    client = Client(raise_request_exception=False)
+    for body in ('{"queue_id": 1e20}', '{"queue_id": 99999999999999999999}'):
+        resp = client.post("/api/v1/tickets", data=body, content_type="application/json")
+        assert resp.status_code == 422, resp.content
+        assert resp.json()["code"] == "validation_failed" and resp.json()["message"]
+    # ... and as a string of digits (the schema bounds the id)
+    resp = client.post(
+        "/api/v1/tickets",
+        data='{"queue_id": "99999999999999999999"}',
+        content_type="application/json",
+    )
+    assert resp.status_code == 422 and resp.json()["code"] == "validation_failed"
+    resp = client.get("/api/v1/tickets/1?token=%C3%A9")
+    assert resp.status_code == 404 and resp.json()["code"] == "ticket_not_found"
+    assert Ticket.objects.count() == 0
+
+
+@pytest.mark.parametrize("length", [61, 20_000])
+def test_an_over_long_applicant_name_is_refused_on_both_databases(world, length):
+    """A 61+ character applicant name: 500 on PostgreSQL, stored whole on SQLite. Now a 422
+    with the field named (lengths from the model), nothing written."""
+    from onetrip.cases.models import Case
+    from onetrip.people.models import Applicant
+    from onetrip.people.services import api_token_create
+    from tests.factories import ric_number
+
+    _, key = api_token_create(user=world.clerk, name="window")
+    body = {
+        "matter": world.senior_card.code,
+        "applicant": {"kind": "individual", "number": ric_number(), "name": "张" * length},
+        "accept": True,
+    }
+    resp = Client(raise_request_exception=False).post(
+        "/api/v1/cases", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+    assert resp.status_code in (400, 422), resp.content
+    assert {"code", "message"} <= resp.json().keys()
+    assert Applicant.objects.count() == 0 and Case.objects.count() == 0
+
+
+def test_over_long_text_is_refused_before_any_save(world):
+    from onetrip.errors import ValidationFailed
+    from onetrip.people.models import Applicant
+    from tests.factories import ric_number
+
+    with pytest.raises(ValidationFailed) as caught:
+        Applicant.objects.create(name="张" * 61, id_number=ric_number())
+    assert caught.value.code == "too_long" and "name" in caught.value.fields
+    assert Applicant.objects.count() == 0
+
+
+def test_form_and_query_values_over_the_cap_are_refused(world):
+    from onetrip.web.middleware import MAX_INPUT_CHARS
+
+    client = Client(raise_request_exception=False)
+    assert client.get("/matters/", {"q": "x" * (MAX_INPUT_CHARS + 1)}).status_code == 400
+    assert client.get("/matters/", {"q": "x" * 100}).status_code == 200
+    client.force_login(world.manager)
+    long_name = {"matter": "1", "name": "x" * 100_000}
+    assert client.post("/cases/new/", long_name).status_code == 400

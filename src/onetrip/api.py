@@ -16,9 +16,42 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from onetrip.auth import optional_auth, staff_auth, token_auth  # noqa: F401  (re-exported)
-from onetrip.errors import DomainError
+from onetrip.errors import DomainError, ErrorOut
 
-api = NinjaAPI(
+#: Error statuses every operation may answer (documented on each one, with ``ErrorOut``):
+#: bad input refused before the view (NUL, over-long text, numbers out of range), an invalid
+#: token, no permission or a failed CSRF check, an unknown object, invalid fields, too many
+#: requests; writes may also meet a conflict.
+STANDARD_ERRORS = {
+    400: "Bad input (NUL, over-long text, numbers out of range)",
+    401: "Not authenticated (or an invalid token)",
+    403: "Forbidden (or CSRF check failed for a session)",
+    404: "Not found",
+    422: "Validation failed",
+    429: "Too many requests (see Retry-After)",
+}
+WRITE_ERRORS = {409: "Conflict with the current state"}
+
+
+class OneTripAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault(
+            "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                errors = STANDARD_ERRORS | (WRITE_ERRORS if method != "get" else {})
+                for status, text in errors.items():
+                    if status not in responses and str(status) not in responses:
+                        responses[status] = {"description": text, "content": body}
+        return schema
+
+
+api = OneTripAPI(
     title="OneTrip API",
     version="1",
     description="一窗通办平台接口 (run-at-most-once one-window service platform)",

@@ -10,6 +10,7 @@ by itself. The column values still come from the models' own fields (defaults, `
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, models
@@ -17,6 +18,11 @@ from django.db import connection, models
 # Values psycopg adapts as they are; anything else goes through the field's get_db_prep_save
 # (JSON, decimals, naive datetimes…). The full field machinery costs ~20 µs a column here.
 _PLAIN = frozenset({str, int, bool, dt.date, dt.datetime})
+
+
+#: Checks run on every instance ``InsertParts`` writes, as pre_save receivers run on the ORM
+#: path (``onetrip.web`` adds the length check: lengths from the model).
+BEFORE_INSERT: list[Callable[[models.Model], None]] = []
 
 
 class InsertParts:
@@ -28,6 +34,8 @@ class InsertParts:
 
     def __init__(self, obj: models.Model, *, exprs: dict[str, tuple[str, list[Any]]] | None = None):
         exprs = exprs or {}
+        for check in BEFORE_INSERT:  # what pre_save receivers do on the ORM path
+            check(obj)
         self.table, fields = _insertable(type(obj))
         columns, values, params = [], [], []
         for field, column in fields:
@@ -92,3 +100,18 @@ def parse_id(value: Any) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+def over_long_fields(instance: models.Model) -> dict[str, int]:
+    """``{field name: max_length}`` for every text value of ``instance`` longer than its model
+    field allows. PostgreSQL refuses such a value with a 500 (``value too long``) and SQLite
+    stores it whole; ``onetrip.web`` checks it before every save (lengths from the model)."""
+    found = {}
+    for field in instance._meta.concrete_fields:
+        limit = getattr(field, "max_length", None)
+        if not limit or field.primary_key:
+            continue
+        value = getattr(instance, field.attname, None)
+        if isinstance(value, str) and len(value) > limit:
+            found[field.name] = limit
+    return found

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ninja import Schema
+
 
 class DomainError(Exception):
     status: int = 400
@@ -57,3 +59,11 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class ErrorOut(Schema):
+    """Every API error: a stable code and a localised message (``fields``: per field)."""
+
+    code: str
+    message: str
+    fields: dict[str, list[str] | str] | None = None

@@ -12,14 +12,15 @@ from typing import Any, Literal
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from onetrip.auth import staff_auth
 from onetrip.cases import lists, services
 from onetrip.cases import selectors as sel
 from onetrip.cases import states as S
-from onetrip.cases.models import Case, CaseEvent
+from onetrip.cases.models import Case, CaseEvent, Channel, MaterialStatus
+from onetrip.cases.states import TRANSITIONS
 from onetrip.catalogue.models import ServicePoint
 from onetrip.clock import local_today
 from onetrip.errors import ValidationFailed
@@ -33,7 +34,7 @@ router = Router(tags=["cases"])
 ApplicantKindCode = Literal["person", "company", "founder", "agent"]
 
 
-class ApplicantIn(Schema):
+class CaseApplicantIn(Schema):
     kind: ApplicantKindCode
     number: str
     company_name: str = ""
@@ -43,7 +44,7 @@ class ApplicantIn(Schema):
 
 class MaterialIn(Schema):
     material: int
-    status: str = "received"
+    status: str = Field("received", json_schema_extra={"enum": MaterialStatus.values})
     count: int | None = None
     form: str | None = None
     commitment_signed: bool = False
@@ -52,8 +53,8 @@ class MaterialIn(Schema):
 
 class CaseIn(Schema):
     matter: str
-    applicant: ApplicantIn
-    channel: str = "window"
+    applicant: CaseApplicantIn
+    channel: str = Field("window", json_schema_extra={"enum": Channel.values})
     point: str | None = None
     district: str | None = None
     ticket: int | None = None
@@ -63,12 +64,12 @@ class CaseIn(Schema):
 
 
 class TransitionIn(Schema):
-    action: str
+    action: str = Field(..., json_schema_extra={"enum": sorted(TRANSITIONS)})
     note: str = ""
     data: dict[str, Any] = {}
 
 
-class MaterialOut(Schema):
+class CaseMaterialOut(Schema):
     id: int
     name: str
     required: bool
@@ -100,12 +101,12 @@ class CaseOut(Schema):
     flags: dict[str, bool]
     visit_count: int
     supplement_rounds: int
-    materials: list[MaterialOut]
+    materials: list[CaseMaterialOut]
     allowed_actions: list[str]
     tracking_url: str
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     at: dt.datetime
     actor: str
     role: str
@@ -302,7 +303,9 @@ def material_case(
     return case_out(case, request.user)
 
 
-@router.get("/cases/{number}/events", auth=staff_auth, response=list[EventOut], summary="Event log")
+@router.get(
+    "/cases/{number}/events", auth=staff_auth, response=list[CaseEventOut], summary="Event log"
+)
 def case_events(request, number: str):
     case = sel.case_get_for_user(user=request.user, number=number)
     return [

@@ -25,7 +25,7 @@ class DepartmentListOut(DepartmentOut):
     matter_count: int
 
 
-class MaterialOut(Schema):
+class CatalogueMaterialOut(Schema):
     position: int
     name: str
     form: str
@@ -89,7 +89,7 @@ class MatterOut(MatterSummaryOut):
     result_sample_url: str | None
     basic_code: str
     implementation_code: str
-    materials: list[MaterialOut]
+    materials: list[CatalogueMaterialOut]
     points: list[PointOut]
 
 

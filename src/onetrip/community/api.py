@@ -20,14 +20,9 @@ from onetrip.community import selectors as sel
 from onetrip.community import services
 from onetrip.community import states as S
 from onetrip.community.models import Booking, Decision, Facility, Meeting, Slot, Topic
-from onetrip.errors import NotFound, ValidationFailed
+from onetrip.errors import ErrorOut, NotFound, ValidationFailed
 
 router = Router(tags=["community"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -123,7 +118,7 @@ class SlotIn(Schema):
     description: str = Field("", max_length=5000)
 
 
-class ActionIn(Schema):
+class CommunityActionIn(Schema):
     action: str = Field(..., max_length=40)
     note: str = Field("", max_length=2000)
 
@@ -133,7 +128,7 @@ class TopicIn(Schema):
     body: str = Field(..., max_length=5000)
 
 
-class TopicActionIn(ActionIn):
+class TopicActionIn(CommunityActionIn):
     meeting_id: int | None = Field(None, gt=0, lt=2**63)
     text: str = Field("", max_length=5000)
     owner_name: str = Field("", max_length=500)
@@ -163,7 +158,7 @@ class MeetingIn(Schema):
     place: str = Field("", max_length=500)
 
 
-class MeetingActionIn(ActionIn):
+class MeetingActionIn(CommunityActionIn):
     minutes: str = Field("", max_length=20000)
 
 
@@ -355,7 +350,7 @@ def create_slot(request, code: str, payload: SlotIn):
     response={200: SlotOut, **ERRORS},
     summary="close / reopen / cancel a slot (staff)",
 )
-def slot_action(request, slot_id: int, payload: ActionIn):
+def slot_action(request, slot_id: int, payload: CommunityActionIn):
     slot = sel.slot_get(slot_id=slot_id)
     slot = services.slot_transition(
         slot=slot, action=payload.action, actor=request.user, note=payload.note
@@ -523,7 +518,7 @@ def meeting_action(request, meeting_id: int, payload: MeetingActionIn):
     response={200: DecisionOut, **ERRORS},
     summary="start / progress / finish a decision (staff or its owner)",
 )
-def decision_action(request, decision_id: int, payload: ActionIn):
+def decision_action(request, decision_id: int, payload: CommunityActionIn):
     decision = services.decision_transition(
         decision=sel.decision_get(decision_id=decision_id),
         action=payload.action,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from onetrip.auth import optional_auth
 from onetrip.catalogue.models import ServicePoint
+from onetrip.catalogue.rules import ApplicantKind
 from onetrip.catalogue.selectors import district_by_code
 from onetrip.errors import NotFound
 from onetrip.intake.models import PreCheck
@@ -37,14 +38,14 @@ def _token_user(request):
     return None
 
 
-class ApplicantIn(Schema):
-    kind: str
+class PreCheckApplicantIn(Schema):
+    kind: str = Field(..., json_schema_extra={"enum": ["individual", *ApplicantKind.values]})
     number: str | None = None
 
 
 class PreCheckIn(Schema):
     matter: str
-    applicant: ApplicantIn
+    applicant: PreCheckApplicantIn
     materials_at_hand: list[int] = []
     district: str | None = None
     point: str | None = None

@@ -10,7 +10,8 @@ from ninja import Field, Router, Schema, Status
 
 from onetrip.auth import optional_auth, staff_auth
 from onetrip.catalogue.models import ServicePoint
-from onetrip.errors import Forbidden, NotFound, ValidationFailed
+from onetrip.db import MAX_ID
+from onetrip.errors import ErrorOut, Forbidden, NotFound, ValidationFailed
 from onetrip.queueing import selectors, services
 from onetrip.queueing.models import Queue, Ticket, TicketChannel, Window
 from onetrip.roles import Role
@@ -55,7 +56,7 @@ def _ticket_in_point(ticket_id: int | None, window: Window) -> Ticket | None:
 
 
 class TicketIn(Schema):
-    queue_id: int | None = None
+    queue_id: int | None = Field(None, ge=1, le=MAX_ID)
     point: str | None = None
     queue: str | None = None
     phone: str = ""
@@ -99,12 +100,7 @@ class StaffTicketOut(Schema):
     phone: str
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
-class ActionIn(Schema):
+class TicketActionIn(Schema):
     ticket: int | None = None
     note: str = ""
 
@@ -231,7 +227,7 @@ def ticket_get(request, ticket_id: int, token: str = ""):
     if token:
         import secrets
 
-        if not secrets.compare_digest(token, ticket.token):
+        if not secrets.compare_digest(token.encode(), ticket.token.encode()):
             raise NotFound(_("未找到该号码。"), code="ticket_not_found")
     elif not (
         getattr(user, "is_authenticated", False)
@@ -316,7 +312,7 @@ def window_call_next(request, window_id: int):
     auth=staff_auth,
     summary="Call a chosen ticket out of order",
 )
-def window_call(request, window_id: int, payload: ActionIn):
+def window_call(request, window_id: int, payload: TicketActionIn):
     window = _window(window_id)
     ticket = _ticket_in_point(payload.ticket, window)
     if ticket is None:
@@ -325,8 +321,8 @@ def window_call(request, window_id: int, payload: ActionIn):
 
 
 def _simple(action):
-    def endpoint(request, window_id: int, payload: ActionIn | None = None):
-        payload = payload or ActionIn()
+    def endpoint(request, window_id: int, payload: TicketActionIn | None = None):
+        payload = payload or TicketActionIn()
         window = _window(window_id, cached=payload.ticket is None)
         ticket = _ticket_in_point(payload.ticket, window)
         kwargs: dict[str, Any] = {"window": window, "user": _user(request), "ticket": ticket}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onetrip.catalogue.models import ServicePoint
+from onetrip.db import parse_id
 from onetrip.errors import DomainError, ValidationFailed
 from onetrip.qr import qr_svg
 from onetrip.queueing import booking_selectors as sel
@@ -36,7 +37,7 @@ def book(request, code: str):
         phone = getattr(request.user, "phone", "") or ""
     status = 200
     if request.method == "POST":
-        slot = Slot.objects.filter(point=point, pk=request.POST.get("slot") or 0).first()
+        slot = Slot.objects.filter(point=point, pk=parse_id(request.POST.get("slot")) or 0).first()
         try:
             if slot is None:
                 raise ValidationFailed(_("请选择预约时段。"), code="slot_required")
@@ -98,7 +99,9 @@ def appointment_cancel(request, token: str):
 @require_POST
 def appointment_move(request, token: str):
     a = _appointment(token)
-    slot = Slot.objects.filter(point_id=a.point_id, pk=request.POST.get("slot") or 0).first()
+    slot = Slot.objects.filter(
+        point_id=a.point_id, pk=parse_id(request.POST.get("slot")) or 0
+    ).first()
     try:
         if slot is None:
             raise ValidationFailed(_("请选择新的时段。"), code="slot_required")

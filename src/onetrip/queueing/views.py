@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from onetrip.access import require_role
 from onetrip.catalogue.models import ServicePoint
+from onetrip.db import parse_id
 from onetrip.errors import DomainError
 from onetrip.qr import qr_svg
 from onetrip.queueing import selectors, services
@@ -53,7 +54,9 @@ def kiosk(request, code: str):
     point = _point(code)
     error, status = None, 200
     if request.method == "POST":
-        queue = Queue.objects.filter(point=point, pk=request.POST.get("queue") or 0).first()
+        queue = Queue.objects.filter(
+            point=point, pk=parse_id(request.POST.get("queue")) or 0
+        ).first()
         try:
             if queue is None:
                 raise DomainError(_("请选择要办理的业务队列。"), code="queue_required")
@@ -94,7 +97,7 @@ def guide_ticket(request, code: str):
     """Window zero issues the ticket its pre-check pointed to (the pre-check result page posts
     here): the ticket carries the pre-check, so the window that calls it shows the result."""
     point = _point(code)
-    queue = Queue.objects.filter(point=point, pk=request.POST.get("queue") or 0).first()
+    queue = Queue.objects.filter(point=point, pk=parse_id(request.POST.get("queue")) or 0).first()
     try:
         if queue is None:
             raise DomainError(_("请选择要办理的业务队列。"), code="queue_required")
@@ -315,7 +318,7 @@ ACTIONS = {
         window=w,
         user=u,
         ticket=t,
-        to_queue=get_object_or_404(Queue, pk=p.get("queue") or 0, point_id=w.point_id),
+        to_queue=get_object_or_404(Queue, pk=parse_id(p.get("queue")) or 0, point_id=w.point_id),
     ),
 }
 
@@ -331,7 +334,9 @@ def console_action(request, window_id: int, action: str):
         raise Http404
     ticket = None
     if request.POST.get("ticket"):
-        ticket = get_object_or_404(Ticket, pk=request.POST["ticket"], point_id=window.point_id)
+        ticket = get_object_or_404(
+            Ticket, pk=parse_id(request.POST["ticket"]) or 0, point_id=window.point_id
+        )
     error = notice = None
     try:
         result = ACTIONS[action](window, request.user, ticket, request.POST)

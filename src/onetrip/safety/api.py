@@ -9,12 +9,13 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from onetrip.auth import staff_auth
 from onetrip.errors import Forbidden
 from onetrip.safety import selectors as sel
 from onetrip.safety import services
+from onetrip.safety.states import TRANSITIONS
 
 router = Router(tags=["safety"])
 
@@ -35,8 +36,8 @@ class IncidentOut(Schema):
     actions: list[str]
 
 
-class ActionIn(Schema):
-    action: str
+class IncidentActionIn(Schema):
+    action: str = Field(..., json_schema_extra={"enum": sorted(TRANSITIONS)})
     note: str = ""
     data: dict[str, Any] = {}
 
@@ -80,7 +81,7 @@ def incident(request, number: str):
 
 
 @router.post("/safety/incidents/{number}/actions", auth=staff_auth, response=IncidentOut)
-def incident_action(request, number: str, payload: ActionIn):
+def incident_action(request, number: str, payload: IncidentActionIn):
     found, _roles = sel.incident_for(number=number, user=request.user)
     services.incident_transition(
         incident=found,

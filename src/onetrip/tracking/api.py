@@ -13,6 +13,7 @@ import datetime as dt
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from onetrip.errors import ErrorOut
 from onetrip.throttles import ClientThrottle
 from onetrip.tracking import selectors as sel
 from onetrip.tracking import services
@@ -20,7 +21,7 @@ from onetrip.tracking import services
 router = Router(tags=["tracking"], throttle=[ClientThrottle("token")])
 
 
-class EventOut(Schema):
+class TrackEventOut(Schema):
     at: dt.datetime
     action: str
     label: str
@@ -30,7 +31,7 @@ class EventOut(Schema):
     note: str
 
 
-class MaterialOut(Schema):
+class TrackMaterialOut(Schema):
     id: int
     name: str
     status: str
@@ -43,7 +44,7 @@ class NoticeItemOut(Schema):
     reason: str
 
 
-class NoticeOut(Schema):
+class SupplementNoticeOut(Schema):
     round: int
     due: dt.date | None
     note: str
@@ -77,9 +78,9 @@ class TrackOut(Schema):
     extended_days: int
     extension_reason: str
     visit_count: int
-    timeline: list[EventOut]
-    missing: list[MaterialOut]
-    notice: NoticeOut | None
+    timeline: list[TrackEventOut]
+    missing: list[TrackMaterialOut]
+    notice: SupplementNoticeOut | None
     can_upload: bool
     can_resubmit: bool
     messages: list[MessageOut]
@@ -94,11 +95,6 @@ class SecondFactorIn(Schema):
     phone_last4: str = ""
 
 
-class Error(Schema):
-    code: str
-    message: str
-
-
 def _payload(info: dict) -> dict:
     info = dict(info)
     info["messages"] = [
@@ -110,7 +106,7 @@ def _payload(info: dict) -> dict:
 
 @router.get(
     "/track/{token}",
-    response={200: TrackOut, 404: Error, 429: Error},
+    response={200: TrackOut, 404: ErrorOut, 429: ErrorOut},
     auth=None,
     summary="Public status of a case by its tracking token",
 )
@@ -121,7 +117,7 @@ def track(request, token: str):
 
 @router.post(
     "/track/{token}/messages",
-    response={201: MessageOut, 403: Error, 404: Error, 422: Error, 429: Error},
+    response={201: MessageOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     auth=None,
     summary="The applicant writes to the staff handling the case",
 )
@@ -144,13 +140,13 @@ def track_message(request, token: str, payload: MessageIn):
     "/track/{token}/files",
     response={
         201: TrackOut,
-        403: Error,
-        404: Error,
-        409: Error,
-        413: Error,
-        415: Error,
-        422: Error,
-        429: Error,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
     },
     auth=None,
     # the router's per-client count for token pages, and the upload count
@@ -172,7 +168,14 @@ def track_file(
 
 @router.post(
     "/track/{token}/resubmit",
-    response={200: TrackOut, 403: Error, 404: Error, 409: Error, 422: Error, 429: Error},
+    response={
+        200: TrackOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
     auth=None,
     summary="提交补正: hand the supplement in (resubmit transition)",
 )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+
+from onetrip.db import MAX_ID
 
 
 class PermissionsPolicyMiddleware:
@@ -23,39 +28,142 @@ class PermissionsPolicyMiddleware:
         return response
 
 
+#: The longest single text value any form field, query parameter or JSON string may carry
+#: (the model's own max_length is checked before each save; this bounds the rest, e.g. text
+#: columns, and keeps 100,000-character values out of the services).
+MAX_INPUT_CHARS = 20_000
+
+
+class _BadInput(Exception):
+    def __init__(self, message: str, status: int = 400, code: str = "bad_input") -> None:
+        super().__init__(message)
+        self.message, self.status, self.code = message, status, code
+
+
+class _OutOfRange(_BadInput):
+    def __init__(self) -> None:
+        super().__init__(_("数字超出允许范围。"), 422, "validation_failed")
+
+
+def _json_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_ID:
+        raise _OutOfRange
+    return value
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or abs(value) > MAX_ID:
+        raise _OutOfRange
+    return value
+
+
+def _json_const(text: str) -> float:
+    raise _OutOfRange  # NaN, Infinity
+
+
 class RejectNulMiddleware:
-    """One place that refuses NUL characters in the query string, form fields and JSON bodies
-    (400; the API's usual ``{"code", "message"}``): PostgreSQL cannot store them and answered
-    500; nothing is written. A NUL in the path is left to the URL conf and the views, so an
-    odd tracking link still gets the same "not found" page as any unknown one."""
+    """One place for input no field may carry (issue 15), refused with 400 before any view
+    (the API's usual ``{"code", "message"}``), so nothing is written:
+
+    - NUL characters in the query string, form fields and JSON bodies (PostgreSQL cannot store
+      them and answered 500). A NUL in the path is left to the URL conf and the views, so an
+      odd tracking link gets the same "not found" page as any unknown one (where PostgreSQL
+      refuses to look such a token up, the usual 404 page);
+    - text values over ``MAX_INPUT_CHARS``, in the query string, form fields and JSON;
+    - JSON numbers outside the 64-bit range of an id (``1e20``, 20 digits, NaN): 422
+      ``validation_failed`` like any other invalid field.
+
+    It also turns what the services refuse (``DomainError``, e.g. a value longer than its
+    model field) and what the database refuses as data (PostgreSQL's ``value too long``) into a
+    4xx where a view did not catch it, instead of a 500."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     @staticmethod
-    def _has_nul(request: HttpRequest) -> bool:
+    def _check_text(items) -> None:
+        for key, values in items:
+            for text in (key, *values):
+                if "\x00" in text:
+                    raise _BadInput(_("输入中含有不允许的空字符（NUL），请检查后重新提交。"))
+                if len(text) > MAX_INPUT_CHARS:
+                    raise _BadInput(
+                        _("输入过长（单项最多 %(n)d 个字），请缩短后重试。")
+                        % {"n": MAX_INPUT_CHARS}
+                    )
+
+    @classmethod
+    def _check_json(cls, value: Any) -> None:
+        if isinstance(value, str):
+            cls._check_text([("", [value])])
+        elif isinstance(value, dict):
+            cls._check_text([(k, []) for k in value])
+            for item in value.values():
+                cls._check_json(item)
+        elif isinstance(value, list):
+            for item in value:
+                cls._check_json(item)
+
+    @classmethod
+    def _check(cls, request: HttpRequest) -> None:
         if "%00" in request.META.get("QUERY_STRING", ""):
-            return True
-        if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists()):
-            return True
-        if request.method in ("POST", "PUT", "PATCH"):
-            content_type = request.content_type or ""
-            if content_type == "application/json":
-                body = request.body
-                return b"\\u0000" in body or b"\x00" in body
-            if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-                return any(
-                    "\x00" in k or any("\x00" in v for v in vs) for k, vs in request.POST.lists()
+            raise _BadInput(_("输入中含有不允许的空字符（NUL），请检查后重新提交。"))
+        cls._check_text(request.GET.lists())
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return
+        content_type = request.content_type or ""
+        if content_type == "application/json":
+            body = request.body
+            if b"\x00" in body:
+                raise _BadInput(_("输入中含有不允许的空字符（NUL），请检查后重新提交。"))
+            try:
+                data = json.loads(
+                    body or b"null",
+                    parse_int=_json_int,
+                    parse_float=_json_float,
+                    parse_constant=_json_const,
                 )
-        return False
+            except ValueError:
+                return  # not JSON: the API's own validation answers
+            cls._check_json(data)
+        elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            cls._check_text(request.POST.lists())
+
+    @staticmethod
+    def _refuse(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": code, "message": message}, status=status)
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self._has_nul(request):
-            message = _("输入中含有不允许的空字符（NUL），请检查后重新提交。")
-            if request.path.startswith("/api/"):
-                return JsonResponse({"code": "bad_input", "message": message}, status=400)
-            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        try:
+            self._check(request)
+        except _BadInput as exc:
+            return self._refuse(request, exc.status, exc.code, exc.message)
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        from django.db import DataError
+
+        from onetrip.errors import DomainError
+
+        if isinstance(exception, DomainError):
+            return self._refuse(request, exception.status, exception.code, str(exception.message))
+        if isinstance(exception, DataError) and "\x00" in request.path:
+            # a token or code with a NUL in a link: PostgreSQL refuses the lookup; no such
+            # thing exists, so it is the usual "not found"
+            if request.path.startswith("/api/"):
+                return self._refuse(request, 404, "not_found", _("未找到。"))
+            from django.views.defaults import page_not_found
+
+            return page_not_found(request, Http404())
+        if isinstance(exception, DataError):
+            return self._refuse(
+                request, 400, "bad_input", _("输入的数据超出允许的长度或范围，请检查后重试。")
+            )
+        return None
 
 
 class ApiSessionCsrfMiddleware:

@@ -35,7 +35,7 @@ def me(request):
     return {
         "username": user.username,
         "display_name": user.display_name,
-        "roles": sorted(user.groups.values_list("name", flat=True)),
+        "roles": sorted(user.role_names()),
         "is_superuser": user.is_superuser,
         "point": {"code": user.point.code, "name": user.point.name} if user.point_id else None,
         "department": {"code": user.department.code, "name": user.department.name}

@@ -54,16 +54,20 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def role_names(self) -> set[str]:
+        """The roles the user acts with on this request (a scoped API token: only its own)."""
+        names = getattr(self, "_role_names", None)
+        if names is None:
+            names = set(self.groups.values_list("name", flat=True))
+            self._role_names = names
+        return names
+
     def has_role(self, *roles: Role) -> bool:
         if not self.is_active:
             return False
         if self.is_superuser:
             return True
-        names = getattr(self, "_role_names", None)
-        if names is None:
-            names = set(self.groups.values_list("name", flat=True))
-            self._role_names = names
-        return bool(names.intersection(roles))
+        return bool(self.role_names().intersection(roles))
 
 
 class Applicant(models.Model):
@@ -206,6 +210,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    #: After this moment the token no longer authenticates (None: until revoked).
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    #: The roles the token may act with (a subset of the user's; empty: all of the user's).
+    roles = models.JSONField(_("授权角色"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.db import connection
 from django.utils import timezone
@@ -25,7 +26,7 @@ def _token_sql() -> str:
         group = User.groups.field.related_model
         users = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
         _TOKEN_SQL = (
-            f"SELECT t.id, t.last_used_at, g.{quote('name')}, {users}"
+            f"SELECT t.id, t.last_used_at, g.{quote('name')}, t.expires_at, t.roles, {users}"
             f" FROM {quote(ApiToken._meta.db_table)} t"
             f" INNER JOIN {quote(User._meta.db_table)} u ON u.id = t.user_id"
             f" LEFT JOIN {quote(through._meta.db_table)} ug ON ug.user_id = u.id"
@@ -55,15 +56,26 @@ def user_for_api_key(*, key: str) -> User | None:
         rows = cur.fetchall()
     if not rows:
         return None
-    token_id, last_used_at = rows[0][0], rows[0][1]
-    values = list(rows[0][3:])
+    token_id, last_used_at, expires_at, scope = rows[0][0], rows[0][1], rows[0][3], rows[0][4]
+    values = list(rows[0][5:])
     if connection.vendor == "sqlite":  # raw rows there carry naive UTC datetimes
         values = [_aware(v) for v in values]
     user = User.from_db(connection.alias, None, values)
     if not user.is_active:
         return None
-    user._role_names = {row[2] for row in rows if row[2]}
     now = timezone.now()
+    if expires_at is not None and _aware(expires_at) <= now:
+        return None
+    names = {row[2] for row in rows if row[2]}
+    if isinstance(scope, str):  # SQLite hands the JSON column back as text
+        scope = json.loads(scope or "[]")
+    if scope:
+        # a token scoped to roles acts with those only, and never as a superuser
+        names = set(scope) if user.is_superuser else names & set(scope)
+        user.is_superuser = False
+        if not names:
+            return None
+    user._role_names = names
     last_used_at = _aware(last_used_at)
     if last_used_at is None or (now - last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)

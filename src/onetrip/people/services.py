@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, ValidationFailed
-from onetrip.people.models import Agency, ApiToken, Applicant, Company, PhoneCode, User
+from onetrip.people.models import Agency, ApiToken, Applicant, Company, PhoneCode, Role, User
 from onetrip.people.selectors import registered_holder
 from onetrip.people.validators import clean_credit_code, clean_id_number, clean_phone
 from onetrip.roles import Role
@@ -138,12 +138,52 @@ def agency_register(
     return agency
 
 
+def api_token_problems(
+    *, user: User, name: str, expires_at: dt.datetime | None, roles: list[str]
+) -> dict[str, list[str]]:
+    """What is wrong with a token about to be created, by field (empty: nothing). The admin's
+    form shows these beside its fields; ``api_token_create`` refuses with them."""
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("请为令牌命名（使用它的客户端，如“湖滨大厅取号机”）。")]
+    unknown = [r for r in roles if r not in Role.values]
+    if unknown:
+        errors["roles"] = [_("未知角色：%(roles)s") % {"roles": "、".join(unknown)}]
+    elif roles and not user.is_superuser:
+        held = set(user.groups.values_list("name", flat=True))
+        missing = [r for r in roles if r not in held]
+        if missing:
+            errors["roles"] = [_("用户没有这些角色：%(roles)s") % {"roles": "、".join(missing)}]
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = [_("过期时间应晚于现在。")]
+    return errors
+
+
 @transaction.atomic
-def api_token_create(*, user: User, name: str, actor: User | None = None) -> tuple[ApiToken, str]:
-    """Create a token and return it with the clear key, which is shown once and never stored."""
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    actor: User | None = None,
+    expires_at: dt.datetime | None = None,
+    roles: list[str] | tuple[str, ...] = (),
+) -> tuple[ApiToken, str]:
+    """Create a named token and return it with the clear key, which is shown once and never
+    stored (only its SHA-256). ``expires_at``: when it stops working; ``roles``: the roles it may
+    act with, each one the user holds (none given: all of the user's roles)."""
+    name = (name or "").strip()
+    roles = sorted(set(roles))
+    errors = api_token_problems(user=user, name=name, expires_at=expires_at, roles=roles)
+    if errors:
+        raise ValidationFailed(_("令牌信息有误。"), fields=errors)
     key = "ot_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=key[3:11], key_hash=ApiToken.hash_key(key)
+        user=user,
+        name=name,
+        prefix=key[3:11],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=expires_at,
+        roles=roles,
     )
     audit_record(
         actor=actor,
@@ -152,6 +192,7 @@ def api_token_create(*, user: User, name: str, actor: User | None = None) -> tup
         action="create",
         to_state="active",
         note=name,
+        data={"user": user.pk, "roles": roles, "expires_at": expires_at and expires_at.isoformat()},
     )
     return token, key
 

@@ -205,7 +205,7 @@ def test_no_api_operation_answers_5xx_to_bad_input_and_nothing_is_written(settin
                 payload = None
             if not (isinstance(payload, dict) and {"code", "message"} <= payload.keys()):
                 shapes.append(f"{status} {where}: not {{code, message}}: {resp.content[:80]!r}")
-            elif str(status) not in op["responses"]:
+            elif status not in op["responses"] and str(status) not in op["responses"]:
                 shapes.append(f"{status} {where}: status not documented ({payload['code']})")
         return status
 

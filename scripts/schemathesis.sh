@@ -15,7 +15,7 @@ export ONETRIP_TASK_BACKEND=django_tasks.backends.immediate.ImmediateBackend
 # the limits have their own tests; here they would answer 429 to most examples
 export ONETRIP_THROTTLE_PRECHECK=1000000/m ONETRIP_THROTTLE_PRECHECK_TOKEN=1000000/m
 KEY=$("$VENV/bin/python" scripts/contract_world.py | tail -1)
-"$VENV/bin/gunicorn" onetrip.wsgi:application -b "127.0.0.1:$PORT" -w 2 --log-level warning &
+"$VENV/bin/gunicorn" onetrip.wsgi:application -c python:onetrip.web.gunicorn_conf -b "127.0.0.1:$PORT" -w 2 --log-level warning &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
 RUN=("$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/openapi.json" --checks all

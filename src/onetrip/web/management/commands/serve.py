@@ -93,6 +93,8 @@ def _gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
         "-m",
         "gunicorn",
         "onetrip.wsgi:application",
+        "--config",  # no Server banner (issue 15)
+        "python:onetrip.web.gunicorn_conf",
         "--bind",
         bind,
         "--workers",

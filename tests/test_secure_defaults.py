@@ -151,3 +151,33 @@ def test_security_headers(client):
     assert "camera=()" in policy and "microphone=()" in policy
     api = client.get("/api/v1/does-not-exist")
     assert "Permissions-Policy" in api
+
+
+@pytest.mark.django_db
+def test_content_security_policy_allows_no_inline_script(client):
+    resp = client.get("/")
+    policy = resp["Content-Security-Policy"]
+    directives = dict(
+        (part.split()[0], part.split()[1:]) for part in policy.split(";") if part.strip()
+    )
+    assert directives["script-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert "'unsafe-eval'" not in directives["script-src"]
+    assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
+    assert "Content-Security-Policy" in client.get("/api/v1/matters")
+
+
+def test_no_template_carries_inline_script_or_handlers():
+    """What the policy forbids, the templates do not use: page behaviours live in static files
+    (onetrip/pages.js, queueing/board.js). JSON data blocks (json_script) are not scripts."""
+    import re
+
+    src = ROOT / "src" / "onetrip"
+    script = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>")
+    handler = re.compile(r"\s(?:on[a-z]+|hx-on[:\w-]*)=\"", re.I)
+    found = []
+    for path in src.rglob("*.html"):
+        text = path.read_text()
+        found += [f"{path.relative_to(src)}: {m.group(0)}" for m in script.finditer(text)]
+        found += [f"{path.relative_to(src)}: {m.group(0)}" for m in handler.finditer(text)]
+    assert found == []

@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "onetrip.web.middleware.PermissionsPolicyMiddleware",
     "onetrip.web.middleware.ApiSessionCsrfMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 # Headers and cookies. Django already sends nosniff, Referrer-Policy and X-Frame-Options: DENY;
@@ -125,6 +126,25 @@ ONETRIP_PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), "
     "interest-cohort=(), browsing-topics=()"
 )
+#: Content-Security-Policy (django-csp): scripts only from this site (no inline script: page
+#: behaviours live in static files), no plugins, no framing, forms post here only. Inline style
+#: attributes stay allowed (htmx adds its indicator style). Images may be data: URLs (QR codes,
+#: the signature pad's preview).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "media-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 ONETRIP_TLS = os.environ.get("ONETRIP_TLS", "") == "1"
 if ONETRIP_TLS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -260,7 +260,10 @@ def test_board_speaks_without_a_click_when_set_up_as_documented(live_server, bro
         services.ticket_issue(queue=hall.qa)
         services.ticket_call_next(window=hall.w1, user=hall.clerk)
         page.locator("[data-testid=board-latest]", has_text="A001").wait_for(timeout=3000)
-        page.wait_for_function("window.__spoken.length > 0", timeout=3000)
+        # polled from here: the page's CSP forbids the eval wait_for_function relies on
+        deadline = time.monotonic() + 3
+        while not page.evaluate("window.__spoken.length > 0") and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
         assert page.evaluate("window.__spoken") == ["请 A001 号到 1 号窗口"]
     finally:
         tv.close()

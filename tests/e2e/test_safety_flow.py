@@ -120,10 +120,8 @@ def _flow(g, base, new_context):
     form.get_by_role("button", name="分拨").click()
     desk.wait_for_load_state()
     assert "综治工作" in desk.locator("#dispatch").inner_text()
-    wall.wait_for_function(
-        f"document.querySelector('tr[data-number=\"{incident.number}\"]').innerText.includes('区司法局')",
-        timeout=2000,
-    )
+    # (a locator, not wait_for_function: the page's CSP forbids the eval that one relies on)
+    wall.locator(f'tr[data-number="{incident.number}"]', has_text="区司法局").wait_for(timeout=2000)
 
     # the mediator, on a phone, accepts, records the agreement, closes
     med = new_context(**PHONE).new_page()

@@ -123,3 +123,12 @@ def test_form_and_query_values_over_the_cap_are_refused(world):
     client.force_login(world.manager)
     long_name = {"matter": "1", "name": "x" * 100_000}
     assert client.post("/cases/new/", long_name).status_code == 400
+
+
+def test_api_page_numbers_are_bounded(world):
+    """Schemathesis found it: ``page=12474929234990274258106052509696`` answered 500."""
+    client = Client(raise_request_exception=False)
+    resp = client.get("/api/v1/matters", {"page": "12474929234990274258106052509696"})
+    assert resp.status_code == 422 and resp.json()["code"] == "validation_failed"
+    resp = client.get("/api/v1/matters", {"page": "100000"})
+    assert resp.status_code == 200 and resp.json()["items"] == []

@@ -109,7 +109,7 @@ class MatterFilters(Schema):
     department: str | None = None
     channel: Literal["window", "online", "door", "post"] | None = None
     district: str | None = None
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=100_000)  # bounded: an offset past it is no page at all
     page_size: int = Field(20, ge=1, le=100)
 
 

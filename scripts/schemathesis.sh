@@ -19,7 +19,7 @@ KEY=$("$VENV/bin/python" scripts/contract_world.py | tail -1)
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
 RUN=("$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/openapi.json" --checks all
-     --max-examples "$EXAMPLES" --wait-for-schema 30 --workers 2
+     --max-examples "$EXAMPLES" --wait-for-schema 60 --request-timeout 60 --workers 2
      --suppress-health-check all --seed 1)
 status=0
 echo "=== schemathesis: anonymous ==="

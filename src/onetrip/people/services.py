@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, ValidationFailed
-from onetrip.people.models import Agency, ApiToken, Applicant, Company, PhoneCode, Role, User
+from onetrip.people.models import Agency, ApiToken, Applicant, Company, PhoneCode, User
 from onetrip.people.selectors import registered_holder
 from onetrip.people.validators import clean_credit_code, clean_id_number, clean_phone
 from onetrip.roles import Role

@@ -92,7 +92,7 @@ def test_an_over_long_applicant_name_is_refused_on_both_databases(world, length)
     _, key = api_token_create(user=world.clerk, name="window")
     body = {
         "matter": world.senior_card.code,
-        "applicant": {"kind": "individual", "number": ric_number(), "name": "张" * length},
+        "applicant": {"kind": "person", "number": ric_number(), "name": "张" * length},
         "accept": True,
     }
     resp = Client(raise_request_exception=False).post(

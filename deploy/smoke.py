@@ -5,8 +5,8 @@ server 1 is killed (SIGKILL to its whole process group: gunicorn master and work
 crashed machine would). Then:
 - every acknowledged ticket (201 with an id) must be on the primary and on the replica: 0 lost;
 - the figures and the Excel export (GET /api/v1/metrics, /api/v1/metrics/export.xlsx through
-  the proxy) must be answered, and read from the replica: the replica's scan counters of the
-  roll-up tables grow, the primary serves none of those reads.
+  the proxy) must be answered, and read from the replica: the replica's table scan counters
+  grow (nothing else reads tables there).
 Bounded: at most 60 s of load, loopback only. Exit 1 on any failure."""
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ def pg(port: int) -> psycopg.Connection:
     return psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/onetrip", autocommit=True)
 
 
-def rollup_reads(port: int) -> int:
-    """Scans of the figures' roll-up tables on one server (pg_stat_user_tables)."""
+def table_reads(port: int) -> int:
+    """Scans of OneTrip's tables on one server (pg_stat_user_tables). On the replica nothing
+    but the figures reads a table: the proxy's health checks only ask for the replay lag."""
     with pg(port) as conn:
         (n,) = conn.execute(
             "SELECT coalesce(sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0)), 0) "
-            "FROM pg_stat_user_tables WHERE relname IN ('metrics_caseday', 'metrics_waitday', "
-            "'metrics_casemonth', 'metrics_waitmonth')"
+            "FROM pg_stat_user_tables"
         ).fetchone()
         return int(n)
 
@@ -163,16 +163,16 @@ def main() -> int:
 
     # 2. the dashboard's figures and the export, through the proxy, from the replica
     manager = Client(proxy, token=hall["manager_token"])
-    rep0, pri0 = rollup_reads(replica), rollup_reads(primary)
+    rep0, pri0 = table_reads(replica), table_reads(primary)
     status, raw = manager.request("GET", "/api/v1/metrics")
     figures = json.loads(raw) if status == 200 else {}
     status_x, raw_x = manager.request("GET", "/api/v1/metrics/export.xlsx")
-    time.sleep(0.7)  # table statistics are flushed at the end of a transaction, within a second
-    rep1, pri1 = rollup_reads(replica), rollup_reads(primary)
+    time.sleep(2.5)  # a backend flushes its table statistics at most once a second
+    rep1, pri1 = table_reads(replica), table_reads(primary)
     print(
         f"dashboard: /api/v1/metrics {status}, export.xlsx {status_x} ({len(raw_x)} bytes); "
-        f"roll-up table scans on the replica +{rep1 - rep0}, on the primary +{pri1 - pri0} "
-        "(the primary's: the roll-up refresh before reading, which writes)"
+        f"table scans on the replica +{rep1 - rep0}, on the primary +{pri1 - pri0} "
+        "(the primary's: sign-in by token, rate limits, the task worker's polling)"
     )
     if status == 200 and "figures" not in figures:
         print("FAIL: the figures' answer has no figures")

@@ -30,6 +30,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -311,6 +312,7 @@ def start_gunicorn(app: str, port: int, args, env) -> subprocess.Popen:
         ],
         env=env,
         cwd=ROOT,
+        start_new_session=True,  # stopped as a group: no worker outlives its server
     )
     wait_until_serving(port)
     return proc
@@ -343,6 +345,7 @@ def start_granian(app: str, port: int, args, env) -> subprocess.Popen:
         ],
         env=env,
         cwd=ROOT,
+        start_new_session=True,  # stopped as a group: no worker outlives its server
     )
     wait_until_serving(port)
     return proc
@@ -354,11 +357,17 @@ SERVERS = {"gunicorn": start_gunicorn, "granian": start_granian}
 def stop_process(proc: subprocess.Popen | None) -> None:
     if proc is None:
         return
-    proc.terminate()
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server's whole group (granian's workers too)
+    except (ProcessLookupError, PermissionError):
+        proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
 
 
 def pgbench_baseline(base: str, seconds: int, clients: int) -> float | None:

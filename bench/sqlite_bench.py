@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from queue_bench import SETUP, Client, free_port, pct, wait_until_serving
+from queue_bench import SETUP, Client, free_port, pct, stop_process, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,12 +134,8 @@ def run_once(engine: str, env: dict, setup: dict, args) -> tuple[dict, collectio
             t.join()
         elapsed = time.perf_counter() - t0
     finally:
-        for proc in (server, worker):
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_process(server)  # its whole group: granian's workers too
+        stop_process(worker)
     return lat, statuses, elapsed
 
 

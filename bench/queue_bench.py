@@ -519,6 +519,8 @@ def main() -> int:
     try:
         print(f"scratch database {DB}; migrating…", flush=True)
         subprocess.run([py, "-m", "django", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
+        # the cache table (rate limits count there), as `onetrip serve` creates it
+        subprocess.run([py, "-m", "django", "createcachetable"], env=env, check=True, cwd=ROOT)
         setup = json.loads(
             subprocess.check_output([py, "-c", SETUP, str(args.windows)], env=env, cwd=ROOT)
             .decode()

@@ -83,7 +83,8 @@ def _precheck(s: _Story, *, matter: Matter, holder, at: dt.datetime):
 
 def client_for(*, agent, company, on: dt.date | None = None):
     """The company an agent applies for on ``on``: ``company`` when the agency holds its
-    authorisation that day, or takes it on as a client when no letter between them is on file
+    authorisation that day, or takes it on as a client (with a letter covering the history) when
+    no letter between them is on file
     (the history's generated companies: no phone, so no SMS from the history); else one of the
     agency's clients authorised that day (an agent applies only with an authorisation on file,
     see ``cases.services.case_create``)."""
@@ -93,7 +94,20 @@ def client_for(*, agent, company, on: dt.date | None = None):
         return company
     letters = getattr(company, "authorisations", None)
     if letters is None or not letters.filter(agency_id=agent.agency_id).exists():
+        # taking a client on means a signed letter, as the agencies' workspace expects; the
+        # history is not written in date order, so it covers its whole span (about 9 weeks)
+        from onetrip.agencies.models import Authorisation
+        from onetrip.clock import local_today
+
+        day = on or local_today()
         agent.agency.clients.add(company)
+        Authorisation.objects.create(
+            agency_id=agent.agency_id,
+            company=company,
+            reference=f"WT-{agent.agency_id:03d}-{company.pk:04d}",
+            valid_from=day - dt.timedelta(days=120),
+            valid_until=day + dt.timedelta(days=365),
+        )
         return company
     for client in agent.agency.clients.order_by("pk"):
         if agent_authorised(agent=agent, company=client, on=on):

@@ -141,6 +141,10 @@ def test_a_case_accepted_after_the_notice_counts_in_first_pass_and_one_go(tmp_pa
     complete = case_transition(case=complete, action="accept", actor=p.clerk, now=NOW)
     assert complete.state == "accepted" and complete.supplement_rounds == 0
 
+    # reading the figures never refreshes the roll-ups: the task worker does after writes
+    from onetrip.metrics.tasks import refresh_rollups
+
+    refresh_rollups.call()
     whole_day = scope_resolve(district=p.district, since=NOW.date(), until=NOW.date())
     any_period = Scope(
         district=p.district, since=NOW - dt.timedelta(hours=1), until=NOW + dt.timedelta(hours=1)

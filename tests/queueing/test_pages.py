@@ -75,5 +75,11 @@ def test_board_page(client, hall):
     r = client.get("/points/sc/board/")
     assert r.status_code == 200
     html = r.content.decode()
-    assert "/api/v1/points/" in html and "speechSynthesis" in html and "zh-CN" in html
+    # the board's behaviour lives in board.js (the CSP allows no inline script)
+    assert "/static/queueing/board.js" in html and 'data-voice="zh-CN"' in html
+    from django.contrib.staticfiles import finders
+
+    with open(finders.find("queueing/board.js"), encoding="utf-8") as fh:
+        js = fh.read()
+    assert "/api/v1/points/" in js and "speechSynthesis" in js
     assert client.get("/points/nowhere/board/").status_code == 404

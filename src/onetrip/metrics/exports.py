@@ -14,6 +14,20 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 PERCENT = "0.0%"
+#: how the page and the files write the as-of time (local time, to the second)
+AS_OF_FORMAT = "Y-m-d H:i:s"
+
+
+def as_of_text(report: dict[str, Any]) -> str:
+    """The time the figures are current to (the last refresh of the roll-ups), in local time as
+    the page shows it; "统计表尚未生成" when they were never built."""
+    from django.utils import dateformat, timezone
+
+    at = report.get("as_of")
+    if at is None:
+        return _("统计表尚未生成")
+    return dateformat.format(timezone.localtime(at), AS_OF_FORMAT)
+
 
 SHEETS = (
     ("point", "按网点"),
@@ -51,6 +65,7 @@ def summary_rows(report: dict[str, Any]) -> list[tuple[str, Any, bool]]:
         (_("区县"), report["district"]["name"], False),
         (_("起始日期"), report["period"]["since"] or "", False),
         (_("截止日期"), report["period"]["until"] or "", False),
+        (_("数据截至"), as_of_text(report), False),
         (_("叫号数"), w["tickets"], False),
         (_("平均等候（分钟）"), w["avg_wait_minutes"], False),
         (_("90%等候（分钟）"), w["p90_wait_minutes"], False),
@@ -122,7 +137,8 @@ def _trend_columns() -> list[tuple[str, str, bool]]:
 
 def report_csv(report: dict[str, Any], key: str, *, trend: dict[str, Any] | None = None) -> str:
     """One table as CSV (UTF-8 with a BOM so spreadsheet programs read the Chinese right);
-    rates as fractions, like the Excel cells under their percent format."""
+    rates as fractions, like the Excel cells under their percent format. The time the figures
+    are current to: a row of the summary, a footer line (after an empty one) of the others."""
     header, rows, _rates = _table(report, key, trend)
     buf = io.StringIO()
     buf.write("\ufeff")
@@ -130,6 +146,9 @@ def report_csv(report: dict[str, Any], key: str, *, trend: dict[str, Any] | None
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
+    if key != "summary":  # the summary holds it as a row; the other tables as a footer
+        writer.writerow([])
+        writer.writerow([_("数据截至"), as_of_text(report)])
     return buf.getvalue()
 
 

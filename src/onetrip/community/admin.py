@@ -39,6 +39,13 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ScopedRecordAdmin(ScopedAdmin):
+    """Rows only the services create (the pages check hours, capacity and states): no add."""
+
+    def has_add_permission(self, request):
+        return False
+
+
 class FacilityInline(admin.TabularInline):
     model = Facility
     extra = 0
@@ -81,7 +88,7 @@ class ComplexAdmin(ScopedAdmin):
 
 
 @admin.register(Slot)
-class SlotAdmin(ScopedAdmin):
+class SlotAdmin(ScopedRecordAdmin):
     list_display = ("title", "complex", "facility", "starts_at", "capacity", "booked", "status")
     list_filter = ("status", "kind", "complex")
     search_fields = ("title",)
@@ -89,12 +96,9 @@ class SlotAdmin(ScopedAdmin):
     readonly_fields = ("booked", "status", "created_by", "created_at")
     list_select_related = ("complex__point", "facility")
 
-    def has_add_permission(self, request):
-        return False  # published on the complex's staff page, which checks hours and overlaps
-
 
 @admin.register(Booking)
-class BookingAdmin(ScopedAdmin):
+class BookingAdmin(ScopedRecordAdmin):
     complex_path = "slot__complex"
     list_display = ("slot", "user", "status", "created_at", "confirmed_at", "cancelled_at")
     list_filter = ("status",)
@@ -102,29 +106,20 @@ class BookingAdmin(ScopedAdmin):
     list_select_related = ("slot", "user")
     readonly_fields = ("slot", "user", "status", "created_at", "confirmed_at", "cancelled_at")
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(Topic)
-class TopicAdmin(ScopedAdmin):
+class TopicAdmin(ScopedRecordAdmin):
     list_display = ("title", "complex", "raiser_kind", "support_count", "state", "created_at")
     list_filter = ("state", "raiser_kind", "complex")
     search_fields = ("title", "body")
     readonly_fields = ("raised_by", "support_count", "state", "meeting", "created_at")
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(Meeting)
-class MeetingAdmin(ScopedAdmin):
+class MeetingAdmin(ScopedRecordAdmin):
     list_display = ("title", "complex", "starts_at", "state")
     list_filter = ("state", "complex")
     readonly_fields = ("state", "held_at")
-
-    def has_add_permission(self, request):
-        return False
 
 
 class UpdateInline(admin.TabularInline):
@@ -138,14 +133,11 @@ class UpdateInline(admin.TabularInline):
 
 
 @admin.register(Decision)
-class DecisionAdmin(ScopedAdmin):
+class DecisionAdmin(ScopedRecordAdmin):
     list_display = ("__str__", "complex", "owner_name", "due_date", "state")
     list_filter = ("state", "complex")
     readonly_fields = ("topic", "meeting", "state", "done_at")
     inlines = (UpdateInline,)
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(WorkshopMember)

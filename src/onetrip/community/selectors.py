@@ -23,6 +23,7 @@ from onetrip.community.models import (
     TopicSupport,
     WorkshopMember,
 )
+from onetrip.db import parse_id
 from onetrip.errors import NotFound
 from onetrip.roles import Role
 
@@ -110,15 +111,20 @@ def slots_upcoming(
     )
 
 
-def slot_get(*, slot_id: Any, complex: Complex | None = None) -> Slot:
-    try:
-        pk = int(slot_id)
-    except (TypeError, ValueError):
-        pk = None
-    qs = Slot.objects.select_related("facility", "complex", "complex__point")
+def _by_id(qs: QuerySet[Any], raw_id: Any, *, complex: Complex | None = None) -> Any:
+    """The row of ``qs`` (of ``complex`` when given) whose id ``raw_id`` names, or None
+    (odd input such as ``abc`` or 20 digits names none)."""
+    pk = parse_id(raw_id)
+    if pk is None:
+        return None
     if complex is not None:
         qs = qs.filter(complex=complex)
-    found = qs.filter(pk=pk).first() if pk and 0 < pk < 2**63 else None
+    return qs.filter(pk=pk).first()
+
+
+def slot_get(*, slot_id: Any, complex: Complex | None = None) -> Slot:
+    qs = Slot.objects.select_related("facility", "complex", "complex__point")
+    found = _by_id(qs, slot_id, complex=complex)
     if found is None:
         raise NotFound(_("没有找到这个预约时段。"), code="slot_not_found")
     return found
@@ -163,17 +169,8 @@ def waiting_position(*, booking: Booking) -> int | None:
 
 def booking_get_for_user(*, user: Any, booking_id: Any) -> Booking:
     """A booking its owner or the complex's staff may act on; anything else is not found."""
-    try:
-        pk = int(booking_id)
-    except (TypeError, ValueError):
-        pk = 0
-    booking = (
-        Booking.objects.select_related("slot", "slot__complex", "slot__complex__point")
-        .filter(pk=pk)
-        .first()
-        if 0 < pk < 2**63
-        else None
-    )
+    qs = Booking.objects.select_related("slot", "slot__complex", "slot__complex__point")
+    booking = _by_id(qs, booking_id)
     if booking is None or not booking_roles(user=user, booking=booking):
         raise NotFound(_("没有找到这条预约。"), code="booking_not_found")
     return booking
@@ -212,14 +209,8 @@ def topics_by_state(*, complex: Complex) -> dict[str, list[Topic]]:
 
 
 def topic_get(*, topic_id: Any, complex: Complex | None = None) -> Topic:
-    try:
-        pk = int(topic_id)
-    except (TypeError, ValueError):
-        pk = 0
     qs = Topic.objects.select_related("complex", "complex__point", "meeting", "raised_by")
-    if complex is not None:
-        qs = qs.filter(complex=complex)
-    found = qs.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    found = _by_id(qs, topic_id, complex=complex)
     if found is None or found.state == S.TopicState.WITHDRAWN:
         raise NotFound(_("没有找到这个议题。"), code="topic_not_found")
     return found
@@ -252,14 +243,8 @@ def meetings_held(*, complex: Complex, limit: int = 5) -> list[Meeting]:
 
 
 def meeting_get(*, meeting_id: Any, complex: Complex | None = None) -> Meeting:
-    try:
-        pk = int(meeting_id)
-    except (TypeError, ValueError):
-        pk = 0
     qs = Meeting.objects.select_related("complex", "complex__point")
-    if complex is not None:
-        qs = qs.filter(complex=complex)
-    found = qs.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    found = _by_id(qs, meeting_id, complex=complex)
     if found is None:
         raise NotFound(_("没有找到这次议事会。"), code="meeting_not_found")
     return found
@@ -285,15 +270,8 @@ def decisions_done(*, complex: Complex, limit: int = 5) -> list[Decision]:
 
 
 def decision_get(*, decision_id: Any) -> Decision:
-    try:
-        pk = int(decision_id)
-    except (TypeError, ValueError):
-        pk = 0
-    found = (
-        Decision.objects.select_related("complex", "complex__point", "topic").filter(pk=pk).first()
-        if 0 < pk < 2**63
-        else None
-    )
+    qs = Decision.objects.select_related("complex", "complex__point", "topic")
+    found = _by_id(qs, decision_id)
     if found is None:
         raise NotFound(_("没有找到这项决定。"), code="decision_not_found")
     return found

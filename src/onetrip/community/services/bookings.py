@@ -16,17 +16,19 @@ from onetrip.community import selectors as sel
 from onetrip.community import states as S
 from onetrip.community.models import Booking, Slot
 from onetrip.community.services.common import (
-    audit,
+    audit_move,
     check_move,
     clean_text,
+    locked,
+    move_row,
     now_or,
     require_signed_in,
-    role_of,
     tell,
 )
 from onetrip.errors import Conflict
 
 if TYPE_CHECKING:
+    from onetrip.cases.states import Transition
     from onetrip.people.models import User
 
 B = S.BookingStatus
@@ -106,18 +108,58 @@ def booking_create(
             _("您已预约过“%(title)s”，不能重复预约。") % {"title": slot.title},
             code="already_booked",
         ) from None
-    audit(
+    audit_move(
+        booking,
         actor=user,
-        subject_type="community.booking",
-        subject=booking,
-        action=action,
-        from_state=S.NEW,
-        to_state=move.target,
-        role=S.RESIDENT,
+        move=move,
+        roles={S.RESIDENT},
+        was=S.NEW,
         point=slot.complex.point,
         data={"slot": slot.pk},
     )
     return booking
+
+
+def booking_cancelled(
+    booking: Booking,
+    *,
+    actor: User,
+    move: Transition,
+    roles: set[str],
+    now: dt.datetime,
+    note: str,
+    data: dict[str, Any] | None = None,
+) -> str:
+    """Write the cancellation of ``booking`` (its row and audit event); the status it had."""
+    booking.cancelled_at = now
+    return move_row(
+        booking,
+        actor=actor,
+        move=move,
+        roles=roles,
+        point=booking.slot.complex.point,
+        field="status",
+        also=("cancelled_at",),
+        note=note,
+        data={"slot": booking.slot_id, **(data or {})},
+    )
+
+
+def tell_booker(booking: Booking, template: str, **extra: str) -> bool:
+    """SMS the holder of ``booking`` about its slot (title, place, time and ``extra``)."""
+    slot = booking.slot
+    return tell(
+        user=booking.user,
+        template=template,
+        context={
+            "title": slot.title,
+            "place": f"{slot.complex.point.name}{slot.facility.name}",
+            "when": timezone.localtime(slot.starts_at).strftime("%m-%d %H:%M"),
+            **extra,
+        },
+        subject=booking,
+        district=slot.complex.district,
+    )
 
 
 def _promote_next(*, slot: Slot, now: dt.datetime) -> Booking | None:
@@ -133,30 +175,17 @@ def _promote_next(*, slot: Slot, now: dt.datetime) -> Booking | None:
     if nxt is None or not _take_place(slot.pk, now, (S.SlotStatus.OPEN, S.SlotStatus.CLOSED)):
         return None
     move = check_move(S.BOOKING_TRANSITIONS, "promote", state=nxt.status, roles={S.SYSTEM})
-    nxt.status = move.target
+    nxt.slot = slot
     nxt.confirmed_at = now
-    nxt.save(update_fields=["status", "confirmed_at"])
-    notified = tell(
-        user=nxt.user,
-        template="community_promoted",
-        context={
-            "title": slot.title,
-            "place": f"{slot.complex.point.name}{slot.facility.name}",
-            "when": timezone.localtime(slot.starts_at).strftime("%m-%d %H:%M"),
-            "url": reverse("community:my_bookings"),
-        },
-        subject=nxt,
-        district=slot.complex.district,
-    )
-    audit(
+    notified = tell_booker(nxt, "community_promoted", url=reverse("community:my_bookings"))
+    move_row(
+        nxt,
         actor=None,
-        subject_type="community.booking",
-        subject=nxt,
-        action="promote",
-        from_state=B.WAITING,
-        to_state=move.target,
-        role=S.SYSTEM,
+        move=move,
+        roles={S.SYSTEM},
         point=slot.complex.point,
+        field="status",
+        also=("confirmed_at",),
         data={"slot": slot.pk, "notified": notified},
     )
     return nxt
@@ -170,33 +199,14 @@ def booking_cancel(
     first on the waiting list."""
     require_signed_in(actor)
     now = now_or(now)
-    booking = (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("slot", "slot__facility", "slot__complex", "slot__complex__point")
-        .get(pk=booking.pk)
-    )
+    booking = locked(booking, "slot", "slot__facility", "slot__complex", "slot__complex__point")
     roles = sel.booking_roles(user=actor, booking=booking)
     move = check_move(S.BOOKING_TRANSITIONS, "cancel", state=booking.status, roles=roles)
     slot = booking.slot
     if slot.starts_at <= now and S.STAFF not in roles:
         raise Conflict(_("活动已经开始，不能再取消。"), code="slot_past")
     note = clean_text(note, field="note", label=_("说明"), min_len=0, max_len=300)
-    was = booking.status
-    booking.status = move.target
-    booking.cancelled_at = now
-    booking.save(update_fields=["status", "cancelled_at"])
-    audit(
-        actor=actor,
-        subject_type="community.booking",
-        subject=booking,
-        action="cancel",
-        from_state=was,
-        to_state=move.target,
-        role=role_of(move, roles),
-        point=slot.complex.point,
-        note=note,
-        data={"slot": slot.pk},
-    )
+    was = booking_cancelled(booking, actor=actor, move=move, roles=roles, now=now, note=note)
     if was == B.CONFIRMED:
         Slot.objects.filter(pk=slot.pk, booked__gt=0).update(booked=F("booked") - 1)
         if slot.starts_at > now:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from onetrip.people.models import User
 
 logger = logging.getLogger("onetrip.community")
+M = TypeVar("M", bound=models.Model)
 
 
 def now_or(now: dt.datetime | None) -> dt.datetime:
@@ -54,30 +56,86 @@ def role_of(move: Transition, roles: set[str]) -> str:
 
 
 def audit(
+    subject: Any,
     *,
     actor: User | None,
-    subject_type: str,
-    subject: Any,
     action: str,
-    from_state: str,
-    to_state: str,
+    was: str,
+    to: str,
     role: str,
     point: Any,
     note: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
+    """The audit event of one community row (``community.<model>``) moving from ``was``."""
     audit_record(
         actor=actor,
-        subject_type=subject_type,
+        subject_type=subject_type_of(subject),
         subject_id=subject.pk,
         action=action,
-        from_state="" if from_state == S.NEW else from_state,
-        to_state=to_state,
+        from_state="" if was == S.NEW else was,
+        to_state=to,
         note=note,
         role=role,
         point=point,
         data=data,
     )
+
+
+def audit_move(
+    subject: Any,
+    *,
+    actor: User | None,
+    move: Transition,
+    roles: set[str],
+    was: str,
+    point: Any,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """The audit event of ``move`` taken by ``roles`` (a ``SAME`` move stays in ``was``)."""
+    audit(
+        subject,
+        actor=actor,
+        action=move.action,
+        was=was,
+        to=was if move.target == S.SAME else move.target,
+        role=role_of(move, roles),
+        point=point,
+        note=note,
+        data=data,
+    )
+
+
+def move_row(
+    row: Any,
+    *,
+    actor: User | None,
+    move: Transition,
+    roles: set[str],
+    point: Any,
+    field: str = "state",
+    also: tuple[str, ...] = (),
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> str:
+    """Take ``move`` on ``row``: set its state ``field``, save it with the ``also`` fields the
+    caller changed, write the audit event. Returns the state it had."""
+    was = getattr(row, field)
+    setattr(row, field, was if move.target == S.SAME else move.target)
+    row.save(update_fields=[field, *also])
+    audit_move(row, actor=actor, move=move, roles=roles, was=was, point=point, note=note, data=data)
+    return was
+
+
+def locked(row: M, *related: str) -> M:
+    """``row`` read again under a row lock (its own row only), with ``related`` joined."""
+    rows = type(row)._default_manager.select_for_update(of=("self",))
+    return rows.select_related(*related).get(pk=row.pk)
+
+
+def subject_type_of(subject: Any) -> str:
+    return f"community.{type(subject).__name__.lower()}"
 
 
 def phone_of(user: Any) -> str:
@@ -102,7 +160,7 @@ def tell(*, user: Any, template: str, context: dict[str, Any], subject: Any, dis
             to=phone,
             template=template,
             context=context,
-            subject_type=f"community.{type(subject).__name__.lower()}",
+            subject_type=subject_type_of(subject),
             subject_id=subject.pk,
             district=district,
         )

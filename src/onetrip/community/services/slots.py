@@ -12,14 +12,15 @@ from django.utils.translation import gettext as _
 from onetrip.community import selectors as sel
 from onetrip.community import states as S
 from onetrip.community.models import Booking, Facility, Slot, SlotKind
+from onetrip.community.services.bookings import booking_cancelled, tell_booker
 from onetrip.community.services.common import (
-    audit,
+    audit_move,
     check_move,
     clean_text,
+    locked,
+    move_row,
     now_or,
     require_signed_in,
-    role_of,
-    tell,
 )
 from onetrip.errors import Conflict, ValidationFailed
 
@@ -75,11 +76,7 @@ def slot_create(
     The facility row is locked so two staff cannot publish overlapping slots in one room."""
     require_signed_in(actor)
     now = now_or(now)
-    facility = (
-        Facility.objects.select_for_update(of=("self",))
-        .select_related("complex", "complex__point")
-        .get(pk=facility.pk)
-    )
+    facility = locked(facility, "complex", "complex__point")
     complex = facility.complex
     roles = sel.complex_roles(user=actor, complex=complex)
     move = check_move(S.SLOT_TRANSITIONS, "create", state=S.NEW, roles=roles)
@@ -126,16 +123,7 @@ def slot_create(
         capacity=capacity,
         created_by=actor,
     )
-    audit(
-        actor=actor,
-        subject_type="community.slot",
-        subject=slot,
-        action="create",
-        from_state=S.NEW,
-        to_state=move.target,
-        role=role_of(move, roles),
-        point=complex.point,
-    )
+    audit_move(slot, actor=actor, move=move, roles=roles, was=S.NEW, point=complex.point)
     return slot
 
 
@@ -147,66 +135,42 @@ def slot_transition(
     residents who had a place."""
     require_signed_in(actor)
     now = now_or(now)
-    slot = (
-        Slot.objects.select_for_update(of=("self",))
-        .select_related("complex", "complex__point", "facility")
-        .get(pk=slot.pk)
-    )
+    slot = locked(slot, "complex", "complex__point", "facility")
     roles = sel.complex_roles(user=actor, complex=slot.complex)
     move = check_move(S.SLOT_TRANSITIONS, action, state=slot.status, roles=roles)
     if move.needs_note:
         note = clean_text(note, field="note", label=_("原因"), min_len=2, max_len=300)
-    was = slot.status
-    slot.status = move.target
-    fields = ["status"]
+    also: tuple[str, ...] = ()
     if action == "cancel":
         live = list(
             Booking.objects.select_for_update()
             .filter(slot=slot, status__in=(S.BookingStatus.CONFIRMED, S.BookingStatus.WAITING))
             .select_related("user")
         )
+        cancel = S.BOOKING_TRANSITIONS["cancel"]
         for b in live:
-            b_was = b.status
-            b.status = S.BookingStatus.CANCELLED
-            b.cancelled_at = now
-            b.save(update_fields=["status", "cancelled_at"])
-            audit(
+            b.slot = slot
+            was_b = booking_cancelled(
+                b,
                 actor=actor,
-                subject_type="community.booking",
-                subject=b,
-                action="cancel",
-                from_state=b_was,
-                to_state=b.status,
-                role=S.STAFF,
-                point=slot.complex.point,
+                move=cancel,
+                roles={S.STAFF},
+                now=now,
                 note=note,
-                data={"slot": slot.pk, "slot_cancelled": True},
+                data={"slot_cancelled": True},
             )
-            if b_was == S.BookingStatus.CONFIRMED:
-                tell(
-                    user=b.user,
-                    template="community_slot_cancelled",
-                    context={
-                        "title": slot.title,
-                        "place": f"{slot.complex.point.name}{slot.facility.name}",
-                        "when": timezone.localtime(slot.starts_at).strftime("%m-%d %H:%M"),
-                        "reason": note,
-                    },
-                    subject=b,
-                    district=slot.complex.district,
-                )
+            if was_b == S.BookingStatus.CONFIRMED:
+                tell_booker(b, "community_slot_cancelled", reason=note)
         slot.booked = 0
-        fields.append("booked")
-    slot.save(update_fields=fields)
-    audit(
+        also = ("booked",)
+    move_row(
+        slot,
         actor=actor,
-        subject_type="community.slot",
-        subject=slot,
-        action=action,
-        from_state=was,
-        to_state=move.target,
-        role=role_of(move, roles),
+        move=move,
+        roles=roles,
         point=slot.complex.point,
+        field="status",
+        also=also,
         note=note,
     )
     return slot

@@ -25,8 +25,11 @@ from onetrip.community.models import (
 )
 from onetrip.community.services.common import (
     audit,
+    audit_move,
     check_move,
     clean_text,
+    locked,
+    move_row,
     now_or,
     require_signed_in,
     role_of,
@@ -40,21 +43,6 @@ if TYPE_CHECKING:
 T = S.TopicState
 #: Topics one person may have open (not yet on the agenda) in one complex at a time.
 OPEN_TOPICS_PER_PERSON = 5
-
-
-def _topic_audit(topic, *, actor, action, was, move, roles, note="", data=None) -> None:
-    audit(
-        actor=actor,
-        subject_type="community.topic",
-        subject=topic,
-        action=action,
-        from_state=was,
-        to_state=move.target if move.target != S.SAME else was,
-        role=role_of(move, roles),
-        point=topic.complex.point,
-        note=note,
-        data=data,
-    )
 
 
 def _tell_raiser(topic: Topic, template: str, **extra: Any) -> bool:
@@ -108,7 +96,7 @@ def topic_raise(*, complex: Complex, actor: User, title: Any, body: Any) -> Topi
         raiser_kind=member.kind if member else RaiserKind.RESIDENT,
         raiser_organisation=member.organisation if member else "",
     )
-    _topic_audit(topic, actor=actor, action="raise", was=S.NEW, move=move, roles=roles)
+    audit_move(topic, actor=actor, move=move, roles=roles, was=S.NEW, point=complex.point)
     return topic
 
 
@@ -148,13 +136,13 @@ def _rise(topic: Topic) -> None:
     move = check_move(S.TOPIC_TRANSITIONS, "to_agenda", state=topic.state, roles=roles)
     updated = Topic.objects.filter(pk=topic.pk, state=T.OPEN).update(state=move.target)
     if updated:
-        _topic_audit(
+        audit_move(
             topic,
             actor=None,
-            action="to_agenda",
-            was=T.OPEN,
             move=move,
             roles=roles,
+            was=T.OPEN,
+            point=topic.complex.point,
             note=_("获得 %(n)d 位居民支持，自动列入议程") % {"n": topic.support_count},
         )
         topic.state = move.target
@@ -192,11 +180,7 @@ def topic_transition(
     a decision: text, owner, due date) / decline (needs a reason) / withdraw (its raiser)."""
     require_signed_in(actor)
     now = now_or(now)
-    topic = (
-        Topic.objects.select_for_update(of=("self",))
-        .select_related("complex", "complex__point", "meeting", "raised_by")
-        .get(pk=topic.pk)
-    )
+    topic = locked(topic, "complex", "complex__point", "meeting", "raised_by")
     roles = sel.topic_roles(user=actor, topic=topic)
     move = check_move(S.TOPIC_TRANSITIONS, action, state=topic.state, roles=roles)
     note = str(note or "").replace("\x00", "").strip()
@@ -204,9 +188,8 @@ def topic_transition(
         note = clean_text(note, field="note", label=_("理由"), min_len=2, max_len=300)
     else:
         note = note[:300]
-    was = topic.state
     data: dict[str, Any] = {}
-    fields = ["state", "state_note", "updated_at"]
+    fields = ["state_note", "updated_at"]
     if action == "schedule":
         if meeting is not None:  # its state as stored now, not as the caller last saw it
             meeting = Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
@@ -243,21 +226,25 @@ def topic_transition(
         decision.save()
         data["decision"] = decision.pk
         audit(
+            decision,
             actor=actor,
-            subject_type="community.decision",
-            subject=decision,
             action="create",
-            from_state=S.NEW,
-            to_state=decision.state,
+            was=S.NEW,
+            to=decision.state,
             role=role_of(move, roles),
             point=topic.complex.point,
             note=decision.text[:200],
         )
-    topic.state = move.target
     topic.state_note = note
-    topic.save(update_fields=fields)
-    _topic_audit(
-        topic, actor=actor, action=action, was=was, move=move, roles=roles, note=note, data=data
+    move_row(
+        topic,
+        actor=actor,
+        move=move,
+        roles=roles,
+        point=topic.complex.point,
+        also=tuple(fields),
+        note=note,
+        data=data,
     )
     if action == "to_agenda":
         _tell_raiser(topic, "community_topic_agenda")
@@ -295,16 +282,7 @@ def meeting_schedule(
             _("召开时间须晚于现在。"), code="meeting_past", fields={"starts_at": "> now"}
         )
     meeting = Meeting.objects.create(complex=complex, title=title, starts_at=starts_at, place=place)
-    audit(
-        actor=actor,
-        subject_type="community.meeting",
-        subject=meeting,
-        action="schedule",
-        from_state=S.NEW,
-        to_state=move.target,
-        role=role_of(move, roles),
-        point=complex.point,
-    )
+    audit_move(meeting, actor=actor, move=move, roles=roles, was=S.NEW, point=complex.point)
     return meeting
 
 
@@ -321,15 +299,10 @@ def meeting_transition(
     """hold (with minutes) or cancel (with a reason; its topics go back to the agenda)."""
     require_signed_in(actor)
     now = now_or(now)
-    meeting = (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related("complex", "complex__point")
-        .get(pk=meeting.pk)
-    )
+    meeting = locked(meeting, "complex", "complex__point")
     roles = sel.complex_roles(user=actor, complex=meeting.complex)
     move = check_move(S.MEETING_TRANSITIONS, action, state=meeting.state, roles=roles)
-    was = meeting.state
-    fields = ["state"]
+    fields: list[str] = []
     if action == "hold":
         meeting.minutes = clean_text(
             minutes, field="minutes", label=_("会议纪要"), min_len=10, max_len=10000
@@ -339,17 +312,13 @@ def meeting_transition(
         note = ""
     else:
         note = clean_text(note, field="note", label=_("原因"), min_len=2, max_len=300)
-    meeting.state = move.target
-    meeting.save(update_fields=fields)
-    audit(
+    move_row(
+        meeting,
         actor=actor,
-        subject_type="community.meeting",
-        subject=meeting,
-        action=action,
-        from_state=was,
-        to_state=move.target,
-        role=role_of(move, roles),
+        move=move,
+        roles=roles,
         point=meeting.complex.point,
+        also=tuple(fields),
         note=note,
     )
     if action == "cancel":
@@ -366,37 +335,28 @@ def decision_transition(
     done the topic is done too."""
     require_signed_in(actor)
     now = now_or(now)
-    decision = (
-        Decision.objects.select_for_update(of=("self",))
-        .select_related("complex", "complex__point", "topic")
-        .get(pk=decision.pk)
-    )
+    decision = locked(decision, "complex", "complex__point", "topic")
     roles = sel.decision_roles(user=actor, decision=decision)
     move = check_move(S.DECISION_TRANSITIONS, action, state=decision.state, roles=roles)
     note = clean_text(
         note, field="note", label=_("进展说明"), min_len=2 if move.needs_note else 0, max_len=1000
     )
-    was = decision.state
-    target = was if move.target == S.SAME else move.target
-    decision.state = target
-    fields = ["state"]
-    if target == S.DecisionState.DONE:
+    also: tuple[str, ...] = ()
+    if move.target == S.DecisionState.DONE:
         decision.done_at = now
-        fields.append("done_at")
-    decision.save(update_fields=fields)
+        also = ("done_at",)
+    move_row(
+        decision,
+        actor=actor,
+        move=move,
+        roles=roles,
+        point=decision.complex.point,
+        also=also,
+        note=note,
+    )
+    target = decision.state
     DecisionUpdate.objects.create(
         decision=decision, by=actor, state=target, note=note or move.label
-    )
-    audit(
-        actor=actor,
-        subject_type="community.decision",
-        subject=decision,
-        action=action,
-        from_state=was,
-        to_state=target,
-        role=role_of(move, roles),
-        point=decision.complex.point,
-        note=note,
     )
     topic = decision.topic
     if (
@@ -408,7 +368,12 @@ def decision_transition(
         sys_move = check_move(S.TOPIC_TRANSITIONS, "complete", state=topic.state, roles=sys_roles)
         Topic.objects.filter(pk=topic.pk).update(state=sys_move.target)
         topic.complex = decision.complex
-        _topic_audit(
-            topic, actor=None, action="complete", was=T.DECIDED, move=sys_move, roles=sys_roles
+        audit_move(
+            topic,
+            actor=None,
+            move=sys_move,
+            roles=sys_roles,
+            was=T.DECIDED,
+            point=decision.complex.point,
         )
     return decision

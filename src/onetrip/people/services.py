@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,11 +18,49 @@ from onetrip.people.selectors import registered_holder
 from onetrip.people.validators import clean_credit_code, clean_id_number, clean_phone
 from onetrip.roles import Role
 
+R = TypeVar("R", bound=models.Model)
+
 
 def _birth_date(id_number: str):
     from stdnum.cn import ric
 
     return ric.get_birth_date(id_number)
+
+
+def _checked(
+    *, name: str, number: str, phone: str, clean: Callable[[str], str], missing: str
+) -> tuple[str, str, str]:
+    """The name (required), the number (``clean`` checks its check digits) and the phone
+    (optional) of a person, company or agency being registered, cleaned."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(missing, code="name_required", fields={"name": [_("必填")]})
+    number = clean(number)
+    return name, number, clean_phone(phone) if phone else phone
+
+
+def _registered(
+    model: type[R],
+    *,
+    actor: User | None,
+    subject_type: str,
+    unique: dict[str, str],
+    taken: str,
+    taken_code: str,
+    **fields: Any,
+) -> R:
+    """Create the row unless one with the ``unique`` number exists; audit its registration."""
+    if model._default_manager.filter(**unique).exists():
+        raise Conflict(taken, code=taken_code)
+    row = model._default_manager.create(**unique, **fields)
+    audit_record(
+        actor=actor,
+        subject_type=subject_type,
+        subject_id=row.pk,
+        action="register",
+        to_state=str(getattr(row, "status", "registered")),
+    )
+    return row
 
 
 @transaction.atomic
@@ -34,32 +73,22 @@ def applicant_register(
     actor: User | None = None,
     user: User | None = None,
 ) -> Applicant:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(
-            _("请填写姓名。"), code="name_required", fields={"name": [_("必填")]}
-        )
-    id_number = clean_id_number(id_number)
-    if phone:
-        phone = clean_phone(phone)
-    if Applicant.objects.filter(id_number=id_number).exists():
-        raise Conflict(_("该公民身份号码已登记。"), code="applicant_exists")
-    applicant = Applicant.objects.create(
+    name, id_number, phone = _checked(
+        name=name, number=id_number, phone=phone, clean=clean_id_number, missing=_("请填写姓名。")
+    )
+    return _registered(
+        Applicant,
+        actor=actor,
+        subject_type="applicant",
+        unique={"id_number": id_number},
+        taken=_("该公民身份号码已登记。"),
+        taken_code="applicant_exists",
         name=name,
-        id_number=id_number,
         phone=phone,
         address=address,
         birth_date=_birth_date(id_number),
         user=user,
     )
-    audit_record(
-        actor=actor,
-        subject_type="applicant",
-        subject_id=applicant.pk,
-        action="register",
-        to_state="registered",
-    )
-    return applicant
 
 
 @transaction.atomic
@@ -72,31 +101,25 @@ def company_register(
     address: str = "",
     actor: User | None = None,
 ) -> Company:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(
-            _("请填写企业名称。"), code="name_required", fields={"name": [_("必填")]}
-        )
-    credit_code = clean_credit_code(credit_code)
-    if phone:
-        phone = clean_phone(phone)
-    if Company.objects.filter(credit_code=credit_code).exists():
-        raise Conflict(_("该统一社会信用代码已登记。"), code="company_exists")
-    company = Company.objects.create(
+    name, credit_code, phone = _checked(
         name=name,
-        credit_code=credit_code,
+        number=credit_code,
+        phone=phone,
+        clean=clean_credit_code,
+        missing=_("请填写企业名称。"),
+    )
+    return _registered(
+        Company,
+        actor=actor,
+        subject_type="company",
+        unique={"credit_code": credit_code},
+        taken=_("该统一社会信用代码已登记。"),
+        taken_code="company_exists",
+        name=name,
         legal_representative=legal_representative,
         phone=phone,
         address=address,
     )
-    audit_record(
-        actor=actor,
-        subject_type="company",
-        subject_id=company.pk,
-        action="register",
-        to_state="registered",
-    )
-    return company
 
 
 @transaction.atomic
@@ -110,32 +133,26 @@ def agency_register(
     address: str = "",
     actor: User | None = None,
 ) -> Agency:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(
-            _("请填写机构名称。"), code="name_required", fields={"name": [_("必填")]}
-        )
-    credit_code = clean_credit_code(credit_code)
-    if phone:
-        phone = clean_phone(phone)
-    if Agency.objects.filter(credit_code=credit_code).exists():
-        raise Conflict(_("该代办机构已登记。"), code="agency_exists")
-    agency = Agency.objects.create(
+    name, credit_code, phone = _checked(
+        name=name,
+        number=credit_code,
+        phone=phone,
+        clean=clean_credit_code,
+        missing=_("请填写机构名称。"),
+    )
+    return _registered(
+        Agency,
+        actor=actor,
+        subject_type="agency",
+        unique={"credit_code": credit_code},
+        taken=_("该代办机构已登记。"),
+        taken_code="agency_exists",
         district=district,
         name=name,
-        credit_code=credit_code,
         contact_name=contact_name,
         phone=phone,
         address=address,
     )
-    audit_record(
-        actor=actor,
-        subject_type="agency",
-        subject_id=agency.pk,
-        action="register",
-        to_state=agency.status,
-    )
-    return agency
 
 
 def api_token_problems(
@@ -301,7 +318,6 @@ def applicant_account_register(
     *, phone: str, code: str, password: str, name: str, id_number: str, now=None
 ) -> User:
     """Create an applicant account (username = phone) tied to a verified resident record."""
-    from django.contrib.auth.models import Group
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError as DjangoValidationError
 
@@ -344,24 +360,45 @@ def applicant_account_register(
         user = User.objects.create_user(
             username=phone, password=password, phone=phone, display_name=name.strip()
         )
-        user.groups.add(Group.objects.get(name=Role.APPLICANT))
-        if applicant is None:
-            applicant = applicant_register(
-                name=name, id_number=id_number, phone=phone, actor=user, user=user
-            )
-        else:
-            applicant.user = user
-            applicant.phone = applicant.phone or phone
-            applicant.save(update_fields=["user", "phone"])
-        audit_record(
-            actor=user,
-            subject_type="user",
-            subject_id=user.pk,
-            action="register",
-            to_state="active",
-            role=Role.APPLICANT,
+        applicant_account_bind(
+            user=user, applicant=applicant, name=name, id_number=id_number, phone=phone
         )
         return user
+
+
+def applicant_account_bind(
+    *,
+    user: User,
+    applicant: Applicant | None,
+    name: str,
+    id_number: str,
+    phone: str,
+    note: str = "",
+) -> Applicant:
+    """Make a new account an applicant's: the applicant group, the resident record with this
+    ID number (registered when ``applicant`` is None, else bound), the audit event. Runs in
+    the caller's transaction, which holds ``applicant`` locked."""
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=Role.APPLICANT))
+    if applicant is None:
+        applicant = applicant_register(
+            name=name, id_number=id_number, phone=phone, actor=user, user=user
+        )
+    else:
+        applicant.user = user
+        applicant.phone = applicant.phone or phone
+        applicant.save(update_fields=["user", "phone"])
+    audit_record(
+        actor=user,
+        subject_type="user",
+        subject_id=user.pk,
+        action="register",
+        to_state="active",
+        role=Role.APPLICANT,
+        note=note,
+    )
+    return applicant
 
 
 def applicant_resolve(

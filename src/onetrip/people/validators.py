@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
@@ -38,28 +40,37 @@ def _validate_ric(value: str) -> str:
     return number
 
 
+def _stdnum_checked(
+    validate: Callable[[str], str], value: str, *, message: str, code: str, fields: dict
+) -> str:
+    """``value`` in canonical form by a python-stdnum ``validate``, or ValidationFailed with
+    the localised ``message`` (it names the value)."""
+    try:
+        return validate(value or "")
+    except StdnumError as exc:
+        raise ValidationFailed(message % {"value": value}, code=code, fields=fields) from exc
+
+
 def clean_id_number(value: str, *, field: str = "id_number") -> str:
     """Return the resident ID number (GB 11643) in canonical form or raise ValidationFailed."""
-    try:
-        return _validate_ric(value or "")
-    except StdnumError as exc:
-        raise ValidationFailed(
-            _("公民身份号码“%(value)s”无效：请核对18位号码及末位校验码。") % {"value": value},
-            code="invalid_id_number",
-            fields={field: [_("公民身份号码无效")]},
-        ) from exc
+    return _stdnum_checked(
+        _validate_ric,
+        value,
+        message=_("公民身份号码“%(value)s”无效：请核对18位号码及末位校验码。"),
+        code="invalid_id_number",
+        fields={field: [_("公民身份号码无效")]},
+    )
 
 
 def clean_credit_code(value: str, *, field: str = "credit_code") -> str:
     """Return the unified social credit code (GB 32100) in canonical form or raise."""
-    try:
-        return uscc.validate(value or "")
-    except StdnumError as exc:
-        raise ValidationFailed(
-            _("统一社会信用代码“%(value)s”无效：请核对18位代码及末位校验码。") % {"value": value},
-            code="invalid_credit_code",
-            fields={field: [_("统一社会信用代码无效")]},
-        ) from exc
+    return _stdnum_checked(
+        uscc.validate,
+        value,
+        message=_("统一社会信用代码“%(value)s”无效：请核对18位代码及末位校验码。"),
+        code="invalid_credit_code",
+        fields={field: [_("统一社会信用代码无效")]},
+    )
 
 
 def clean_phone(value: str, *, field: str = "phone") -> str:

@@ -12,31 +12,31 @@ from onetrip.signin.selectors import login_locked_out, otp_device_for
 from onetrip.signin.services import login_unlock, otp_devices_reset
 
 
+def _for_each(modeladmin, request, queryset, act, message) -> None:
+    """Run ``act`` on each selected user; report how many it changed (``message(n)``)."""
+    count = sum(1 for user in queryset if act(user))
+    modeladmin.message_user(request, message(count) % {"n": count}, messages.SUCCESS)
+
+
 @admin.action(description=_("解除登录锁定（密码错误次数过多）"))
 def unlock_logins(modeladmin, request, queryset):
-    count = 0
-    for user in queryset:
-        if login_unlock(username=user.username, actor=request.user):
-            count += 1
-    modeladmin.message_user(
+    _for_each(
+        modeladmin,
         request,
-        ngettext("已解除 %(n)d 个账号的登录锁定。", "已解除 %(n)d 个账号的登录锁定。", count)
-        % {"n": count},
-        messages.SUCCESS,
+        queryset,
+        lambda user: login_unlock(username=user.username, actor=request.user),
+        lambda n: ngettext("已解除 %(n)d 个账号的登录锁定。", "已解除 %(n)d 个账号的登录锁定。", n),
     )
 
 
 @admin.action(description=_("重置双因素认证（下次登录重新绑定验证器）"))
 def reset_second_factor(modeladmin, request, queryset):
-    count = 0
-    for user in queryset:
-        if otp_devices_reset(user=user, actor=request.user):
-            count += 1
-    modeladmin.message_user(
+    _for_each(
+        modeladmin,
         request,
-        ngettext("已重置 %(n)d 个账号的验证器。", "已重置 %(n)d 个账号的验证器。", count)
-        % {"n": count},
-        messages.SUCCESS,
+        queryset,
+        lambda user: otp_devices_reset(user=user, actor=request.user),
+        lambda n: ngettext("已重置 %(n)d 个账号的验证器。", "已重置 %(n)d 个账号的验证器。", n),
     )
 
 

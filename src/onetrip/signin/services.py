@@ -43,6 +43,27 @@ def totp_device_start(*, user: Any) -> TOTPDevice:
     return device
 
 
+def _token_tried(device: TOTPDevice, token: str) -> tuple[bool, bool]:
+    """(allowed, ok): whether django-otp's throttle lets the device try now, and whether the
+    code matched (a wrong one counts against the throttle)."""
+    allowed, _info = device.verify_is_allowed()
+    return bool(allowed), bool(allowed) and device.verify_token((token or "").strip())
+
+
+def _token_accepted(*, allowed: bool, ok: bool) -> None:
+    """Raise the refusal of a tried code (after the throttle count is committed)."""
+    if not allowed:
+        raise ValidationFailed(
+            _("验证码错误次数过多，请稍候再试。"), code="otp_throttled", status=429
+        )
+    if not ok:
+        raise ValidationFailed(
+            _("验证码不正确，请核对手机上验证器显示的 6 位数字。"),
+            code="bad_otp",
+            fields={"token": [_("验证码不正确")]},
+        )
+
+
 def totp_device_confirm(*, user: Any, token: str) -> TOTPDevice:
     """Confirm the enrolment with a code from the authenticator app (the key is then in use).
 
@@ -57,8 +78,7 @@ def totp_device_confirm(*, user: Any, token: str) -> TOTPDevice:
         )
         if device is None:
             raise ValidationFailed(_("没有待绑定的验证器，请刷新页面重新扫码。"), code="no_device")
-        allowed, _info = device.verify_is_allowed()
-        ok = bool(allowed) and device.verify_token((token or "").strip())
+        allowed, ok = _token_tried(device, token)
         if ok:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
@@ -71,16 +91,7 @@ def totp_device_confirm(*, user: Any, token: str) -> TOTPDevice:
                 from_state="",
                 to_state="enrolled",
             )
-    if not allowed:
-        raise ValidationFailed(
-            _("验证码错误次数过多，请稍候再试。"), code="otp_throttled", status=429
-        )
-    if not ok:
-        raise ValidationFailed(
-            _("验证码不正确，请核对手机上验证器显示的 6 位数字。"),
-            code="bad_otp",
-            fields={"token": [_("验证码不正确")]},
-        )
+    _token_accepted(allowed=allowed, ok=ok)
     return device
 
 
@@ -91,18 +102,8 @@ def totp_verify(*, user: Any, token: str) -> TOTPDevice:
         device = otp_device_for(user=user)
         if device is None:
             raise ValidationFailed(_("尚未绑定验证器。"), code="no_device")
-        allowed, _info = device.verify_is_allowed()
-        ok = bool(allowed) and device.verify_token((token or "").strip())
-    if not allowed:
-        raise ValidationFailed(
-            _("验证码错误次数过多，请稍候再试。"), code="otp_throttled", status=429
-        )
-    if not ok:
-        raise ValidationFailed(
-            _("验证码不正确，请核对手机上验证器显示的 6 位数字。"),
-            code="bad_otp",
-            fields={"token": [_("验证码不正确")]},
-        )
+        allowed, ok = _token_tried(device, token)
+    _token_accepted(allowed=allowed, ok=ok)
     return device
 
 
@@ -138,11 +139,10 @@ def resident_account_sign_on(*, id_number: str, name: str, phone: str = "") -> A
     number, which is created when the district has none yet (a name is then required)."""
     import secrets
 
-    from django.contrib.auth.models import Group
     from django.core.exceptions import SuspiciousOperation
 
-    from onetrip.people.models import Applicant, Role, User
-    from onetrip.people.services import applicant_register
+    from onetrip.people.models import Applicant, User
+    from onetrip.people.services import applicant_account_bind
     from onetrip.people.validators import clean_id_number, clean_phone
 
     id_number = clean_id_number(id_number)
@@ -162,20 +162,12 @@ def resident_account_sign_on(*, id_number: str, name: str, phone: str = "") -> A
         phone=phone,
         password=None,
     )
-    user.groups.add(Group.objects.get(name=Role.APPLICANT))
-    if applicant is None:
-        applicant_register(name=name, id_number=id_number, phone=phone, actor=user, user=user)
-    else:
-        applicant.user = user
-        applicant.phone = applicant.phone or phone
-        applicant.save(update_fields=["user", "phone"])
-    audit_record(
-        actor=user,
-        subject_type="user",
-        subject_id=user.pk,
-        action="register",
-        to_state="active",
-        role=Role.APPLICANT,
+    applicant_account_bind(
+        user=user,
+        applicant=applicant,
+        name=name,
+        id_number=id_number,
+        phone=phone,
         note="provincial sign-on (OpenID Connect)",
     )
     return user

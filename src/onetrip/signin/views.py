@@ -3,6 +3,8 @@ provincial identity service (OpenID Connect) beside the local login."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import django_otp
@@ -41,6 +43,21 @@ def _demo_hint(device) -> dict:
     }
 
 
+def _code_posted(
+    request: HttpRequest, check: Callable[..., Any]
+) -> tuple[HttpResponse | None, str, int]:
+    """A posted code checked by ``check`` (verify or confirm): on success the session is
+    verified and the answer is the redirect onward; else the error and status to show."""
+    if request.method != "POST":
+        return None, "", 200
+    try:
+        device = check(user=request.user, token=request.POST.get("token", ""))
+    except DomainError as exc:
+        return None, exc.message, exc.status
+    django_otp.login(request, device)
+    return redirect(_next(request)), "", 200
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: HttpRequest) -> HttpResponse:
@@ -50,15 +67,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect("/accounts/otp/setup/?" + urlencode({"next": _next(request)}))
     if request.user.is_verified():  # type: ignore[union-attr]  # set by OTPMiddleware
         return redirect(_next(request))
-    error, status = "", 200
-    if request.method == "POST":
-        try:
-            device = totp_verify(user=request.user, token=request.POST.get("token", ""))
-        except DomainError as exc:
-            error, status = exc.message, exc.status
-        else:
-            django_otp.login(request, device)
-            return redirect(_next(request))
+    done, error, status = _code_posted(request, totp_verify)
+    if done is not None:
+        return done
     return render(
         request,
         "signin/otp_verify.html",
@@ -75,15 +86,9 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         # already enrolled: a new device only after an administrator's reset (recovery)
         return redirect("/accounts/otp/?" + urlencode({"next": _next(request)}))
     device = totp_device_start(user=request.user)
-    error, status = "", 200
-    if request.method == "POST":
-        try:
-            device = totp_device_confirm(user=request.user, token=request.POST.get("token", ""))
-        except DomainError as exc:
-            error, status = exc.message, exc.status
-        else:
-            django_otp.login(request, device)
-            return redirect(_next(request))
+    done, error, status = _code_posted(request, totp_device_confirm)
+    if done is not None:
+        return done
     from base64 import b32encode
 
     return render(

@@ -28,6 +28,7 @@ from onetrip.safety.models import (
     Volunteer,
     VolunteerRole,
 )
+from onetrip.safety.services.volunteers import RULE_FIELDS
 from onetrip.safety.views.common import forbidden
 
 
@@ -58,6 +59,15 @@ def workspace(request):
     )
 
 
+def _incident_or_404(request, number: str):
+    """The incident with this number and the caller's roles towards it; 404 when the caller
+    may not see it (its existence is not disclosed)."""
+    try:
+        return sel.incident_for(number=number, user=request.user)
+    except DomainError:
+        raise Http404 from None
+
+
 def _dispatch_choices(incident):
     departments = Department.objects.filter(district=incident.district).order_by("code")
     mediators = Volunteer.objects.filter(
@@ -68,10 +78,7 @@ def _dispatch_choices(incident):
 
 @login_required
 def incident_detail(request, number: str):
-    try:
-        incident, roles = sel.incident_for(number=number, user=request.user)
-    except DomainError:
-        raise Http404 from None
+    incident, roles = _incident_or_404(request, number)
     departments, mediators = _dispatch_choices(incident)
     return render(
         request,
@@ -97,10 +104,7 @@ def incident_detail(request, number: str):
 @login_required
 @require_POST
 def incident_act(request, number: str):
-    try:
-        incident, _roles = sel.incident_for(number=number, user=request.user)
-    except DomainError:
-        raise Http404 from None
+    incident, _roles = _incident_or_404(request, number)
     action = request.POST.get("action", "")
     data = {
         k: request.POST.get(k)
@@ -139,21 +143,7 @@ def incident_act(request, number: str):
 class RuleForm(forms.ModelForm):
     class Meta:
         model = RoutingRule
-        fields = [
-            "position",
-            "name",
-            "kind",
-            "place",
-            "cell",
-            "day_type",
-            "hour_from",
-            "hour_to",
-            "platform",
-            "department",
-            "urgency",
-            "auto_dispatch",
-            "is_active",
-        ]
+        fields = list(RULE_FIELDS)
 
     def __init__(self, *args, district, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,8 @@ and ranking for managers. Thin: services write, selectors read."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -134,6 +136,24 @@ def _batch_or_404(request, pk: int):
         raise Http404(str(exc)) from exc
 
 
+def _agency_or_404(request, pk: int):
+    try:
+        return selectors.agency_get(user=request.user, agency_id=pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+def _flash(request, write: Callable[[], Any], done: str = "") -> None:
+    """Run a posted form's ``write``: its refusal as an error message, else ``done``."""
+    try:
+        write()
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        if done:
+            messages.success(request, done)
+
+
 @login_required
 def batch_detail(request, pk: int):
     batch = _batch_or_404(request, pk)
@@ -158,10 +178,12 @@ def batch_detail(request, pk: int):
 @require_POST
 def batch_message(request, pk: int):
     batch = _batch_or_404(request, pk)
-    try:
-        services.batch_message_post(batch=batch, actor=request.user, body=request.POST.get("body"))
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
+    _flash(
+        request,
+        lambda: services.batch_message_post(
+            batch=batch, actor=request.user, body=request.POST.get("body")
+        ),
+    )
     return redirect("agencies:batch", batch.pk)
 
 
@@ -169,17 +191,16 @@ def batch_message(request, pk: int):
 @require_POST
 def batch_deliver(request, pk: int):
     batch = _batch_or_404(request, pk)
-    try:
-        services.batch_deliver(
+    _flash(
+        request,
+        lambda: services.batch_deliver(
             batch=batch,
             method=request.POST.get("method", ""),
             actor=request.user,
             note=request.POST.get("note", ""),
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("已登记统一送达。"))
+        ),
+        _("已登记统一送达。"),
+    )
     return redirect("agencies:batch", batch.pk)
 
 
@@ -201,10 +222,7 @@ def register(request):
 
 @login_required
 def agency_detail(request, pk: int):
-    try:
-        agency = selectors.agency_get(user=request.user, agency_id=pk)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    agency = _agency_or_404(request, pk)
     if not request.user.has_role(Role.MANAGER) and not request.user.is_superuser:
         return redirect("agencies:workspace")
     ctx = _workspace_context(agency)
@@ -216,21 +234,17 @@ def agency_detail(request, pk: int):
 @login_required
 @require_POST
 def agency_status(request, pk: int):
-    try:
-        agency = selectors.agency_get(user=request.user, agency_id=pk)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-    try:
-        services.agency_status_set(
+    agency = _agency_or_404(request, pk)
+    _flash(
+        request,
+        lambda: services.agency_status_set(
             agency=agency,
             status=request.POST.get("status", ""),
             reason=request.POST.get("reason", ""),
             actor=request.user,
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("已变更代办机构状态。"))
+        ),
+        _("已变更代办机构状态。"),
+    )
     return redirect("agencies:detail", agency.pk)
 
 
@@ -293,7 +307,8 @@ def authorisation_new(request):
     if not (user.has_role(Role.AGENT) and user.agency_id):
         raise Http404
     agency = selectors.agency_get(user=user, agency_id=user.agency_id)
-    try:
+
+    def write() -> None:
         code = (request.POST.get("credit_code") or "").strip().upper()
         company = Company.objects.filter(credit_code=code).first() if code else None
         if company is None:
@@ -314,8 +329,6 @@ def authorisation_new(request):
             letter=request.FILES.get("letter"),
             actor=user,
         )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("已登记授权委托书。"))
+
+    _flash(request, write, _("已登记授权委托书。"))
     return redirect("agencies:workspace")

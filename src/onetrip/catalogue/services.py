@@ -25,17 +25,24 @@ def _clean_materials(matter: Matter) -> None:
         raise ValidationFailed(errors[0].message, code=errors[0].code)
 
 
-@transaction.atomic
-def matter_save(*, matter: Matter, actor: User | None = None) -> Matter:
-    """Validate (model fields + quality rules) and save a matter; used by admin and services."""
-    created = matter.pk is None
+def _checked_save(row: Matter | Material) -> bool:
+    """Validate ``row``'s model fields (ValidationFailed with every message) and save it;
+    whether it is new."""
+    created = row.pk is None
     try:
-        matter.full_clean()
+        row.full_clean()
     except ValidationError as exc:
         raise ValidationFailed(
             "；".join(exc.messages), fields=getattr(exc, "message_dict", None)
         ) from exc
-    matter.save()
+    row.save()
+    return created
+
+
+@transaction.atomic
+def matter_save(*, matter: Matter, actor: User | None = None) -> Matter:
+    """Validate (model fields + quality rules) and save a matter; used by admin and services."""
+    created = _checked_save(matter)
     audit_record(
         actor=actor,
         subject_type="matter",
@@ -70,14 +77,7 @@ def matter_update(*, matter: Matter, actor: User | None = None, **changes) -> Ma
 
 @transaction.atomic
 def material_save(*, material: Material, actor: User | None = None) -> Material:
-    created = material.pk is None
-    try:
-        material.full_clean()
-    except ValidationError as exc:
-        raise ValidationFailed(
-            "；".join(exc.messages), fields=getattr(exc, "message_dict", None)
-        ) from exc
-    material.save()
+    created = _checked_save(material)
     _clean_materials(material.matter)
     audit_record(
         actor=actor,

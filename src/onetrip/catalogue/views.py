@@ -100,13 +100,7 @@ def matter_list(request):
             summary=True,
         )
     )
-    dq = (
-        ""
-        if district == selectors.default_district()
-        else "?" + urlencode({"district": district.code})
-    )
-    for m in matters:
-        m.url = reverse("catalogue:matter", args=[m.code]) + dq
+    _link_matters(matters, district)
     return render(
         request,
         "catalogue/matter_list.html",
@@ -122,6 +116,15 @@ def matter_list(request):
             "levels": [(c, lbl) for c, lbl in PointLevel.choices if c in selectors.LEVELS],
         },
     )
+
+
+def _link_matters(matters: list, district: ServicePoint | None) -> None:
+    """Each matter's page address (``m.url``), naming its district unless it is the default."""
+    default = selectors.default_district()
+    same = district is None or default is None or district.pk == default.pk
+    dq = "" if same else "?" + urlencode({"district": district.code})
+    for m in matters:
+        m.url = reverse("catalogue:matter", args=[m.code]) + dq
 
 
 def matter_detail(request, code: str):
@@ -157,14 +160,7 @@ def point_detail(request, code: str):
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     matters = list(selectors.matters_at_point(point=point))
-    default = selectors.default_district()
-    dq = (
-        ""
-        if default is None or point.district_id == default.pk
-        else "?" + urlencode({"district": point.district.code})
-    )
-    for m in matters:
-        m.url = reverse("catalogue:matter", args=[m.code]) + dq
+    _link_matters(matters, point.district)
     return render(
         request,
         "catalogue/point_detail.html",

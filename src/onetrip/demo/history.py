@@ -43,27 +43,24 @@ from django.db import transaction
 
 from onetrip.audit.models import AuditEvent
 from onetrip.audit.services import audit_record
-from onetrip.cases.models import Case, CaseMaterial, Channel, DeliveryMethod, MaterialStatus
-from onetrip.cases.services import case_create, case_material_update, case_transition
+from onetrip.cases.models import Case, CaseMaterial, Channel, DeliveryMethod
+from onetrip.cases.services import case_create, case_transition
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
 from onetrip.clock import local_today
 from onetrip.demo.history_people import _holders, _staff
-from onetrip.demo.history_sim import (
-    Season,
-    journey_matters,
-    sim_cases_write,
-    sim_counts,
-    sites_of,
-)
+from onetrip.demo.history_season import SH, Season, _at, sites_of
+from onetrip.demo.history_sim import journey_matters, sim_cases_write, sim_counts
 from onetrip.demo.history_story import (
     _materials,
     _owner_user_of,
     _precheck,
     _Story,
     client_for,
+    decide,
+    supplement_answer,
     supplement_request,
 )
-from onetrip.demo.history_tickets import SH, _at, sim_tickets_write
+from onetrip.demo.history_tickets import sim_tickets_write
 from onetrip.demo.registry import demo_extension
 from onetrip.errors import DomainError
 from onetrip.workdays.selectors import WorkdayCalendar
@@ -207,15 +204,7 @@ def _lifecycle(
             if not step(when):
                 return case
             owner = _owner_user_of(holder) if mode == "online" else (agent or front_clerk)
-            for cm in chosen:
-                case_material_update(
-                    case=case,
-                    case_material_id=cm.pk,
-                    actor=owner,
-                    status=MaterialStatus.RECEIVED,
-                    now=when,
-                )
-            case = case_transition(case=case, action="resubmit", actor=owner, now=when)
+            case = supplement_answer(case, chosen, actor=owner, now=when)
             if not instant:
                 when = when + dt.timedelta(minutes=rng.uniform(30, 120))
                 if not step(when):
@@ -234,14 +223,7 @@ def _lifecycle(
         when = max(_at(dday, rng.uniform(0, 420)), when + dt.timedelta(minutes=15))
     if not step(when):
         return case
-    reject = rng.random() < 0.04
-    case = case_transition(
-        case=case,
-        action="reject" if reject else "approve",
-        actor=reviewer,
-        note="不符合法定条件" if reject else "",
-        now=when,
-    )
+    case = decide(case, rng=rng, reviewer=reviewer, now=when)
     if (
         case.state == "approved"
         and case.promised_due

@@ -20,7 +20,6 @@ definitions, so a test can hold the database's figures against them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -28,133 +27,25 @@ from django.db import transaction
 from onetrip.cases.models import Case, Channel, DeliveryMethod, MaterialStatus, VisitKind
 from onetrip.cases.services import (
     case_create,
-    case_material_update,
     case_transition,
     visit_record,
 )
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
-from onetrip.demo.history_story import _owner_user_of, _precheck, client_for, supplement_request
-from onetrip.demo.history_tickets import SH, dashboard_wait
+from onetrip.demo.history_season import SH, Part, Season
+from onetrip.demo.history_story import (
+    _owner_user_of,
+    _precheck,
+    client_for,
+    decide,
+    supplement_answer,
+    supplement_request,
+)
+from onetrip.demo.history_tickets import dashboard_wait
 from onetrip.errors import DomainError
-from onetrip.simulation.layout import layout_load, layout_override
-from onetrip.simulation.model import DAY, SimCase, SimResult, simulate
+from onetrip.simulation.model import SimCase
 
-WARMUP = 3
 LATE_BEFORE, LATE_AFTER = 0.05, 0.02  # decisions after the promised date [assumed]
 COMMENTS = {5: "办事很快，一次就办好了", 4: "工作人员很耐心", 3: "还可以", 2: "等候时间有点长"}
-
-
-#: The sites the history simulates: the district centre, then every street service centre and
-#: community station with the layouts of its level. Residents per street [assumed] (the six
-#: streets of the 2017 district, about 350,000 people); a street layout's demand is for 60,000
-#: residents and is scaled by them; a community station's is for its ~8,000.
-LAYOUTS = {
-    "district": ("before-reform", "after-reform"),
-    "street": ("street-before-reform", "street-after-reform"),
-    "community": ("community-before-reform", "community-after-reform"),
-}
-STREET_RESIDENTS = {
-    "sc-hubin": 42_000,
-    "sc-qingbo": 38_000,
-    "sc-xiaoying": 62_000,
-    "sc-ziyang": 64_000,
-    "sc-wangjiang": 76_000,
-    "sc-nanxing": 68_000,
-}
-LAYOUT_RESIDENTS = 60_000
-
-
-@dataclass(frozen=True)
-class Site:
-    point: str  # service point code
-    level: str  # district | street | community
-    scale: float = 1.0  # demand factor on the layout's per_day
-
-
-@dataclass
-class Part:
-    """One simulator run: a site under one layout over the working days of one era."""
-
-    name: str  # the centre's: the layout's name; elsewhere "<point code>/<layout name>"
-    site: Site
-    era: str  # before | after
-    result: SimResult
-    days: list[dt.date]
-
-
-def sites_of(district: ServicePoint) -> list[Site]:
-    """The centre, the district's active streets and communities (in code order)."""
-    from onetrip.catalogue.models import PointLevel
-
-    out = [Site(point=district.code, level="district")]
-    for level in (PointLevel.STREET, PointLevel.COMMUNITY):
-        for code in (
-            ServicePoint.objects.filter(district=district, level=level, is_active=True)
-            .order_by("code")
-            .values_list("code", flat=True)
-        ):
-            scale = STREET_RESIDENTS.get(code, LAYOUT_RESIDENTS) / LAYOUT_RESIDENTS
-            out.append(Site(point=code, level=str(level), scale=scale if level == "street" else 1))
-    return out
-
-
-class Season:
-    """The kept part of the simulator runs, with simulated times mapped to real days."""
-
-    def __init__(
-        self,
-        *,
-        before: list[dt.date],
-        after: list[dt.date],
-        seed: int,
-        sample: int,
-        sites: list[Site] | None = None,
-    ):
-        self.sample = max(1, sample)
-        self.parts: list[Part] = []
-        sites = sites or [Site(point="", level="district")]
-        for i, site in enumerate(sites):
-            for era, days, layout_name in (
-                ("before", before, LAYOUTS[site.level][0]),
-                ("after", after, LAYOUTS[site.level][1]),
-            ):
-                if not days:
-                    continue
-                layout = layout_load(layout_name)
-                if site.scale != 1:
-                    layout = layout_override(
-                        layout, per_day={m.key: m.per_day * site.scale for m in layout.matters}
-                    )
-                s = seed + (0 if era == "before" else 1) + 10 * i
-                result = simulate(layout, days=WARMUP + len(days), seed=s)
-                name = layout_name if site.level == "district" else f"{site.point}/{layout_name}"
-                self.parts.append(Part(name=name, site=site, era=era, result=result, days=days))
-
-    def when(self, days: list[dt.date], t: float | None, *, anchor: float) -> dt.datetime | None:
-        """A simulated time as an aware datetime, counted from the midnight of ``anchor``'s day
-        (so the minutes between two times of one ticket stay exact)."""
-        if t is None:
-            return None
-        index = int(anchor // DAY) - WARMUP
-        if not 0 <= index < len(days):
-            return None
-        base = dt.datetime.combine(days[index], dt.time(0), tzinfo=SH)
-        return base + dt.timedelta(minutes=t - (anchor // DAY) * DAY)
-
-    def kept(self, journey: int) -> bool:
-        return journey % self.sample == 0
-
-    def tickets(self):
-        for part in self.parts:
-            for t in part.result.tickets:
-                if self.kept(t.journey) and t.issued >= WARMUP * DAY:
-                    yield part, t
-
-    def cases(self):
-        for part in self.parts:
-            for c in part.result.cases:
-                if self.kept(c.journey) and c.submitted >= WARMUP * DAY:
-                    yield part, c
 
 
 def _case_counts(cases: list[SimCase]) -> dict[str, int]:
@@ -407,15 +298,7 @@ def _replay(
         answered = max(answered, asked + dt.timedelta(minutes=1))
         if visit is not None:
             visit_record(case=case, kind=VisitKind.TICKET, actor=clerk, ticket=visit, at=answered)
-        for cm in chosen:
-            case_material_update(
-                case=case,
-                case_material_id=cm.pk,
-                actor=owner,
-                status=MaterialStatus.RECEIVED,
-                now=answered,
-            )
-        case = case_transition(case=case, action="resubmit", actor=owner, now=answered)
+        case = supplement_answer(case, chosen, actor=owner, now=answered)
         when = answered
     # review, decision, delivery (no further visit) and closing in office hours; an instant
     # matter (即办件) is decided at the same sitting, on the day it was accepted
@@ -439,19 +322,12 @@ def _replay(
             # a few decisions run late, fewer once the reform's follow-up and one window exist
             if rng.random() < (LATE_AFTER if after else LATE_BEFORE):
                 dday = s.wd(due, rng.choice((1, 2, 3)))
-        decide = dt.datetime.combine(dday, dt.time(9), tzinfo=SH)
-        decide += dt.timedelta(minutes=rng.uniform(0, 450))
-        when = max(decide, when + dt.timedelta(minutes=15))
+        decided_at = dt.datetime.combine(dday, dt.time(9), tzinfo=SH)
+        decided_at += dt.timedelta(minutes=rng.uniform(0, 450))
+        when = max(decided_at, when + dt.timedelta(minutes=15))
     if when > s.end_at:
         return case
-    reject = rng.random() < 0.04
-    case = case_transition(
-        case=case,
-        action="reject" if reject else "approve",
-        actor=reviewer,
-        note="不符合法定条件" if reject else "",
-        now=when,
-    )
+    case = decide(case, rng=rng, reviewer=reviewer, now=when)
     method = DeliveryMethod.E_CERTIFICATE if rng.random() < 0.6 else DeliveryMethod.POST
     when = _office(s, when + dt.timedelta(hours=rng.uniform(0.5, 20)))
     if when > s.end_at:
@@ -533,4 +409,4 @@ def rate(s, *, case, holder, at: dt.datetime, after: bool) -> None:
         at = when
 
 
-__all__ = ["Season", "journey_matters", "rate", "sim_cases_write", "sim_counts", "sites_of"]
+__all__ = ["journey_matters", "rate", "sim_cases_write", "sim_counts"]

@@ -8,9 +8,9 @@ from collections import defaultdict
 from typing import Any
 
 from onetrip.cases.models import Case, MaterialStatus
-from onetrip.cases.services import case_transition
+from onetrip.cases.services import case_material_update, case_transition
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
-from onetrip.demo.history_tickets import SH
+from onetrip.demo.history_season import SH
 from onetrip.workdays.selectors import working_days_after
 
 DEFECTS = ["签字页缺失", "复印件不清晰", "与原件不一致", "填写内容不完整", "超过有效期"]
@@ -96,15 +96,14 @@ def client_for(*, agent, company, on: dt.date | None = None):
     if letters is None or not letters.filter(agency_id=agent.agency_id).exists():
         # taking a client on means a signed letter, as the agencies' workspace expects; the
         # history is not written in date order, so it covers its whole span (about 9 weeks)
-        from onetrip.agencies.models import Authorisation
         from onetrip.clock import local_today
+        from onetrip.demo.services import letters_write
 
         day = on or local_today()
         agent.agency.clients.add(company)
-        Authorisation.objects.create(
+        letters_write(
             agency_id=agent.agency_id,
-            company=company,
-            reference=f"WT-{agent.agency_id:03d}-{company.pk:04d}",
+            company_ids=[company.pk],
             valid_from=day - dt.timedelta(days=120),
             valid_until=day + dt.timedelta(days=365),
         )
@@ -113,6 +112,31 @@ def client_for(*, agent, company, on: dt.date | None = None):
         if agent_authorised(agent=agent, company=client, on=on):
             return client
     return company
+
+
+def decide(case: Case, *, rng: Any, reviewer: Any, now: dt.datetime) -> Case:
+    """The reviewer's decision: about one case in 25 rejected, the rest approved."""
+    reject = rng.random() < 0.04
+    return case_transition(
+        case=case,
+        action="reject" if reject else "approve",
+        actor=reviewer,
+        note="不符合法定条件" if reject else "",
+        now=now,
+    )
+
+
+def supplement_answer(case: Case, chosen: list[Any], *, actor: Any, now: dt.datetime) -> Case:
+    """The applicant hands in the materials asked for (each marked received) and resubmits."""
+    for cm in chosen:
+        case_material_update(
+            case=case,
+            case_material_id=cm.pk,
+            actor=actor,
+            status=MaterialStatus.RECEIVED,
+            now=now,
+        )
+    return case_transition(case=case, action="resubmit", actor=actor, now=now)
 
 
 def supplement_request(

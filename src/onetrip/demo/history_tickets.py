@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from onetrip.catalogue.models import ServicePoint
+from onetrip.demo.history_season import Season
 from onetrip.simulation.model import SimTicket
-
-if TYPE_CHECKING:
-    from onetrip.demo.history_sim import Season
-
-SH = ZoneInfo("Asia/Shanghai")
-
-
-def _at(day: dt.date, minutes_after_nine: float) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(9), tzinfo=SH) + dt.timedelta(
-        minutes=minutes_after_nine
-    )
 
 
 def tickets_write(tickets: list) -> dict[tuple[int, dt.date], list]:
@@ -29,63 +18,35 @@ def tickets_write(tickets: list) -> dict[tuple[int, dt.date], list]:
     from onetrip.queueing.models import ApplicantType, Ticket, TicketEvent, TicketStatus
 
     Ticket.objects.bulk_create(tickets, batch_size=500)
+    S = TicketStatus
     events = []
     served: dict[tuple[int, dt.date], list] = defaultdict(list)
     for t in tickets:
-        events.append(
-            TicketEvent(ticket=t, at=t.issued_at, action="issue", to_status=TicketStatus.WAITING)
-        )
+        # (action, time, from, to) of each step the ticket took, in order
+        steps = [("issue", t.issued_at, "", S.WAITING)]
         if t.walked_out_at:
-            events.append(
-                TicketEvent(
-                    ticket=t,
-                    at=t.walked_out_at,
-                    action="walk_out",
-                    from_status=TicketStatus.WAITING,
-                    to_status=TicketStatus.WALKED_OUT,
-                )
-            )
-            continue
-        events.append(
-            TicketEvent(
-                ticket=t,
-                at=t.called_at,
-                action="call",
-                from_status=TicketStatus.WAITING,
-                to_status=TicketStatus.CALLED,
-                window_id=t.window_id,
-            )
-        )
-        if t.no_show_at:
-            events.append(
-                TicketEvent(
-                    ticket=t,
-                    at=t.no_show_at,
-                    action="no_show",
-                    from_status=TicketStatus.CALLED,
-                    to_status=TicketStatus.NO_SHOW,
-                    window_id=t.window_id,
-                )
-            )
-            continue
+            steps.append(("walk_out", t.walked_out_at, S.WAITING, S.WALKED_OUT))
+        else:
+            steps.append(("call", t.called_at, S.WAITING, S.CALLED))
+            if t.no_show_at:
+                steps.append(("no_show", t.no_show_at, S.CALLED, S.NO_SHOW))
+            else:
+                steps.append(("start", t.started_at, S.CALLED, S.SERVING))
+                steps.append(("finish", t.finished_at, S.SERVING, S.DONE))
         events += [
             TicketEvent(
                 ticket=t,
-                at=t.started_at,
-                action="start",
-                from_status=TicketStatus.CALLED,
-                to_status=TicketStatus.SERVING,
-                window_id=t.window_id,
-            ),
-            TicketEvent(
-                ticket=t,
-                at=t.finished_at,
-                action="finish",
-                from_status=TicketStatus.SERVING,
-                to_status=TicketStatus.DONE,
-                window_id=t.window_id,
-            ),
+                at=at,
+                action=action,
+                from_status=was,
+                to_status=to,
+                # the window is at work from the call on
+                window_id=None if action in ("issue", "walk_out") else t.window_id,
+            )
+            for action, at, was, to in steps
         ]
+        if t.walked_out_at or t.no_show_at:
+            continue
         if t.queue.applicant_type != ApplicantType.AGENT:
             served[(t.point_id, t.day)].append(t)
     # The events are written without firing TicketEvent post_save receivers (no alerts).

@@ -116,12 +116,13 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
     hubin = ServicePoint.objects.get(code="sc-hubin-dongpo")
     for p in pd.PEOPLE:
         number = pd.ric_make(region=p.region, birth=p.birth, seq=p.seq, female=p.female)
-        applicant = Applicant.objects.filter(id_number=number).first()
-        if applicant is None:
-            applicant = applicant_register(
-                name=p.name, id_number=number, phone=p.phone, address=p.address
-            )
-            bump("applicants", True)
+        applicant, created = _found_or_registered(
+            Applicant.objects.filter(id_number=number),
+            functools.partial(
+                applicant_register, name=p.name, id_number=number, phone=p.phone, address=p.address
+            ),
+        )
+        bump("applicants", created)
         if p.username:
             user, created = _user_ensure(
                 username=p.username,
@@ -137,16 +138,18 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
     companies: dict[str, Any] = {}
     for c in pd.COMPANIES:
         code = pd.uscc_make(seq=c.seq)
-        company = Company.objects.filter(credit_code=code).first()
-        if company is None:
-            company = company_register(
+        company, created = _found_or_registered(
+            Company.objects.filter(credit_code=code),
+            functools.partial(
+                company_register,
                 name=c.name,
                 credit_code=code,
                 legal_representative=c.legal_representative,
                 phone=c.phone,
                 address=c.address,
-            )
-            bump("companies", True)
+            ),
+        )
+        bump("companies", created)
         companies[c.name] = company
         if c.username:
             user, created = _user_ensure(
@@ -158,17 +161,19 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
 
     for a in pd.AGENCIES:
         code = pd.uscc_make(seq=a.seq)
-        agency = Agency.objects.filter(credit_code=code).first()
-        if agency is None:
-            agency = agency_register(
+        agency, created = _found_or_registered(
+            Agency.objects.filter(credit_code=code),
+            functools.partial(
+                agency_register,
                 district=district,
                 name=a.name,
                 credit_code=code,
                 contact_name=a.contact_name,
                 phone=a.phone,
                 address=a.address,
-            )
-            bump("agencies", True)
+            ),
+        )
+        bump("agencies", created)
         wanted = [companies[name].pk for name in a.clients]
         have = set(agency.clients.values_list("pk", flat=True))
         if set(wanted) - have:
@@ -184,6 +189,13 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
         bump("users", created)
 
 
+def _found_or_registered(existing: Any, register: Any) -> tuple[Any, bool]:
+    """The first row of ``existing`` (its number is on file), else ``register()``'s new one;
+    and whether it is new."""
+    found = existing.first()
+    return (found, False) if found is not None else (register(), True)
+
+
 def _authorisations_ensure(*, agency, company_ids: list[int]) -> None:
     """Each client's authorisation letter for its agency: one year from a month ago."""
 
@@ -195,16 +207,30 @@ def _authorisations_ensure(*, agency, company_ids: list[int]) -> None:
             agency=agency, company_id__in=company_ids, valid_until__gte=today
         ).values_list("company_id", flat=True)
     )
+    letters_write(
+        agency_id=agency.pk,
+        company_ids=[pk for pk in company_ids if pk not in have],
+        valid_from=today - dt.timedelta(days=30),
+        valid_until=today + dt.timedelta(days=335),
+    )
+
+
+def letters_write(
+    *, agency_id: int, company_ids: list[int], valid_from: dt.date, valid_until: dt.date
+) -> None:
+    """The demo's authorisation letters (委托书) of these companies for one agency, numbered
+    ``WT-<agency>-<company>``: the one way the demo data and its history write them."""
+    from onetrip.agencies.models import Authorisation
+
     Authorisation.objects.bulk_create(
         Authorisation(
-            agency=agency,
+            agency_id=agency_id,
             company_id=pk,
-            reference=f"WT-{agency.pk:03d}-{pk:04d}",
-            valid_from=today - dt.timedelta(days=30),
-            valid_until=today + dt.timedelta(days=335),
+            reference=f"WT-{agency_id:03d}-{pk:04d}",
+            valid_from=valid_from,
+            valid_until=valid_until,
         )
         for pk in company_ids
-        if pk not in have
     )
 
 

@@ -70,34 +70,30 @@ def load_shared_documents(*, district, stdout=None, **_: Any) -> dict[str, int]:
         )
     for person in Applicant.objects.order_by("id"):
         issued = base + dt.timedelta(days=person.pk % 300)
-        created += _ensure(
-            kind="resident_id",
-            holder_number=person.id_number,
-            holder_name=person.name,
-            department=departments["resident_id"],
-            number=f"ID-{person.id_number}",
-            issued_on=issued,
-            valid_until=issued.replace(year=issued.year + 20),
-        )
-        created += _ensure(
-            kind="household_register",
-            holder_number=person.id_number,
-            holder_name=person.name,
-            department=departments["household_register"],
-            number=f"HK-{person.id_number[:6]}-{person.pk:06d}",
-            issued_on=issued,
-            valid_until=None,
-        )
+        # (kind, number, issued on, valid until) of each record the person holds
+        records = [
+            (
+                "resident_id",
+                f"ID-{person.id_number}",
+                issued,
+                issued.replace(year=issued.year + 20),
+            ),
+            ("household_register", f"HK-{person.id_number[:6]}-{person.pk:06d}", issued, None),
+        ]
         birth = person.birth_date
         if birth is not None and birth <= dt.date(1966, 12, 31):
+            records.append(
+                ("senior_card", f"YD-{person.pk:08d}", dt.date(birth.year + 60, 1, 15), None)
+            )
+        for kind, number, issued_on, valid_until in records:
             created += _ensure(
-                kind="senior_card",
+                kind=kind,
                 holder_number=person.id_number,
                 holder_name=person.name,
-                department=departments["senior_card"],
-                number=f"YD-{person.pk:08d}",
-                issued_on=dt.date(birth.year + 60, 1, 15),
-                valid_until=None,
+                department=departments[kind],
+                number=number,
+                issued_on=issued_on,
+                valid_until=valid_until,
             )
     if stdout is not None:
         stdout.write(f"sharing: {created} shared records added\n")

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onetrip.errors import NotFound, ValidationFailed
 
@@ -184,19 +185,18 @@ def _take(data: Any, key: str, cls: type, *, path: str, required: bool = True, d
     elif cls is int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise _fail(where, _("应为非负整数"))
-    elif cls is bool:
-        if not isinstance(value, bool):
-            raise _fail(where, _("应为 true 或 false"))
-    elif cls is str:
-        if not isinstance(value, str):
-            raise _fail(where, _("应为文字"))
-    elif cls is list:
-        if not isinstance(value, list):
-            raise _fail(where, _("应为列表"))
-    elif cls is dict:
-        if not isinstance(value, dict):
-            raise _fail(where, _("应为键值表"))
+    elif cls in _PLAIN and not isinstance(value, cls):
+        raise _fail(where, str(_PLAIN[cls]))
     return value
+
+
+#: The plain types a layout value may be, with what the refusal says.
+_PLAIN: dict[type, Any] = {
+    bool: gettext_lazy("应为 true 或 false"),
+    str: gettext_lazy("应为文字"),
+    list: gettext_lazy("应为列表"),
+    dict: gettext_lazy("应为键值表"),
+}
 
 
 def _share(data: Any, key: str, *, path: str, default: float | None = None) -> float:

@@ -186,6 +186,19 @@ class Hall:
         start, _w = self.rng.choices(segments, weights=[w for _s, w in segments])[0]
         return day * DAY + start + self.rng.uniform(0, width)
 
+    def _online(
+        self, journey: _Journey, matter: MatterSpec, *, prechecked: bool = False
+    ) -> SimCase:
+        """The journey's case for ``matter`` applied for online, now (no ticket, no window)."""
+        return self._new_case(
+            journey=journey.id,
+            matter=matter.key,
+            channel="online",
+            company=journey.company,
+            submitted=self.env.now,
+            prechecked=prechecked,
+        )
+
     def _new_case(self, **kw) -> SimCase:
         case = SimCase(id=len(self.cases) + 1, **kw)
         self.cases.append(case)
@@ -224,13 +237,7 @@ class Hall:
                 green=rng.random() < matter.green_share,
             )
             if rng.random() < matter.online_share:
-                self._new_case(
-                    journey=journey.id,
-                    matter=matter.key,
-                    channel="online",
-                    company=journey.company,
-                    submitted=self.env.now,
-                )
+                self._online(journey, matter)
                 return
             journey.appointment = rng.random() < layout.arrivals.appointment_share
         prechecked = False
@@ -246,14 +253,7 @@ class Hall:
             guide_wait = guide.started - guide.arrived
             if rng.random() < matter.online_capable:
                 guide.routed_online = True
-                self._new_case(
-                    journey=journey.id,
-                    matter=matter.key,
-                    channel="online",
-                    company=journey.company,
-                    submitted=self.env.now,
-                    prechecked=True,
-                )
+                self._online(journey, matter, prechecked=True)
                 return
         ticket = yield from self._visit(
             matter, journey, purpose, prechecked=prechecked, guide_wait=guide_wait

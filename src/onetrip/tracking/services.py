@@ -192,18 +192,33 @@ def tracking_token_revoke(*, case: Case, actor: User, reason: str = "") -> Case:
         return case
     case.token_revoked_at = timezone.now()
     Case.objects.filter(pk=case.pk).update(token_revoked_at=case.token_revoked_at)
+    _token_audit(
+        case,
+        actor=actor,
+        roles=roles,
+        action="token_revoke",
+        was="live",
+        to="revoked",
+        note=(reason or "").strip()[:200],
+    )
+    return case
+
+
+def _token_audit(
+    case: Case, *, actor: User, roles: set[str], action: str, was: str, to: str, note: str = ""
+) -> None:
+    """The audit event of a change to the case's tracking link (by its first staff role)."""
     audit_record(
         actor=actor,
         role=sorted(roles)[0],
         subject_type="case",
         subject_id=case.number,
-        action="token_revoke",
-        from_state="live",
-        to_state="revoked",
-        note=(reason or "").strip()[:200],
+        action=action,
+        from_state=was,
+        to_state=to,
+        note=note,
         point=case.point,
     )
-    return case
 
 
 @transaction.atomic
@@ -220,15 +235,7 @@ def tracking_token_renew(*, case: Case, actor: User) -> Case:
     Case.objects.filter(pk=case.pk).update(
         tracking_token=case.tracking_token, token_revoked_at=None
     )
-    audit_record(
-        actor=actor,
-        role=sorted(roles)[0],
-        subject_type="case",
-        subject_id=case.number,
-        action="token_renew",
-        to_state="live",
-        point=case.point,
-    )
+    _token_audit(case, actor=actor, roles=roles, action="token_renew", was="", to="live")
     return case
 
 

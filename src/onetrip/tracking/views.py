@@ -64,16 +64,24 @@ def _rating_state(case, request=None) -> dict:
     }
 
 
-def _tracking_response(request, token: str, *, errors=None, status=200, counted=False):
+def _case_of(request, token: str, *, counted: bool = False):
+    """(case, None) for a live tracking token, else (None, the 429 or 404 page); each request
+    counts against the token rate limit unless ``counted`` already."""
     if not counted:
         try:
             throttle_request(request, "token")
         except RateLimited as exc:
-            return _limited(request, exc)
+            return None, _limited(request, exc)
     try:
-        case = sel.case_by_token(token=token)
+        return sel.case_by_token(token=token), None
     except NotFound:
-        return _not_found(request)
+        return None, _not_found(request)
+
+
+def _tracking_response(request, token: str, *, errors=None, status=200, counted=False):
+    case, refused = _case_of(request, token, counted=counted)
+    if refused is not None:
+        return refused
     if request.method == "GET":
         services.messages_mark_read_by_applicant(case=case)
     return render(
@@ -105,14 +113,9 @@ def _verified(request, case) -> bool:
 
 
 def _tracking_post(request, token: str, action, *, second_factor: bool = True):
-    try:
-        throttle_request(request, "token")
-    except RateLimited as exc:
-        return _limited(request, exc)
-    try:
-        case = sel.case_by_token(token=token)
-    except NotFound:
-        return _not_found(request)
+    case, refused = _case_of(request, token)
+    if refused is not None:
+        return refused
     try:
         if second_factor and not _verified(request, case):
             raise Forbidden(

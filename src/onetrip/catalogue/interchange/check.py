@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -98,6 +99,27 @@ class _Checker:
             self.error(path, "not_mapping", _("此处应为键值对（映射）。"))
             return {}
         return value
+
+    def entries(
+        self, parent: dict, key: str, allowed: set[str], path: tuple = ()
+    ) -> Iterator[tuple[tuple, dict]]:
+        """(path, mapping) of each entry of the list ``parent[key]``, its keys checked; a value
+        that is not a list, or an entry that is not a mapping, is reported and skipped."""
+        items = parent.get(key) or []
+        if not isinstance(items, list):
+            self.error((*path, key), "bad_type", _("“%(key)s”应为列表。") % {"key": key})
+            return
+        for i, raw in enumerate(items):
+            entry_path = (*path, key, i)
+            data = self.mapping(raw, entry_path)
+            if data:
+                self.known_keys(data, allowed, entry_path)
+                yield entry_path, data
+
+    def unique(self, code: str, seen: set[str] | dict[str, Any], path: tuple, message) -> None:
+        """Report ``code`` when an earlier entry of its list has it (``message`` names it)."""
+        if code in seen:
+            self.error((*path, "code"), "duplicate", message % {"c": code})
 
     def known_keys(self, data: dict, allowed: set[str], path: tuple) -> None:
         for key in data:
@@ -298,12 +320,7 @@ def _check(doc: Any, ck: _Checker) -> _Plan:
 
     # service points
     file_points: dict[str, dict] = {}
-    for i, raw in enumerate(top.get("points") or []):
-        path = ("points", i)
-        data = ck.mapping(raw, path)
-        if not data:
-            continue
-        ck.known_keys(data, _POINT_KEYS, path)
+    for path, data in ck.entries(top, "points", _POINT_KEYS):
         p = {
             "_path": path,
             "code": ck.text(data, "code", path, required=True, max_length=40, slug=True),
@@ -328,8 +345,7 @@ def _check(doc: Any, ck: _Checker) -> _Plan:
             ck.error(
                 (*path, "open_weekdays"), "bad_weekdays", _("开放日应为 1–7 的数字，例如 12345。")
             )
-        if p["code"] in file_points:
-            ck.error((*path, "code"), "duplicate", _("网点编码“%(c)s”重复。") % {"c": p["code"]})
+        ck.unique(p["code"], file_points, path, _("网点编码“%(c)s”重复。"))
         if p["code"]:
             file_points[p["code"]] = p
         plan.points.append(p)
@@ -380,20 +396,14 @@ def _check(doc: Any, ck: _Checker) -> _Plan:
 
     # departments
     dept_codes: set[str] = set()
-    for i, raw in enumerate(top.get("departments") or []):
-        path = ("departments", i)
-        data = ck.mapping(raw, path)
-        if not data:
-            continue
-        ck.known_keys(data, _DEPT_KEYS, path)
+    for path, data in ck.entries(top, "departments", _DEPT_KEYS):
         d = {
             "_path": path,
             "code": ck.text(data, "code", path, required=True, max_length=40, slug=True),
             "name": ck.text(data, "name", path, required=True, max_length=_max(Department, "name")),
             "phone": ck.text(data, "phone", path, max_length=_max(Department, "phone")),
         }
-        if d["code"] in dept_codes:
-            ck.error((*path, "code"), "duplicate", _("部门编码“%(c)s”重复。") % {"c": d["code"]})
+        ck.unique(d["code"], dept_codes, path, _("部门编码“%(c)s”重复。"))
         dept_codes.add(d["code"])
         plan.departments.append(d)
     if plan.district_code:
@@ -411,12 +421,7 @@ def _check(doc: Any, ck: _Checker) -> _Plan:
 
     # matters
     matter_codes: set[str] = set()
-    for i, raw in enumerate(top.get("matters") or []):
-        path = ("matters", i)
-        data = ck.mapping(raw, path)
-        if not data:
-            continue
-        ck.known_keys(data, _MATTER_KEYS, path)
+    for path, data in ck.entries(top, "matters", _MATTER_KEYS):
         n_errors = len(ck.errors)
         levels = ck.subset(data, "levels", path, LEVELS, default=["district"])
         channels = ck.subset(data, "channels", path, CHANNELS, default=["window"])
@@ -455,25 +460,13 @@ def _check(doc: Any, ck: _Checker) -> _Plan:
             m[f"level_{lv}"] = lv in levels
         for ch in CHANNELS:
             m[f"channel_{ch}"] = ch in channels
-        if m["code"] in matter_codes:
-            ck.error((*path, "code"), "duplicate", _("事项编码“%(c)s”重复。") % {"c": m["code"]})
+        ck.unique(m["code"], matter_codes, path, _("事项编码“%(c)s”重复。"))
         matter_codes.add(m["code"])
         materials = []
-        raw_materials = data.get("materials") or []
-        if not isinstance(raw_materials, list):
-            ck.error(
-                (*path, "materials"), "bad_type", _("“%(key)s”应为列表。") % {"key": "materials"}
-            )
-            raw_materials = []
-        for j, raw_mat in enumerate(raw_materials):
-            mpath = (*path, "materials", j)
-            md = ck.mapping(raw_mat, mpath)
-            if not md:
-                continue
-            ck.known_keys(md, _MATERIAL_KEYS, mpath)
+        for mpath, md in ck.entries(data, "materials", _MATERIAL_KEYS, path):
             mat = {
                 "_path": mpath,
-                "position": j + 1,
+                "position": mpath[-1] + 1,
                 "name": ck.text(
                     md, "name", mpath, required=True, max_length=_max(Material, "name")
                 ),

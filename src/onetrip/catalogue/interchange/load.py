@@ -71,6 +71,15 @@ def _apply(obj, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _update(obj: Any, values: dict[str, Any], report: ImportReport, kind: str) -> None:
+    """Write ``values`` to an existing row when any differs; count it updated or unchanged."""
+    if _apply(obj, values):
+        obj.save()
+        report.bump("updated", kind)
+    else:
+        report.bump("unchanged", kind)
+
+
 def _write(plan: _Plan, report: ImportReport) -> ServicePoint:
     # Points, parents before children.
     pending = sorted(plan.points, key=lambda p: _LEVEL_RANK[p["level"]])
@@ -83,11 +92,8 @@ def _write(plan: _Plan, report: ImportReport) -> ServicePoint:
         if point is None:
             ServicePoint.objects.create(code=p["code"], **values)
             report.bump("created", "points")
-        elif _apply(point, values):
-            point.save()
-            report.bump("updated", "points")
         else:
-            report.bump("unchanged", "points")
+            _update(point, values, report, "points")
     district = ServicePoint.objects.get(code=plan.district_code)
 
     for d in plan.departments:
@@ -96,11 +102,8 @@ def _write(plan: _Plan, report: ImportReport) -> ServicePoint:
         if dept is None:
             Department.objects.create(district=district, code=d["code"], **values)
             report.bump("created", "departments")
-        elif _apply(dept, values):
-            dept.save()
-            report.bump("updated", "departments")
         else:
-            report.bump("unchanged", "departments")
+            _update(dept, values, report, "departments")
     depts = {d.code: d for d in Department.objects.filter(district=district)}
 
     existing = {
@@ -120,11 +123,8 @@ def _write(plan: _Plan, report: ImportReport) -> ServicePoint:
             matter = Matter.objects.create(district=district, code=m["code"], **values)
             matter._prefetched_objects_cache = {"materials": Material.objects.none()}
             report.bump("created", "matters")
-        elif _apply(matter, values):
-            matter.save()
-            report.bump("updated", "matters")
         else:
-            report.bump("unchanged", "matters")
+            _update(matter, values, report, "matters")
         _write_materials(matter, m["materials"], depts, report)
     return district
 
@@ -148,13 +148,8 @@ def _write_materials(matter: Matter, wanted: list[dict], depts, report: ImportRe
             fresh.append(Material(matter=matter, **values))
             report.bump("created", "materials")
             continue
-        mat = candidates[0]
-        used.add(mat.pk)
-        if _apply(mat, values):
-            mat.save()
-            report.bump("updated", "materials")
-        else:
-            report.bump("unchanged", "materials")
+        used.add(candidates[0].pk)
+        _update(candidates[0], values, report, "materials")
     if fresh:
         Material.objects.bulk_create(fresh)
     stale = [m.pk for m in current if m.pk not in used]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 
@@ -77,7 +77,11 @@ def _insertable(model: type[models.Model]) -> tuple[str, list[tuple[models.Field
     found = _INSERTABLE.get(model)
     if found is None:
         quote = connection.ops.quote_name
-        fields = [(f, quote(f.column)) for f in model._meta.concrete_fields if not f.primary_key]
+        fields = [
+            (f, quote(cast(str, f.column)))
+            for f in model._meta.concrete_fields
+            if not f.primary_key
+        ]
         found = _INSERTABLE[model] = (quote(model._meta.db_table), fields)
     return found
 

@@ -11,7 +11,7 @@ from django_tasks_db.apps import TasksAppConfig
 
 class TasksDbConfig(TasksAppConfig):
     # the English msgids are the library's; locale/zh_Hans holds their Chinese
-    verbose_name = gettext_lazy("Tasks Database Backend")
+    verbose_name = gettext_lazy("Tasks Database Backend")  # type: ignore[assignment]  # lazy, as Django allows
 
     def ready(self) -> None:
         super().ready()

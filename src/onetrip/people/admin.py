@@ -12,7 +12,8 @@ from onetrip.people.services import api_token_create, api_token_problems, api_to
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "point", "department", "agency", "is_active")
     list_filter = ("groups", "is_active", "point")
-    fieldsets = BaseUserAdmin.fieldsets + (
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
         (_("岗位"), {"fields": ("display_name", "phone", "point", "department", "agency")}),
     )
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import cast
 
 from django.db import connection
 from django.utils import timezone
@@ -24,7 +25,7 @@ def _token_sql() -> str:
         quote = connection.ops.quote_name
         through = User.groups.through
         group = User.groups.field.related_model
-        users = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
+        users = ", ".join(f"u.{quote(cast(str, f.column))}" for f in User._meta.concrete_fields)
         _TOKEN_SQL = (
             f"SELECT t.id, t.last_used_at, g.{quote('name')}, t.expires_at, t.roles, {users}"
             f" FROM {quote(ApiToken._meta.db_table)} t"
@@ -60,7 +61,8 @@ def user_for_api_key(*, key: str) -> User | None:
     values = list(rows[0][5:])
     if connection.vendor == "sqlite":  # raw rows there carry naive UTC datetimes
         values = [_aware(v) for v in values]
-    user = User.from_db(connection.alias, None, values)
+    # field_names None: the values are every concrete field in order (Django accepts it)
+    user = User.from_db(connection.alias, None, values)  # type: ignore[arg-type]
     if not user.is_active:
         return None
     now = timezone.now()

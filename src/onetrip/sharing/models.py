@@ -4,12 +4,16 @@ keyed by the holder's number, and the log of every read."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.masking import mask_id_number
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class HolderKind(models.TextChoices):
@@ -19,7 +23,7 @@ class HolderKind(models.TextChoices):
 
 #: Known kinds of shared documents and the identity each is keyed by. Sources may provide
 #: other kinds too; these are the ones the sample district and the catalogue use.
-KIND_LABELS: dict[str, str] = {
+KIND_LABELS: dict[str, StrOrPromise] = {
     "business_licence": _("营业执照"),
     "resident_id": _("居民身份证"),
     "household_register": _("户口簿"),

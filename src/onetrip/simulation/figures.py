@@ -72,7 +72,7 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _ratio(num: int, den: int) -> float | None:
+def _ratio(num: float, den: float) -> float | None:
     return num / den if den else None
 
 
@@ -82,10 +82,10 @@ def run_figures(result: SimResult, *, warmup: int = 0) -> dict[str, Any]:
     since = warmup * DAY
     days = max(result.days - warmup, 1)
     tickets = [t for t in result.tickets if t.issued >= since]
-    called = [t for t in tickets if t.called is not None]
-    waits = [t.called - t.issued for t in called]
+    called = [(t, t.called - t.issued) for t in tickets if t.called is not None]
+    waits = [wait for _, wait in called]
     head = layout.headline_matter
-    head_waits = [t.called - t.issued for t in called if t.matter == head]
+    head_waits = [wait for t, wait in called if t.matter == head]
     cases = [c for c in result.cases if c.submitted >= since]
     decided = cases  # every simulated case is accepted or refused at intake
     accepted = [c for c in cases if c.accepted]
@@ -98,20 +98,22 @@ def run_figures(result: SimResult, *, warmup: int = 0) -> dict[str, Any]:
         if c.rounds >= 1 and not (c.rounds == 1 and c.supplement_answered[0] is None)
     ]
     one_go = [c for c in supplemented if c.rounds == 1 and c.supplement_answered[0] is not None]
-    guides = [g for g in result.guides if g.arrived >= since and g.started is not None]
+    guide_waits = [
+        g.started - g.arrived for g in result.guides if g.arrived >= since and g.started is not None
+    ]
     accepting = [w for w in layout.accepting if w.count]
     open_minutes = (layout.arrivals.cutoff - layout.arrivals.open) * result.days
     capacity = sum(w.count for w in accepting) * open_minutes
     by_matter = {}
     for m in layout.matters:
-        mw = [t.called - t.issued for t in called if t.matter == m.key]
+        mw = [wait for t, wait in called if t.matter == m.key]
         by_matter[m.key] = {"tickets": len(mw), "avg_wait": _mean(mw), "p90_wait": _p(mw, 0.9)}
     return {
         "days": days,
         "headline_avg_wait": _mean(head_waits),
         "headline_p90_wait": _p(head_waits, 0.9),
         "headline_total_wait": _mean(
-            [t.called - t.issued + t.guide_wait for t in called if t.matter == head]
+            [wait + t.guide_wait for t, wait in called if t.matter == head]
         ),
         "avg_wait": _mean(waits),
         "p90_wait": _p(waits, 0.9),
@@ -134,7 +136,7 @@ def run_figures(result: SimResult, *, warmup: int = 0) -> dict[str, Any]:
         "one_go_supplement_rate": _ratio(len(one_go), len(supplemented)),
         "avg_visits": _mean([c.visits for c in cases]),
         "zero_visit_share": _ratio(sum(1 for c in cases if c.visits == 0), len(cases)),
-        "precheck_wait": _mean([g.started - g.arrived for g in guides]),
+        "precheck_wait": _mean(guide_waits),
         "utilisation": _ratio(
             sum(result.busy[w.name] for w in accepting), capacity
         ),  # may exceed 1: windows serve past the cut-off

@@ -250,6 +250,7 @@ class Hall:
             self._ring()
             yield seen
             prechecked = True
+            assert guide.started is not None  # the guide who ``seen`` waited for set it
             guide_wait = guide.started - guide.arrived
             if rng.random() < matter.online_capable:
                 guide.routed_online = True

@@ -94,7 +94,8 @@ def case_timeline(*, case: Case) -> list[dict[str, Any]]:
         t = S.TRANSITIONS.get(e.action)
         label = str(t.label) if t else str(EXTRA_LABELS.get(e.action, e.action))
         if e.action in ("material", "upload"):
-            material = names.get((e.data or {}).get("material"))
+            material_id = (e.data or {}).get("material")
+            material = names.get(material_id) if material_id is not None else None
             if material:
                 label = f"{label}：{material}"
         rows.append(

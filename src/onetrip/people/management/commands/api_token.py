@@ -57,13 +57,13 @@ class Command(BaseCommand):
                 if t.expires_at and t.expires_at <= timezone.now():
                     state = "expired"
                 roles = ",".join(t.roles) or "(all of the user's)"
-                expires = t.expires_at.isoformat() if t.expires_at else "never"
+                until = t.expires_at.isoformat() if t.expires_at else "never"
                 self.stdout.write(
-                    f"{t.pk}\t{t.prefix}…\t{t.name}\t{t.user.username}\t{roles}\t{expires}\t{state}"
+                    f"{t.pk}\t{t.prefix}…\t{t.name}\t{t.user.username}\t{roles}\t{until}\t{state}"
                 )
         else:
-            token = ApiToken.objects.filter(pk=options["id"]).first()
-            if token is None:
+            found = ApiToken.objects.filter(pk=options["id"]).first()
+            if found is None:
                 raise CommandError(f"no token {options['id']}")
-            api_token_revoke(token=token)
-            self.stdout.write(f"token {token.pk} revoked")
+            api_token_revoke(token=found)
+            self.stdout.write(f"token {found.pk} revoked")

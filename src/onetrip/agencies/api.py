@@ -121,14 +121,14 @@ def batch_detail_out(b: Batch) -> dict:
             {
                 "row": i.row,
                 "number": c.number,
-                "company": c.company.name if c.company_id else "",
-                "credit_code": c.company.credit_code if c.company_id else "",
+                "company": c.company.name if c.company else "",
+                "credit_code": c.company.credit_code if c.company else "",
                 "matter": c.matter.code,
                 "state": c.state,
                 "supplement_rounds": c.supplement_rounds,
                 "visit_count": c.visit_count,
                 "authorisation_valid_until": i.authorisation.valid_until
-                if i.authorisation_id
+                if i.authorisation
                 else None,
             }
         )

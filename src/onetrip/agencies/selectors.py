@@ -102,7 +102,7 @@ def agency_authorisations(*, agency: Agency, today: dt.date | None = None) -> li
         .order_by("company_id", "-valid_until", "-id")
     ):
         latest.setdefault(a.company_id, a)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"company": a.company, "authorisation": a, "valid": a.is_valid_on(today)}
         for a in latest.values()
     ]
@@ -188,19 +188,20 @@ def _quality_rows(agencies: QuerySet[Agency], since, until) -> dict[int, AgencyQ
     for agency_id, submitted_at, decided_at in cases.filter(
         decided_at__isnull=False, submitted_at__isnull=False
     ).values_list("agency_id", "submitted_at", "decided_at"):
+        assert decided_at is not None and submitted_at is not None  # filtered above
         durations.setdefault(agency_id, []).append(
             (decided_at - submitted_at).total_seconds() / 86400
         )
-    for agency_id, values in durations.items():
-        out[agency_id].avg_days_to_decision = round(sum(values) / len(values), 2)
-    for row in (
+    for agency_id, days in durations.items():
+        out[agency_id].avg_days_to_decision = round(sum(days) / len(days), 2)
+    for batch_row in (
         Batch.objects.filter(_period(since, until), agency_id__in=out.keys())
         .values("agency_id")
         .annotate(n=Count("id"), visits=Avg("visit_count"))
     ):
-        q = out[row["agency_id"]]
-        q.batches = row["n"]
-        q.batch_visits = round((row["visits"] or 0) * row["n"])
+        q = out[batch_row["agency_id"]]
+        q.batches = batch_row["n"]
+        q.batch_visits = round((batch_row["visits"] or 0) * batch_row["n"])
     return out
 
 

@@ -93,7 +93,7 @@ def _rows(wb) -> list[SheetRow]:
     rows: list[SheetRow] = []
     formula_rows: list[int] = []
     for n, cells in enumerate(it, start=2):
-        values = []
+        values: list[str | None] = []
         for c in cells[: len(HEADER)]:
             if getattr(c, "data_type", None) == "f":
                 values.append(None)

@@ -43,7 +43,7 @@ class HomeVisitOut(Schema):
 
 
 def _out(v: HomeVisit) -> dict:
-    holder = v.applicant.name if v.applicant_id else v.company.name
+    holder = v.applicant.name if v.applicant else v.company.name if v.company else ""
     return {
         "id": v.pk,
         "matter": v.matter.code,
@@ -55,7 +55,7 @@ def _out(v: HomeVisit) -> dict:
         "state": v.state,
         "assigned_to": str(v.assigned_to) if v.assigned_to_id else None,
         "scheduled_for": v.scheduled_for,
-        "case": v.case.number if v.case_id else None,
+        "case": v.case.number if v.case else None,
         "created_at": v.created_at,
     }
 

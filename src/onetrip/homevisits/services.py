@@ -50,7 +50,7 @@ def _is_manager(actor: User, district_id: int) -> bool:
             actor.is_superuser
             or (
                 actor.has_role(Role.MANAGER)
-                and actor.point_id
+                and actor.point is not None
                 and actor.point.district_id == district_id
             )
         )
@@ -109,7 +109,12 @@ def home_visit_request(
     phone = clean_phone(phone)
     if point is not None and point.district_id != matter.district_id:
         raise ValidationFailed(_("服务网点不属于本区县。"), code="out_of_scope")
-    if point is None and staff and actor.point.district_id == matter.district_id:
+    if (
+        point is None
+        and staff
+        and actor.point is not None
+        and actor.point.district_id == matter.district_id
+    ):
         point = actor.point
     visit = HomeVisit.objects.create(
         district_id=matter.district_id,
@@ -187,7 +192,7 @@ def _png_signature(data_url: str) -> bytes:
     if len(raw) > MAX_SIGNATURE_BYTES or not raw.startswith(PNG):
         raise ValidationFailed(_("签名数据无效。"), code="signature_invalid")
     try:
-        img = Image.open(io.BytesIO(raw))
+        img: Image.Image = Image.open(io.BytesIO(raw))
         img.load()
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ValidationFailed(_("签名数据无效。"), code="signature_invalid") from exc
@@ -287,9 +292,9 @@ def home_visit_deliver(*, visit: HomeVisit, actor: User, note: str = "") -> Home
     visit = _locked(visit)
     if visit.assigned_to_id != getattr(actor, "pk", None):
         raise NotFound(_("未找到该上门服务。"), code="visit_not_found")
-    if visit.state != HomeVisitState.ACCEPTED or visit.case_id is None:
-        raise Conflict(_("该上门服务尚未受理。"), code="visit_not_accepted")
     case = visit.case
+    if visit.state != HomeVisitState.ACCEPTED or case is None:
+        raise Conflict(_("该上门服务尚未受理。"), code="visit_not_accepted")
     if case.state not in ("approved", "rejected"):
         raise Conflict(_("办件尚未办结，不能送达。"), code="case_not_decided")
     case_transition(case=case, action="deliver", actor=actor, method="home", note=note)

@@ -7,6 +7,9 @@ call the app's services and selectors.
 
 from __future__ import annotations
 
+import copy
+import threading
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -15,6 +18,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from onetrip.apischema import document_input_limits, document_optional_auth
 from onetrip.auth import optional_auth, staff_auth, token_auth  # noqa: F401  (re-exported)
 from onetrip.errors import DomainError, ErrorOut
 
@@ -34,8 +38,25 @@ WRITE_ERRORS = {409: "Conflict with the current state"}
 
 
 class OneTripAPI(NinjaAPI):
-    def get_openapi_schema(self, *args, **kwargs):
-        schema = super().get_openapi_schema(*args, **kwargs)
+    """Builds the OpenAPI document once per process (per path prefix) and hands out copies:
+    generating it walks ~70 operations and their pydantic models, which took seconds on a busy
+    machine (schemathesis timed out loading it); the routes never change after start-up."""
+
+    _openapi_cache: dict[str, dict]
+    _openapi_lock = threading.Lock()
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cache = self.__dict__.setdefault("_openapi_cache", {})
+        if path_prefix not in cache:
+            with self._openapi_lock:
+                if path_prefix not in cache:
+                    cache[path_prefix] = self._build_openapi_schema(path_prefix)
+        return copy.deepcopy(cache[path_prefix])
+
+    def _build_openapi_schema(self, path_prefix: str) -> dict:
+        schema = dict(super().get_openapi_schema(path_prefix=path_prefix))
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault(
             "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -48,13 +69,21 @@ class OneTripAPI(NinjaAPI):
                 for status, text in errors.items():
                     if status not in responses and str(status) not in responses:
                         responses[status] = {"description": text, "content": body}
+        document_input_limits(schema)
+        document_optional_auth(schema, marker="OptionalAuth", scheme="TokenAuth")
         return schema
 
 
 api = OneTripAPI(
     title="OneTrip API",
     version="1",
-    description="一窗通办平台接口 (run-at-most-once one-window service platform)",
+    description=(
+        "一窗通办平台接口 (run-at-most-once one-window service platform).\n\n"
+        "Every request: text without NUL characters (refused with 400 `bad_input`), at most "
+        "20,000 characters per value; numbers within ±(2^63-1). Request bodies refuse fields "
+        "they do not declare. Every error is `{code, message}` with a status listed on the "
+        "operation."
+    ),
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -81,7 +110,13 @@ def _domain_error(request, exc: DomainError):
 def _validation_error(request, exc: NinjaValidationError):
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        # ("body", "payload", "title") -> "title": only the leading location parts go (a
+        # field may itself be called "body")
+        loc = [str(p) for p in err.get("loc", [])]
+        if loc and loc[0] in ("body", "query", "path", "form", "file"):
+            loc.pop(0)
+        if loc and loc[0] == "payload":
+            loc.pop(0)
         fields.setdefault(".".join(loc) or "_", []).append(err.get("msg", ""))
     return _error(request, 422, "validation_failed", _("提交的数据有误，请检查后重试。"), fields)
 

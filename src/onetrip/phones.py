@@ -18,3 +18,18 @@ def mobile_clean(value: str | None) -> str | None:
         if value.startswith(prefix):
             value = value[len(prefix) :]
     return value if MOBILE.match(value) else None
+
+
+def _input_pattern() -> str:
+    """``mobile_clean``'s rule as one regular expression over the raw input (the OpenAPI
+    document's ``pattern``): white space trimmed at the ends (``str.strip``), spaces and hyphens
+    anywhere, an optional ``+86`` / ``0086``, then the 11 digits."""
+    ends = r"[\s\x1c-\x1f]*"
+    sep = "[ -]*"
+    prefix = rf"(?:\+{sep}8{sep}6{sep}|0{sep}0{sep}8{sep}6{sep})?"
+    digits = rf"1{sep}[3-9](?:{sep}\d){{9}}"
+    return rf"{ends}{sep}{prefix}{digits}{sep}{ends}"
+
+
+#: A mobile number as ``mobile_clean`` accepts it, for API schemas (anchor it yourself).
+MOBILE_INPUT = _input_pattern()

@@ -4,7 +4,7 @@ Per object: another agency's batch or agency is reported as not found."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from onetrip.agencies import selectors, services
 from onetrip.agencies.models import Batch
+from onetrip.apischema import Day, InSchema
 from onetrip.auth import staff_auth
 from onetrip.errors import ValidationFailed
 from onetrip.masking import mask_name
@@ -19,17 +20,17 @@ from onetrip.masking import mask_name
 router = Router(tags=["agencies"])
 
 
-class BatchRowIn(Schema):
+class BatchRowIn(InSchema):
     credit_code: str = Field(..., max_length=40)
     matter: str = Field(..., max_length=60)
     company_name: str = Field("", max_length=200)
-    materials: list[str] | None = Field(
-        None, description="已交材料名称；省略表示全部须提交的材料均已提交"
+    materials: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        None, max_length=100, description="已交材料名称；省略表示全部须提交的材料均已提交"
     )
 
 
-class BatchIn(Schema):
-    rows: list[BatchRowIn] = Field(..., max_length=services.MAX_BATCH_ROWS)
+class BatchIn(InSchema):
+    rows: list[BatchRowIn] = Field(..., min_length=1, max_length=services.MAX_BATCH_ROWS)
 
 
 class BatchCaseOut(Schema):
@@ -188,8 +189,8 @@ def batches_get(request, batch_id: int):
 
 
 class PeriodQuery(Schema):
-    since: dt.date | None = None
-    until: dt.date | None = Field(None, description="exclusive")
+    since: Day | None = None
+    until: Day | None = Field(None, description="exclusive; after `since` (422 `invalid_period`)")
 
 
 def _aware(day: dt.date | None) -> dt.datetime | None:

@@ -12,9 +12,10 @@ from typing import Any, Literal
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from onetrip.apischema import Bool, FreeData, Id, InSchema, Int
 from onetrip.auth import staff_auth
 from onetrip.cases import lists, services
 from onetrip.cases import selectors as sel
@@ -23,6 +24,7 @@ from onetrip.cases.models import Case, CaseEvent, Channel, MaterialStatus
 from onetrip.cases.states import TRANSITIONS
 from onetrip.catalogue.models import ServicePoint
 from onetrip.clock import local_today
+from onetrip.db import MAX_ID
 from onetrip.errors import ValidationFailed
 from onetrip.masking import mask_id_number, mask_name
 from onetrip.roles import Role
@@ -34,7 +36,7 @@ router = Router(tags=["cases"])
 ApplicantKindCode = Literal["person", "company", "founder", "agent"]
 
 
-class CaseApplicantIn(Schema):
+class CaseApplicantIn(InSchema):
     kind: ApplicantKindCode
     number: str
     company_name: str = ""
@@ -42,31 +44,31 @@ class CaseApplicantIn(Schema):
     phone: str = ""
 
 
-class MaterialIn(Schema):
-    material: int
+class MaterialIn(InSchema):
+    material: Id
     status: str = Field("received", json_schema_extra={"enum": MaterialStatus.values})
-    count: int | None = None
+    count: Int | None = None
     form: str | None = None
-    commitment_signed: bool = False
+    commitment_signed: Bool = False
     reason: str = ""
 
 
-class CaseIn(Schema):
+class CaseIn(InSchema):
     matter: str
     applicant: CaseApplicantIn
     channel: str = Field("window", json_schema_extra={"enum": Channel.values})
     point: str | None = None
     district: str | None = None
-    ticket: int | None = None
-    materials: list[MaterialIn] = []
-    submit: bool = True
-    accept: bool = False
+    ticket: Id | None = None
+    materials: list[MaterialIn] = Field([], max_length=200)
+    submit: Bool = True
+    accept: Bool = False
 
 
-class TransitionIn(Schema):
+class TransitionIn(InSchema):
     action: str = Field(..., json_schema_extra={"enum": sorted(TRANSITIONS)})
     note: str = ""
-    data: dict[str, Any] = {}
+    data: FreeData = {}
 
 
 class CaseMaterialOut(Schema):
@@ -214,8 +216,8 @@ def list_cases(
     response: HttpResponse,
     state: str | None = None,
     due: str | None = None,
-    limit: int = 50,
-    before: int | None = None,
+    limit: int = Query(50, ge=1, le=500),  # noqa: B008
+    before: int | None = Query(None, ge=1, le=MAX_ID),  # noqa: B008
 ):
     """Newest first. Pages by keyset: when there are more, the ``Link`` header (rel="next") and
     ``X-Next-Before`` give the ``before`` value of the next page; every page costs the same."""
@@ -271,8 +273,8 @@ def material_case(
     request,
     number: str,
     material: int = Form(...),
-    status: str | None = Form(None),
-    count: int | None = Form(None),
+    status: str = Form(None, max_length=20),  # type: ignore[assignment]
+    count: int = Form(None, ge=0, le=100_000),  # type: ignore[assignment]
     commitment_signed: bool = Form(False),
     reason: str = Form(""),
     file: UploadedFile = File(None),  # noqa: B008

@@ -9,21 +9,28 @@ caller (``Authorization: Bearer ot_…`` or a session with CSRF). Refusals answe
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from onetrip.apischema import Bool, ClockTime, Day, Id, InSchema, Int, Moment, words
 from onetrip.auth import optional_auth, staff_auth
 from onetrip.catalogue import selectors as catalogue_selectors
 from onetrip.community import selectors as sel
 from onetrip.community import services
 from onetrip.community import states as S
 from onetrip.community.models import Booking, Decision, Facility, Meeting, Slot, Topic
-from onetrip.errors import ErrorOut, NotFound, ValidationFailed
+from onetrip.errors import ErrorOut, NotFound
 
 router = Router(tags=["community"])
 
+
+#: What the services count (``clean_text``: white space at the ends does not count).
+Name = Annotated[str, words(2, 120)]
+TopicTitle = Annotated[str, words(4, 100)]
+TopicBody = Annotated[str, words(10, 2000)]
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
@@ -36,8 +43,8 @@ class FacilityOut(Schema):
     name: str
     description: str
     capacity: int
-    opens_at: dt.time
-    closes_at: dt.time
+    opens_at: ClockTime
+    closes_at: ClockTime
     open_weekdays: str
     bookable: bool
 
@@ -94,9 +101,9 @@ class ComplexDetailOut(ComplexOut):
     followups: list[DecisionOut]
 
 
-class BookingIn(Schema):
-    slot_id: int = Field(..., gt=0, lt=2**63)
-    waitlist: bool = False
+class BookingIn(InSchema):
+    slot_id: Id
+    waitlist: Bool = False
 
 
 class BookingOut(Schema):
@@ -108,31 +115,40 @@ class BookingOut(Schema):
     created_at: dt.datetime
 
 
-class SlotIn(Schema):
-    facility_id: int = Field(..., gt=0, lt=2**63)
-    kind: str
-    title: str = Field(..., max_length=500)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    capacity: int | None = Field(None, ge=0, le=100000)
-    description: str = Field("", max_length=5000)
+class SlotIn(InSchema):
+    facility_id: Id
+    kind: Literal["activity", "space"]
+    title: Name
+    starts_at: Moment
+    ends_at: Moment = Field(..., description="after `starts_at` (422 otherwise)")
+    capacity: Int | None = Field(None, ge=0, le=100000)
+    description: str = Field("", max_length=2000)
 
 
-class CommunityActionIn(Schema):
+class CommunityActionIn(InSchema):
     action: str = Field(..., max_length=40)
-    note: str = Field("", max_length=2000)
+    note: str = Field("", max_length=300, description="a reason where the action needs one")
 
 
-class TopicIn(Schema):
-    title: str = Field(..., max_length=500)
-    body: str = Field(..., max_length=5000)
+class SlotActionIn(CommunityActionIn):
+    action: Literal[tuple(S.SLOT_TRANSITIONS)]  # type: ignore[valid-type]
+
+
+class DecisionActionIn(CommunityActionIn):
+    action: Literal[tuple(S.DECISION_TRANSITIONS)]  # type: ignore[valid-type]
+
+
+class TopicIn(InSchema):
+    title: TopicTitle
+    body: TopicBody
 
 
 class TopicActionIn(CommunityActionIn):
-    meeting_id: int | None = Field(None, gt=0, lt=2**63)
-    text: str = Field("", max_length=5000)
-    owner_name: str = Field("", max_length=500)
-    due_date: dt.date | None = None
+    action: Literal[tuple(S.TOPIC_TRANSITIONS)]  # type: ignore[valid-type]
+    meeting_id: Id | None = None
+    text: str = Field("", max_length=2000, description="the decision (`decide`)")
+    owner_name: str = Field("", max_length=100, description="who carries it out (`decide`)")
+    due_date: Day | None = None
 
 
 class TopicOut(Schema):
@@ -152,14 +168,15 @@ class TopicOut(Schema):
     decisions: list[DecisionOut]
 
 
-class MeetingIn(Schema):
-    title: str = Field(..., max_length=500)
-    starts_at: dt.datetime
-    place: str = Field("", max_length=500)
+class MeetingIn(InSchema):
+    title: Name
+    starts_at: Moment
+    place: str = Field("", max_length=120)
 
 
 class MeetingActionIn(CommunityActionIn):
-    minutes: str = Field("", max_length=20000)
+    action: Literal[tuple(S.MEETING_TRANSITIONS)]  # type: ignore[valid-type]
+    minutes: str = Field("", max_length=10000, description="at least 10 characters (`hold`)")
 
 
 class MeetingOut(Schema):
@@ -350,7 +367,7 @@ def create_slot(request, code: str, payload: SlotIn):
     response={200: SlotOut, **ERRORS},
     summary="close / reopen / cancel a slot (staff)",
 )
-def slot_action(request, slot_id: int, payload: CommunityActionIn):
+def slot_action(request, slot_id: int, payload: SlotActionIn):
     slot = sel.slot_get(slot_id=slot_id)
     slot = services.slot_transition(
         slot=slot, action=payload.action, actor=request.user, note=payload.note
@@ -406,12 +423,14 @@ def cancel_booking(request, booking_id: int):
     response={200: list[TopicOut], **ERRORS},
     summary="Topics of a complex's workshop, most supported first",
 )
-def list_topics(request, code: str, state: str | None = None):
+def list_topics(
+    request,
+    code: str,
+    state: Literal[tuple(S.TopicState.values)] | None = None,  # type: ignore[valid-type]
+):
     c = sel.complex_get(code=code)
     qs = sel.topics_public(complex=c).select_related("complex__point")
     if state:
-        if state not in S.TopicState.values:
-            raise ValidationFailed(_("未知的议题状态。"), code="unknown_state")
         qs = qs.filter(state=state)
     return [topic_out(t, request.user) for t in qs[:200]]
 
@@ -518,7 +537,7 @@ def meeting_action(request, meeting_id: int, payload: MeetingActionIn):
     response={200: DecisionOut, **ERRORS},
     summary="start / progress / finish a decision (staff or its owner)",
 )
-def decision_action(request, decision_id: int, payload: CommunityActionIn):
+def decision_action(request, decision_id: int, payload: DecisionActionIn):
     decision = services.decision_transition(
         decision=sel.decision_get(decision_id=decision_id),
         action=payload.action,

@@ -7,23 +7,29 @@ from typing import Literal
 
 from ninja import Field, Router, Schema, Status
 
+from onetrip.apischema import InSchema, one_of_required
 from onetrip.auth import staff_auth
 from onetrip.errors import NotFound, ValidationFailed
 from onetrip.homevisits import selectors, services
 from onetrip.homevisits.models import HomeVisit
 from onetrip.masking import mask_name, mask_phone
+from onetrip.phones import MOBILE_INPUT
 
 router = Router(tags=["home-visits"])
 
 
-class HomeVisitIn(Schema):
+class HomeVisitIn(InSchema):
+    """Exactly one of ``applicant_id_number`` and ``company_credit_code``."""
+
+    model_config = one_of_required(["applicant_id_number"], ["company_credit_code"])
+
     matter: str = Field(..., max_length=60)
     district: str | None = Field(None, max_length=40)
-    applicant_id_number: str | None = Field(None, max_length=18)
-    company_credit_code: str | None = Field(None, max_length=18)
+    applicant_id_number: str = Field(None, min_length=1, max_length=18)  # type: ignore[assignment]
+    company_credit_code: str = Field(None, min_length=1, max_length=18)  # type: ignore[assignment]
     reason: Literal["senior", "disabled", "company", "other"]
     address: str = Field(..., max_length=200)
-    phone: str = Field(..., max_length=20)
+    phone: str = Field(..., max_length=40, pattern=rf"^{MOBILE_INPUT}$")
     note: str = Field("", max_length=300)
 
 

@@ -8,10 +8,11 @@ browser session, so a cross-site request cannot act in a signed-in guide's name.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Router, Schema, Status
 
+from onetrip.apischema import Bool, FreeData, Id, InSchema
 from onetrip.auth import optional_auth
 from onetrip.catalogue.models import ServicePoint
 from onetrip.catalogue.rules import ApplicantKind
@@ -38,15 +39,16 @@ def _token_user(request):
     return None
 
 
-class PreCheckApplicantIn(Schema):
-    kind: str = Field(..., json_schema_extra={"enum": ["individual", *ApplicantKind.values]})
+class PreCheckApplicantIn(InSchema):
+    # the one code for each kind of applicant (``catalogue.rules.ApplicantKind``), as in cases
+    kind: Literal[tuple(ApplicantKind.values)]  # type: ignore[valid-type]
     number: str | None = None
 
 
-class PreCheckIn(Schema):
+class PreCheckIn(InSchema):
     matter: str
     applicant: PreCheckApplicantIn
-    materials_at_hand: list[int] = []
+    materials_at_hand: list[Id] = Field([], max_length=200)
     district: str | None = None
     point: str | None = None
 
@@ -142,9 +144,9 @@ class FormOut(Schema):
     fields: list[FieldOut]
 
 
-class ValidateIn(Schema):
-    data: dict[str, Any]
-    partial: bool = True
+class ValidateIn(InSchema):
+    data: FreeData
+    partial: Bool = True
 
 
 class ValidateOut(Schema):
@@ -153,8 +155,8 @@ class ValidateOut(Schema):
     cleaned: dict[str, str]
 
 
-class DraftIn(Schema):
-    data: dict[str, Any]
+class DraftIn(InSchema):
+    data: FreeData
     token: str | None = None
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from onetrip.apischema import Day
 from onetrip.auth import staff_auth
 from onetrip.dbrouter import replica_reads
 from onetrip.errors import ValidationFailed
@@ -57,8 +57,8 @@ def _report(
 def metrics(
     request,
     district: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     point: str | None = None,
     department: str | None = None,
     matter: str | None = None,
@@ -87,8 +87,8 @@ def metrics(
 def metrics_export(
     request,
     district: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     point: str | None = None,
     department: str | None = None,
     matter: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from onetrip.auth import staff_auth
 from onetrip.notices.models import Notice
@@ -36,7 +36,7 @@ class NoticeOut(Schema):
 class NoticeFilter(Schema):
     status: str | None = "problem"
     template: str | None = None
-    limit: int = 100
+    limit: int = Field(100, ge=1, le=500)
 
 
 def _out(notice: Notice) -> NoticeOut:

@@ -8,10 +8,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from onetrip.apischema import Bool, Id, InSchema, Moment, one_of_required
 from onetrip.auth import optional_auth, staff_auth
 from onetrip.catalogue.models import ServicePoint
-from onetrip.db import MAX_ID
 from onetrip.errors import ErrorOut, Forbidden, NotFound, ValidationFailed
+from onetrip.phones import MOBILE_INPUT
 from onetrip.queueing import selectors, services
 from onetrip.queueing.models import Queue, Ticket, TicketChannel, Window
 from onetrip.roles import Role
@@ -55,13 +56,19 @@ def _ticket_in_point(ticket_id: int | None, window: Window) -> Ticket | None:
     return ticket
 
 
-class TicketIn(Schema):
-    queue_id: int | None = Field(None, ge=1, le=MAX_ID)
-    point: str | None = None
-    queue: str | None = None
-    phone: str = ""
-    priority: bool = False
-    slot_start: dt.datetime | None = None
+class TicketIn(InSchema):
+    """The queue by id, or by point and queue code."""
+
+    model_config = one_of_required(["queue_id"], ["point", "queue"], exclusive=False)
+
+    queue_id: Id = None  # type: ignore[assignment]
+    point: str = Field(None, min_length=1)  # type: ignore[assignment]
+    queue: str = Field(None, min_length=1)  # type: ignore[assignment]
+    phone: str = Field(
+        "", pattern=rf"^(?:{MOBILE_INPUT})?$", description="a mobile number, or empty for none"
+    )
+    priority: Bool = False
+    slot_start: Moment | None = Field(None, description="an appointment slot not yet past")
 
 
 class TicketOut(Schema):
@@ -100,21 +107,30 @@ class StaffTicketOut(Schema):
     phone: str
 
 
-class TicketActionIn(Schema):
-    ticket: int | None = None
+class TicketActionIn(InSchema):
+    ticket: Id | None = None
     note: str = ""
 
 
-class TransferIn(Schema):
-    ticket: int | None = None
-    queue: int | None = None
-    queue_code: str | None = None
+class CallIn(InSchema):
+    ticket: Id
     note: str = ""
 
 
-class FinishIn(Schema):
-    ticket: int | None = None
-    open_case: bool = False
+class TransferIn(InSchema):
+    """The target queue by id (``queue``) or by code (``queue_code``)."""
+
+    model_config = one_of_required(["queue"], ["queue_code"], exclusive=False)
+
+    ticket: Id | None = None
+    queue: Id = None  # type: ignore[assignment]
+    queue_code: str = Field(None, min_length=1)  # type: ignore[assignment]
+    note: str = ""
+
+
+class FinishIn(InSchema):
+    ticket: Id | None = None
+    open_case: Bool = False
 
 
 class WindowOut(Schema):
@@ -312,7 +328,7 @@ def window_call_next(request, window_id: int):
     auth=staff_auth,
     summary="Call a chosen ticket out of order",
 )
-def window_call(request, window_id: int, payload: TicketActionIn):
+def window_call(request, window_id: int, payload: CallIn):
     window = _window(window_id)
     ticket = _ticket_in_point(payload.ticket, window)
     if ticket is None:

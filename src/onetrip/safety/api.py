@@ -9,8 +9,9 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from onetrip.apischema import FreeData, InSchema
 from onetrip.auth import staff_auth
 from onetrip.errors import Forbidden
 from onetrip.safety import selectors as sel
@@ -36,10 +37,10 @@ class IncidentOut(Schema):
     actions: list[str]
 
 
-class IncidentActionIn(Schema):
+class IncidentActionIn(InSchema):
     action: str = Field(..., json_schema_extra={"enum": sorted(TRANSITIONS)})
     note: str = ""
-    data: dict[str, Any] = {}
+    data: FreeData = {}
 
 
 def _out(incident, roles) -> dict[str, Any]:
@@ -61,7 +62,7 @@ def _out(incident, roles) -> dict[str, Any]:
 
 
 @router.get("/safety/incidents", auth=staff_auth, response=list[IncidentOut], summary="可见事件")
-def incidents(request, open_only: bool = True, limit: int = 100):
+def incidents(request, open_only: bool = True, limit: int = Query(100, ge=1, le=500)):  # noqa: B008
     qs = sel.incidents_visible(user=request.user)
     if open_only:
         from onetrip.safety.states import OPEN
@@ -95,7 +96,7 @@ def incident_action(request, number: str, payload: IncidentActionIn):
 
 
 @router.get("/safety/figures", auth=staff_auth, summary="四个平台、各街道的事件指标")
-def figures(request, days: int = 30):
+def figures(request, days: int = Query(30, ge=1, le=3660)):  # noqa: B008
     user = request.user
     if not user.has_role(*sel.COMMAND_ROLES) or sel.user_district_id(user) is None:
         raise Forbidden(_("只有指挥中心值班员和管理者可以查看。"), code="wrong_role")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from onetrip.access import STAFF_ROLES, require_role
+from onetrip.apischema import words
 from onetrip.auth import staff_auth
 from onetrip.errors import Forbidden
 from onetrip.sharing.services import shared_documents_read
@@ -44,6 +46,10 @@ def staff_district(user):
     raise Forbidden(_("您的账号未分配网点，无法读取共享数据。"), code="no_point")
 
 
+#: Why the record is read (logged with the read): something other than white space.
+Purpose = Annotated[str, words(1, 200)]
+
+
 @router.get(
     "/shared/{holder_number}",
     response=SharedListOut,
@@ -51,7 +57,11 @@ def staff_district(user):
     summary="Shared records the government holds for a person or company (read is logged)",
 )
 def shared_for_holder(
-    request, holder_number: str, purpose: str, kind: str | None = None, case: str = ""
+    request,
+    holder_number: str,
+    purpose: Purpose,
+    kind: str | None = None,
+    case: str = "",
 ):
     require_role(request.user, *STAFF_ROLES)
     district = staff_district(request.user)

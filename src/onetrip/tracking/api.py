@@ -13,6 +13,7 @@ import datetime as dt
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from onetrip.apischema import InSchema
 from onetrip.errors import ErrorOut
 from onetrip.throttles import ClientThrottle
 from onetrip.tracking import selectors as sel
@@ -86,12 +87,12 @@ class TrackOut(Schema):
     messages: list[MessageOut]
 
 
-class MessageIn(Schema):
+class MessageIn(InSchema):
     body: str
     phone_last4: str = ""
 
 
-class SecondFactorIn(Schema):
+class SecondFactorIn(InSchema):
     phone_last4: str = ""
 
 

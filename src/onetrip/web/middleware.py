@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from onetrip.apischema import MAX_INPUT_CHARS
 from onetrip.db import MAX_ID
 
 
@@ -28,10 +29,10 @@ class PermissionsPolicyMiddleware:
         return response
 
 
-#: The longest single text value any form field, query parameter or JSON string may carry
-#: (the model's own max_length is checked before each save; this bounds the rest, e.g. text
-#: columns, and keeps 100,000-character values out of the services).
-MAX_INPUT_CHARS = 20_000
+# MAX_INPUT_CHARS: the longest single text value any form field, query parameter or JSON
+# string may carry (the model's own max_length is checked before each save; this bounds the
+# rest, e.g. text columns, and keeps 100,000-character values out of the services). The
+# OpenAPI document states it on every input (``onetrip.apischema``).
 
 
 class _BadInput(Exception):

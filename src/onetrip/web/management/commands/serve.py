@@ -134,4 +134,5 @@ def _granian_argv(bind: str, workers: int, threads: int) -> list[str]:
     ]
     if settings.ONETRIP_LOG_FORMAT != "json":
         argv += ["--access-log"]
-    return argv + ["onetrip.wsgi:application"]
+    # no Server banner (issue 15): onetrip.web.granian_app
+    return argv + ["onetrip.web.granian_app:application"]

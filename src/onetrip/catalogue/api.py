@@ -177,8 +177,7 @@ def matters_list(request, filters: Query[MatterFilters]):
         summary=True,
     )
     prefix = reverse("catalogue:matters")
-    default = selectors.default_district()
-    suffix = "" if default and default.pk == district.pk else f"?district={district.code}"
+    suffix = selectors.district_query(district)
     page_size = max(1, min(filters.page_size, 100))
     page = max(1, filters.page)
     items = list(qs[(page - 1) * page_size : page * page_size])

@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -39,6 +40,15 @@ def default_district() -> ServicePoint | None:
         .order_by("id")
         .first()
     )
+
+
+def district_query(district: ServicePoint | None) -> str:
+    """The query string naming ``district`` on a catalogue page's address: "" for the default
+    district (and for none), else ``?district=<code>``."""
+    default = default_district()
+    if district is None or (default is not None and district.pk == default.pk):
+        return ""
+    return "?" + urlencode({"district": district.code})
 
 
 def district_by_code(code: str) -> ServicePoint:

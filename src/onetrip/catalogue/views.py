@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import PurePosixPath
-from urllib.parse import urlencode
 
 from django.http import FileResponse, Http404
 from django.shortcuts import render
@@ -41,17 +40,6 @@ def weekdays_label(open_weekdays: str) -> str:
     return "、".join(_("周%(a)s") % {"a": WEEKDAYS[d - 1]} for d in days)
 
 
-def _district_query(matter: Matter) -> str:
-    default = selectors.default_district()
-    if default is not None and matter.district_id == default.pk:
-        return ""
-    return "?" + urlencode({"district": matter.district.code})
-
-
-def matter_url(matter: Matter) -> str:
-    return reverse("catalogue:matter", args=[matter.code]) + _district_query(matter)
-
-
 def file_url(matter: Matter, kind: str, material: Material | None = None) -> str | None:
     """URL of a matter's result sample, or a material's sample/blank form; None when absent."""
     if kind == "result":
@@ -62,7 +50,7 @@ def file_url(matter: Matter, kind: str, material: Material | None = None) -> str
         if material is None or not getattr(material, kind):
             return None
         url = reverse("catalogue:material_file", args=[matter.code, material.pk, kind])
-    return url + _district_query(matter)
+    return url + selectors.district_query(matter.district)
 
 
 def _scope(request) -> ServicePoint | None:
@@ -120,9 +108,7 @@ def matter_list(request):
 
 def _link_matters(matters: list, district: ServicePoint | None) -> None:
     """Each matter's page address (``m.url``), naming its district unless it is the default."""
-    default = selectors.default_district()
-    same = district is None or default is None or district.pk == default.pk
-    dq = "" if same else "?" + urlencode({"district": district.code})
+    dq = selectors.district_query(district)
     for m in matters:
         m.url = reverse("catalogue:matter", args=[m.code]) + dq
 

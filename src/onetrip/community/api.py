@@ -9,7 +9,7 @@ caller (``Authorization: Bearer ot_…`` or a session with CSRF). Refusals answe
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,6 +193,17 @@ class MeetingOut(Schema):
 # --------------------------------------------------------------------------- shaping
 
 
+def _read(path: str, out: Any, summary: str, *, auth: Any = optional_auth) -> Any:
+    """A GET endpoint answering ``out`` or a ``{"code", "message"}`` refusal; public unless
+    ``auth`` says otherwise (a token or session, when sent, is recognised)."""
+    return router.get(path, auth=auth, response={200: out, **ERRORS}, summary=summary)
+
+
+def _write(path: str, out: Any, summary: str, *, status: int = 200) -> Any:
+    """A POST endpoint for signed-in callers answering ``out`` with ``status`` or a refusal."""
+    return router.post(path, auth=staff_auth, response={status: out, **ERRORS}, summary=summary)
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
     """Times without an offset are Asia/Shanghai wall-clock times."""
     return timezone.make_aware(value) if timezone.is_naive(value) else value
@@ -304,12 +315,7 @@ def meeting_out(m: Meeting) -> dict:
 # --------------------------------------------------------------------------- complexes
 
 
-@router.get(
-    "/community/complexes",
-    auth=optional_auth,
-    response={200: list[ComplexOut], **ERRORS},
-    summary="Community complexes of a district",
-)
+@_read("/community/complexes", list[ComplexOut], "Community complexes of a district")
 def list_complexes(request, district: str | None = None):
     if district and not sel.valid_code(district):
         raise NotFound(_("没有找到这个区县。"), code="district_not_found")
@@ -317,11 +323,10 @@ def list_complexes(request, district: str | None = None):
     return [complex_out(c) for c in sel.complexes_list(district=d)]
 
 
-@router.get(
+@_read(
     "/community/complexes/{code}",
-    auth=optional_auth,
-    response={200: ComplexDetailOut, **ERRORS},
-    summary="A complex: its 3+X, the next two weeks' slots, decisions being followed up",
+    ComplexDetailOut,
+    "A complex: its 3+X, the next two weeks' slots, decisions being followed up",
 )
 def get_complex(request, code: str):
     c = sel.complex_get(code=code)
@@ -337,11 +342,11 @@ def get_complex(request, code: str):
     }
 
 
-@router.post(
+@_write(
     "/community/complexes/{code}/slots",
-    auth=staff_auth,
-    response={201: SlotOut, **ERRORS},
-    summary="Publish a slot (staff of this complex)",
+    SlotOut,
+    "Publish a slot (staff of this complex)",
+    status=201,
 )
 def create_slot(request, code: str, payload: SlotIn):
     c = sel.complex_get(code=code, published_only=False)
@@ -361,12 +366,7 @@ def create_slot(request, code: str, payload: SlotIn):
     return Status(201, slot_out(slot))
 
 
-@router.post(
-    "/community/slots/{slot_id}/actions",
-    auth=staff_auth,
-    response={200: SlotOut, **ERRORS},
-    summary="close / reopen / cancel a slot (staff)",
-)
+@_write("/community/slots/{slot_id}/actions", SlotOut, "close / reopen / cancel a slot (staff)")
 def slot_action(request, slot_id: int, payload: SlotActionIn):
     slot = sel.slot_get(slot_id=slot_id)
     slot = services.slot_transition(
@@ -378,11 +378,11 @@ def slot_action(request, slot_id: int, payload: SlotActionIn):
 # --------------------------------------------------------------------------- bookings
 
 
-@router.post(
+@_write(
     "/community/bookings",
-    auth=staff_auth,
-    response={201: BookingOut, **ERRORS},
-    summary="Book a place (or join the waiting list with waitlist=true)",
+    BookingOut,
+    "Book a place (or join the waiting list with waitlist=true)",
+    status=201,
 )
 def create_booking(request, payload: BookingIn):
     slot = sel.slot_get(slot_id=payload.slot_id)
@@ -391,21 +391,15 @@ def create_booking(request, payload: BookingIn):
     return Status(201, booking_out(booking))
 
 
-@router.get(
-    "/community/bookings",
-    auth=staff_auth,
-    response={200: list[BookingOut], **ERRORS},
-    summary="My bookings",
-)
+@_read("/community/bookings", list[BookingOut], "My bookings", auth=staff_auth)
 def my_bookings(request):
     return [booking_out(b) for b in sel.bookings_of(user=request.user)[:200]]
 
 
-@router.post(
+@_write(
     "/community/bookings/{booking_id}/cancel",
-    auth=staff_auth,
-    response={200: BookingOut, **ERRORS},
-    summary="Cancel a booking (its holder or the complex's staff)",
+    BookingOut,
+    "Cancel a booking (its holder or the complex's staff)",
 )
 def cancel_booking(request, booking_id: int):
     booking = sel.booking_get_for_user(user=request.user, booking_id=booking_id)
@@ -417,11 +411,10 @@ def cancel_booking(request, booking_id: int):
 # --------------------------------------------------------------------------- workshop
 
 
-@router.get(
+@_read(
     "/community/complexes/{code}/topics",
-    auth=optional_auth,
-    response={200: list[TopicOut], **ERRORS},
-    summary="Topics of a complex's workshop, most supported first",
+    list[TopicOut],
+    "Topics of a complex's workshop, most supported first",
 )
 def list_topics(
     request,
@@ -435,12 +428,7 @@ def list_topics(
     return [topic_out(t, request.user) for t in qs[:200]]
 
 
-@router.post(
-    "/community/complexes/{code}/topics",
-    auth=staff_auth,
-    response={201: TopicOut, **ERRORS},
-    summary="Raise a topic",
-)
+@_write("/community/complexes/{code}/topics", TopicOut, "Raise a topic", status=201)
 def raise_topic(request, code: str, payload: TopicIn):
     c = sel.complex_get(code=code)
     topic = services.topic_raise(
@@ -449,32 +437,21 @@ def raise_topic(request, code: str, payload: TopicIn):
     return Status(201, topic_out(topic, request.user))
 
 
-@router.get(
-    "/community/topics/{topic_id}",
-    auth=optional_auth,
-    response={200: TopicOut, **ERRORS},
-    summary="One topic with its decisions",
-)
+@_read("/community/topics/{topic_id}", TopicOut, "One topic with its decisions")
 def get_topic(request, topic_id: int):
     return topic_out(sel.topic_get(topic_id=topic_id), request.user)
 
 
-@router.post(
-    "/community/topics/{topic_id}/support",
-    auth=staff_auth,
-    response={200: TopicOut, **ERRORS},
-    summary="Support a topic (once per person)",
-)
+@_write("/community/topics/{topic_id}/support", TopicOut, "Support a topic (once per person)")
 def support_topic(request, topic_id: int):
     topic = services.topic_support(topic=sel.topic_get(topic_id=topic_id), actor=request.user)
     return topic_out(topic, request.user)
 
 
-@router.post(
+@_write(
     "/community/topics/{topic_id}/actions",
-    auth=staff_auth,
-    response={200: TopicOut, **ERRORS},
-    summary="to_agenda / schedule / unschedule / decide / decline / withdraw",
+    TopicOut,
+    "to_agenda / schedule / unschedule / decide / decline / withdraw",
 )
 def topic_action(request, topic_id: int, payload: TopicActionIn):
     topic = sel.topic_get(topic_id=topic_id)
@@ -496,11 +473,11 @@ def topic_action(request, topic_id: int, payload: TopicActionIn):
     return topic_out(topic, request.user)
 
 
-@router.post(
+@_write(
     "/community/complexes/{code}/meetings",
-    auth=staff_auth,
-    response={201: MeetingOut, **ERRORS},
-    summary="Schedule a workshop meeting (staff)",
+    MeetingOut,
+    "Schedule a workshop meeting (staff)",
+    status=201,
 )
 def schedule_meeting(request, code: str, payload: MeetingIn):
     c = sel.complex_get(code=code, published_only=False)
@@ -514,11 +491,10 @@ def schedule_meeting(request, code: str, payload: MeetingIn):
     return Status(201, meeting_out(meeting))
 
 
-@router.post(
+@_write(
     "/community/meetings/{meeting_id}/actions",
-    auth=staff_auth,
-    response={200: MeetingOut, **ERRORS},
-    summary="hold (with minutes) / cancel a meeting (staff)",
+    MeetingOut,
+    "hold (with minutes) / cancel a meeting (staff)",
 )
 def meeting_action(request, meeting_id: int, payload: MeetingActionIn):
     meeting = services.meeting_transition(
@@ -531,11 +507,10 @@ def meeting_action(request, meeting_id: int, payload: MeetingActionIn):
     return meeting_out(meeting)
 
 
-@router.post(
+@_write(
     "/community/decisions/{decision_id}/actions",
-    auth=staff_auth,
-    response={200: DecisionOut, **ERRORS},
-    summary="start / progress / finish a decision (staff or its owner)",
+    DecisionOut,
+    "start / progress / finish a decision (staff or its owner)",
 )
 def decision_action(request, decision_id: int, payload: DecisionActionIn):
     decision = services.decision_transition(

@@ -29,7 +29,7 @@ def _not_found(request):
 
 def _forbidden(request, message: str):
     """A refusal as a page in the site layout, with a way home (not bare text)."""
-    return render(request, "tracking/forbidden.html", {"message": message}, status=403)
+    return render(request, "onetrip/forbidden.html", {"message": message}, status=403)
 
 
 def _limited(request, exc: RateLimited):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -111,23 +112,30 @@ def slots_upcoming(
     )
 
 
-def _by_id(qs: QuerySet[Any], raw_id: Any, *, complex: Complex | None = None) -> Any:
-    """The row of ``qs`` (of ``complex`` when given) whose id ``raw_id`` names, or None
-    (odd input such as ``abc`` or 20 digits names none)."""
+def _by_id(
+    qs: QuerySet[Any],
+    raw_id: Any,
+    *,
+    missing: NotFound,
+    complex: Complex | None = None,
+    shown: Callable[[Any], bool] | None = None,
+) -> Any:
+    """The row of ``qs`` (of ``complex`` when given) whose id ``raw_id`` names; ``missing``
+    is raised when there is none, when ``shown`` hides it from the caller, and for odd input
+    such as ``abc`` or 20 digits."""
     pk = parse_id(raw_id)
-    if pk is None:
-        return None
     if complex is not None:
         qs = qs.filter(complex=complex)
-    return qs.filter(pk=pk).first()
+    found = qs.filter(pk=pk).first() if pk is not None else None
+    if found is None or (shown is not None and not shown(found)):
+        raise missing
+    return found
 
 
 def slot_get(*, slot_id: Any, complex: Complex | None = None) -> Slot:
     qs = Slot.objects.select_related("facility", "complex", "complex__point")
-    found = _by_id(qs, slot_id, complex=complex)
-    if found is None:
-        raise NotFound(_("没有找到这个预约时段。"), code="slot_not_found")
-    return found
+    missing = NotFound(_("没有找到这个预约时段。"), code="slot_not_found")
+    return _by_id(qs, slot_id, missing=missing, complex=complex)
 
 
 def waiting_count(*, slot: Slot) -> int:
@@ -170,10 +178,10 @@ def waiting_position(*, booking: Booking) -> int | None:
 def booking_get_for_user(*, user: Any, booking_id: Any) -> Booking:
     """A booking its owner or the complex's staff may act on; anything else is not found."""
     qs = Booking.objects.select_related("slot", "slot__complex", "slot__complex__point")
-    booking = _by_id(qs, booking_id)
-    if booking is None or not booking_roles(user=user, booking=booking):
-        raise NotFound(_("没有找到这条预约。"), code="booking_not_found")
-    return booking
+    missing = NotFound(_("没有找到这条预约。"), code="booking_not_found")
+    return _by_id(
+        qs, booking_id, missing=missing, shown=lambda b: bool(booking_roles(user=user, booking=b))
+    )
 
 
 def booking_roles(*, user: Any, booking: Booking) -> set[str]:
@@ -210,10 +218,14 @@ def topics_by_state(*, complex: Complex) -> dict[str, list[Topic]]:
 
 def topic_get(*, topic_id: Any, complex: Complex | None = None) -> Topic:
     qs = Topic.objects.select_related("complex", "complex__point", "meeting", "raised_by")
-    found = _by_id(qs, topic_id, complex=complex)
-    if found is None or found.state == S.TopicState.WITHDRAWN:
-        raise NotFound(_("没有找到这个议题。"), code="topic_not_found")
-    return found
+    missing = NotFound(_("没有找到这个议题。"), code="topic_not_found")
+    return _by_id(
+        qs,
+        topic_id,
+        missing=missing,
+        complex=complex,
+        shown=lambda t: t.state != S.TopicState.WITHDRAWN,
+    )
 
 
 def topic_roles(*, user: Any, topic: Topic) -> set[str]:
@@ -244,10 +256,8 @@ def meetings_held(*, complex: Complex, limit: int = 5) -> list[Meeting]:
 
 def meeting_get(*, meeting_id: Any, complex: Complex | None = None) -> Meeting:
     qs = Meeting.objects.select_related("complex", "complex__point")
-    found = _by_id(qs, meeting_id, complex=complex)
-    if found is None:
-        raise NotFound(_("没有找到这次议事会。"), code="meeting_not_found")
-    return found
+    missing = NotFound(_("没有找到这次议事会。"), code="meeting_not_found")
+    return _by_id(qs, meeting_id, missing=missing, complex=complex)
 
 
 def decisions_followed(*, complex: Complex) -> list[Decision]:
@@ -271,10 +281,8 @@ def decisions_done(*, complex: Complex, limit: int = 5) -> list[Decision]:
 
 def decision_get(*, decision_id: Any) -> Decision:
     qs = Decision.objects.select_related("complex", "complex__point", "topic")
-    found = _by_id(qs, decision_id)
-    if found is None:
-        raise NotFound(_("没有找到这项决定。"), code="decision_not_found")
-    return found
+    missing = NotFound(_("没有找到这项决定。"), code="decision_not_found")
+    return _by_id(qs, decision_id, missing=missing)
 
 
 def decision_roles(*, user: Any, decision: Decision) -> set[str]:

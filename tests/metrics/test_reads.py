@@ -65,8 +65,9 @@ def test_spans_with_open_ends():
 @pytest.mark.django_db
 def test_the_dashboard_reads_the_roll_ups_in_six_statements(client, history):
     """Figures of both periods, the whole period, four breakdowns and the trend: three grouped
-    reads for the figures and breakdowns and three for the trend, whatever the period's
-    length; the query count of the whole page stays within its budget."""
+    reads for the figures and breakdowns (the cases and ratings of the whole district from the
+    per-key roll-ups) and three for the trend, whatever the period's length; the query count of
+    the whole page stays within its budget."""
     client.force_login(history.manager)
     for a, b, c, d in (
         ("2026-10-01", "2026-10-15", "2026-10-16", "2026-10-31"),
@@ -77,7 +78,12 @@ def test_the_dashboard_reads_the_roll_ups_in_six_statements(client, history):
         assert r.status_code == 200
         sql = [q["sql"] for q in ctx.captured_queries]
         grouped = [q for q in sql if q.startswith(("SELECT GROUPING", "WITH s AS"))]
-        assert len(grouped) == 6, grouped
+        keyed = [q for q in sql if q.startswith('SELECT s."_tag", s."dim", s."key"')]
+        assert len(grouped) + len(keyed) == 6, grouped + keyed
+        # the whole district: its cases and ratings (both periods, the whole period and the
+        # four breakdowns) from the per-key roll-ups, one statement each
+        assert len(keyed) == 2, keyed
+        assert 'FROM "metrics_casekey"' in keyed[0] and 'FROM "metrics_ratingkey"' in keyed[1]
         raw_cases = [q for q in sql if 'FROM "cases_case"' in q]
         assert len(raw_cases) == 1  # the running-overdue part, once for everything
         assert len(sql) <= 60, "\n".join(sql)

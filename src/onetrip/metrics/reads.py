@@ -23,10 +23,12 @@ from django.db.models.functions import TruncWeek
 from onetrip.metrics import raw
 from onetrip.metrics.models import (
     CaseDay,
+    CaseKey,
     CaseMonth,
     CaseWeek,
     CaseWeekTotal,
     RatingDay,
+    RatingKey,
     RatingMonth,
     RatingWeek,
     RatingWeekTotal,
@@ -35,6 +37,7 @@ from onetrip.metrics.models import (
     WaitWeek,
     WaitWeekTotal,
 )
+from onetrip.metrics.rollup_keys import DIM_OF, TOTAL_DIM
 from onetrip.metrics.rollups import CASE_SUMS, RATING_SUMS, WAIT_SUMS
 from onetrip.metrics.scope import Scope
 
@@ -138,11 +141,20 @@ TABLES: dict[str, tuple[dict[str, Any], Any, tuple[str, ...]]] = {
 }
 
 
-def totals_serve(scope: Scope) -> bool:
-    """Whether the weekly totals hold this scope's weeks: cut by nothing but (maybe) a point."""
-    return all(
-        getattr(scope, name) in (None, "")
-        for name in ("department", "matter", "agency", "kind", "channel")
+def totals_serve(scope: Scope, what: str = "cases") -> bool:
+    """Whether the weekly totals hold this scope's weeks: cut by nothing but (maybe) a point
+    (tickets have no applicant kind or channel: the wait totals also serve those cuts)."""
+    cuts = ("department", "matter", "agency") + (() if what == "waits" else ("kind", "channel"))
+    return all(getattr(scope, name) in (None, "") for name in cuts)
+
+
+def keys_serve(what: str, scope: Scope, sets: Sequence[tuple[str, ...]]) -> bool:
+    """Whether the per-key roll-ups (``rollup_keys``) answer: cases or ratings of a scope cut by
+    nothing but the applicant kind or the channel, grouped by the tag, the week or one key."""
+    return (
+        what in ("cases", "ratings")
+        and all(getattr(scope, n) is None for n in ("point", "department", "matter", "agency"))
+        and all(len(s) == 1 and (s[0] in ("tag", "week") or s[0] in DIM_OF) for s in sets)
     )
 
 
@@ -206,17 +218,23 @@ def grouped(
     """Sums of the roll-up ``what`` over the tagged ``parts``, grouped by each of ``sets``
     (tuples of "tag", "week", "bin" and key columns such as "point_id"), in one statement:
     {set: [row with the set's keys and the sums]}. ``months=False``: read weeks and days only
-    (needed when a set has "week"). ``totals``: whole weeks from the weekly totals (only for
-    sets of "tag", "week" and "bin", and scopes ``totals_serve`` accepts)."""
+    (needed when a set has "week"). ``totals``: whole weeks from the weekly totals when they
+    serve the scopes (``totals_serve``; only for sets of "tag", "week" and "bin"). Cases and
+    ratings of scopes ``keys_serve`` accepts are read from the per-key roll-ups."""
     _tables, _filt, sums = TABLES[what]
+    parts = list(parts)
     names: list[str] = []
     for s in sets:
         names += [n for n in s if n not in names]
+    if totals and set(names) <= {"tag", "week", "bin"}:
+        totals = all(totals_serve(scope, what) for _t, scope in parts)
+    elif totals:
+        raise ValueError("the weekly totals hold no such rows")
+    if not totals and all(keys_serve(what, scope, sets) for _t, scope in parts):
+        return _grouped_keys(what, parts, sets, months=months and "week" not in names)
     columns = [_col(n) for n in names]
     pieces: list[tuple[str, list[Any]]] = []
     for tag, scope in parts:
-        if totals and not (totals_serve(scope) and set(names) <= {"tag", "week", "bin"}):
-            raise ValueError("the weekly totals hold no such rows")
         pieces += _part_sql(
             what, tag, scope, columns, months=months and "week" not in names, totals=totals
         )
@@ -267,6 +285,83 @@ def grouped(
             keys = dict(zip(names, row[1 : 1 + n], strict=True))
             values = dict(zip(sums, row[1 + n :], strict=True))
             out[s].append({**{k: _norm(k, keys[k]) for k in s}, **values})
+    return out
+
+
+# -- the per-key roll-ups ------------------------------------------------------------------------
+
+_KEY_MODELS = {"cases": CaseKey, "ratings": RatingKey}
+_GRAIN = {"day": "d", "week": "w", "month": "m"}
+
+
+def _key_filter(scope: Scope) -> Q:
+    f = Q(district_id=scope.district.pk)
+    if scope.kind:
+        f &= Q(company=scope.kind == "company")
+    if scope.channel:
+        f &= Q(channel=scope.channel)
+    return f
+
+
+def _grouped_keys(
+    what: str, parts: list[tuple[str, Scope]], sets: Sequence[tuple[str, ...]], *, months: bool
+) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """``grouped`` from the per-key roll-ups: one statement sums the spans' rows per (tag,
+    dim, key[, week]); each set is then one dim's rows (the tag's and the week's: those of
+    ``TOTAL_DIM``) added up in Python — a few hundred rows."""
+    model, sums = _KEY_MODELS[what], TABLES[what][2]
+    names = [s[0] for s in sets]
+    dims = sorted({DIM_OF[n] for n in names if n in DIM_OF} | {TOTAL_DIM})
+    week = "week" in names
+    pieces: list[tuple[str, list[Any]]] = []
+    for tag, scope in parts:
+        for grain, start, end in spans(scope.first_day, scope.last_day, months=months):
+            q = _key_filter(scope) & Q(grain=_GRAIN[grain], dim__in=dims)
+            if start is not None:
+                q &= Q(day__gte=start)
+            if end is not None:
+                q &= Q(day__lt=end)
+            qs = model.objects.filter(q).annotate(_tag=Value(tag, output_field=CharField()))
+            columns = ["_tag", "dim", "key"]
+            if week:
+                qs = qs.annotate(
+                    _week=F("day")
+                    if grain == "week"
+                    else TruncWeek("day", output_field=DateField())
+                )
+                columns.append("_week")
+            sql, params = qs.values(*columns, *sums).order_by().query.sql_with_params()
+            pieces.append((sql, list(params)))
+    out: dict[tuple[str, ...], list[dict[str, Any]]] = {s: [] for s in sets}
+    if not pieces:
+        return out
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    group = ["_tag", "dim", "key"] + (["_week"] if week else [])
+    cols = ", ".join(f"s.{quote(c)}" for c in group)
+    union = " UNION ALL ".join(f"SELECT * FROM ({sql}) p{i}" for i, (sql, _p) in enumerate(pieces))
+    sum_sql = ", ".join(f"SUM(s.{quote(c)}) AS {quote(c)}" for c in sums)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {cols}, {sum_sql} FROM ({union}) s GROUP BY {cols}",
+            [p for _sql, ps in pieces for p in ps],
+        )
+        rows = cur.fetchall()
+    n = len(group)
+    for s in sets:
+        name = s[0]
+        dim = DIM_OF.get(name, TOTAL_DIM)
+        at = {"tag": 0, "week": 3}.get(name, 2)
+        acc: dict[Any, dict[str, Any]] = {}
+        for row in rows:
+            if row[1] != dim:
+                continue
+            k = _norm(name, row[at])
+            into = acc.setdefault(k, {name: k, **dict.fromkeys(sums, 0)})
+            for c, v in zip(sums, row[n:], strict=True):
+                into[c] += v or 0
+        out[s] = list(acc.values())
     return out
 
 

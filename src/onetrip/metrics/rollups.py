@@ -56,6 +56,7 @@ from onetrip.metrics.models import (
     WaitWeek,
     WaitWeekTotal,
 )
+from onetrip.metrics.rollup_keys import keys_rebuild, keys_refresh
 from onetrip.metrics.scope import SHANGHAI
 
 #: ids below each mark read again on every refresh
@@ -510,6 +511,7 @@ def _recompute(case_buckets, ticket_buckets, rating_buckets) -> None:
             in_weeks = Q(district_id=district_id) & _weeks_q(mondays)
             _insert_months(daily, weekly, keys, sums, in_weeks, trunc=TruncWeek)
             _insert_totals(weekly, totals, sums, Q(district_id=district_id, day__in=mondays))
+            keys_refresh(daily, district_id=district_id, days=days, mondays=mondays, months=months)
 
 
 # -- the two entry points ----------------------------------------------------------------------
@@ -540,6 +542,7 @@ def rollups_rebuild(*, district_id: int | None = None) -> dict[str, int]:
             RatingDay, RatingMonth, CASE_KEYS, RATING_SUMS, mq
         )
         written["weeks"] = weeks_from_days(district_id=district_id)
+        written["keys"] = keys_rebuild(district_id=district_id)
         if district_id is None or not _source_marks():
             _set_marks(ids)
             _set_as_of(started)

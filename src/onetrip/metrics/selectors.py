@@ -473,10 +473,11 @@ def weekly_trend(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any
 
 
 def _trend_sums(scope: Scope) -> _Sums:
-    """The weekly sums of ``scope``: from the weekly totals when it is cut by nothing but a
-    point (52 rows a year), else from the weekly rows of every key (the days at its edges from
-    the daily ones)."""
-    return _Sums([("p", scope)], trend=True, months=False, totals=reads.totals_serve(scope))
+    """The weekly sums of ``scope``: from the weekly totals when they serve it (cut by nothing
+    but a point; the waits also by kind or channel: 52 rows a year), from the per-key rows when
+    it is cut only by kind or channel, else from the weekly rows of every key (the days at its
+    edges from the daily ones)."""
+    return _Sums([("p", scope)], trend=True, months=False, totals=True)
 
 
 # -- the whole report ---------------------------------------------------------------------------

@@ -124,3 +124,31 @@ def test_backoffice_page_links(cw, client):
 
 def test_index_states_match_the_default_view():
     assert list(lists.BACKOFFICE_STATES) == list(BACKOFFICE_INDEX_STATES)
+
+
+@pytest.mark.parametrize("who", ["manager", "civil_reviewer"])
+def test_backoffice_page_queries_do_not_grow_with_rows(cw, client, who):
+    """The departments are read once (the menu and the chosen one), the page's cases in one
+    query whatever their number, and every row links to its case page."""
+    client.force_login(getattr(cw, who))
+
+    def page() -> tuple[int, int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            r = client.get("/backoffice/")
+        assert r.status_code == 200
+        sql = [q["sql"] for q in ctx.captured_queries]
+        assert sum('FROM "catalogue_department"' in q for q in sql) == 1, sql
+        return len(sql), r.content.decode().count("<tr><td><a href="), r.content.decode()
+
+    window_case(cw, day=D)
+    client.get("/backoffice/")  # first request of the session
+    few, rows_few, _html = page()
+    for i in range(6):
+        window_case(cw, day=D - dt.timedelta(days=i))
+    many, rows_many, html = page()
+    assert rows_many > rows_few > 0
+    assert many == few
+    for number in Case.objects.filter(department=cw.civil_reviewer.department).values_list(
+        "number", flat=True
+    ):
+        assert f'<a href="/cases/{number}/">{number}</a>' in html

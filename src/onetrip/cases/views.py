@@ -3,10 +3,13 @@ printable PDFs. Thin: every read goes through selectors, every write through ser
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -430,15 +433,13 @@ def backoffice(request):
     user = request.user
     if not user.has_role(Role.REVIEWER, Role.MANAGER):
         return _forbidden(request, _("只有后台审批人员和管理者可以查看工作队列。"))
-    departments = Department.objects.none()
+    departments: list[Department] = []  # read once: the menu and the choice
     if user.department_id:
-        departments = Department.objects.filter(pk=user.department_id)
+        departments = list(Department.objects.filter(pk=user.department_id))
     elif user.has_role(Role.MANAGER) and user.point_id:
-        departments = Department.objects.filter(district_id=user.point.district_id)
-    dept = (
-        departments.filter(pk=parse_id(request.GET.get("department")) or 0).first()
-        or departments.first()
-    )
+        departments = list(Department.objects.filter(district_id=user.point.district_id))
+    wanted = parse_id(request.GET.get("department"))
+    dept = next((d for d in departments if d.pk == wanted), departments[0] if departments else None)
     today = local_today()
     state = request.GET.get("state") or None
     due = request.GET.get("due") or None
@@ -453,9 +454,11 @@ def backoffice(request):
             due=due,
             after=request.GET.get("after") or None,
         )
+        detail = reverse("cases:detail", args=["0"])[:-2]  # reversed once, not once a row
         for case in cases:
             case.flags = sel.case_flags(case=case, today=today, soon=soon)
             case.state_text = S.state_label(case.state)
+            case.url = f"{detail}{quote(case.number)}/"
     first = request.GET.copy()
     first.pop("after", None)
     first_url = f"?{first.urlencode()}"

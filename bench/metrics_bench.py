@@ -27,7 +27,8 @@ Targets (issue 13): dashboard < 1 s, lists < 50 ms median.
 ``BENCH_DB`` names the scratch database; ``BENCH_KEEP=1`` keeps it (and its million cases)
 after the run, ``BENCH_REUSE=1`` measures a kept one again without generating (migrating it and
 rebuilding the roll-ups; ``BENCH_REBUILD=0`` skips the rebuild) — drop it when done, it takes
-several gigabytes. The dashboard cases also cut a year by department and by applicant kind.
+several gigabytes. The dashboard cases also cut a year by department, applicant kind, channel,
+matter and agency.
 """
 
 from __future__ import annotations
@@ -523,6 +524,7 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "onetrip.settings",
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "ERROR",
+        "ONETRIP_ACCESS_LOG_LEVEL": "ERROR",  # one access-log line per measured request otherwise
         "ONETRIP_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
     }
     os.environ.update(env)
@@ -609,6 +611,9 @@ def main() -> int:
         y0 = y - dt.timedelta(days=364)
         ymid = y0 + dt.timedelta(days=182)
         street = w["street"].code
+        from onetrip.people.models import Agency
+
+        agency = Agency.objects.filter(district=w["district"]).order_by("pk").first().pk
         d = dt.date.isoformat
         cases = [
             (
@@ -650,6 +655,27 @@ def main() -> int:
                 "dashboard",
                 "companies, year",
                 dash(d(y0), d(ymid), d(ymid + dt.timedelta(days=1)), d(y), kind="company"),
+                cookie,
+                1000,
+            ),
+            (
+                "dashboard",
+                "online channel, year",
+                dash(d(y0), d(ymid), d(ymid + dt.timedelta(days=1)), d(y), channel="online"),
+                cookie,
+                1000,
+            ),
+            (
+                "dashboard",
+                "matter, year",
+                dash(d(y0), d(ymid), d(ymid + dt.timedelta(days=1)), d(y), matter="m03"),
+                cookie,
+                1000,
+            ),
+            (
+                "dashboard",
+                "agency, year",
+                dash(d(y0), d(ymid), d(ymid + dt.timedelta(days=1)), d(y), agency=agency),
                 cookie,
                 1000,
             ),

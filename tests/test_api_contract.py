@@ -80,6 +80,26 @@ def test_input_limits_and_upload_statuses_are_documented(document):
     assert "maxLength" not in schemas["FacilityOut"]["properties"]["name"]
 
 
+def test_every_bound_is_json_schema(document):
+    """A bound pydantic could not apply shows up as a raw ``ge``/``le`` key (schemathesis then
+    generated 0 and negative ids as valid): none is left."""
+    raw = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            raw.extend(f"{where}: {k}" for k in ("ge", "le", "gt", "lt") if k in node)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}/{i}")
+
+    walk(document, "")
+    assert raw == []
+    slot = document["components"]["schemas"]["BookingIn"]["properties"]["slot_id"]
+    assert (slot["minimum"], slot["maximum"]) == (1, MAX_ID)
+
+
 def test_local_times_are_sent_as_the_document_says(document):
     from onetrip.community import services as community
     from tests.factories import make_world

@@ -56,8 +56,13 @@ def _json_integer(value: Any) -> Any:
     return value
 
 
-Int = Annotated[int, BeforeValidator(_json_integer), Field(ge=-MAX_ID, le=MAX_ID)]
-Id = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=MAX_ID)]
+#: For ``Annotated[int, Field(ge=…, le=…), JSON_INTEGER]`` (the bounds first: pydantic then
+#: writes them as minimum/maximum; a ``Field`` on ``Int | None`` would not reach the number).
+JSON_INTEGER = BeforeValidator(_json_integer)
+Int = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID), BeforeValidator(_json_integer)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
+
+
 Bool = StrictBool
 Text = Annotated[str, Field(max_length=MAX_INPUT_CHARS)]
 

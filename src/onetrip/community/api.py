@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from onetrip.apischema import Bool, ClockTime, Day, Id, InSchema, Int, Moment, words
+from onetrip.apischema import JSON_INTEGER, Bool, ClockTime, Day, Id, InSchema, Moment, words
 from onetrip.auth import optional_auth, staff_auth
 from onetrip.catalogue import selectors as catalogue_selectors
 from onetrip.community import selectors as sel
@@ -31,6 +31,7 @@ router = Router(tags=["community"])
 Name = Annotated[str, words(2, 120)]
 TopicTitle = Annotated[str, words(4, 100)]
 TopicBody = Annotated[str, words(10, 2000)]
+Capacity = Annotated[int, Field(ge=0, le=100_000), JSON_INTEGER]
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
@@ -121,7 +122,7 @@ class SlotIn(InSchema):
     title: Name
     starts_at: Moment
     ends_at: Moment = Field(..., description="after `starts_at` (422 otherwise)")
-    capacity: Int | None = Field(None, ge=0, le=100000)
+    capacity: Capacity | None = None
     description: str = Field("", max_length=2000)
 
 

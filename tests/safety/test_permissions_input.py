@@ -207,3 +207,23 @@ def test_garbage_never_answers_5xx(grid):
     # only an empty screen (no change of kind or urgency) went through; no dispatch did
     assert screened.state == "screened" and screened.dispatched_at is None
     assert screened.kind == "other" and screened.urgency == "normal"
+
+
+@pytest.mark.django_db
+def test_cell_of_a_community_under_no_street_refused_nothing_written(grid):
+    from onetrip.catalogue.models import PointLevel, ServicePoint
+    from onetrip.errors import ValidationFailed
+    from onetrip.safety.models import GridCell
+    from tests.factories import make_point
+
+    loose = make_point("sc-loose", "无街道社区", PointLevel.COMMUNITY)
+    ServicePoint.objects.filter(pk=loose.pk).update(district=grid.district)
+    loose.refresh_from_db()
+    cell = GridCell.objects.create(
+        community=loose, code="sc-loose-01", name="无街道网格", latitude="30.25", longitude="120.16"
+    )
+    before = _counts()
+    with pytest.raises(ValidationFailed) as err:
+        report(grid, grid.operator, cell)
+    assert err.value.code == "cell_without_street"
+    assert _counts() == before

@@ -5,7 +5,7 @@ services; the anonymous reporter is shown exactly as on the pages."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,9 @@ from onetrip.errors import Forbidden
 from onetrip.safety import selectors as sel
 from onetrip.safety import services
 from onetrip.safety.states import TRANSITIONS
+
+if TYPE_CHECKING:
+    from pydantic.config import JsonValue
 
 router = Router(tags=["safety"])
 
@@ -37,8 +40,12 @@ class IncidentOut(Schema):
     actions: list[str]
 
 
+#: the action names for the schema (a JSON list: ``list`` is invariant, so built as one)
+_ACTIONS: list[JsonValue] = [name for name in sorted(TRANSITIONS)]
+
+
 class IncidentActionIn(InSchema):
-    action: str = Field(..., json_schema_extra={"enum": sorted(TRANSITIONS)})
+    action: str = Field(..., json_schema_extra={"enum": _ACTIONS})
     note: str = ""
     data: FreeData = {}
 
@@ -98,11 +105,12 @@ def incident_action(request, number: str, payload: IncidentActionIn):
 @router.get("/safety/figures", auth=staff_auth, summary="四个平台、各街道的事件指标")
 def figures(request, days: int = Query(30, ge=1, le=3660)):  # noqa: B008
     user = request.user
-    if not user.has_role(*sel.COMMAND_ROLES) or sel.user_district_id(user) is None:
+    district_id = sel.user_district_id(user)
+    if not user.has_role(*sel.COMMAND_ROLES) or district_id is None:
         raise Forbidden(_("只有指挥中心值班员和管理者可以查看。"), code="wrong_role")
     end = timezone.now()
     f = sel.incident_figures(
-        district_id=sel.user_district_id(user),
+        district_id=district_id,
         start=end - dt.timedelta(days=max(1, min(days, 366))),
         end=end,
     )

@@ -54,7 +54,7 @@ def incident_roles(*, incident: Incident, user: Any, token: str | None = None) -
         and user.has_role(*HANDLER_ROLES)
     ):
         roles.add(S.DEPARTMENT)
-    if incident.mediator_id and incident.mediator.user_id == user.pk:
+    if incident.mediator and incident.mediator.user_id == user.pk:
         roles.add(S.MEDIATOR)
     return roles
 
@@ -78,7 +78,7 @@ def incidents_visible(*, user: Any) -> QuerySet[Incident]:
     return qs.filter(q).distinct()
 
 
-def incident_for(*, number: str, user: Any, token: str | None = None) -> tuple[Incident, set]:
+def incident_for(*, number: str, user: Any, token: str | None = None) -> tuple[Incident, set[str]]:
     """One incident and the caller's roles on it; NotFound for anyone with no role (so the
     existence of other people's incidents is not revealed)."""
     incident = (
@@ -89,7 +89,7 @@ def incident_for(*, number: str, user: Any, token: str | None = None) -> tuple[I
         .first()
     )
     roles = incident_roles(incident=incident, user=user, token=token) if incident else set()
-    if not roles:
+    if incident is None or not roles:
         raise NotFound(_("事件不存在或无权查看。"), code="incident_not_found")
     return incident, roles
 

@@ -22,7 +22,7 @@ class Urgency(models.TextChoices):
 
 
 #: board order: most urgent first
-URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
+URGENCY_RANK: dict[str, int] = {Urgency.CRITICAL: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
 
 
 class Platform(models.TextChoices):

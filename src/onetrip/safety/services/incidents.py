@@ -74,7 +74,7 @@ def _apply_sla(incident: Incident, *, start: dt.datetime, calendar=None) -> None
 def _audit(
     incident: Incident,
     *,
-    actor: User,
+    actor: User | None,
     role: str,
     action: str,
     from_state: str,
@@ -102,20 +102,20 @@ def _audit(
 
 
 def _reporter(
-    *, actor: User, anonymous: bool, reporter_phone: str, require_contact: bool
+    *, actor: User | None, anonymous: bool, reporter_phone: str, require_contact: bool
 ) -> tuple[str, Volunteer | None]:
-    signed_in = getattr(actor, "is_authenticated", False)
+    user = actor if getattr(actor, "is_authenticated", False) else None
     volunteer = None
     kind = ReporterKind.CITIZEN
-    if signed_in and actor.has_role(Role.GRID_WORKER):
+    if user is not None and user.has_role(Role.GRID_WORKER):
         kind = ReporterKind.GRID_WORKER
-    elif signed_in:
-        volunteer = Volunteer.objects.filter(user=actor, is_active=True).first()
+    elif user is not None:
+        volunteer = Volunteer.objects.filter(user=user, is_active=True).first()
         if volunteer is not None:
             kind = ReporterKind.VOLUNTEER
     if anonymous and kind != ReporterKind.CITIZEN:
         raise ValidationFailed(_("网格员、志愿者上报不能匿名。"), code="anonymous_not_allowed")
-    if require_contact and not anonymous and not signed_in and not (reporter_phone or "").strip():
+    if require_contact and not anonymous and user is None and not (reporter_phone or "").strip():
         raise ValidationFailed(
             _("请留下联系电话，或选择匿名上报。"),
             code="contact_required",
@@ -127,7 +127,7 @@ def _reporter(
 def incident_report(
     *,
     district: Any,
-    actor: User,
+    actor: User | None,
     kind: Any,
     description: str,
     urgency: Any = None,
@@ -173,6 +173,11 @@ def incident_report(
         latitude=latitude,
         longitude=longitude,
     )
+    street_id = place.cell.community.parent_id
+    if street_id is None:  # a community hung under no street: the incident would have no street
+        raise ValidationFailed(
+            _("该网格所在社区未归属任何街道，暂不能上报。"), code="cell_without_street"
+        )
     checked = check_photos(list(photos or []))
     if not getattr(actor, "is_authenticated", False):
         check_flood(client_key=client_key or "unknown")
@@ -188,7 +193,7 @@ def incident_report(
             token=secrets.token_urlsafe(18),
             district=district,
             cell=place.cell,
-            street_id=place.cell.community.parent_id,
+            street_id=street_id,
             kind=kind,
             urgency=route.urgency if route else urgency,
             description=description[:4000],
@@ -276,7 +281,9 @@ def _dispatch_target(incident: Incident, data: dict) -> tuple[str, Department, A
     return platform, department, mediator
 
 
-def _record_mediation(incident: Incident, *, actor: User, data: dict, now: dt.datetime) -> dict:
+def _record_mediation(
+    incident: Incident, *, actor: User | None, data: dict, now: dt.datetime
+) -> dict:
     if not incident.is_dispute:
         raise IllegalTransition(_("只有矛盾纠纷需要调解记录。"))
     parties = "\n".join(
@@ -312,7 +319,7 @@ def _transition(
     incident: Incident,
     *,
     action: str,
-    actor: User,
+    actor: User | None,
     roles: set[str],
     note: str = "",
     data: dict | None = None,
@@ -421,7 +428,7 @@ def incident_transition(
     *,
     incident: Incident,
     action: str,
-    actor: User,
+    actor: User | None,
     note: str = "",
     data: dict | None = None,
     token: str | None = None,
@@ -456,7 +463,9 @@ def incidents_escalate(*, now: dt.datetime | None = None) -> int:
         state__in=S.OPEN, escalated_at__isnull=True, due_at__isnull=False
     ).only("pk", "due_at", "reported_at")
     for inc in candidates.iterator():
-        if breach_soon(incident=inc, now=now) or inc.due_at <= now:
+        due_at = inc.due_at
+        assert due_at is not None  # the query above keeps only incidents with a deadline
+        if breach_soon(incident=inc, now=now) or due_at <= now:
             with transaction.atomic():
                 locked = (
                     Incident.objects.select_for_update().select_related("street").get(pk=inc.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -12,6 +13,9 @@ from django.conf import settings
 from onetrip.safety.models import RoutingRule, SlaPolicy, SlaUnit, Urgency
 from onetrip.safety.models.incidents import DayType
 from onetrip.workdays.selectors import WorkdayCalendar, working_days_after
+
+if TYPE_CHECKING:
+    from onetrip.catalogue.models import Department
 
 #: used when a district has no SlaPolicy row for a kind and urgency
 DEFAULT_SLA: dict[str, tuple[int, str]] = {
@@ -27,9 +31,9 @@ def local(moment: dt.datetime) -> dt.datetime:
 
 @dataclass(frozen=True)
 class Route:
-    rule: RoutingRule | None
+    rule: RoutingRule
     platform: str
-    department: object | None
+    department: Department
     urgency: str
     auto_dispatch: bool
 

@@ -64,9 +64,12 @@ def volunteer_register(
     roles = _clean_roles(roles)
     if user is not None and Volunteer.objects.filter(user=user).exists():
         raise Conflict(_("该账号已登记为志愿者。"), code="already_volunteer")
+    district = community.district
+    if district is None:  # a community outside any district is not one to register in
+        raise ValidationFailed(_("请选择社区。"), code="community_required")
     today = today or local_today()
     volunteer = Volunteer.objects.create(
-        district_id=community.district_id,
+        district=district,
         community=community,
         code=uuid.uuid4().hex[:30],
         name=name[:60],
@@ -74,7 +77,7 @@ def volunteer_register(
         user=user,
         joined_on=today,
     )
-    volunteer.code = f"V-{community.district.code}-R{volunteer.pk:06d}"
+    volunteer.code = f"V-{district.code}-R{volunteer.pk:06d}"
     Volunteer.objects.filter(pk=volunteer.pk).update(code=volunteer.code)
     VolunteerRoleGrant.objects.bulk_create(
         [VolunteerRoleGrant(volunteer=volunteer, role=r) for r in roles]
@@ -168,9 +171,9 @@ def rule_save(*, rule: RoutingRule, actor: User) -> RoutingRule:
         raise ValidationFailed(_("时段无效。"), code="bad_hours", fields={"hour_to": [_("无效")]})
     if rule.department.district_id != rule.district_id:
         raise ValidationFailed(_("承办部门不在本区。"), code="wrong_district")
-    if rule.place_id and rule.place.district_id != rule.district_id:
+    if rule.place and rule.place.district_id != rule.district_id:
         raise ValidationFailed(_("街道或社区不在本区。"), code="wrong_district")
-    if rule.cell_id and rule.cell.district_id != rule.district_id:
+    if rule.cell and rule.cell.district_id != rule.district_id:
         raise ValidationFailed(_("网格不在本区。"), code="wrong_district")
     created = rule.pk is None
     try:

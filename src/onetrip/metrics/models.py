@@ -260,17 +260,29 @@ class WaitCounts(models.Model):
 
 class WaitDay(WaitCounts):
     class Meta:
-        indexes = [models.Index(fields=["district_id", "day"], name="metrics_waitday_day")]
+        indexes = [
+            models.Index(fields=["district_id", "day"], name="metrics_waitday_day"),
+            # a department or matter cut reads its queues' rows only
+            models.Index(fields=["district_id", "queue_id", "day"], name="metrics_waitday_queue"),
+        ]
 
 
 class WaitMonth(WaitCounts):
     class Meta:
-        indexes = [models.Index(fields=["district_id", "day"], name="metrics_waitmonth_day")]
+        indexes = [
+            models.Index(fields=["district_id", "day"], name="metrics_waitmonth_day"),
+            # a department or matter cut reads its queues' rows only
+            models.Index(fields=["district_id", "queue_id", "day"], name="metrics_waitmonth_queue"),
+        ]
 
 
 class WaitWeek(WaitCounts):
     class Meta:
-        indexes = [models.Index(fields=["district_id", "day"], name="metrics_waitweek_day")]
+        indexes = [
+            models.Index(fields=["district_id", "day"], name="metrics_waitweek_day"),
+            # a department or matter cut reads its queues' rows only
+            models.Index(fields=["district_id", "queue_id", "day"], name="metrics_waitweek_queue"),
+        ]
 
 
 class RatingCounts(models.Model):

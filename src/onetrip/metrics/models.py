@@ -218,14 +218,30 @@ class CaseCounts(models.Model):
 
 class CaseDay(CaseCounts):
     class Meta:
-        indexes = [models.Index(fields=["district_id", "day"], name="metrics_caseday_day")]
+        indexes = [
+            models.Index(fields=["district_id", "day"], name="metrics_caseday_day"),
+            # a department or matter cut reads its own rows only
+            models.Index(
+                fields=["district_id", "department_id", "day"], name="metrics_caseday_dept"
+            ),
+            models.Index(fields=["district_id", "matter_id", "day"], name="metrics_caseday_matter"),
+        ]
 
 
 class CaseMonth(CaseCounts):
     """The daily rows summed per month (whole months of a period are read from here)."""
 
     class Meta:
-        indexes = [models.Index(fields=["district_id", "day"], name="metrics_casemonth_day")]
+        indexes = [
+            models.Index(fields=["district_id", "day"], name="metrics_casemonth_day"),
+            # a department or matter cut reads its own rows only
+            models.Index(
+                fields=["district_id", "department_id", "day"], name="metrics_casemonth_dept"
+            ),
+            models.Index(
+                fields=["district_id", "matter_id", "day"], name="metrics_casemonth_matter"
+            ),
+        ]
 
 
 class CaseWeek(CaseCounts):
@@ -233,7 +249,16 @@ class CaseWeek(CaseCounts):
     weeks of a period and the dashboard's weekly trends are read from here."""
 
     class Meta:
-        indexes = [models.Index(fields=["district_id", "day"], name="metrics_caseweek_day")]
+        indexes = [
+            models.Index(fields=["district_id", "day"], name="metrics_caseweek_day"),
+            # a department or matter cut reads its own rows only
+            models.Index(
+                fields=["district_id", "department_id", "day"], name="metrics_caseweek_dept"
+            ),
+            models.Index(
+                fields=["district_id", "matter_id", "day"], name="metrics_caseweek_matter"
+            ),
+        ]
 
 
 class WaitCounts(models.Model):

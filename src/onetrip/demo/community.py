@@ -92,7 +92,7 @@ def _complex_load(point: ServicePoint, index: int, today: dt.date, made: dict[st
     staff = _social_worker(point)
     if staff is None:
         return
-    for title, kind, fkind, offset, hour, hours, capacity in ACTIVITIES:
+    for title, slot_kind, fkind, offset, hour, hours, capacity in ACTIVITIES:
         facility = facilities.get(fkind)
         if facility is None:
             continue
@@ -102,7 +102,7 @@ def _complex_load(point: ServicePoint, index: int, today: dt.date, made: dict[st
         services.slot_create(
             actor=staff,
             facility=facility,
-            kind=kind,
+            kind=slot_kind,
             title=title,
             starts_at=_at(day, hour),
             ends_at=_at(day, hour + hours),
@@ -177,6 +177,7 @@ def _workshop_load(complex: Complex, staff: User, today: dt.date, bump) -> None:
             now=_at(held_on, 21),
         )
         decision = Decision.objects.filter(topic=first).first()
+        assert decision is not None  # "decide" above records the topic's decision
         services.decision_transition(
             decision=decision, action="start", actor=staff, note="物业已采购灯具，等待安装"
         )

@@ -115,11 +115,12 @@ def _lifecycle(
         company = holder = client_for(agent=agent, company=company, on=day)
     else:
         creator = clerk
-        channel = {
+        at_level: dict[str, Channel] = {
             PointLevel.DISTRICT: Channel.WINDOW,
             PointLevel.STREET: Channel.STREET,
             PointLevel.COMMUNITY: Channel.COMMUNITY,
-        }[point.level]
+        }
+        channel = at_level[point.level]
     precheck = None
     if prechecked and s.staff["guide"] is not None:
         precheck = _precheck(s, matter=matter, holder=holder, at=at - dt.timedelta(minutes=25))
@@ -214,6 +215,7 @@ def _lifecycle(
         when = when + dt.timedelta(minutes=rng.uniform(10, 40))
     else:
         due = case.promised_due
+        assert due is not None  # an accepted case of a committed matter has its promised date
         rday = when.astimezone(SH).date()
         if late:
             dday = s.wd(due, rng.choice((1, 2, 3)))

@@ -123,11 +123,11 @@ def _holders(district: ServicePoint, rng: random.Random, *, people: int, compani
         place, trade = TRADES[i % len(TRADES)]
         name = f"杭州{('', '新', '大', '金')[i // len(TRADES) % 4]}{place}{trade}有限公司"
         number = uscc_make(seq=700 + i)
-        found = Company.objects.filter(credit_code=number).first()
-        if found is None:
-            found = company_register(name=name, credit_code=number, legal_representative="")
-            found.users.add(account(name, f"c{i:03d}"))
-        firms.append(found)
+        firm = Company.objects.filter(credit_code=number).first()
+        if firm is None:
+            firm = company_register(name=name, credit_code=number, legal_representative="")
+            firm.users.add(account(name, f"c{i:03d}"))
+        firms.append(firm)
     return persons, firms
 
 

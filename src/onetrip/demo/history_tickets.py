@@ -72,12 +72,22 @@ def appointment_slot(t: SimTicket) -> tuple[float, bool]:
 def dashboard_wait(t: SimTicket) -> float:
     """The wait of a called ticket as the dashboard defines it (``metrics.definitions``): from
     issue, or for an appointment checked in on time from its slot's start, never negative."""
+    if t.called is None:
+        raise ValueError(f"ticket {t.id} was never called: it has no wait")
     start = t.issued
     if t.rank == 1:
         slot, late = appointment_slot(t)
         if not late:
             start = slot
     return max(t.called - start, 0.0)
+
+
+def _on_day(season: Season, days: list[dt.date], t: float, *, anchor: float) -> dt.datetime:
+    """``season.when`` of a time of a ticket whose issue (``anchor``) is in the season: never
+    None then (``when`` is None only for no time or an anchor outside the season's days)."""
+    moment = season.when(days, t, anchor=anchor)
+    assert moment is not None  # the callers skip tickets issued outside the season's days
+    return moment
 
 
 def sim_tickets_write(
@@ -114,7 +124,7 @@ def sim_tickets_write(
         day = issued.date()
         seq[(queue.pk, day)] += 1
         n = seq[(queue.pk, day)]
-        choices = windows.get(queue.pk) or [None]
+        choices: list[int | None] = [*windows.get(queue.pk, [])] or [None]
         ticket = Ticket(
             queue=queue,
             point=point,
@@ -133,12 +143,12 @@ def sim_tickets_write(
             ticket.walked_out_at = season.when(part.days, t.walked_out, anchor=t.issued)
             ticket.window_id = None
         elif t.called is not None and t.finished is not None:
-            called = season.when(part.days, t.called, anchor=t.issued)
+            called = _on_day(season, part.days, t.called, anchor=t.issued)
             ticket.called_at = ticket.first_called_at = called
             ticket.call_count = 1
-            ticket.started_at = called + dt.timedelta(seconds=30)
+            started = ticket.started_at = called + dt.timedelta(seconds=30)
             ticket.finished_at = max(
-                season.when(part.days, t.finished, anchor=t.issued), ticket.started_at
+                _on_day(season, part.days, t.finished, anchor=t.issued), started
             )
             ticket.status = TicketStatus.DONE
         else:  # still waiting or being served when the simulated day ended: not written
@@ -148,9 +158,10 @@ def sim_tickets_write(
             slot, late = appointment_slot(t)
             ticket.channel = TicketChannel.APPOINTMENT
             ticket.applicant_phone = _phone(t.journey)
+            slot_at = _on_day(season, part.days, slot, anchor=t.issued)
             if not late:
-                ticket.slot_start = ticket.sort_at = season.when(part.days, slot, anchor=t.issued)
-            booked.append((ticket, season.when(part.days, slot, anchor=t.issued), late))
+                ticket.slot_start = ticket.sort_at = slot_at
+            booked.append((ticket, slot_at, late))
         rows.append(((part.name, t.id), ticket))
     tickets_write([ticket for _key, ticket in rows])
     _appointments_write(booked)

@@ -215,7 +215,7 @@ def _register(district: ServicePoint, rng: random.Random) -> dict[str, int]:
     ]
     Volunteer.objects.bulk_create(volunteers, batch_size=2000)
     volunteers = list(Volunteer.objects.filter(district=district).order_by("code"))
-    grants = []
+    grants: list[VolunteerRoleGrant] = []
     for v in volunteers:
         roles = {r for r, share in ROLE_SHARE if rng.random() < share} or {"informant"}
         grants.extend(VolunteerRoleGrant(volunteer=v, role=r) for r in sorted(roles))
@@ -328,6 +328,8 @@ def _incidents(district: ServicePoint, cells: list[Any], rng: random.Random) -> 
         if keep_open:
             continue
         incident.refresh_from_db()
+        if incident.department_id is None:  # not dispatched (no operator): no one to handle it
+            continue
         handler = User.objects.filter(
             department_id=incident.department_id, groups__name=Role.REVIEWER
         ).first()

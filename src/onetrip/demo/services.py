@@ -18,7 +18,7 @@ import functools
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -31,6 +31,9 @@ from onetrip.demo import people_data as pd
 from onetrip.demo.files import CATALOGUE_YAML, catalogue_files_build
 from onetrip.demo.registry import demo_extensions_ordered
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -45,7 +48,7 @@ PROVISIONAL_SOURCE = "demo-provisional"
 PROVISIONAL_NOTE = "演示用临时安排（非官方，仅周末休息）"
 
 
-def _say(stdout: TextIO | None, line: str) -> None:
+def _say(stdout: SupportsWrite[str] | None, line: str) -> None:
     if stdout is not None:
         stdout.write(line + "\n")
 
@@ -267,7 +270,9 @@ def _delegations_ensure(*, district, counts: dict[str, int]) -> None:
 # --------------------------------------------------------------------------- calendar
 
 
-def provisional_years_ensure(*, today: dt.date, stdout: TextIO | None = None) -> list[int]:
+def provisional_years_ensure(
+    *, today: dt.date, stdout: SupportsWrite[str] | None = None
+) -> list[int]:
     """Give the demo database a weekends-only stand-in for next year when none is published.
 
     Only ``onetrip demo`` calls this. The year is marked ``source="demo-provisional"`` and the
@@ -306,7 +311,9 @@ def provisional_years_ensure(*, today: dt.date, stdout: TextIO | None = None) ->
 
 
 @transaction.atomic
-def _base_load(*, catalogue_path: Path, stdout: TextIO | None, today: dt.date) -> dict[str, Any]:
+def _base_load(
+    *, catalogue_path: Path, stdout: SupportsWrite[str] | None, today: dt.date
+) -> dict[str, Any]:
     from onetrip.catalogue.interchange import catalogue_import
     from onetrip.catalogue.models import ServicePoint
 
@@ -326,7 +333,7 @@ def _base_load(*, catalogue_path: Path, stdout: TextIO | None, today: dt.date) -
 
 def demo_load(
     *,
-    stdout: TextIO | None = None,
+    stdout: SupportsWrite[str] | None = None,
     today: dt.date | None = None,
     extensions: bool = True,
 ) -> dict[str, Any]:

@@ -83,7 +83,7 @@ def complex_detail(request, code: str):
         ):
             mine[b.slot_id] = b
     for s in slots:
-        s.mine = mine.get(s.pk)
+        s.mine = mine.get(s.pk)  # type: ignore[attr-defined]  # page-only, read by the template
     facilities = sel.facilities_of(complex=complex)
     grouped = sel.topics_by_state(complex=complex)
     roles = sel.complex_roles(user=user, complex=complex)
@@ -249,7 +249,7 @@ def _manage_context(complex) -> dict[str, Any]:
     now = timezone.now()
     slots = list(sel.slots_upcoming(complex=complex, now=now, days=60))
     for s in slots:
-        s.live = list(
+        s.live = list(  # type: ignore[attr-defined]  # page-only, read by the template
             s.bookings.filter(
                 status__in=(S.BookingStatus.CONFIRMED, S.BookingStatus.WAITING)
             ).select_related("user")

@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     from onetrip.people.models import User
 
 
-def _check_time(facility: Facility, starts_at: Any, ends_at: Any, now: dt.datetime) -> None:
+def _check_time(
+    facility: Facility, starts_at: Any, ends_at: Any, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """The slot's start and end, checked (both given, aware, in order, ahead, one open day)."""
     if not isinstance(starts_at, dt.datetime) or not isinstance(ends_at, dt.datetime):
         raise ValidationFailed(_("请填写开始和结束时间。"), code="time_required")
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
@@ -56,6 +59,7 @@ def _check_time(facility: Facility, starts_at: Any, ends_at: Any, now: dt.dateti
             % {"a": facility.opens_at.strftime("%H:%M"), "b": facility.closes_at.strftime("%H:%M")},
             code="outside_hours",
         )
+    return starts_at, ends_at
 
 
 @transaction.atomic
@@ -65,8 +69,8 @@ def slot_create(
     facility: Facility,
     kind: str,
     title: str,
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
+    starts_at: dt.datetime | None,
+    ends_at: dt.datetime | None,
     capacity: int | None = None,
     description: str = "",
     now: dt.datetime | None = None,
@@ -88,7 +92,7 @@ def slot_create(
     description = clean_text(
         description, field="description", label=_("说明"), min_len=0, max_len=2000
     )
-    _check_time(facility, starts_at, ends_at, now)
+    starts_at, ends_at = _check_time(facility, starts_at, ends_at, now)
     if kind == SlotKind.SPACE:
         capacity = 1
     try:

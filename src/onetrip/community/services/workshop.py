@@ -356,7 +356,7 @@ def decision_transition(
     )
     target = decision.state
     DecisionUpdate.objects.create(
-        decision=decision, by=actor, state=target, note=note or move.label
+        decision=decision, by=actor, state=target, note=note or str(move.label)
     )
     topic = decision.topic
     if (

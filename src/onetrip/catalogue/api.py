@@ -118,8 +118,8 @@ def _point_out(p: ServicePoint) -> dict:
         "code": p.code,
         "name": p.name,
         "level": p.level,
-        "parent": p.parent.code if p.parent_id else None,
-        "district": p.district.code if p.district_id else None,
+        "parent": p.parent.code if p.parent else None,
+        "district": p.district.code if p.district else None,
         "address": p.address,
         "phone": p.phone,
         "latitude": float(p.latitude) if p.latitude is not None else None,
@@ -219,7 +219,7 @@ def matter_detail(request, code: str, district: str | None = None):
                 "note": mat.note,
                 "government_held": mat.government_held,
                 "issuing_department": mat.issuing_department.name
-                if mat.issuing_department_id
+                if mat.issuing_department
                 else None,
                 "shared_kind": mat.shared_kind,
                 "sample_url": _file_url(m, "sample", mat),
@@ -362,6 +362,11 @@ def point_detail(request, code: str):
 def departments(request, district: str | None = None):
     scope = selectors.district_get(code=district)
     return [
-        {"code": d.code, "name": d.name, "phone": d.phone, "matter_count": d.matter_count}
+        {
+            "code": d.code,
+            "name": d.name,
+            "phone": d.phone,
+            "matter_count": d.matter_count,  # type: ignore[attr-defined]  # departments_list's annotation
+        }
         for d in selectors.departments_list(district=scope)
     ]

@@ -263,7 +263,7 @@ def point_tree(*, district: ServicePoint | None = None) -> list[dict]:
     if district is not None:
         qs = qs.filter(Q(district=district) | Q(pk=district.pk))
     points = list(qs.order_by("code"))
-    nodes = {p.pk: {"point": p, "children": []} for p in points}
+    nodes: dict[int, dict[str, Any]] = {p.pk: {"point": p, "children": []} for p in points}
     roots = []
     for p in points:
         if p.parent_id in nodes:
@@ -364,7 +364,9 @@ def nearby_origin(
         )
     if point is None:
         raise NotFound(_("未找到该社区或地址，请从列表中选择社区。"), code="origin_not_found")
-    return point, float(point.latitude), float(point.longitude)
+    lat, lng = point.latitude, point.longitude
+    assert lat is not None and lng is not None  # the query keeps only points with coordinates
+    return point, float(lat), float(lng)
 
 
 def points_nearest(
@@ -383,6 +385,7 @@ def points_nearest(
     local = timezone.localtime(at)
     found = []
     for p in points_for_matter(matter=matter).exclude(latitude=None).exclude(longitude=None):
+        assert p.latitude is not None and p.longitude is not None  # excluded above
         straight = straight_line_metres(lat, lng, float(p.latitude), float(p.longitude))
         walking = straight * WALKING_FACTOR
         minutes = math.ceil(walking / WALKING_METRES_PER_MINUTE)

@@ -119,12 +119,13 @@ def matter_detail(request, code: str):
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     materials = list(matter.materials.all())
+    # page-only attributes the template reads
     for mat in materials:
-        mat.sample_url = file_url(matter, "sample", mat)
-        mat.blank_form_url = file_url(matter, "blank_form", mat)
+        mat.sample_url = file_url(matter, "sample", mat)  # type: ignore[attr-defined]
+        mat.blank_form_url = file_url(matter, "blank_form", mat)  # type: ignore[attr-defined]
     points = list(selectors.points_for_matter(matter=matter))
     for p in points:
-        p.weekdays = weekdays_label(p.open_weekdays)
+        p.weekdays = weekdays_label(p.open_weekdays)  # type: ignore[attr-defined]
     return render(
         request,
         "catalogue/matter_detail.html",
@@ -156,9 +157,7 @@ def point_detail(request, code: str):
             "children": list(point.children.filter(is_active=True).order_by("code")),
             "matters": matters,
             "history": (
-                case_visit_summary(district=point.district, point=point)
-                if point.district_id
-                else None
+                case_visit_summary(district=point.district, point=point) if point.district else None
             ),
         },
     )

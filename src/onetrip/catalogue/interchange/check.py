@@ -397,7 +397,7 @@ def _check(doc: Any, ck: _Checker) -> _Plan:
     # departments
     dept_codes: set[str] = set()
     for path, data in ck.entries(top, "departments", _DEPT_KEYS):
-        d = {
+        d: dict[str, Any] = {
             "_path": path,
             "code": ck.text(data, "code", path, required=True, max_length=40, slug=True),
             "name": ck.text(data, "name", path, required=True, max_length=_max(Department, "name")),

@@ -47,7 +47,7 @@ def hhmm(value: dt.time | str) -> str:
 
 def _point_dict(p: ServicePoint) -> dict[str, Any]:
     out: dict[str, Any] = {"code": p.code, "name": p.name, "level": str(p.level)}
-    if p.parent_id:
+    if p.parent:
         out["parent"] = p.parent.code
     for key in ("address",):
         if getattr(p, key):
@@ -158,7 +158,7 @@ def catalogue_export(*, district: ServicePoint | str, path: Path) -> dict[str, i
             if mat.note:
                 md["note"] = mat.note
             md["government_held"] = mat.government_held
-            if mat.issuing_department_id:
+            if mat.issuing_department:
                 md["issuing_department"] = mat.issuing_department.code
             if mat.shared_kind:
                 md["shared_kind"] = mat.shared_kind

@@ -121,7 +121,9 @@ def _write(plan: _Plan, report: ImportReport) -> ServicePoint:
         matter = existing.get(m["code"])
         if matter is None:
             matter = Matter.objects.create(district=district, code=m["code"], **values)
-            matter._prefetched_objects_cache = {"materials": Material.objects.none()}
+            # Django's (private, so untyped) prefetch cache: a new matter has no materials yet
+            none = {"materials": Material.objects.none()}
+            matter._prefetched_objects_cache = none  # type: ignore[attr-defined]
             report.bump("created", "matters")
         else:
             _update(matter, values, report, "matters")

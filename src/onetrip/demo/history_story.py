@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onetrip.cases.models import Case, MaterialStatus
 from onetrip.cases.services import case_material_update, case_transition
 from onetrip.catalogue.models import Matter, PointLevel, ServicePoint
 from onetrip.demo.history_season import SH
 from onetrip.workdays.selectors import working_days_after
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 DEFECTS = ["签字页缺失", "复印件不清晰", "与原件不一致", "填写内容不完整", "超过有效期"]
 
@@ -126,7 +129,7 @@ def decide(case: Case, *, rng: Any, reviewer: Any, now: dt.datetime) -> Case:
     )
 
 
-def supplement_answer(case: Case, chosen: list[Any], *, actor: Any, now: dt.datetime) -> Case:
+def supplement_answer(case: Case, chosen: list[Any], *, actor: User, now: dt.datetime) -> Case:
     """The applicant hands in the materials asked for (each marked received) and resubmits."""
     for cm in chosen:
         case_material_update(

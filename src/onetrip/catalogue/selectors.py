@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.db import models
@@ -21,6 +21,11 @@ from onetrip.catalogue.models import (
     ServicePoint,
 )
 from onetrip.errors import NotFound
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
 
 LEVELS = ("district", "street", "community")
 #: Columns a result list needs (leaves out the long texts: description, legal basis …).
@@ -61,15 +66,17 @@ def district_by_code(code: str) -> ServicePoint:
     return district
 
 
-def user_district(user: Any) -> ServicePoint | None:
+def user_district(user: User | AnonymousUser | None) -> ServicePoint | None:
     """The district of a signed-in staff member's service point; None for anyone else."""
-    point = getattr(user, "point", None) if getattr(user, "is_authenticated", False) else None
+    point = user.point if user is not None and user.is_authenticated else None
     if point is not None:
         return point.district or point
     return None
 
 
-def district_resolve(*, code: str | None = None, user: Any = None) -> ServicePoint | None:
+def district_resolve(
+    *, code: str | None = None, user: User | AnonymousUser | None = None
+) -> ServicePoint | None:
     """Which district a request is about, the one rule for pages and the API: the district
     named by ``code`` (NotFound when there is none), else the district of ``user``'s service
     point, else the deployment's default (None when it has no district at all)."""

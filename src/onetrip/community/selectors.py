@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -28,6 +28,14 @@ from onetrip.db import parse_id
 from onetrip.errors import NotFound
 from onetrip.roles import Role
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
+
+    #: whoever asks: a signed-in user, the anonymous visitor, or no one
+    Caller = User | AnonymousUser | None
+
 STAFF_ROLES = (Role.SOCIAL_WORKER, Role.MANAGER)
 #: point codes are slugs; anything else (a NUL byte, 200 characters) cannot name one
 _CODE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
@@ -38,11 +46,11 @@ def valid_code(code: Any) -> str | None:
     return code if isinstance(code, str) and _CODE.fullmatch(code) else None
 
 
-def _signed_in(user: Any) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+def _signed_in(user: Caller) -> TypeGuard[User]:
+    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def complex_roles(*, user: Any, complex: Complex) -> set[str]:
+def complex_roles(*, user: Caller, complex: Complex) -> set[str]:
     """The roles ``user`` holds towards one complex: resident (signed in) and staff (a social
     worker of this very community, a manager of its district, a superuser)."""
     if not _signed_in(user):
@@ -53,12 +61,16 @@ def complex_roles(*, user: Any, complex: Complex) -> set[str]:
     elif user.point_id:
         if user.has_role(Role.SOCIAL_WORKER) and user.point_id == complex.point_id:
             roles.add(S.STAFF)
-        if user.has_role(Role.MANAGER) and user.point.district_id == complex.district_id:
+        if (
+            user.has_role(Role.MANAGER)
+            and user.point is not None
+            and user.point.district_id == complex.district_id
+        ):
             roles.add(S.STAFF)
     return roles
 
 
-def complexes_managed_by(*, user: Any) -> QuerySet[Complex]:
+def complexes_managed_by(*, user: Caller) -> QuerySet[Complex]:
     """The complexes ``user`` manages (per complex_roles), for staff lists and the admin."""
     qs = Complex.objects.select_related("point", "district")
     if not _signed_in(user):
@@ -68,7 +80,7 @@ def complexes_managed_by(*, user: Any) -> QuerySet[Complex]:
     ids = set()
     if user.point_id and user.has_role(Role.SOCIAL_WORKER):
         ids |= set(qs.filter(point_id=user.point_id).values_list("pk", flat=True))
-    if user.point_id and user.has_role(Role.MANAGER):
+    if user.point_id and user.has_role(Role.MANAGER) and user.point:
         ids |= set(qs.filter(district_id=user.point.district_id).values_list("pk", flat=True))
     return qs.filter(pk__in=ids)
 
@@ -142,7 +154,7 @@ def waiting_count(*, slot: Slot) -> int:
     return slot.bookings.filter(status=S.BookingStatus.WAITING).count()
 
 
-def bookings_of(*, user: Any) -> QuerySet[Booking]:
+def bookings_of(*, user: Caller) -> QuerySet[Booking]:
     if not _signed_in(user):
         return Booking.objects.none()
     return (
@@ -152,7 +164,7 @@ def bookings_of(*, user: Any) -> QuerySet[Booking]:
     )
 
 
-def live_booking_of(*, user: Any, slot: Slot) -> Booking | None:
+def live_booking_of(*, user: Caller, slot: Slot) -> Booking | None:
     if not _signed_in(user):
         return None
     return Booking.objects.filter(
@@ -175,7 +187,7 @@ def waiting_position(*, booking: Booking) -> int | None:
     )
 
 
-def booking_get_for_user(*, user: Any, booking_id: Any) -> Booking:
+def booking_get_for_user(*, user: Caller, booking_id: Any) -> Booking:
     """A booking its owner or the complex's staff may act on; anything else is not found."""
     qs = Booking.objects.select_related("slot", "slot__complex", "slot__complex__point")
     missing = NotFound(_("没有找到这条预约。"), code="booking_not_found")
@@ -184,7 +196,7 @@ def booking_get_for_user(*, user: Any, booking_id: Any) -> Booking:
     )
 
 
-def booking_roles(*, user: Any, booking: Booking) -> set[str]:
+def booking_roles(*, user: Caller, booking: Booking) -> set[str]:
     roles = complex_roles(user=user, complex=booking.slot.complex) - {S.RESIDENT}
     if _signed_in(user) and booking.user_id == user.pk:
         roles.add(S.OWNER)
@@ -194,7 +206,7 @@ def booking_roles(*, user: Any, booking: Booking) -> set[str]:
 # --------------------------------------------------------------------------- workshop
 
 
-def member_of(*, user: Any, complex: Complex) -> WorkshopMember | None:
+def member_of(*, user: Caller, complex: Complex) -> WorkshopMember | None:
     if not _signed_in(user):
         return None
     return WorkshopMember.objects.filter(complex=complex, user=user).first()
@@ -228,14 +240,14 @@ def topic_get(*, topic_id: Any, complex: Complex | None = None) -> Topic:
     )
 
 
-def topic_roles(*, user: Any, topic: Topic) -> set[str]:
+def topic_roles(*, user: Caller, topic: Topic) -> set[str]:
     roles = complex_roles(user=user, complex=topic.complex)
     if _signed_in(user) and topic.raised_by_id == user.pk:
         roles.add(S.OWNER)
     return roles
 
 
-def has_supported(*, user: Any, topic: Topic) -> bool:
+def has_supported(*, user: Caller, topic: Topic) -> bool:
     return _signed_in(user) and TopicSupport.objects.filter(topic=topic, user=user).exists()
 
 
@@ -285,7 +297,7 @@ def decision_get(*, decision_id: Any) -> Decision:
     return _by_id(qs, decision_id, missing=missing)
 
 
-def decision_roles(*, user: Any, decision: Decision) -> set[str]:
+def decision_roles(*, user: Caller, decision: Decision) -> set[str]:
     roles = complex_roles(user=user, complex=decision.complex)
     if _signed_in(user) and decision.owner_id == user.pk:
         roles.add(S.DECISION_OWNER)

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
@@ -17,6 +17,14 @@ from onetrip.safety import states as S
 from onetrip.safety.models import Incident, Platform, Volunteer
 from onetrip.safety.models.incidents import URGENCY_RANK
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
+
+    #: whoever asks: a signed-in user, the anonymous visitor, or no one (a token's bearer)
+    Caller = User | AnonymousUser | None
+
 COMMAND_ROLES = (Role.OPERATOR, Role.MANAGER)
 HANDLER_ROLES = (Role.REVIEWER, Role.CLERK, Role.MANAGER, Role.SOCIAL_WORKER, Role.SPECIALIST)
 _RANK = Case(
@@ -26,19 +34,19 @@ _RANK = Case(
 )
 
 
-def user_district_id(user: Any) -> int | None:
+def user_district_id(user: Caller) -> int | None:
     point = getattr(user, "point", None)
     if point is None:
         return None
     return point.district_id or point.pk
 
 
-def incident_roles(*, incident: Incident, user: Any, token: str | None = None) -> set[str]:
+def incident_roles(*, incident: Incident, user: Caller, token: str | None = None) -> set[str]:
     """The relationship roles ``user`` (or the bearer of ``token``) holds on one incident."""
     roles: set[str] = set()
     if token and secrets.compare_digest(incident.token.encode(), str(token).encode()):
         roles.add(S.REPORTER)
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return roles
     if incident.reporter_id == user.pk:
         roles.add(S.REPORTER)
@@ -59,11 +67,11 @@ def incident_roles(*, incident: Incident, user: Any, token: str | None = None) -
     return roles
 
 
-def incidents_visible(*, user: Any) -> QuerySet[Incident]:
+def incidents_visible(*, user: Caller) -> QuerySet[Incident]:
     """Incidents the user may see: the command centre its district's, a grid worker their
     cells', a department those dispatched to it, a mediator those assigned, a reporter theirs."""
     qs = Incident.objects.select_related("cell__community", "street", "department")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.is_superuser:
         return qs
@@ -78,7 +86,9 @@ def incidents_visible(*, user: Any) -> QuerySet[Incident]:
     return qs.filter(q).distinct()
 
 
-def incident_for(*, number: str, user: Any, token: str | None = None) -> tuple[Incident, set[str]]:
+def incident_for(
+    *, number: str, user: Caller, token: str | None = None
+) -> tuple[Incident, set[str]]:
     """One incident and the caller's roles on it; NotFound for anyone with no role (so the
     existence of other people's incidents is not revealed)."""
     incident = (

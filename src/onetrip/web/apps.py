@@ -30,6 +30,10 @@ class WebConfig(AppConfig):
     verbose_name = "网站"
 
     def ready(self) -> None:
+        # Django's form code that answered 500 to bad ids (issue 15): invalid choices instead.
+        from onetrip.web import formsafety
+
+        formsafety.install()
         # One place for over-long text (issue 15): every save checks its text values against
         # the model's own max_length (the ORM through pre_save, the one-statement hot paths
         # through onetrip.db.BEFORE_INSERT), so a 61-character applicant name is a 422 on both

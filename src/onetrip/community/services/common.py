@@ -17,6 +17,8 @@ from onetrip.community import states as S
 from onetrip.errors import Conflict, DomainError, Forbidden, ValidationFailed
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from onetrip.people.models import User
 
 logger = logging.getLogger("onetrip.community")
@@ -27,7 +29,7 @@ def now_or(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def require_signed_in(user: Any) -> None:
+def require_signed_in(user: User | AnonymousUser | None) -> None:
     if not (user is not None and getattr(user, "is_authenticated", False) and user.is_active):
         raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)
 
@@ -138,7 +140,7 @@ def subject_type_of(subject: Any) -> str:
     return f"community.{type(subject).__name__.lower()}"
 
 
-def phone_of(user: Any) -> str:
+def phone_of(user: User) -> str:
     phone = (getattr(user, "phone", "") or "").strip()
     if not phone:
         applicant = getattr(user, "applicant", None) if hasattr(user, "applicant") else None
@@ -146,7 +148,9 @@ def phone_of(user: Any) -> str:
     return phone
 
 
-def tell(*, user: Any, template: str, context: dict[str, Any], subject: Any, district: Any) -> bool:
+def tell(
+    *, user: User, template: str, context: dict[str, Any], subject: Any, district: Any
+) -> bool:
     """SMS the user through the notices app (delivered after commit); False when they have
     no usable phone number — the page still shows the change."""
     from onetrip.notices.services import notice_send

@@ -49,7 +49,7 @@ def volunteer_register(
     name: str,
     roles: list[str],
     phone: str = "",
-    user: Any = None,
+    user: User | None = None,
     actor: User | None = None,
     today: dt.date | None = None,
 ) -> Volunteer:

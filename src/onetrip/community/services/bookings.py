@@ -63,7 +63,7 @@ def _take_place(
 
 @transaction.atomic
 def booking_create(
-    *, user: Any, slot: Slot, waitlist: bool = False, now: dt.datetime | None = None
+    *, user: User, slot: Slot, waitlist: bool = False, now: dt.datetime | None = None
 ) -> Booking:
     """Book a place in ``slot`` for ``user``; when it is full, put them on the waiting list if
     ``waitlist`` else refuse with ``slot_full`` (409) so the page can offer the list."""

@@ -59,6 +59,8 @@ def test_bad_rating_opens_the_units_follow_up_with_its_deadline(live_server, pag
     page.wait_for_load_state()
     assert page.get_by_test_id("due").inner_text().startswith(due.isoformat())
     assert page.get_by_test_id("unit").inner_text() == w.culture.name
+    rating = page.get_by_test_id("rating").inner_text()  # the dimensions the applicant rated
+    assert "告知准确" in rating and "服务态度" in rating and "办事效率" not in rating
     action = page.get_by_test_id("action-call_back")
     action.locator("textarea").fill("已电话回访，致歉并补充说明")
     action.get_by_role("button").click()

@@ -97,21 +97,22 @@ TABLE_KEYS = ("summary", "trend", "point", "department", "matter", "agency")
 
 def _table(report: dict[str, Any], key: str, trend: dict[str, Any] | None = None):
     """(header, rows, which columns are rates) of one table of the dashboard."""
+    rows: list[list[Any]] = []
     if key == "summary":
-        rows = summary_rows(report)
-        return [_("指标"), _("数值")], [[label, value] for label, value, _r in rows], None
+        figures = summary_rows(report)
+        return [_("指标"), _("数值")], [[label, value] for label, value, _r in figures], None
     if key == "trend":
-        cols = _trend_columns()
-        header = [_("周（周一）")] + [title for _k, title, _rate in cols]
+        trend = trend or {}
+        series = _trend_columns()
+        header = [_("周（周一）")] + [title for _k, title, _rate in series]
         rows = [
-            [week] + [trend["series"][k][i] for k, _t, _rate in cols]
-            for i, week in enumerate((trend or {}).get("weeks", []))
+            [week] + [trend["series"][k][i] for k, _t, _rate in series]
+            for i, week in enumerate(trend.get("weeks", []))
         ]
-        rates = [i + 1 for i, (_k, _t, rate) in enumerate(cols) if rate]
+        rates = [i + 1 for i, (_k, _t, rate) in enumerate(series) if rate]
         return header, rows, rates
     cols = _columns()
     first = [_("名称")] + ([_("编码")] if key != "agency" else [])
-    rows = []
     for row in report["breakdowns"].get(key, []):
         head = [row["name"]] + ([row.get("code", "")] if key != "agency" else [])
         rows.append(head + [get(row) for _h, get, _rate in cols])

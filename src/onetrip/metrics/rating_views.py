@@ -78,12 +78,12 @@ def followup_detail(request, pk: int):
             return redirect("metrics:followup", pk=fu.pk)
         except DomainError as exc:
             error, status = str(exc.message), exc.status
-    fu.rating.dims = _dims(fu.rating)
     return render(
         request,
         "ratings/followup.html",
         {
             "fu": fu,
+            "dims": _dims(fu.rating),
             "holder": mask_name(fu.case.holder_name),
             "actions": F.actions_for(user=request.user, follow_up=fu),
             "overdue": fu.state in F.OPEN_STATES and fu.due < local_today(),

@@ -241,6 +241,7 @@ def _safety_figures(*, district, since: dt.date, until: dt.date) -> dict[str, An
     from onetrip.safety.selectors import incident_figures
 
     start, end = selectors.period_bounds(since=since, until=until)
+    assert start is not None and end is not None  # both dates are given
     return incident_figures(district_id=district.pk, start=start, end=end)
 
 

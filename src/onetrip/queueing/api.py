@@ -56,6 +56,14 @@ def _ticket_in_point(ticket_id: int | None, window: Window) -> Ticket | None:
     return ticket
 
 
+def _window_and_ticket(
+    window_id: int, ticket_id: int | None, *, cached: bool = False
+) -> tuple[Window, Ticket | None]:
+    """The window of a window action and the ticket its payload names (if any) at its point."""
+    window = _window(window_id, cached=cached)
+    return window, _ticket_in_point(ticket_id, window)
+
+
 class TicketIn(InSchema):
     """The queue by id, or by point and queue code."""
 
@@ -329,8 +337,7 @@ def window_call_next(request, window_id: int):
     summary="Call a chosen ticket out of order",
 )
 def window_call(request, window_id: int, payload: CallIn):
-    window = _window(window_id)
-    ticket = _ticket_in_point(payload.ticket, window)
+    window, ticket = _window_and_ticket(window_id, payload.ticket)
     if ticket is None:
         raise ValidationFailed(_("请指定号码。"), code="ticket_required")
     return _action_response(services.ticket_call(window=window, ticket=ticket, user=_user(request)))
@@ -339,8 +346,9 @@ def window_call(request, window_id: int, payload: CallIn):
 def _simple(action):
     def endpoint(request, window_id: int, payload: TicketActionIn | None = None):
         payload = payload or TicketActionIn()
-        window = _window(window_id, cached=payload.ticket is None)
-        ticket = _ticket_in_point(payload.ticket, window)
+        window, ticket = _window_and_ticket(
+            window_id, payload.ticket, cached=payload.ticket is None
+        )
         kwargs: dict[str, Any] = {"window": window, "user": _user(request), "ticket": ticket}
         if action is services.ticket_park:
             kwargs["note"] = payload.note
@@ -375,8 +383,7 @@ for _path, _fn, _summary in [
     summary="Transfer a ticket to another queue of the point (keeps its issue time)",
 )
 def window_transfer(request, window_id: int, payload: TransferIn):
-    window = _window(window_id)
-    ticket = _ticket_in_point(payload.ticket, window)
+    window, ticket = _window_and_ticket(window_id, payload.ticket)
     qs = Queue.objects.filter(point_id=window.point_id)
     if payload.queue is not None:
         to_queue = qs.filter(pk=payload.queue).first()
@@ -400,8 +407,7 @@ def window_transfer(request, window_id: int, payload: TransferIn):
 )
 def window_finish(request, window_id: int, payload: FinishIn | None = None):
     payload = payload or FinishIn()
-    window = _window(window_id, cached=payload.ticket is None)
-    ticket = _ticket_in_point(payload.ticket, window)
+    window, ticket = _window_and_ticket(window_id, payload.ticket, cached=payload.ticket is None)
     t = services.ticket_finish(window=window, user=_user(request), ticket=ticket)
     return _action_response(t, f"/cases/new/?ticket={t.pk}" if payload.open_case else None)
 

@@ -97,6 +97,27 @@ def _event_parts(
     return event, audit
 
 
+def _window_write_parts(
+    *, action: str, window: Window, user: Any, now: dt.datetime, to: str, note: str = ""
+) -> tuple[tuple[str, list[Any]], InsertParts, InsertParts]:
+    """What every window action's statement shares: the window guard (CTE ``w``) and the
+    event and audit rows for the ticket CTE ``upd`` returns (its ``before`` column holds the
+    previous status)."""
+    event, audit = _event_parts(
+        source="upd",
+        action=action,
+        actor=user,
+        point=window.point,
+        now=now,
+        from_sql="upd.before",
+        to=to,
+        data=("window", window.number),
+        window=window,
+        note=note,
+    )
+    return _window_guard(window, user), event, audit
+
+
 def _ticket_from_values(values: Any, *, window: Window) -> Ticket:
     from onetrip.queueing.selectors import _convert, queue_with_point_cached
 
@@ -122,17 +143,8 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
     best one and write its event and audit record: one statement, one round trip. None when
     nobody was called."""
     t, wq = Ticket._meta.db_table, WindowQueue._meta.db_table
-    guard, guard_params = _window_guard(window, user)
-    event, audit = _event_parts(
-        source="upd",
-        action="call",
-        actor=user,
-        point=window.point,
-        now=now,
-        from_sql="upd.before",
-        to=TicketStatus.CALLED,
-        data=("window", window.number),
-        window=window,
+    (guard, guard_params), event, audit = _window_write_parts(
+        action="call", window=window, user=user, now=now, to=TicketStatus.CALLED
     )
     day = local_day(now)
     sets, set_params = sql_sets("call", now=now, user=user, window=window)
@@ -212,18 +224,8 @@ def _act_in_one_statement(
     t = Ticket._meta.db_table
     transition = TRANSITIONS[action]
     sets, set_params = sql_sets(action, now=now, user=user, window=window)
-    guard, guard_params = _window_guard(window, user)
-    event, audit = _event_parts(
-        source="upd",
-        action=action,
-        actor=user,
-        point=window.point,
-        now=now,
-        from_sql="upd.before",
-        to=transition.target,
-        data=("window", window.number),
-        window=window,
-        note=note,
+    (guard, guard_params), event, audit = _window_write_parts(
+        action=action, window=window, user=user, now=now, to=transition.target, note=note
     )
     sources = sorted(transition.sources)
     sql = (

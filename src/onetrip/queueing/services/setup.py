@@ -95,19 +95,29 @@ def queue_set_open(*, queue: Queue, is_open: bool, actor: User) -> Queue:
     if not staff_can_manage_point(user=actor, point=queue.point):
         raise Forbidden(_("无权管理该网点的队列。"))
     before = "open" if queue.is_open else "closed"
-    Queue.objects.filter(pk=queue.pk).update(is_open=is_open)
-    queue.is_open = is_open
+    return _switch(queue, actor=actor, point=queue.point, from_state=before, is_open=is_open)
+
+
+def _switch(
+    row: Queue | Window, *, actor: Any, point: Any, from_state: str, is_open: bool, **columns: Any
+) -> Any:
+    """Open or close a queue or window: its row (and ``columns``), the cached rows the issue
+    and call paths read, and the audit record."""
+    type(row).objects.filter(pk=row.pk).update(is_open=is_open, **columns)
     transaction.on_commit(forget_cached_rows)
+    row.is_open = is_open
+    for name, value in columns.items():
+        setattr(row, name, value)
     audit_record(
         actor=actor,
-        subject_type="queue",
-        subject_id=queue.pk,
+        subject_type=row._meta.model_name,
+        subject_id=row.pk,
         action="open" if is_open else "close",
-        from_state=before,
+        from_state=from_state,
         to_state="open" if is_open else "closed",
-        point=queue.point,
+        point=point,
     )
-    return queue
+    return row
 
 
 @transaction.atomic
@@ -156,20 +166,15 @@ def window_open(*, window: Window, user: Any, now: dt.datetime | None = None) ->
         )
     if window.is_open and window.clerk_id == user.pk:
         return window
-    now = now or timezone.now()
-    Window.objects.filter(pk=window.pk).update(is_open=True, clerk=user, opened_at=now)
-    transaction.on_commit(forget_cached_rows)
-    window.is_open, window.clerk, window.opened_at = True, user, now
-    audit_record(
+    return _switch(
+        window,
         actor=user,
-        subject_type="window",
-        subject_id=window.pk,
-        action="open",
-        from_state="closed",
-        to_state="open",
         point=window.point,
+        from_state="closed",
+        is_open=True,
+        clerk=user,
+        opened_at=now or timezone.now(),
     )
-    return window
 
 
 @transaction.atomic
@@ -183,16 +188,6 @@ def window_close(*, window: Window, user: Any) -> Window:
         window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
     ).exists():
         raise Conflict(_("窗口还有正在叫号或办理中的号码，请先处理。"), code="window_busy")
-    Window.objects.filter(pk=window.pk).update(is_open=False, clerk=None)
-    transaction.on_commit(forget_cached_rows)
-    window.is_open, window.clerk = False, None
-    audit_record(
-        actor=user,
-        subject_type="window",
-        subject_id=window.pk,
-        action="close",
-        from_state="open",
-        to_state="closed",
-        point=window.point,
+    return _switch(
+        window, actor=user, point=window.point, from_state="open", is_open=False, clerk=None
     )
-    return window

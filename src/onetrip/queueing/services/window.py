@@ -4,7 +4,7 @@ and the end-of-day sweep."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
@@ -132,6 +132,23 @@ def _claim(*, ticket_id: int, window: Window, user: Any, now: dt.datetime) -> Ti
     return ticket
 
 
+def _record_call(
+    ticket: Ticket, *, window: Window, user: Any, now: dt.datetime, note: str = ""
+) -> None:
+    """What follows a claimed call on the ORM path: the audit event and ``ticket_called``."""
+    _event(
+        ticket,
+        action="call",
+        from_status=TicketStatus.WAITING,
+        to_status=TicketStatus.CALLED,
+        at=now,
+        actor=user,
+        window=window,
+        note=note,
+    )
+    ticket_called.send(sender=Ticket, ticket=ticket, window=window, user=user, at=now)
+
+
 def ticket_call_next(*, window: Window, user: Any, now: dt.datetime | None = None) -> Ticket:
     """Call the next waiting ticket for this window: green-channel tickets first, then the
     window's queues in their order, oldest first. Never hands one ticket to two windows.
@@ -162,16 +179,7 @@ def _call_next_locked(*, window: Window, user: Any, now: dt.datetime) -> Ticket:
             break
         ticket = _claim(ticket_id=ticket_id, window=window, user=user, now=now)
         if ticket is not None:
-            _event(
-                ticket,
-                action="call",
-                from_status=TicketStatus.WAITING,
-                to_status=TicketStatus.CALLED,
-                at=now,
-                actor=user,
-                window=window,
-            )
-            ticket_called.send(sender=Ticket, ticket=ticket, window=window, user=user, at=now)
+            _record_call(ticket, window=window, user=user, now=now)
             return ticket
     raise NotFound(_("当前没有等候的号码。"), code="queue_empty")
 
@@ -214,17 +222,7 @@ def ticket_call(
     claimed = _claim(ticket_id=ticket.pk, window=window, user=user, now=now)
     if claimed is None:
         raise Conflict(_("该号码已被其他窗口叫走。"), code="already_called")
-    _event(
-        claimed,
-        action="call",
-        from_status=TicketStatus.WAITING,
-        to_status=TicketStatus.CALLED,
-        at=now,
-        actor=user,
-        window=window,
-        note="out of order",
-    )
-    ticket_called.send(sender=Ticket, ticket=claimed, window=window, user=user, at=now)
+    _record_call(claimed, window=window, user=user, now=now, note="out of order")
     return claimed
 
 
@@ -294,67 +292,42 @@ def _act_locked(
     return t
 
 
-def ticket_recall(
-    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
-) -> Ticket:
-    """Call the current ticket again (the board chimes and reads it out once more)."""
-    return _window_action(
-        action="recall",
-        window=window,
-        user=user,
-        ticket=ticket,
-        now=now,
-    )
+class _CurrentTicketAction(Protocol):
+    def __call__(
+        self,
+        *,
+        window: Window,
+        user: Any,
+        ticket: Ticket | None = None,
+        now: dt.datetime | None = None,
+    ) -> Ticket: ...
 
 
-def ticket_no_show(
-    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
-) -> Ticket:
-    """Called but absent (过号) — distinct from walking out before being called."""
-    return _window_action(
-        action="no_show",
-        window=window,
-        user=user,
-        ticket=ticket,
-        now=now,
-    )
+def _current_ticket_action(action: str, doc: str) -> _CurrentTicketAction:
+    """The public service of a window action on the ticket at the window (or a chosen one):
+    the five such actions differ only by name, so one definition serves them all."""
+
+    def act(
+        *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
+    ) -> Ticket:
+        return _window_action(action=action, window=window, user=user, ticket=ticket, now=now)
+
+    act.__name__ = act.__qualname__ = f"ticket_{action}"
+    act.__doc__ = doc
+    return act
 
 
-def ticket_return(
-    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
-) -> Ticket:
-    """Put a called ticket back in its queue (keeps its place: the original order time)."""
-    return _window_action(
-        action="return",
-        window=window,
-        user=user,
-        ticket=ticket,
-        now=now,
-    )
-
-
-def ticket_start(
-    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
-) -> Ticket:
-    return _window_action(
-        action="start",
-        window=window,
-        user=user,
-        ticket=ticket,
-        now=now,
-    )
-
-
-def ticket_finish(
-    *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
-) -> Ticket:
-    return _window_action(
-        action="finish",
-        window=window,
-        user=user,
-        ticket=ticket,
-        now=now,
-    )
+ticket_recall = _current_ticket_action(
+    "recall", "Call the current ticket again (the board chimes and reads it out once more)."
+)
+ticket_no_show = _current_ticket_action(
+    "no_show", "Called but absent (过号) — distinct from walking out before being called."
+)
+ticket_return = _current_ticket_action(
+    "return", "Put a called ticket back in its queue (keeps its place: the original order time)."
+)
+ticket_start = _current_ticket_action("start", "Begin serving the ticket at the window.")
+ticket_finish = _current_ticket_action("finish", "Serving the ticket at the window is done.")
 
 
 def ticket_park(

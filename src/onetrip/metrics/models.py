@@ -176,187 +176,57 @@ class FollowUp(models.Model):
 # written in bulk; a catalogue row they name is never deleted while cases point at it.
 
 
-class CaseCounts(models.Model):
-    """Counts of the cases submitted in one span (a local day, or a month: ``day`` is then its
-    first day), per point, department, matter, agency, applicant kind and channel. Columns as
-    ``metrics.raw.case_aggregates(today=None)``."""
+class RollupRow(models.Model):
+    """What every roll-up row starts with: the district, the span (``day``: a local day, or the
+    first day of its week or month) and the point. One index per table on (district, day)."""
 
     district_id = models.IntegerField()
     day = models.DateField()
     point_id = models.IntegerField()
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["district_id", "day"], name="%(app_label)s_%(class)s_day")]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.day} {self.point_id}"
+
+
+class CaseKeyRow(RollupRow):
+    """The key of the rows counted per case: beside the point, its department, matter, agency,
+    applicant kind (company or not) and channel."""
+
     department_id = models.IntegerField()
     matter_id = models.IntegerField()
     agency_id = models.IntegerField(null=True)
     company = models.BooleanField()
     channel = models.CharField(max_length=12)
 
-    cases = models.IntegerField()
-    intake_decided = models.IntegerField()
-    accepted = models.IntegerField()
-    refused = models.IntegerField()
-    first_pass = models.IntegerField()
-    supplemented = models.IntegerField()
-    one_go = models.IntegerField()
-    company_supplemented = models.IntegerField()
-    company_one_go = models.IntegerField()
-    zero_visit = models.IntegerField()
-    one_visit = models.IntegerField()
-    two_plus_visits = models.IntegerField()
-    local = models.IntegerField()
-    overdue = models.IntegerField(help_text="flagged or decided late (the settled part)")
-    errors = models.IntegerField()
-    with_precheck = models.IntegerField()
-    first_pass_precheck = models.IntegerField()
-    visits = models.IntegerField()
-
-    class Meta:
+    class Meta(RollupRow.Meta):
         abstract = True
 
-    def __str__(self) -> str:
-        return f"{self.district_id} {self.day} {self.point_id}"
 
+class WeekTotalRow(RollupRow):
+    """Weekly totals: per point, and the whole district in the rows whose point_id is NULL."""
 
-class CaseDay(CaseCounts):
-    class Meta:
-        indexes = [
-            models.Index(fields=["district_id", "day"], name="metrics_caseday_day"),
-            # a department or matter cut reads its own rows only
-            models.Index(
-                fields=["district_id", "department_id", "day"], name="metrics_caseday_dept"
-            ),
-            models.Index(fields=["district_id", "matter_id", "day"], name="metrics_caseday_matter"),
-        ]
-
-
-class CaseMonth(CaseCounts):
-    """The daily rows summed per month (whole months of a period are read from here)."""
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["district_id", "day"], name="metrics_casemonth_day"),
-            # a department or matter cut reads its own rows only
-            models.Index(
-                fields=["district_id", "department_id", "day"], name="metrics_casemonth_dept"
-            ),
-            models.Index(
-                fields=["district_id", "matter_id", "day"], name="metrics_casemonth_matter"
-            ),
-        ]
-
-
-class CaseWeek(CaseCounts):
-    """The daily rows summed per week, Monday to Sunday (``day`` is the Monday): the whole
-    weeks of a period and the dashboard's weekly trends are read from here."""
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["district_id", "day"], name="metrics_caseweek_day"),
-            # a department or matter cut reads its own rows only
-            models.Index(
-                fields=["district_id", "department_id", "day"], name="metrics_caseweek_dept"
-            ),
-            models.Index(
-                fields=["district_id", "matter_id", "day"], name="metrics_caseweek_matter"
-            ),
-        ]
-
-
-class WaitCounts(models.Model):
-    """Called tickets issued in one span (a local day or a month), per point, queue and agency,
-    in wait bins: ``n`` tickets whose wait falls in ``[bin, bin + width)`` minutes
-    (``rollups.bin_width``) and the sum of their exact waits in seconds (so the average stays
-    exact)."""
-
-    district_id = models.IntegerField()
-    day = models.DateField()
-    point_id = models.IntegerField()
-    queue_id = models.IntegerField()
-    agency_id = models.IntegerField(null=True)
-    bin = models.IntegerField()
-    n = models.IntegerField()
-    wait_sum = models.FloatField()
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return f"{self.district_id} {self.day} {self.point_id} {self.bin}"
-
-
-class WaitDay(WaitCounts):
-    class Meta:
-        indexes = [
-            models.Index(fields=["district_id", "day"], name="metrics_waitday_day"),
-            # a department or matter cut reads its queues' rows only
-            models.Index(fields=["district_id", "queue_id", "day"], name="metrics_waitday_queue"),
-        ]
-
-
-class WaitMonth(WaitCounts):
-    class Meta:
-        indexes = [
-            models.Index(fields=["district_id", "day"], name="metrics_waitmonth_day"),
-            # a department or matter cut reads its queues' rows only
-            models.Index(fields=["district_id", "queue_id", "day"], name="metrics_waitmonth_queue"),
-        ]
-
-
-class WaitWeek(WaitCounts):
-    class Meta:
-        indexes = [
-            models.Index(fields=["district_id", "day"], name="metrics_waitweek_day"),
-            # a department or matter cut reads its queues' rows only
-            models.Index(fields=["district_id", "queue_id", "day"], name="metrics_waitweek_queue"),
-        ]
-
-
-class RatingCounts(models.Model):
-    """Ratings given in one span (a local day or a month), per the rated case's point,
-    department, matter, agency, applicant kind and channel."""
-
-    district_id = models.IntegerField()
-    day = models.DateField()
-    point_id = models.IntegerField()
-    department_id = models.IntegerField()
-    matter_id = models.IntegerField()
-    agency_id = models.IntegerField(null=True)
-    company = models.BooleanField()
-    channel = models.CharField(max_length=12)
-    ratings = models.IntegerField()
-    score_sum = models.IntegerField()
-    satisfied = models.IntegerField()
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return f"{self.district_id} {self.day} {self.point_id}"
-
-
-class RatingDay(RatingCounts):
-    class Meta:
-        indexes = [models.Index(fields=["district_id", "day"], name="metrics_ratingday_day")]
-
-
-class RatingMonth(RatingCounts):
-    class Meta:
-        indexes = [models.Index(fields=["district_id", "day"], name="metrics_ratingmonth_day")]
-
-
-class RatingWeek(RatingCounts):
-    class Meta:
-        indexes = [models.Index(fields=["district_id", "day"], name="metrics_ratingweek_day")]
-
-
-# -- weekly totals for the trends: per point, and the whole district in the rows whose
-# point_id is NULL; only the sums, no other key (a scope cut by nothing but a point reads its
-# trend here: 52 rows a year instead of every weekly row of every key)
-
-
-class CaseWeekTotal(models.Model):
-    district_id = models.IntegerField()
     day = models.DateField(help_text="the Monday")
-    point_id = models.IntegerField(null=True, help_text="NULL: every point of the district")
+    # nullable here only (the district's own rows): the stubs type the base's column as int
+    point_id = models.IntegerField(  # type: ignore[assignment]
+        null=True, help_text="NULL: every point of the district"
+    )
+
+    class Meta:
+        abstract = True
+        indexes = [
+            models.Index(
+                fields=["district_id", "point_id", "day"], name="%(app_label)s_%(class)s_pt"
+            )
+        ]
+
+
+class CaseFigures(models.Model):
+    """The case counts summed by every case roll-up (``metrics.raw.CASE_COUNTS``)."""
+
     cases = models.IntegerField()
     intake_decided = models.IntegerField()
     accepted = models.IntegerField()
@@ -377,48 +247,133 @@ class CaseWeekTotal(models.Model):
     visits = models.IntegerField()
 
     class Meta:
-        indexes = [
-            models.Index(fields=["district_id", "point_id", "day"], name="metrics_caseweektotal_pt")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.district_id} {self.day} {self.point_id}"
+        abstract = True
 
 
-class WaitWeekTotal(models.Model):
-    district_id = models.IntegerField()
-    day = models.DateField(help_text="the Monday")
-    point_id = models.IntegerField(null=True, help_text="NULL: every point of the district")
+class WaitFigures(models.Model):
+    """Waits in bins: ``n`` tickets whose wait falls in ``[bin, bin + width)`` minutes
+    (``rollups.bin_width``) and the sum of their exact waits in seconds (so the average stays
+    exact)."""
+
     bin = models.IntegerField()
     n = models.IntegerField()
     wait_sum = models.FloatField()
 
     class Meta:
-        indexes = [
-            models.Index(fields=["district_id", "point_id", "day"], name="metrics_waitweektotal_pt")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.district_id} {self.day} {self.point_id}"
+        abstract = True
 
 
-class RatingWeekTotal(models.Model):
-    district_id = models.IntegerField()
-    day = models.DateField(help_text="the Monday")
-    point_id = models.IntegerField(null=True, help_text="NULL: every point of the district")
+class RatingFigures(models.Model):
     ratings = models.IntegerField()
     score_sum = models.IntegerField()
     satisfied = models.IntegerField()
 
     class Meta:
+        abstract = True
+
+
+class CaseCounts(CaseKeyRow, CaseFigures):
+    """Counts of the cases submitted in one span (a local day, or a month: ``day`` is then its
+    first day), per point, department, matter, agency, applicant kind and channel. Columns as
+    ``metrics.raw.case_aggregates(today=None)``."""
+
+    overdue = models.IntegerField(help_text="flagged or decided late (the settled part)")
+
+    class Meta(CaseKeyRow.Meta):
+        abstract = True
         indexes = [
+            *CaseKeyRow.Meta.indexes,
+            # a department or matter cut reads its own rows only
             models.Index(
-                fields=["district_id", "point_id", "day"], name="metrics_ratingweektotal_pt"
-            )
+                fields=["district_id", "department_id", "day"], name="%(app_label)s_%(class)s_dept"
+            ),
+            models.Index(
+                fields=["district_id", "matter_id", "day"], name="%(app_label)s_%(class)s_matter"
+            ),
+        ]
+
+
+class CaseDay(CaseCounts):
+    pass
+
+
+class CaseMonth(CaseCounts):
+    """The daily rows summed per month (whole months of a period are read from here)."""
+
+
+class CaseWeek(CaseCounts):
+    """The daily rows summed per week, Monday to Sunday (``day`` is the Monday): the whole
+    weeks of a period and the dashboard's weekly trends are read from here."""
+
+
+class WaitCounts(RollupRow, WaitFigures):
+    """Called tickets issued in one span (a local day or a month), per point, queue and agency,
+    in wait bins (``WaitFigures``)."""
+
+    queue_id = models.IntegerField()
+    agency_id = models.IntegerField(null=True)
+
+    class Meta(RollupRow.Meta):
+        abstract = True
+        indexes = [
+            *RollupRow.Meta.indexes,
+            # a department or matter cut reads its queues' rows only
+            models.Index(
+                fields=["district_id", "queue_id", "day"], name="%(app_label)s_%(class)s_queue"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.district_id} {self.day} {self.point_id}"
+        return f"{self.district_id} {self.day} {self.point_id} {self.bin}"
+
+
+class WaitDay(WaitCounts):
+    pass
+
+
+class WaitMonth(WaitCounts):
+    pass
+
+
+class WaitWeek(WaitCounts):
+    pass
+
+
+class RatingCounts(CaseKeyRow, RatingFigures):
+    """Ratings given in one span (a local day or a month), per the rated case's point,
+    department, matter, agency, applicant kind and channel."""
+
+    class Meta(CaseKeyRow.Meta):
+        abstract = True
+
+
+class RatingDay(RatingCounts):
+    pass
+
+
+class RatingMonth(RatingCounts):
+    pass
+
+
+class RatingWeek(RatingCounts):
+    pass
+
+
+# -- weekly totals for the trends: per point, and the whole district in the rows whose
+# point_id is NULL; only the sums, no other key (a scope cut by nothing but a point reads its
+# trend here: 52 rows a year instead of every weekly row of every key)
+
+
+class CaseWeekTotal(WeekTotalRow, CaseFigures):
+    pass
+
+
+class WaitWeekTotal(WeekTotalRow, WaitFigures):
+    pass
+
+
+class RatingWeekTotal(WeekTotalRow, RatingFigures):
+    pass
 
 
 # -- per-key roll-ups: the case and rating rows of every grain summed per single key (point,
@@ -443,35 +398,12 @@ class KeyCounts(models.Model):
         return f"{self.district_id} {self.grain} {self.day} {self.dim}{self.key}"
 
 
-class CaseKey(KeyCounts):
-    cases = models.IntegerField()
-    intake_decided = models.IntegerField()
-    accepted = models.IntegerField()
-    refused = models.IntegerField()
-    first_pass = models.IntegerField()
-    supplemented = models.IntegerField()
-    one_go = models.IntegerField()
-    company_supplemented = models.IntegerField()
-    company_one_go = models.IntegerField()
-    zero_visit = models.IntegerField()
-    one_visit = models.IntegerField()
-    two_plus_visits = models.IntegerField()
-    local = models.IntegerField()
-    overdue = models.IntegerField()
-    errors = models.IntegerField()
-    with_precheck = models.IntegerField()
-    first_pass_precheck = models.IntegerField()
-    visits = models.IntegerField()
-
+class CaseKey(KeyCounts, CaseFigures):
     class Meta:
         indexes = [models.Index(fields=["district_id", "grain", "day"], name="metrics_casekey_day")]
 
 
-class RatingKey(KeyCounts):
-    ratings = models.IntegerField()
-    score_sum = models.IntegerField()
-    satisfied = models.IntegerField()
-
+class RatingKey(KeyCounts, RatingFigures):
     class Meta:
         indexes = [
             models.Index(fields=["district_id", "grain", "day"], name="metrics_ratingkey_day")

@@ -21,24 +21,9 @@ from django.db.models import CharField, DateField, F, Q, Value
 from django.db.models.functions import TruncWeek
 
 from onetrip.metrics import raw
-from onetrip.metrics.models import (
-    CaseDay,
-    CaseKey,
-    CaseMonth,
-    CaseWeek,
-    CaseWeekTotal,
-    RatingDay,
-    RatingKey,
-    RatingMonth,
-    RatingWeek,
-    RatingWeekTotal,
-    WaitDay,
-    WaitMonth,
-    WaitWeek,
-    WaitWeekTotal,
-)
+from onetrip.metrics.models import CaseKey, RatingKey
 from onetrip.metrics.rollup_keys import DIM_OF, TOTAL_DIM
-from onetrip.metrics.rollups import CASE_SUMS, RATING_SUMS, WAIT_SUMS
+from onetrip.metrics.rollups import CASES, RATINGS, WAITS, Rollup
 from onetrip.metrics.scope import Scope
 
 Span = tuple[str, dt.date | None, dt.date | None]  # (grain, first day, end day exclusive)
@@ -122,22 +107,11 @@ def wait_filter(scope: Scope) -> Q:
     return f
 
 
-TABLES: dict[str, tuple[dict[str, Any], Any, tuple[str, ...]]] = {
-    "cases": (
-        {"month": CaseMonth, "week": CaseWeek, "day": CaseDay, "total": CaseWeekTotal},
-        case_filter,
-        CASE_SUMS,
-    ),
-    "waits": (
-        {"month": WaitMonth, "week": WaitWeek, "day": WaitDay, "total": WaitWeekTotal},
-        wait_filter,
-        WAIT_SUMS,
-    ),
-    "ratings": (
-        {"month": RatingMonth, "week": RatingWeek, "day": RatingDay, "total": RatingWeekTotal},
-        case_filter,
-        RATING_SUMS,
-    ),
+#: each roll-up read by name, with the filter of a scope over its rows
+TABLES: dict[str, tuple[Rollup, Any]] = {
+    "cases": (CASES, case_filter),
+    "waits": (WAITS, wait_filter),
+    "ratings": (RATINGS, case_filter),
 }
 
 
@@ -176,7 +150,8 @@ def _col(name: str) -> str:
 def _part_sql(
     what: str, tag: str, scope: Scope, columns: Sequence[str], *, months: bool, totals: bool
 ) -> list[tuple[str, list[Any]]]:
-    tables, filt, sums = TABLES[what]
+    rollup, filt = TABLES[what]
+    tables, sums = rollup.grains(), rollup.sums
     f = filt(scope)
     out = []
     for grain, start, end in spans(scope.first_day, scope.last_day, months=months):
@@ -221,7 +196,8 @@ def grouped(
     (needed when a set has "week"). ``totals``: whole weeks from the weekly totals when they
     serve the scopes (``totals_serve``; only for sets of "tag", "week" and "bin"). Cases and
     ratings of scopes ``keys_serve`` accepts are read from the per-key roll-ups."""
-    _tables, _filt, sums = TABLES[what]
+    rollup, _filt = TABLES[what]
+    sums = rollup.sums
     parts = list(parts)
     names: list[str] = []
     for s in sets:
@@ -241,7 +217,7 @@ def grouped(
     out: dict[tuple[str, ...], list[dict[str, Any]]] = {s: [] for s in sets}
     if not pieces:
         return out
-    alias = router.db_for_read(_tables["day"])  # a replica inside ``replica_reads``
+    alias = router.db_for_read(rollup.daily)  # a replica inside ``replica_reads``
     connection = connections[alias]
     quote = connection.ops.quote_name
     union = " UNION ALL ".join(f"SELECT * FROM ({sql}) p{i}" for i, (sql, _p) in enumerate(pieces))
@@ -315,7 +291,7 @@ def _grouped_keys(
     """``grouped`` from the per-key roll-ups: one statement sums the spans' rows per (tag,
     dim, key[, week]); each set is then one dim's rows (the tag's and the week's: those of
     ``TOTAL_DIM``) added up in Python — a few hundred rows."""
-    model, sums = _KEY_MODELS[what], TABLES[what][2]
+    model, sums = _KEY_MODELS[what], TABLES[what][0].sums
     names = [s[0] for s in sets]
     dims = sorted({DIM_OF[n] for n in names if n in DIM_OF} | {TOTAL_DIM})
     week = "week" in names

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -125,6 +126,31 @@ WAIT_SUMS = ("n", "wait_sum")
 RATING_SUMS = ("ratings", "score_sum", "satisfied")
 
 
+#: the columns of each source query, in the order of CASE_KEYS and WAIT_KEYS, then the sums
+_CASE_SOURCE_KEYS = (
+    "district_id",
+    "_day",
+    "point_id",
+    "department_id",
+    "matter_id",
+    "agency_id",
+    "_company",
+    "channel",
+)
+_WAIT_SOURCE_KEYS = ("_district", "_day", "point_id", "queue_id", "agency_id", "_bin")
+_RATING_SOURCE_KEYS = (
+    "_district",
+    "_day",
+    "_point",
+    "_department",
+    "_matter",
+    "_agency",
+    "_company",
+    "_channel",
+)
+_RATING_SOURCE_SUMS = ("_ratings", "_score_sum", "_satisfied")
+
+
 def _case_source(where: Q) -> QuerySet:
     from onetrip.cases.models import Case as CaseModel
 
@@ -133,20 +159,7 @@ def _case_source(where: Q) -> QuerySet:
         _day=TruncDate("submitted_at", tzinfo=SHANGHAI),
         _company=ExpressionWrapper(Q(company__isnull=False), output_field=BooleanField()),
     )
-    return (
-        qs.values(
-            "district_id",
-            "_day",
-            "point_id",
-            "department_id",
-            "matter_id",
-            "agency_id",
-            "_company",
-            "channel",
-        )
-        .annotate(**raw.case_aggregates(today=None))
-        .order_by()
-    )
+    return qs.values(*_CASE_SOURCE_KEYS).annotate(**raw.case_aggregates(today=None)).order_by()
 
 
 def _wait_source(where: Q) -> QuerySet:
@@ -160,11 +173,7 @@ def _wait_source(where: Q) -> QuerySet:
     )
     qs = qs.annotate(_wm=F("_w") / Value(60.0))
     qs = qs.annotate(_bin=_bin_expr())
-    return (
-        qs.values("_district", "_day", "point_id", "queue_id", "agency_id", "_bin")
-        .annotate(n=Count("id"), wait_sum=Sum("_w"))
-        .order_by()
-    )
+    return qs.values(*_WAIT_SOURCE_KEYS).annotate(n=Count("id"), wait_sum=Sum("_w")).order_by()
 
 
 def _rating_source(where: Q) -> QuerySet:
@@ -180,9 +189,8 @@ def _rating_source(where: Q) -> QuerySet:
         _company=ExpressionWrapper(Q(case__company__isnull=False), output_field=BooleanField()),
         _channel=F("case__channel"),
     )
-    keys = ("_district", "_day", "_point", "_department", "_matter", "_agency", "_company")
     return (
-        qs.values(*keys, "_channel")
+        qs.values(*_RATING_SOURCE_KEYS)
         .annotate(
             _ratings=Count("id"),
             _score_sum=Sum("score"),
@@ -196,19 +204,7 @@ def _insert_ratings(where: Q) -> int:
     return _insert_from(
         RatingDay,
         CASE_KEYS + RATING_SUMS,
-        (
-            "_district",
-            "_day",
-            "_point",
-            "_department",
-            "_matter",
-            "_agency",
-            "_company",
-            "_channel",
-            "_ratings",
-            "_score_sum",
-            "_satisfied",
-        ),
+        _RATING_SOURCE_KEYS + _RATING_SOURCE_SUMS,
         _rating_source(where),
     )
 
@@ -232,17 +228,7 @@ def _insert_cases(where: Q) -> int:
     return _insert_from(
         CaseDay,
         CASE_KEYS + counts,
-        (
-            "district_id",
-            "_day",
-            "point_id",
-            "department_id",
-            "matter_id",
-            "agency_id",
-            "_company",
-            "channel",
-        )
-        + counts,
+        _CASE_SOURCE_KEYS + counts,
         _case_source(where),
     )
 
@@ -250,8 +236,8 @@ def _insert_cases(where: Q) -> int:
 def _insert_waits(where: Q) -> int:
     return _insert_from(
         WaitDay,
-        WAIT_KEYS + ("n", "wait_sum"),
-        ("_district", "_day", "point_id", "queue_id", "agency_id", "_bin", "n", "wait_sum"),
+        WAIT_KEYS + WAIT_SUMS,
+        _WAIT_SOURCE_KEYS + WAIT_SUMS,
         _wait_source(where),
     )
 
@@ -427,13 +413,26 @@ def _weeks_q(mondays: Iterable[dt.date]) -> Q:
     return q
 
 
-#: (daily, weekly, monthly, keys, sums, weekly totals) of each roll-up
-TABLES = (
-    (CaseDay, CaseWeek, CaseMonth, CASE_KEYS, CASE_SUMS, CaseWeekTotal),
-    (WaitDay, WaitWeek, WaitMonth, WAIT_KEYS, WAIT_SUMS, WaitWeekTotal),
-    (RatingDay, RatingWeek, RatingMonth, CASE_KEYS, RATING_SUMS, RatingWeekTotal),
-)
-_WEEKLY = {t[0]: t for t in TABLES}
+@dataclass(frozen=True)
+class Rollup:
+    """One roll-up: its tables per grain, its key columns and its summed columns."""
+
+    daily: Any
+    weekly: Any
+    monthly: Any
+    totals: Any  # the weekly totals
+    keys: tuple[str, ...]
+    sums: tuple[str, ...]
+
+    def grains(self) -> dict[str, Any]:
+        """The tables by the grain ``reads.spans`` names ("total": the weekly totals)."""
+        return {"month": self.monthly, "week": self.weekly, "day": self.daily, "total": self.totals}
+
+
+CASES = Rollup(CaseDay, CaseWeek, CaseMonth, CaseWeekTotal, CASE_KEYS, CASE_SUMS)
+WAITS = Rollup(WaitDay, WaitWeek, WaitMonth, WaitWeekTotal, WAIT_KEYS, WAIT_SUMS)
+RATINGS = Rollup(RatingDay, RatingWeek, RatingMonth, RatingWeekTotal, CASE_KEYS, RATING_SUMS)
+ROLLUPS = (CASES, WAITS, RATINGS)
 
 
 def _insert_totals(weekly, totals, sums: tuple[str, ...], where: Q) -> int:
@@ -460,58 +459,41 @@ def weeks_from_days(*, district_id: int | None = None) -> int:
     rebuild's step)."""
     where = Q() if district_id is None else Q(district_id=district_id)
     n = 0
-    for daily, weekly, _monthly, keys, sums, totals in TABLES:
-        weekly.objects.filter(where).delete()
-        totals.objects.filter(where).delete()
-        n += _insert_months(daily, weekly, keys, sums, where, trunc=TruncWeek)
-        _insert_totals(weekly, totals, sums, where)
+    for r in ROLLUPS:
+        r.weekly.objects.filter(where).delete()
+        r.totals.objects.filter(where).delete()
+        n += _insert_months(r.daily, r.weekly, r.keys, r.sums, where, trunc=TruncWeek)
+        _insert_totals(r.weekly, r.totals, r.sums, where)
     return n
 
 
 def _recompute(case_buckets, ticket_buckets, rating_buckets) -> None:
     tables = (
-        (case_buckets, CaseDay, CaseMonth, CASE_KEYS, CASE_SUMS, _insert_cases, "submitted_at", ""),
-        (
-            ticket_buckets,
-            WaitDay,
-            WaitMonth,
-            WAIT_KEYS,
-            WAIT_SUMS,
-            _insert_waits,
-            "issued_at",
-            "point__",
-        ),
-        (
-            rating_buckets,
-            RatingDay,
-            RatingMonth,
-            CASE_KEYS,
-            RATING_SUMS,
-            _insert_ratings,
-            "at",
-            "case__",
-        ),
+        (case_buckets, CASES, _insert_cases, "submitted_at", ""),
+        (ticket_buckets, WAITS, _insert_waits, "issued_at", "point__"),
+        (rating_buckets, RATINGS, _insert_ratings, "at", "case__"),
     )
-    for buckets, daily, monthly, keys, sums, insert, field, prefix in tables:
+    for buckets, r, insert, field, prefix in tables:
         by_district: dict[int, set[dt.date]] = defaultdict(set)
         for district_id, day in buckets:
             by_district[district_id].add(day)
         for district_id, days in by_district.items():
-            daily.objects.filter(district_id=district_id, day__in=days).delete()
+            r.daily.objects.filter(district_id=district_id, day__in=days).delete()
             insert(Q(**{f"{prefix}district_id": district_id}) & _period_q(field, days))
             months = {_month_of(d) for d in days}
-            monthly.objects.filter(district_id=district_id, day__in=months).delete()
+            r.monthly.objects.filter(district_id=district_id, day__in=months).delete()
             _insert_months(
-                daily, monthly, keys, sums, Q(district_id=district_id) & _months_q(months)
+                r.daily, r.monthly, r.keys, r.sums, Q(district_id=district_id) & _months_q(months)
             )
             mondays = {_monday(d) for d in days}
-            _daily, weekly, _monthly, _keys, _sums, totals = _WEEKLY[daily]
-            weekly.objects.filter(district_id=district_id, day__in=mondays).delete()
-            totals.objects.filter(district_id=district_id, day__in=mondays).delete()
+            r.weekly.objects.filter(district_id=district_id, day__in=mondays).delete()
+            r.totals.objects.filter(district_id=district_id, day__in=mondays).delete()
             in_weeks = Q(district_id=district_id) & _weeks_q(mondays)
-            _insert_months(daily, weekly, keys, sums, in_weeks, trunc=TruncWeek)
-            _insert_totals(weekly, totals, sums, Q(district_id=district_id, day__in=mondays))
-            keys_refresh(daily, district_id=district_id, days=days, mondays=mondays, months=months)
+            _insert_months(r.daily, r.weekly, r.keys, r.sums, in_weeks, trunc=TruncWeek)
+            _insert_totals(r.weekly, r.totals, r.sums, Q(district_id=district_id, day__in=mondays))
+            keys_refresh(
+                r.daily, district_id=district_id, days=days, mondays=mondays, months=months
+            )
 
 
 # -- the two entry points ----------------------------------------------------------------------
@@ -529,18 +511,16 @@ def rollups_rebuild(*, district_id: int | None = None) -> dict[str, int]:
             cq, tq = Q(district_id=district_id), Q(point__district_id=district_id)
             mq = Q(district_id=district_id)
         rq = Q() if district_id is None else Q(case__district_id=district_id)
-        for model in (CaseDay, CaseMonth, WaitDay, WaitMonth, RatingDay, RatingMonth):
-            model.objects.filter(mq).delete()
+        for r in ROLLUPS:
+            r.daily.objects.filter(mq).delete()
+            r.monthly.objects.filter(mq).delete()
         written = {
             "case_days": _insert_cases(cq),
             "wait_days": _insert_waits(tq),
             "rating_days": _insert_ratings(rq),
         }
-        written["case_months"] = _insert_months(CaseDay, CaseMonth, CASE_KEYS, CASE_SUMS, mq)
-        written["wait_months"] = _insert_months(WaitDay, WaitMonth, WAIT_KEYS, WAIT_SUMS, mq)
-        written["rating_months"] = _insert_months(
-            RatingDay, RatingMonth, CASE_KEYS, RATING_SUMS, mq
-        )
+        for name, r in (("case", CASES), ("wait", WAITS), ("rating", RATINGS)):
+            written[f"{name}_months"] = _insert_months(r.daily, r.monthly, r.keys, r.sums, mq)
         written["weeks"] = weeks_from_days(district_id=district_id)
         written["keys"] = keys_rebuild(district_id=district_id)
         if district_id is None or not _source_marks():

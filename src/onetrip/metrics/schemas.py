@@ -4,62 +4,100 @@ so ``/api/openapi.json`` and ``/api/docs`` say what each number means."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, ClassVar
 
 from ninja import Field, Schema
 
+from onetrip.apischema import Day
 from onetrip.metrics.definitions import PERIOD, describe
 
 
-def _f(part: str, key: str):
-    return Field(..., description=describe(part, key))
+class MetricsQuery(Schema):
+    """The scope of the figures: the query parameters of ``/metrics`` and its Excel export."""
+
+    district: str | None = Field(
+        None, description="District code; default: the caller's own (administrators: any)"
+    )
+    since: Day | None = Field(None, description="First day of the period (inclusive)")
+    until: Day | None = Field(None, description="Last day of the period (inclusive)")
+    point: str | None = Field(None, description="Service point code (in the district)")
+    department: str | None = Field(None, description="Department code (in the district)")
+    matter: str | None = Field(None, description="Matter code (in the district)")
+    agency: int | None = Field(None, description="Agency id (in the district)")
+    kind: str | None = Field(None, description="Applicant kind: person or company")
+    channel: str | None = Field(None, description="Case channel (cases and ratings only)")
 
 
-class WaitsOut(Schema):
-    tickets: int = _f("waits", "tickets")
-    avg_wait_minutes: float | None = _f("waits", "avg_wait_minutes")
-    p90_wait_minutes: float | None = _f("waits", "p90_wait_minutes")
+class _Figures(Schema):
+    """A part of the figures: each field is described by the definition of ``(part, name)``
+    (``metrics.definitions``), so a field is declared by its name and type only."""
+
+    part: ClassVar[str]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, field in cls.model_fields.items():
+            field.description = describe(cls.part, name)
+        cls.model_rebuild(force=True)
 
 
-class CasesOut(Schema):
-    cases: int = _f("cases", "cases")
-    accepted: int = _f("cases", "accepted")
-    refused: int = _f("cases", "refused")
-    first_pass_rate: float | None = _f("cases", "first_pass_rate")
-    first_pass_rate_with_precheck: float | None = _f("cases", "first_pass_rate_with_precheck")
-    supplemented: int = _f("cases", "supplemented")
-    one_go_supplement_rate: float | None = _f("cases", "one_go_supplement_rate")
-    one_go_supplement_rate_companies: float | None = _f("cases", "one_go_supplement_rate_companies")
-    avg_visits: float | None = _f("cases", "avg_visits")
-    visits: dict[str, int] = _f("cases", "visits")
-    zero_visit_share: float | None = _f("cases", "zero_visit_share")
-    local_share: float | None = _f("cases", "local_share")
-    overdue: int = _f("cases", "overdue")
-    overdue_rate: float | None = _f("cases", "overdue_rate")
-    errors: int = _f("cases", "errors")
-    error_rate: float | None = _f("cases", "error_rate")
+class WaitsOut(_Figures):
+    part = "waits"
+
+    tickets: int
+    avg_wait_minutes: float | None
+    p90_wait_minutes: float | None
 
 
-class MattersOut(Schema):
-    matters: int = _f("matters", "matters")
-    zero_visit_matters: int = _f("matters", "zero_visit_matters")
-    five_star_matters: int = _f("matters", "five_star_matters")
-    zero_visit_matter_share: float | None = _f("matters", "zero_visit_matter_share")
-    five_star_matter_share: float | None = _f("matters", "five_star_matter_share")
+class CasesOut(_Figures):
+    part = "cases"
+
+    cases: int
+    accepted: int
+    refused: int
+    first_pass_rate: float | None
+    first_pass_rate_with_precheck: float | None
+    supplemented: int
+    one_go_supplement_rate: float | None
+    one_go_supplement_rate_companies: float | None
+    avg_visits: float | None
+    visits: dict[str, int]
+    zero_visit_share: float | None
+    local_share: float | None
+    overdue: int
+    overdue_rate: float | None
+    errors: int
+    error_rate: float | None
 
 
-class SatisfactionOut(Schema):
-    ratings: int = _f("satisfaction", "ratings")
-    avg_score: float | None = _f("satisfaction", "avg_score")
-    satisfied_share: float | None = _f("satisfaction", "satisfied_share")
+class MattersOut(_Figures):
+    part = "matters"
+
+    matters: int
+    zero_visit_matters: int
+    five_star_matters: int
+    zero_visit_matter_share: float | None
+    five_star_matter_share: float | None
 
 
-class FollowUpsOut(Schema):
-    bad_ratings: int = _f("followups", "bad_ratings")
-    named_bad_ratings: int = _f("followups", "named_bad_ratings")
-    called_back: int = _f("followups", "called_back")
-    callback_rate: float | None = _f("followups", "callback_rate")
-    open: int = _f("followups", "open")
-    overdue: int = _f("followups", "overdue")
+class SatisfactionOut(_Figures):
+    part = "satisfaction"
+
+    ratings: int
+    avg_score: float | None
+    satisfied_share: float | None
+
+
+class FollowUpsOut(_Figures):
+    part = "followups"
+
+    bad_ratings: int
+    named_bad_ratings: int
+    called_back: int
+    callback_rate: float | None
+    open: int
+    overdue: int
 
 
 class FiguresOut(Schema):

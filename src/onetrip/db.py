@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
+
+M = TypeVar("M", bound=models.Model)
 
 # Values psycopg adapts as they are; anything else goes through the field's get_db_prep_save
 # (JSON, decimals, naive datetimes…). The full field machinery costs ~20 µs a column here.
@@ -84,6 +86,34 @@ def _insertable(model: type[models.Model]) -> tuple[str, list[tuple[models.Field
         ]
         found = _INSERTABLE[model] = (quote(model._meta.db_table), fields)
     return found
+
+
+def create_once(model: type[M], *, refusal: Exception, **fields: Any) -> M:
+    """Create a row a unique constraint allows only once; when it breaks one (the row exists,
+    perhaps since a concurrent request), raise ``refusal`` instead. A savepoint keeps the
+    caller's transaction usable and nothing is written."""
+    try:
+        with transaction.atomic():
+            return model._default_manager.create(**fields)
+    except IntegrityError as exc:
+        raise refusal from exc
+
+
+def counter_next(model: type[models.Model], **key: Any) -> int:
+    """Increment the counter row of ``model`` (an integer ``last`` column) that ``key`` names
+    by column attname (e.g. ``queue_id=…, day=…``), creating it on first use, and return the new
+    value: one UPDATE … RETURNING, so the row stays locked until the caller's transaction ends
+    and no value is handed out twice."""
+    columns = " AND ".join(f"{model._meta.get_field(name).column} = %s" for name in key)
+    sql = f"UPDATE {model._meta.db_table} SET last = last + 1 WHERE {columns} RETURNING last"
+    with connection.cursor() as cur:
+        cur.execute(sql, list(key.values()))
+        row = cur.fetchone()
+        if row is None:
+            model._default_manager.bulk_create([model(**key, last=0)], ignore_conflicts=True)
+            cur.execute(sql, list(key.values()))
+            row = cur.fetchone()
+    return int(row[0])
 
 
 def constraint_name(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent
 from onetrip.cases.notify import case_context, case_holder_notify, holder_phone
 from onetrip.cases.selectors import case_roles
+from onetrip.db import create_once
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.metrics.followups import FOLLOWUP_TRANSITIONS, followup_roles
 from onetrip.metrics.models import (
@@ -136,21 +137,19 @@ def rating_submit(
         raise Conflict(_("办件受理后才能评价。"), code="not_rateable")
     user = actor if getattr(actor, "is_authenticated", False) else None
     via = via if via in VIA else ("tracking" if tracking_token is not None else "account")
-    try:
-        with transaction.atomic():
-            rating = Rating.objects.create(
-                case=case,
-                stage=stage,
-                score=score,
-                comment=comment,
-                at=now,
-                by=user,
-                via=via,
-                staff_id=_staff_of(case, stage),
-                **dims,
-            )
-    except IntegrityError:
-        raise Conflict(_("该办件已评价过。"), code="already_rated") from None
+    rating = create_once(
+        Rating,
+        refusal=Conflict(_("该办件已评价过。"), code="already_rated"),
+        case=case,
+        stage=stage,
+        score=score,
+        comment=comment,
+        at=now,
+        by=user,
+        via=via,
+        staff_id=_staff_of(case, stage),
+        **dims,
+    )
     audit_record(
         actor=user,
         role=S.APPLICANT,

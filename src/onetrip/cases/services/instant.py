@@ -7,13 +7,14 @@ import math
 import random
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent, Delegation, SampleCheck
+from onetrip.db import create_once
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.roles import Role
 
@@ -47,13 +48,14 @@ def delegation_grant(*, user: Any, matter: Any, actor: User, note: str = "") -> 
         raise ValidationFailed(_("只能授权给窗口受理人员或全能社工。"), code="not_front_line")
     if user.point.district_id != matter.district_id:
         raise ValidationFailed(_("被授权人不属于本区县。"), code="out_of_scope")
-    try:
-        with transaction.atomic():
-            d = Delegation.objects.create(
-                user=user, matter=matter, granted_by=actor, note=(note or "")[:200]
-            )
-    except IntegrityError as exc:
-        raise Conflict(_("该人员已获此事项授权。"), code="delegation_exists") from exc
+    d = create_once(
+        Delegation,
+        refusal=Conflict(_("该人员已获此事项授权。"), code="delegation_exists"),
+        user=user,
+        matter=matter,
+        granted_by=actor,
+        note=(note or "")[:200],
+    )
     audit_record(
         actor=actor,
         subject_type="delegation",
@@ -134,13 +136,14 @@ def sample_check_record(*, case: Case, actor: User, verdict: str, note: str = ""
         )
     if not CaseEvent.objects.filter(case=case, role=S.DELEGATE).exists():
         raise ValidationFailed(_("该办件不是授权当场审批的即办件。"), code="not_delegated")
-    try:
-        with transaction.atomic():
-            check = SampleCheck.objects.create(
-                case=case, reviewer=actor, verdict=verdict, note=(note or "")[:2000]
-            )
-    except IntegrityError as exc:
-        raise Conflict(_("该办件已抽查。"), code="already_checked") from exc
+    check = create_once(
+        SampleCheck,
+        refusal=Conflict(_("该办件已抽查。"), code="already_checked"),
+        case=case,
+        reviewer=actor,
+        verdict=verdict,
+        note=(note or "")[:2000],
+    )
     audit_record(
         actor=actor,
         subject_type="case",

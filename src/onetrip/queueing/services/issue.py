@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.access import require_role
+from onetrip.db import counter_next
 from onetrip.errors import Conflict, Forbidden, ValidationFailed
 from onetrip.people.validators import clean_phone
 from onetrip.queueing.models import (
@@ -39,20 +40,9 @@ if TYPE_CHECKING:
 
 
 def _next_number(*, queue: Queue, day: dt.date) -> int:
-    """Increment the (queue, day) counter and return the new value (one statement; the row
-    stays locked until the surrounding transaction, if any, ends)."""
-    table = DailyCounter._meta.db_table
-    sql = f"UPDATE {table} SET last = last + 1 WHERE queue_id = %s AND day = %s RETURNING last"
-    with connection.cursor() as cur:
-        cur.execute(sql, [queue.pk, day])
-        row = cur.fetchone()
-        if row is None:
-            DailyCounter.objects.bulk_create(
-                [DailyCounter(queue=queue, day=day, last=0)], ignore_conflicts=True
-            )
-            cur.execute(sql, [queue.pk, day])
-            row = cur.fetchone()
-    return int(row[0])
+    """Increment the (queue, day) counter and return the new value (the row stays locked until
+    the surrounding transaction, if any, ends)."""
+    return counter_next(DailyCounter, queue_id=queue.pk, day=day)
 
 
 def ticket_issue(

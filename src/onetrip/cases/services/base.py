@@ -10,7 +10,7 @@ from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import partial, wraps
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -130,6 +130,16 @@ def _changed(case: Case, before: dict[str, Any]) -> list[str]:
 
 
 # -- events ----------------------------------------------------------------------------------
+
+
+class Decision(NamedTuple):
+    """What ``transitions._decide`` made of an action: the actor's role, the states and the
+    event data; its fields are ``change_records``' keywords of the same names."""
+
+    role: str
+    from_state: str
+    to_state: str
+    data: dict[str, Any]
 
 
 def change_records(

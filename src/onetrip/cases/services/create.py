@@ -185,11 +185,7 @@ def case_create(
         data=created,
         now=now,
     )
-    if role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER) and channel in (
-        Channel.WINDOW,
-        Channel.STREET,
-        Channel.COMMUNITY,
-    ):
+    if _opened_in_person(role=role, channel=channel):
         visit_record(
             case=case,
             kind=VisitKind.TICKET if ticket is not None else VisitKind.WINDOW,
@@ -203,6 +199,15 @@ def case_create(
     if accept:
         case = case_transition(case=case, action="accept", actor=actor, now=now, today=today)
     return case
+
+
+def _opened_in_person(*, role: str, channel: str) -> bool:
+    """Staff opened the case with the applicant in front of them: the opening is a visit."""
+    return role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER) and channel in (
+        Channel.WINDOW,
+        Channel.STREET,
+        Channel.COMMUNITY,
+    )
 
 
 def _prepare(

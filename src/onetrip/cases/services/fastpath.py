@@ -18,7 +18,6 @@ from onetrip.cases import states as S
 from onetrip.cases.models import (
     Case,
     CaseCounter,
-    Channel,
     Visit,
     VisitKind,
 )
@@ -29,6 +28,7 @@ from onetrip.cases.selectors import (
 )
 from onetrip.cases.services.base import (
     _CALENDAR,
+    Decision,
     _changed,
     _now,
     _send_changed,
@@ -36,7 +36,7 @@ from onetrip.cases.services.base import (
     _snapshot,
     change_records,
 )
-from onetrip.cases.services.create import _material_rows, _prepare
+from onetrip.cases.services.create import _material_rows, _opened_in_person, _prepare
 from onetrip.cases.services.transitions import _decide, case_transition
 from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.catalogue.resolvers import resolves_without_writes
@@ -95,11 +95,7 @@ def _open_in_one_statement(
     rows = _material_rows(case=case, known=known, materials=materials, today=today)
     user = actor if getattr(actor, "is_authenticated", False) else None
     visit = None
-    if role in (S.CLERK, S.SOCIAL_WORKER, S.MANAGER) and case.channel in (
-        Channel.WINDOW,
-        Channel.STREET,
-        Channel.COMMUNITY,
-    ):
+    if _opened_in_person(role=role, channel=case.channel):
         visit = Visit(
             kind=VisitKind.TICKET if ticket is not None else VisitKind.WINDOW,
             at=now,
@@ -108,14 +104,14 @@ def _open_in_one_statement(
             recorded_by=user,
         )
         case.visit_count = 1
-    steps: list[tuple[str, str, str, str, dict[str, Any]]] = [
-        (role, "create", "", S.State.DRAFT, {"channel": case.channel})
+    steps: list[tuple[str, Decision]] = [
+        ("create", Decision(role, "", S.State.DRAFT, {"channel": case.channel}))
     ]
     told = []
     actions = (["submit"] if submit or accept else []) + (["accept"] if accept else [])
     with _writes_nothing("the one-statement intake"):
         for action in actions:
-            r, from_state, to_state, data_out = _decide(
+            decision = _decide(
                 case,
                 action=action,
                 actor=actor,
@@ -126,8 +122,8 @@ def _open_in_one_statement(
                 data={},
                 materials=rows,  # the case is not written yet: its rows are these
             )
-            steps.append((r, action, from_state, to_state, data_out))
-            told.append((copy.copy(case), from_state, to_state, action))
+            steps.append((action, decision))
+            told.append((copy.copy(case), decision.from_state, decision.to_state, action))
     quote = connection.ops.quote_name
     counter = quote(CaseCounter._meta.db_table)
     number_sql = (
@@ -155,10 +151,7 @@ def _open_in_one_statement(
 
     chain("m", rows, "case_id", "c.id", "case_id")
     records = [
-        change_records(
-            case=case, actor=actor, role=r, action=a, from_state=f, to_state=t, data=d, now=now
-        )
-        for r, a, f, t, d in steps
+        change_records(case=case, actor=actor, action=a, now=now, **d._asdict()) for a, d in steps
     ]
     chain("e", [event for event, _audit in records], "case_id", "c.id", "case_id")
     audits = [audit for _event, audit in records]
@@ -282,7 +275,7 @@ def _transition_in_one_statement(
         return None  # registering the new company writes its row too: the usual path
     before = _snapshot(case)
     with _writes_nothing(f"“{action}”, declared to write the case row only,"):
-        role, from_state, to_state, data_out = _decide(
+        decision = _decide(
             case,
             action=action,
             actor=actor,
@@ -301,15 +294,7 @@ def _transition_in_one_statement(
         sets.append(f"{quote(field.column or name)} = %s")
         params.append(field.get_db_prep_save(getattr(case, field.attname), connection))
     event_row, audit_row = change_records(
-        case=case,
-        actor=actor,
-        role=role,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        data=data_out,
-        now=now,
+        case=case, actor=actor, action=action, note=note, now=now, **decision._asdict()
     )
     event = InsertParts(event_row, exprs={"case_id": ("u.id", [])})
     audit = InsertParts(audit_row)
@@ -326,5 +311,5 @@ def _transition_in_one_statement(
     if not written:
         return None
     case.material_rows = material_rows_from_json(materials)
-    _send_changed(case, from_state, to_state, action, actor, note)
+    _send_changed(case, decision.from_state, decision.to_state, action, actor, note)
     return case

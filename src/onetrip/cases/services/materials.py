@@ -179,19 +179,44 @@ def case_material_update(
         today=today,
     )
     cm.save()
+    _material_event(
+        case=case,
+        cm=cm,
+        old=old,
+        actor=actor,
+        roles=roles,
+        action="material",
+        data={"from": old, "to": cm.status},
+        now=now,
+    )
+    return cm
+
+
+def _material_event(
+    *,
+    case: Case,
+    cm: CaseMaterial,
+    old: str,
+    actor: User | None,
+    roles: set[str],
+    action: str,
+    data: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    """The event of a material's change of status (the case's state stays); ``data`` beside
+    the material's id."""
     labels = dict(MaterialStatus.choices)
     _event(
         case=case,
         actor=actor,
         role=sorted(roles)[0],
-        action="material",
+        action=action,
         from_state=case.state,
         to_state=case.state,
         note=f"{cm.name}：{labels.get(old, old)} → {labels[cm.status]}",
-        data={"material": cm.pk, "from": old, "to": cm.status},
+        data={"material": cm.pk, **data},
         now=now,
     )
-    return cm
 
 
 def sniff_upload(head: bytes) -> tuple[str, str] | None:
@@ -268,16 +293,14 @@ def case_file_upload(
     cm.later_due = None
     cm.reason = ""  # the defect it answered is no longer the material's state
     cm.save()
-    labels = dict(MaterialStatus.choices)
-    _event(
+    _material_event(
         case=case,
+        cm=cm,
+        old=old,
         actor=actor,
-        role=sorted(roles)[0],
+        roles=roles,
         action="upload",
-        from_state=case.state,
-        to_state=case.state,
-        note=f"{cm.name}：{labels.get(old, old)} → {labels[cm.status]}",
-        data={"material": cm.pk, "file": record.pk, "content_type": content_type, "size": size},
+        data={"file": record.pk, "content_type": content_type, "size": size},
         now=now,
     )
     return record

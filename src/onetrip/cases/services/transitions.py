@@ -15,6 +15,7 @@ from onetrip.cases.models import Case
 from onetrip.cases.selectors import transition_refusal
 from onetrip.cases.services.actions import HANDLERS
 from onetrip.cases.services.base import (
+    Decision,
     IllegalTransition,
     _changed,
     _event,
@@ -75,7 +76,7 @@ def case_transition(
         .get(pk=case.pk)
     )
     before = _snapshot(case)
-    role, from_state, to_state, data_out = _decide(
+    decision = _decide(
         case,
         action=action,
         actor=actor,
@@ -86,18 +87,8 @@ def case_transition(
         data=data,
     )
     case.save(update_fields=_changed(case, before))  # the columns this action changed
-    _event(
-        case=case,
-        actor=actor,
-        role=role,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        data=data_out,
-        now=now,
-    )
-    _send_changed(case, from_state, to_state, action, actor, note)
+    _event(case=case, actor=actor, action=action, note=note, now=now, **decision._asdict())
+    _send_changed(case, decision.from_state, decision.to_state, action, actor, note)
     return case
 
 
@@ -112,12 +103,12 @@ def _decide(
     tracking_token: str | None,
     data: dict[str, Any],
     materials: list | None = None,
-) -> tuple[str, str, str, dict[str, Any]]:
+) -> Decision:
     """Check ``action`` against the table, the actor's roles on the case and the action's own
     rules, then apply it to the instance (state, dates, handler fields). Writes nothing but
     what the action's handler writes itself (the tables its transition declares).
     ``materials``: the material rows of a case not written yet.
-    Returns (role, from_state, to_state, event data)."""
+    Returns the role the actor acts in, the states and the event data."""
     roles = _roles_of(case=case, actor=actor, tracking_token=tracking_token)
     if not roles:
         raise NotFound(_("未找到该办件。"), code="case_not_found")
@@ -168,4 +159,4 @@ def _decide(
     data_out = {k: v for k, v in extra.items()}
     if case.promised_due:
         data_out["promised_due"] = case.promised_due.isoformat()
-    return role, from_state, to_state, data_out
+    return Decision(role, from_state, to_state, data_out)

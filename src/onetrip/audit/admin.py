@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from onetrip.admin_readonly import ReadOnlyAdmin
 from onetrip.audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is never edited through any interface."""
 
     list_display = (
@@ -19,12 +20,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     )
     list_filter = ("subject_type", "action")
     search_fields = ("subject_id", "note")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from onetrip.admin_readonly import NoAdd, NoDelete, ReadOnlyAdmin, ReadOnlyInline
 from onetrip.cases.models import (
     Case,
     CaseEvent,
@@ -14,17 +15,6 @@ from onetrip.cases.models import (
     SampleCheck,
     Visit,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class MaterialInline(ReadOnlyInline):
@@ -46,7 +36,7 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(NoAdd, NoDelete, admin.ModelAdmin):
     list_display = ("number", "matter", "state", "point", "promised_due", "visit_count")
     list_filter = ("state", "channel", "district")
     search_fields = ("number",)
@@ -55,29 +45,14 @@ class CaseAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ("case", "at", "actor", "role", "action", "from_state", "to_state")
     list_filter = ("action", "role")
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DepartmentHead)
@@ -87,7 +62,7 @@ class DepartmentHeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(NoAdd, admin.ModelAdmin):
     """Grants are recorded here for reading; grant and revoke through the services so the
     audit log has them (``delegation_grant`` / ``delegation_revoke``)."""
 
@@ -95,15 +70,9 @@ class DelegationAdmin(admin.ModelAdmin):
     list_filter = ("revoked_at",)
     readonly_fields = ("user", "matter", "granted_by", "granted_at", "note", "revoked_at")
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(SampleCheck)
-class SampleCheckAdmin(admin.ModelAdmin):
+class SampleCheckAdmin(NoAdd, admin.ModelAdmin):
     list_display = ("case", "reviewer", "verdict", "at")
     list_filter = ("verdict",)
     readonly_fields = ("case", "reviewer", "verdict", "note", "at")
-
-    def has_add_permission(self, request):
-        return False

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from onetrip.admin_readonly import NoAdd, NoChange
 from onetrip.errors import DomainError
 from onetrip.intake.forms import clean_definition
 from onetrip.intake.models import FormDefinition, FormDraft, OnlineApplication, PreCheck
@@ -28,7 +29,7 @@ class FormDefinitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PreCheck)
-class PreCheckAdmin(admin.ModelAdmin):
+class PreCheckAdmin(NoAdd, NoChange, admin.ModelAdmin):
     """Read-only: pre-checks are kept as they were answered, for the figures."""
 
     list_display = ("at", "matter", "point", "actor", "applicant_kind", "complete", "next_step")
@@ -36,20 +37,11 @@ class PreCheckAdmin(admin.ModelAdmin):
     search_fields = ("matter__name", "matter__code", "case_number")
     exclude = ("holder_hash",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(FormDraft)
-class FormDraftAdmin(admin.ModelAdmin):
+class FormDraftAdmin(NoAdd, admin.ModelAdmin):
     list_display = ("matter", "user", "updated_at")
     readonly_fields = ("token", "matter", "user", "data", "created_at", "updated_at")
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(OnlineApplication)

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.admin_readonly import NoAdd, NoDelete
 from onetrip.errors import DomainError
 from onetrip.notices.models import Notice
 from onetrip.notices.services import notice_resend
@@ -13,7 +14,7 @@ from onetrip.notices.texts import TEMPLATES
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(NoAdd, NoDelete, admin.ModelAdmin):
     list_display = (
         "created_at",
         "channel",
@@ -57,12 +58,6 @@ class NoticeAdmin(admin.ModelAdmin):
     def shown_text(self, obj):
         tpl = TEMPLATES.find(obj.template)
         return gettext("（验证码内容已隐藏）") if tpl and tpl.sensitive else obj.text
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("重新发送所选通知"))
     def resend(self, request, queryset):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from onetrip.admin_readonly import ReadOnlyAdmin, ReadOnlyInline
 from onetrip.queueing.models import Queue, Ticket, TicketAlert, TicketEvent, Window, WindowQueue
 
 
@@ -22,33 +23,19 @@ class WindowAdmin(admin.ModelAdmin):
     inlines = [WindowQueueInline]
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(ReadOnlyInline):
     model = TicketEvent
-    extra = 0
-    can_delete = False
     readonly_fields = ["at", "action", "from_status", "to_status", "window", "actor", "note"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
     """Read-only: tickets change only through the services (and their audit trail)."""
 
     list_display = ["number", "point", "queue", "day", "status", "issued_at", "called_at", "window"]
     list_filter = ["status", "point", "day"]
     exclude = ["applicant_phone", "token"]
     inlines = [TicketEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TicketAlert)

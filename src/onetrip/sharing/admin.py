@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.admin_readonly import ReadOnlyAdmin
 from onetrip.masking import mask_id_number
 from onetrip.sharing.models import SharedDocument, ShareReadLog
 
@@ -27,18 +28,9 @@ class SharedDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShareReadLog)
-class ShareReadLogAdmin(admin.ModelAdmin):
+class ShareReadLogAdmin(ReadOnlyAdmin):
     """Read-only: the access log is never edited."""
 
     list_display = ("at", "reader", "kind", "number", "holder_number_masked", "purpose", "case_ref")
     list_filter = ("kind", "source")
     search_fields = ("number", "case_ref", "purpose")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

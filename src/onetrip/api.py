@@ -168,19 +168,22 @@ def _mount() -> None:
     from onetrip.sharing.api import router as sharing_router
     from onetrip.tracking.api import router as tracking_router
 
-    api.add_router("/v1/", catalogue_router)
-    api.add_router("/v1/", people_router)
-    api.add_router("/v1/", queueing_router)
-    api.add_router("/v1/", cases_router)
-    api.add_router("/v1/", intake_router)
-    api.add_router("/v1/", sharing_router)
-    api.add_router("/v1/", tracking_router)
-    api.add_router("/v1/", notices_router)
-    api.add_router("/v1/", metrics_router)
-    api.add_router("/v1/", agencies_router)
-    api.add_router("/v1/", safety_router)
-    api.add_router("/v1/", community_router)
-    api.add_router("/v1/", homevisits_router)
+    for router in (
+        catalogue_router,
+        people_router,
+        queueing_router,
+        cases_router,
+        intake_router,
+        sharing_router,
+        tracking_router,
+        notices_router,
+        metrics_router,
+        agencies_router,
+        safety_router,
+        community_router,
+        homevisits_router,
+    ):
+        api.add_router("/v1/", router)
 
 
 _mount()

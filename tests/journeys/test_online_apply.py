@@ -8,6 +8,7 @@ Bad input writes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 
@@ -52,92 +53,78 @@ def later_ids(matter, kind) -> list[int]:
     return [m.id for m in rules.materials if m.handling == Handling.LATER]
 
 
-def test_founder_applies_online_without_a_credit_code(tmp_path, people, frozen):
-    matter = import_matter("sc-mz-0012", tmp_path)  # 社会团体成立登记: founding, fully online
-    p = people(matter)
-    form = form_for(p, matter, p.founder_user, "found", company_name=p.new_company_name)
-    assert "credit_code" not in form  # a company being founded has none
-    case = online_apply(
-        actor=p.founder_user,
-        matter=matter,
-        holder_key="found",
-        form_data=form,
+@pytest.fixture
+def founding(tmp_path, people, frozen):
+    """``founding(code, company_name)``: the matter ``code`` imported, its people, the founder's
+    complete form for a company of that name (default: the people's new company), and ``apply(**changes)``: the founder's online
+    application with that form and the files to hand in (delivered as an e-certificate),
+    ``changes`` added or replacing."""
+
+    def start(code: str, company_name: str | None = None) -> SimpleNamespace:
+        matter = import_matter(code, tmp_path)
+        p = people(matter)
+        name = p.new_company_name if company_name is None else company_name
+        form = form_for(p, matter, p.founder_user, "found", company_name=name)
+
+        def apply(**changes):
+            base = {
+                "actor": p.founder_user,
+                "matter": matter,
+                "holder_key": "found",
+                "form_data": form,
+                "delivery": "e_certificate",
+                "uploads": hand_in(matter, "founder"),
+                "now": NOW,
+            }
+            return online_apply(**(base | changes))
+
+        return SimpleNamespace(p=p, matter=matter, form=form, apply=apply)
+
+    return start
+
+
+def test_founder_applies_online_without_a_credit_code(founding):
+    f = founding("sc-mz-0012")  # 社会团体成立登记: founding, fully online
+    assert "credit_code" not in f.form  # a company being founded has none
+    later_id = later_ids(f.matter, "founder")[0]
+    case = f.apply(
         delivery="post",
         delivery_address="杭州市上城区解放路 1 号",
-        uploads=hand_in(matter, "founder"),
-        later=later_ids(matter, "founder"),
+        later=[later_id],
         commitment_signed=True,
-        now=NOW,
     )
     assert case.state == "submitted" and case.channel == "online" and case.visit_count == 0
     company = case.company
-    assert company.name == p.new_company_name and company.credit_code is None
-    assert company.founder == p.founder and p.founder_user in company.users.all()
-    later = case.materials.get(material_id=later_ids(matter, "founder")[0])
+    assert company.name == f.p.new_company_name and company.credit_code is None
+    assert company.founder == f.p.founder and f.p.founder_user in company.users.all()
+    later = case.materials.get(material_id=later_id)
     assert later.status == MaterialStatus.LATER and later.commitment_signed and later.later_due
 
 
-def test_later_without_the_commitment_writes_nothing(tmp_path, people, frozen):
-    matter = import_matter("sc-mz-0012", tmp_path)
-    p = people(matter)
+def test_later_without_the_commitment_writes_nothing(founding):
+    f = founding("sc-mz-0012", "甲协会")
+    later = later_ids(f.matter, "founder")
     before = written()
     with pytest.raises(ValidationFailed) as err:
-        online_apply(
-            actor=p.founder_user,
-            matter=matter,
-            holder_key="found",
-            form_data=form_for(p, matter, p.founder_user, "found", company_name="甲协会"),
-            delivery="e_certificate",
-            uploads=hand_in(matter, "founder"),
-            later=later_ids(matter, "founder"),
-            commitment_signed=False,
-            now=NOW,
-        )
+        f.apply(later=later, commitment_signed=False)
     assert "commitment_signed" in err.value.fields and err.value.status == 422
     # the 容缺 material neither uploaded nor left for later: asked for by name
     with pytest.raises(ValidationFailed) as err:
-        online_apply(
-            actor=p.founder_user,
-            matter=matter,
-            holder_key="found",
-            form_data=form_for(p, matter, p.founder_user, "found", company_name="甲协会"),
-            delivery="e_certificate",
-            uploads=hand_in(matter, "founder"),
-            now=NOW,
-        )
-    assert f"material_{later_ids(matter, 'founder')[0]}" in err.value.fields
+        f.apply()
+    assert f"material_{later[0]}" in err.value.fields
     # a founder without the company's name
     with pytest.raises(ValidationFailed) as err:
-        online_apply(
-            actor=p.founder_user,
-            matter=matter,
-            holder_key="found",
-            form_data=form_for(p, matter, p.founder_user, "found") | {"company_name": ""},
-            delivery="e_certificate",
-            uploads=hand_in(matter, "founder"),
-            later=later_ids(matter, "founder"),
-            commitment_signed=True,
-            now=NOW,
-        )
+        f.apply(form_data=f.form | {"company_name": ""}, later=later, commitment_signed=True)
     assert "form.company_name" in err.value.fields
     assert written() == before
 
 
-def test_realname_onsite_is_the_one_visit(tmp_path, people, frozen, client):
-    matter = import_matter("sc-scjg-0001", tmp_path)  # 有限责任公司设立登记
-    p = people(matter)
+def test_realname_onsite_is_the_one_visit(founding, client):
+    f = founding("sc-scjg-0001", "乙公司")  # 有限责任公司设立登记
+    p = f.p
     before = written()
     with pytest.raises(ValidationFailed) as err:
-        online_apply(
-            actor=p.founder_user,
-            matter=matter,
-            holder_key="found",
-            form_data=form_for(p, matter, p.founder_user, "found", company_name="乙公司"),
-            delivery="post",
-            delivery_address="x",
-            uploads=hand_in(matter, "founder"),
-            now=NOW,
-        )
+        f.apply(delivery="post", delivery_address="x")
     assert err.value.code == "realname_onsite_required"
     assert written() == before
     client.force_login(p.founder_user)

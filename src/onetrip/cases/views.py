@@ -3,11 +3,12 @@ printable PDFs. Thin: every read goes through selectors, every write through ser
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -385,6 +386,13 @@ def _notice_context(case: Case):
     }
 
 
+def _case_pdf(case: Case, name: str, context: dict[str, Any]) -> HttpResponse:
+    """The printable ``name`` (notice, receipt, result) of the case: ``cases/print_<name>.html``
+    as the PDF ``<name>-<number>.pdf``."""
+    pdf = render_pdf(template=f"cases/print_{name}.html", context=context)
+    return pdf_response(pdf=pdf, filename=f"{name}-{case.number}.pdf")
+
+
 def case_notice(request, number: str):
     case = _notice_case(request, number)
     ctx = _notice_context(case)
@@ -394,8 +402,7 @@ def case_notice(request, number: str):
 
 def case_notice_pdf(request, number: str):
     case = _notice_case(request, number)
-    pdf = render_pdf(template="cases/print_notice.html", context=_notice_context(case))
-    return pdf_response(pdf=pdf, filename=f"notice-{case.number}.pdf")
+    return _case_pdf(case, "notice", _notice_context(case))
 
 
 @login_required
@@ -411,8 +418,7 @@ def case_receipt_pdf(request, number: str):
         "holder_name": case.holder_name,
         "materials": case.materials.all(),
     }
-    pdf = render_pdf(template="cases/print_receipt.html", context=ctx)
-    return pdf_response(pdf=pdf, filename=f"receipt-{case.number}.pdf")
+    return _case_pdf(case, "receipt", ctx)
 
 
 @login_required
@@ -424,8 +430,7 @@ def case_result_pdf(request, number: str):
         S.State.APPROVED if case.state != S.State.REJECTED else S.State.REJECTED
     )
     ctx = {"case": case, "holder_name": case.holder_name, "decision_label": decision}
-    pdf = render_pdf(template="cases/print_result.html", context=ctx)
-    return pdf_response(pdf=pdf, filename=f"result-{case.number}.pdf")
+    return _case_pdf(case, "result", ctx)
 
 
 @login_required

@@ -40,6 +40,21 @@ def online_matters(*, district: ServicePoint) -> QuerySet[Matter]:
     )
 
 
+def _holder(
+    key: str, kind: str, label: str, *, applicant: Any = None, company: Any = None
+) -> dict[str, Any]:
+    """One way the user may apply: as ``applicant`` (a person) or for ``company``; ``number``
+    is the holder's identity number or credit code."""
+    return {
+        "key": key,
+        "kind": kind,
+        "label": label,
+        "applicant": applicant,
+        "company": company,
+        "number": applicant.id_number if company is None else company.credit_code,
+    }
+
+
 def holders_for(*, user: Any, on: dt.date | None = None) -> list[dict[str, Any]]:
     """The ways the signed-in user may apply (see the module docstring), in a stable order."""
     from onetrip.people.models import Applicant, Company
@@ -51,36 +66,27 @@ def holders_for(*, user: Any, on: dt.date | None = None) -> list[dict[str, Any]]
     me = Applicant.objects.filter(user=user).first()
     if me is not None:
         out.append(
-            {
-                "key": "me",
-                "kind": ApplicantKind.PERSON,
-                "label": _("本人：%(name)s") % {"name": me.name},
-                "applicant": me,
-                "company": None,
-                "number": me.id_number,
-            }
+            _holder(
+                "me", ApplicantKind.PERSON, _("本人：%(name)s") % {"name": me.name}, applicant=me
+            )
         )
     for company in user.companies.filter(credit_code__isnull=False).order_by("id"):
         out.append(
-            {
-                "key": f"company-{company.pk}",
-                "kind": ApplicantKind.COMPANY,
-                "label": _("企业：%(name)s") % {"name": company.name},
-                "applicant": None,
-                "company": company,
-                "number": company.credit_code,
-            }
+            _holder(
+                f"company-{company.pk}",
+                ApplicantKind.COMPANY,
+                _("企业：%(name)s") % {"name": company.name},
+                company=company,
+            )
         )
     if me is not None:
         out.append(
-            {
-                "key": "found",
-                "kind": ApplicantKind.FOUNDER,
-                "label": _("设立新企业（设立人：%(name)s）") % {"name": me.name},
-                "applicant": me,
-                "company": None,
-                "number": me.id_number,
-            }
+            _holder(
+                "found",
+                ApplicantKind.FOUNDER,
+                _("设立新企业（设立人：%(name)s）") % {"name": me.name},
+                applicant=me,
+            )
         )
     agency_id = getattr(user, "agency_id", None)
     if agency_id and user.has_role(Role.AGENT):
@@ -92,14 +98,12 @@ def holders_for(*, user: Any, on: dt.date | None = None) -> list[dict[str, Any]]
             if not agent_authorised(agent=user, company=company, on=day):
                 continue
             out.append(
-                {
-                    "key": f"client-{company.pk}",
-                    "kind": ApplicantKind.AGENT,
-                    "label": _("代办：%(name)s") % {"name": company.name},
-                    "applicant": None,
-                    "company": company,
-                    "number": company.credit_code,
-                }
+                _holder(
+                    f"client-{company.pk}",
+                    ApplicantKind.AGENT,
+                    _("代办：%(name)s") % {"name": company.name},
+                    company=company,
+                )
             )
     return out
 

@@ -34,6 +34,14 @@ def _point(code: str) -> ServicePoint:
 # ------------------------------------------------------------------ kiosk
 
 
+def _chosen_queue(request, point: ServicePoint) -> Queue:
+    """The queue of this point the form posted (``queue``), else the refusal to show."""
+    queue = Queue.objects.filter(point=point, pk=parse_id(request.POST.get("queue")) or 0).first()
+    if queue is None:
+        raise DomainError(_("请选择要办理的业务队列。"), code="queue_required")
+    return queue
+
+
 def _kiosk_context(point, **extra) -> dict:
     now = timezone.now()
     is_open = selectors.point_is_open(point=point, at=now)
@@ -54,14 +62,9 @@ def kiosk(request, code: str):
     point = _point(code)
     error, status = None, 200
     if request.method == "POST":
-        queue = Queue.objects.filter(
-            point=point, pk=parse_id(request.POST.get("queue")) or 0
-        ).first()
         try:
-            if queue is None:
-                raise DomainError(_("请选择要办理的业务队列。"), code="queue_required")
             ticket = services.ticket_issue(
-                queue=queue,
+                queue=_chosen_queue(request, point),
                 phone=request.POST.get("phone", "").strip(),
                 channel=TicketChannel.KIOSK,
             )
@@ -97,12 +100,9 @@ def guide_ticket(request, code: str):
     """Window zero issues the ticket its pre-check pointed to (the pre-check result page posts
     here): the ticket carries the pre-check, so the window that calls it shows the result."""
     point = _point(code)
-    queue = Queue.objects.filter(point=point, pk=parse_id(request.POST.get("queue")) or 0).first()
     try:
-        if queue is None:
-            raise DomainError(_("请选择要办理的业务队列。"), code="queue_required")
         ticket = services.ticket_issue(
-            queue=queue,
+            queue=_chosen_queue(request, point),
             phone=request.POST.get("phone", "").strip(),
             channel=TicketChannel.GUIDE,
             precheck_token=request.POST.get("precheck", ""),

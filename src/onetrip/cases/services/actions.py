@@ -105,6 +105,35 @@ def _do_accept(case, *, today, note, data, actor, now, materials=None):
                 cm.save(update_fields=["later_due"])
 
 
+def _notice_item(cm: CaseMaterial) -> dict[str, Any]:
+    """One line of a one-time notice (一次性告知书): a material still missing or defective."""
+    return {
+        "material": cm.pk,
+        "name": cm.name,
+        "status": cm.status,
+        "reason": cm.reason,
+        "form": cm.form,
+        "count": cm.material.count if cm.material else 1,
+    }
+
+
+def _notice_write(
+    case: Case, *, items: list[dict[str, Any]], today: dt.date, actor: Any, **texts: str
+) -> SupplementNotice:
+    """The case's notice of this supplement round (``texts``: its note / manager_reason),
+    due within the supplement state's limit."""
+    limit = S.STATES[S.State.SUPPLEMENT_REQUESTED].limit_days
+    assert limit is not None  # the supplement state has a limit in the table
+    return SupplementNotice.objects.create(
+        case=case,
+        round=case.supplement_rounds,
+        items=items,
+        due=working_days_after(start=today, days=limit),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **texts,
+    )
+
+
 def _do_request_supplement(case, *, today, note, data, actor, now, materials=None):
     items = _clean_items(case, data.get("items"))
     if case.supplement_rounds >= 1 and not note:
@@ -122,25 +151,17 @@ def _do_request_supplement(case, *, today, note, data, actor, now, materials=Non
     # The notice lists every required material still missing or defective, plus any optional one
     # the reviewer flagged now; an optional material simply not handed in is not asked for.
     everything = [
-        {
-            "material": cm.pk,
-            "name": cm.name,
-            "status": cm.status,
-            "reason": cm.reason,
-            "form": cm.form,
-            "count": cm.material.count if cm.material else 1,
-        }
+        _notice_item(cm)
         for cm in case.materials.select_related("material")
         if cm.status in BAD and (cm.required or cm.pk in flagged)
     ]
-    SupplementNotice.objects.create(
-        case=case,
-        round=case.supplement_rounds,
+    _notice_write(
+        case,
         items=everything,
+        today=today,
+        actor=actor,
         note=note if case.supplement_rounds == 1 else "",
         manager_reason=note if case.supplement_rounds > 1 else "",
-        due=working_days_after(start=today, days=S.STATES[S.State.SUPPLEMENT_REQUESTED].limit_days),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     return {"round": case.supplement_rounds, "items": len(everything)}
 
@@ -161,25 +182,8 @@ def _do_notify_missing(case, *, today, note, data, actor, now, materials=None):
             cm.reason = _("未提交该材料") if cm.status == MaterialStatus.MISSING else cm.reason
             cm.save(update_fields=["reason", "updated_at"])
     case.supplement_rounds += 1
-    items = [
-        {
-            "material": cm.pk,
-            "name": cm.name,
-            "status": cm.status,
-            "reason": cm.reason,
-            "form": cm.form,
-            "count": cm.material.count if cm.material else 1,
-        }
-        for cm in bad
-    ]
-    SupplementNotice.objects.create(
-        case=case,
-        round=case.supplement_rounds,
-        items=items,
-        note=note,
-        due=working_days_after(start=today, days=S.STATES[S.State.SUPPLEMENT_REQUESTED].limit_days),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
+    items = [_notice_item(cm) for cm in bad]
+    _notice_write(case, items=items, today=today, actor=actor, note=note)
     return {"round": case.supplement_rounds, "items": len(items), "at_window": True}
 
 

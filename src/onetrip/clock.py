@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.utils import timezone
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,3 +23,13 @@ def local_now(now: dt.datetime | None = None) -> dt.datetime:
 def local_today(now: dt.datetime | None = None) -> dt.date:
     """The date in Asia/Shanghai at ``now`` (default: today)."""
     return local_now(now).date()
+
+
+def in_period(field: str, since: dt.datetime | None, until: dt.datetime | None) -> Q:
+    """``field`` in the half-open period ``[since, until)`` (None: open at that end)."""
+    q = Q()
+    if since is not None:
+        q &= Q(**{f"{field}__gte": since})
+    if until is not None:
+        q &= Q(**{f"{field}__lt": until})
+    return q

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.catalogue.selectors import name_query
+from onetrip.clock import in_period
 from onetrip.errors import NotFound, ValidationFailed
 from onetrip.intake.forms import default_fields
 from onetrip.intake.models import ApplicantKind, FormDraft, PreCheck
@@ -185,11 +186,7 @@ def precheck_pass_rate(
     comparable of the cases' first-submission pass rate. ``linked_cases`` counts pre-checks
     linked to a case, so metrics can split cases with and without pre-check.
     """
-    qs = PreCheck.objects.filter(district=district)
-    if since is not None:
-        qs = qs.filter(at__gte=since)
-    if until is not None:
-        qs = qs.filter(at__lt=until)
+    qs = PreCheck.objects.filter(in_period("at", since, until), district=district)
     if matter is not None:
         qs = qs.filter(matter=matter)
     if point is not None:

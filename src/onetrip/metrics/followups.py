@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.clock import in_period
 from onetrip.metrics.models import FollowUp, FollowUpState, Rating
 from onetrip.roles import Role
 
@@ -117,11 +118,7 @@ def followup_figures(
     from onetrip.cases.selectors import local_today
 
     today = today or local_today()
-    qs = FollowUp.objects.filter(district=district)
-    if since is not None:
-        qs = qs.filter(opened_at__gte=since)
-    if until is not None:
-        qs = qs.filter(opened_at__lt=until)
+    qs = FollowUp.objects.filter(in_period("opened_at", since, until), district=district)
     if cuts is not None:
         qs = qs.filter(cuts)
     named = Q(named=True)

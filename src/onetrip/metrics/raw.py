@@ -33,6 +33,7 @@ from onetrip.cases import states as S
 from onetrip.cases.models import Case, SupplementNotice
 from onetrip.cases.selectors import RUNNING
 from onetrip.catalogue.models import PointLevel
+from onetrip.clock import in_period
 from onetrip.metrics.models import Rating
 from onetrip.metrics.scope import SHANGHAI, Scope
 from onetrip.queueing.models import Queue, Ticket
@@ -70,15 +71,6 @@ class PercentileCont(Aggregate):
 def wait_seconds_expr():
     start = Coalesce(F("slot_start"), F("issued_at"))
     return Greatest(Seconds(F("first_called_at"), start), Value(0.0))
-
-
-def in_period(field: str, since: dt.datetime | None, until: dt.datetime | None) -> Q:
-    q = Q()
-    if since is not None:
-        q &= Q(**{f"{field}__gte": since})
-    if until is not None:
-        q &= Q(**{f"{field}__lt": until})
-    return q
 
 
 def ratio(num: Any, den: Any) -> float | None:

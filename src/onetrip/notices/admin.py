@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from onetrip.admin_readonly import NoAdd, NoDelete
 from onetrip.errors import DomainError
 from onetrip.notices.models import Notice
+from onetrip.notices.selectors import notice_shown_text
 from onetrip.notices.services import notice_resend
-from onetrip.notices.texts import TEMPLATES
 
 
 @admin.register(Notice)
@@ -56,8 +56,7 @@ class NoticeAdmin(NoAdd, NoDelete, admin.ModelAdmin):
 
     @admin.display(description=_("内容"))
     def shown_text(self, obj):
-        tpl = TEMPLATES.find(obj.template)
-        return gettext("（验证码内容已隐藏）") if tpl and tpl.sensitive else obj.text
+        return notice_shown_text(obj)
 
     @admin.action(description=_("重新发送所选通知"))
     def resend(self, request, queryset):

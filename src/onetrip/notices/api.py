@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from onetrip.auth import staff_auth
 from onetrip.notices.models import Notice
-from onetrip.notices.selectors import notice_get, notice_list
+from onetrip.notices.selectors import notice_get, notice_list, notice_shown_text
 from onetrip.notices.services import notice_resend
-from onetrip.notices.texts import TEMPLATES
 
 router = Router(tags=["notices"])
 
@@ -40,13 +38,12 @@ class NoticeFilter(Schema):
 
 
 def _out(notice: Notice) -> NoticeOut:
-    tpl = TEMPLATES.find(notice.template)
     return NoticeOut(
         id=notice.pk,
         channel=notice.channel,
         recipient=notice.masked_recipient,
         template=notice.template,
-        text=_("（验证码内容已隐藏）") if tpl and tpl.sensitive else notice.text,
+        text=notice_shown_text(notice),
         status=notice.status,
         attempts=notice.attempts,
         max_attempts=notice.max_attempts,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from onetrip.access import require_role
 from onetrip.errors import NotFound
 from onetrip.notices.models import Notice, NoticeStatus
+from onetrip.notices.texts import TEMPLATES
 from onetrip.roles import Role
 
 STAFF_NOTICE_ROLES = (Role.MANAGER, Role.ADMIN, Role.CLERK)
@@ -73,3 +74,9 @@ def demo_inbox(*, phone: str | None = None, limit: int = 50) -> list[Notice]:
     if phone:
         qs = qs.filter(recipient=phone.strip())
     return list(qs.order_by("-sent_at", "-id")[:limit])
+
+
+def notice_shown_text(notice: Notice) -> str:
+    """The notice's text as staff may see it: a login code's is hidden."""
+    tpl = TEMPLATES.find(notice.template)
+    return _("（验证码内容已隐藏）") if tpl and tpl.sensitive else notice.text

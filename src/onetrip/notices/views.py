@@ -18,9 +18,9 @@ from onetrip.notices.selectors import (
     demo_inbox_enabled,
     notice_get,
     notice_list,
+    notice_shown_text,
 )
 from onetrip.notices.services import RESENDABLE, notice_resend
-from onetrip.notices.texts import TEMPLATES
 
 STATUS_FILTERS = [
     ("problem", gettext_lazy("待处理（未发出/失败）")),
@@ -35,10 +35,9 @@ def _forbidden(request, message: str):
 
 def _rows(notices):
     for n in notices:
-        tpl = TEMPLATES.find(n.template)
         yield {
             "notice": n,
-            "text": _("（验证码内容已隐藏）") if tpl and tpl.sensitive else n.text,
+            "text": notice_shown_text(n),
             "resendable": n.status in RESENDABLE,
         }
 

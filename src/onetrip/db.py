@@ -104,7 +104,8 @@ def counter_next(model: type[models.Model], **key: Any) -> int:
     by column attname (e.g. ``queue_id=…, day=…``), creating it on first use, and return the new
     value: one UPDATE … RETURNING, so the row stays locked until the caller's transaction ends
     and no value is handed out twice."""
-    columns = " AND ".join(f"{model._meta.get_field(name).column} = %s" for name in key)
+    fields = [cast(models.Field, model._meta.get_field(name)) for name in key]
+    columns = " AND ".join(f"{field.column} = %s" for field in fields)
     sql = f"UPDATE {model._meta.db_table} SET last = last + 1 WHERE {columns} RETURNING last"
     with connection.cursor() as cur:
         cur.execute(sql, list(key.values()))
@@ -113,6 +114,7 @@ def counter_next(model: type[models.Model], **key: Any) -> int:
             model._default_manager.bulk_create([model(**key, last=0)], ignore_conflicts=True)
             cur.execute(sql, list(key.values()))
             row = cur.fetchone()
+    assert row is not None  # the row exists now (created, or by a concurrent caller)
     return int(row[0])
 
 

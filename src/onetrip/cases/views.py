@@ -70,7 +70,7 @@ def _all_matters(point):
 
 def _forbidden(request, message: str):
     """A 403 in the site's layout, saying why, with a way back (not a bare text response)."""
-    return render(request, "cases/forbidden.html", {"message": message}, status=403)
+    return render(request, "onetrip/forbidden.html", {"message": message}, status=403)
 
 
 def _agent_named(username: str):

@@ -30,7 +30,7 @@ STATUS_FILTERS = [
 
 def _forbidden(request, message: str):
     """A refusal as a page in the site layout, with a way home (not bare text)."""
-    return render(request, "notices/forbidden.html", {"message": message}, status=403)
+    return render(request, "onetrip/forbidden.html", {"message": message}, status=403)
 
 
 def _rows(notices):

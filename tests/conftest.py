@@ -115,3 +115,15 @@ def world(db):
     from tests.factories import make_world
 
     return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """A page requested in English (LocaleMiddleware activates the request's language and
+    leaves it active in the thread) must not turn the next test's messages English: every test
+    ends back in the site's language (tests/queueing/test_services.py's English status page
+    followed by tests/journeys/test_bad_input.py failed in that order)."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

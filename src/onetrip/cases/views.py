@@ -278,9 +278,7 @@ def case_detail(request, number: str):
             "editable": editable,
             "delivery_methods": DeliveryMethod.choices,
             "statuses": MaterialStatus.choices,
-            "holder_name": mask_name(case.applicant.name)
-            if case.applicant_id
-            else case.holder_name,
+            "holder_name": mask_name(case.applicant.name) if case.applicant else case.holder_name,
             "holder_number": mask_id_number(case.holder_number)
             if not case.holder_being_founded
             else _("设立中，准予登记后核发统一社会信用代码"),
@@ -378,7 +376,7 @@ def _notice_context(case: Case):
     return {
         "case": case,
         "notice": notice,
-        "holder_name": mask_name(case.applicant.name) if case.applicant_id else case.holder_name,
+        "holder_name": mask_name(case.applicant.name) if case.applicant else case.holder_name,
         "items": [
             {**item, "status_label": labels.get(item.get("status"), item.get("status"))}
             for item in notice.items

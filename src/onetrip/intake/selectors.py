@@ -67,7 +67,7 @@ def audience_allows(*, matter: Matter, applicant_kind: str) -> bool:
 
 
 def _distance(a: ServicePoint, b: ServicePoint) -> float | None:
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return None
     lat1, lon1, lat2, lon2 = map(
         math.radians, map(float, (a.latitude, a.longitude, b.latitude, b.longitude))

@@ -126,10 +126,11 @@ def tickets_in_scope(scope: Scope) -> QuerySet[Ticket]:
     """Called tickets of the district's points (not cut by applicant kind or channel)."""
     qs = Ticket.objects.filter(point__district=scope.district, first_called_at__isnull=False)
     qs = qs.filter(in_period("issued_at", scope.since, scope.until))
-    if scope.since is not None:  # lets the (point, day, …) index narrow the rows first
-        qs = qs.filter(day__gte=scope.first_day - dt.timedelta(days=1))
-    if scope.until is not None:
-        qs = qs.filter(day__lte=scope.last_day + dt.timedelta(days=1))
+    first_day, last_day = scope.first_day, scope.last_day
+    if first_day is not None:  # lets the (point, day, …) index narrow the rows first
+        qs = qs.filter(day__gte=first_day - dt.timedelta(days=1))
+    if last_day is not None:
+        qs = qs.filter(day__lte=last_day + dt.timedelta(days=1))
     if scope.point is not None:
         qs = qs.filter(point=scope.point)
     queues = ticket_queue_ids(scope)

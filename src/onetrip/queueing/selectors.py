@@ -316,7 +316,7 @@ def ticket_public_status(*, ticket: Ticket, now: dt.datetime | None = None) -> d
         "ahead_capped": ahead >= AHEAD_COUNT_LIMIT,
         "estimated_wait_minutes": None if est is None else math.ceil(est / 60),
         "window": ticket.window.number
-        if ticket.window_id and ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
+        if ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING) and ticket.window
         else None,
         "called_at": ticket.called_at,
     }
@@ -370,7 +370,7 @@ def ticket_row(ticket: Ticket) -> dict[str, Any]:
         "called_at": ticket.called_at,
         "started_at": ticket.started_at,
         "finished_at": ticket.finished_at,
-        "window": ticket.window.number if ticket.window_id else None,
+        "window": ticket.window.number if ticket.window else None,
         "phone": mask_phone(ticket.applicant_phone),
     }
 

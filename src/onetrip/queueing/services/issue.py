@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.access import require_role
 from onetrip.db import counter_next
-from onetrip.errors import Conflict, Forbidden, ValidationFailed
+from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.people.validators import clean_phone
 from onetrip.queueing.models import (
     LIVE_STATUSES,
@@ -161,7 +161,10 @@ def ticket_issue(
         ticket.seq = _next_number(queue=queue, day=day)
         ticket.number = f"{queue.code}{ticket.seq:03d}"
         if not Queue.objects.filter(pk=queue.pk, is_open=True, point__is_active=True).exists():
-            _check_can_issue(queue_with_point(queue_id=queue.pk))  # the caller's row was stale
+            fresh = queue_with_point(queue_id=queue.pk)  # the caller's row was stale
+            if fresh is None:
+                raise NotFound(_("未找到该队列。"), code="queue_not_found")
+            _check_can_issue(fresh)
         live = Ticket.objects.filter(who, queue=queue, day=day, status__in=LIVE_STATUSES)
         if who and live.exists():
             raise _refuse_duplicate()

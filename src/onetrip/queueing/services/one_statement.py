@@ -255,7 +255,7 @@ def _act_in_one_statement(
     return _ticket_from_values(row[:-1], window=window)
 
 
-def _issue_in_one_statement(ticket: Ticket, *, actor: User, now: dt.datetime) -> Ticket:
+def _issue_in_one_statement(ticket: Ticket, *, actor: User | None, now: dt.datetime) -> Ticket:
     """PostgreSQL, a kiosk or guide ticket outside any transaction (the path of every web
     request): the counter, the ticket, its event and its audit record are written, and the wait
     figures for the reply read, by ONE statement, so it is one round trip and one commit.

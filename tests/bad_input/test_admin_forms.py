@@ -10,7 +10,6 @@ registered tomorrow is covered the day it is added."""
 
 from __future__ import annotations
 
-import logging
 from html.parser import HTMLParser
 
 import pytest
@@ -124,14 +123,8 @@ def _forms(w) -> list[str]:
 
 @pytest.fixture
 def quiet_logs():
-    names = ("django.request", "django.security")
-    loggers = [logging.getLogger(n) for n in names]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.CRITICAL)
-    yield
-    for lg, level in zip(loggers, levels, strict=True):
-        lg.setLevel(level)
+    with bw.quiet("django.request", "django.security"):
+        yield
 
 
 def test_no_admin_form_answers_5xx_to_bad_input_and_refused_ones_write_nothing(quiet_logs):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
 import sys
 
 import pytest
@@ -151,13 +150,8 @@ def _operations(doc):
 
 @pytest.fixture
 def quiet_logs():
-    loggers = [logging.getLogger(n) for n in ("django.request", "django.security", "ninja")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.CRITICAL)
-    yield
-    for lg, level in zip(loggers, levels, strict=True):
-        lg.setLevel(level)
+    with bw.quiet("django.request", "django.security", "ninja"):
+        yield
 
 
 def test_no_api_operation_answers_5xx_to_bad_input_and_nothing_is_written(settings, quiet_logs):

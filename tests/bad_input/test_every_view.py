@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import logging
 import re
 from urllib.parse import quote, urlencode
 
@@ -202,15 +201,8 @@ def _clients(w) -> dict[str, Client]:
 
 @pytest.fixture
 def quiet_logs():
-    """Thousands of refused requests would each log a warning."""
-    names = ("django.request", "django.security", "django.security.DisallowedRedirect")
-    loggers = [logging.getLogger(n) for n in names]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.CRITICAL)
-    yield
-    for lg, level in zip(loggers, levels, strict=True):
-        lg.setLevel(level)
+    with bw.quiet("django.request", "django.security", "django.security.DisallowedRedirect"):
+        yield
 
 
 def test_no_page_answers_5xx_to_bad_input_and_nothing_is_written(settings, quiet_logs):

@@ -5,6 +5,9 @@ views' own code instead of stopping at a 404."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from django.apps import apps
@@ -145,3 +148,18 @@ def real_path_values(w) -> dict[tuple[str, str], str | list[str]]:
         ("open311", "fmt"): "json",
         ("open311", "code"): "dispute",
     }
+
+
+@contextmanager
+def quiet(*names: str) -> Iterator[None]:
+    """Silence these loggers below CRITICAL for the block: thousands of refused requests would
+    each log a warning."""
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)

@@ -28,6 +28,10 @@ class BatchRowIn(InSchema):
         None, max_length=100, description="已交材料名称；省略表示全部须提交的材料均已提交"
     )
 
+    @property
+    def matter_code(self) -> str:
+        return self.matter
+
 
 class BatchIn(InSchema):
     rows: list[BatchRowIn] = Field(..., min_length=1, max_length=services.MAX_BATCH_ROWS)
@@ -169,16 +173,7 @@ def batches_list(request, state: Literal["held", "ready", "delivered"] | None = 
     "nothing is written.",
 )
 def batches_create(request, payload: BatchIn):
-    rows = [
-        services.BatchRow(
-            credit_code=r.credit_code,
-            matter_code=r.matter,
-            company_name=r.company_name,
-            materials=r.materials,
-            row=n,
-        )
-        for n, r in enumerate(payload.rows, start=1)
-    ]
+    rows = services.batch_rows(payload.rows)
     batch = services.batch_submit(actor=request.user, rows=rows, route="online", source="api")
     return Status(201, batch_detail_out(selectors.batch_get(user=request.user, batch_id=batch.pk)))
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -174,6 +175,33 @@ class BatchRow:
     #: names of the materials handed in; None: every material to hand in was handed in
     materials: list[str] | None = None
     row: int = 0
+
+
+class BatchEntry(Protocol):
+    """A row as submitted, before it is numbered: a spreadsheet's row or the API's."""
+
+    @property
+    def credit_code(self) -> str: ...
+    @property
+    def matter_code(self) -> str: ...
+    @property
+    def company_name(self) -> str: ...
+    @property
+    def materials(self) -> list[str] | None: ...
+
+
+def batch_rows(entries: Iterable[BatchEntry], *, start: int = 1) -> list[BatchRow]:
+    """The entries as a batch's rows, numbered from ``start``."""
+    return [
+        BatchRow(
+            credit_code=e.credit_code,
+            matter_code=e.matter_code,
+            company_name=e.company_name,
+            materials=e.materials,
+            row=n,
+        )
+        for n, e in enumerate(entries, start=start)
+    ]
 
 
 def _valid_authorisation(agency: Agency, company: Company, day: dt.date) -> Authorisation | None:

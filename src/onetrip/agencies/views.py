@@ -4,12 +4,13 @@ and ranking for managers. Thin: services write, selectors read."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,6 +66,14 @@ def workspace(request):
     return render(request, "agencies/workspace.html", _workspace_context(agency))
 
 
+def _agent(request) -> Any:
+    """The signed-in agent of an agency (anyone else: 404)."""
+    user = request.user
+    if not (user.has_role(Role.AGENT) and user.agency_id):
+        raise Http404
+    return user
+
+
 def _rows_from_form(request) -> tuple[list[services.BatchRow], str]:
     rows: list[services.BatchRow] = []
     n = 0
@@ -88,26 +97,14 @@ def _rows_from_form(request) -> tuple[list[services.BatchRow], str]:
     if upload is not None:
         source = "spreadsheet" if not rows else "mixed"
         sheet_rows = spreadsheet.rows_from_xlsx(upload.read(spreadsheet.MAX_BYTES + 1))
-        for r in sheet_rows:
-            n += 1
-            rows.append(
-                services.BatchRow(
-                    credit_code=r.credit_code,
-                    matter_code=r.matter_code,
-                    company_name=r.company_name,
-                    materials=r.materials,
-                    row=n,
-                )
-            )
+        rows += services.batch_rows(sheet_rows, start=n + 1)
     return rows, source
 
 
 @login_required
 @require_POST
 def batch_new(request):
-    user = request.user
-    if not (user.has_role(Role.AGENT) and user.agency_id):
-        raise Http404
+    user = _agent(request)
     try:
         rows, source = _rows_from_form(request)
         batch = services.batch_submit(actor=user, rows=rows, route="online", source=source)
@@ -143,15 +140,36 @@ def _agency_or_404(request, pk: int):
         raise Http404(str(exc)) from exc
 
 
-def _flash(request, write: Callable[[], Any], done: str = "") -> None:
-    """Run a posted form's ``write``: its refusal as an error message, else ``done``."""
+def _flash(request: HttpRequest, write: Callable[[], str]) -> None:
+    """Run a posted form's ``write``: its refusal as an error message, else the message it
+    returns (if any)."""
     try:
-        write()
+        done = write()
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
         if done:
             messages.success(request, done)
+
+
+def _posted(
+    load: Callable[[HttpRequest, int], Any], page: str
+) -> Callable[[Callable[[HttpRequest, Any], str]], Callable[..., HttpResponse]]:
+    """A posted form on one batch or agency (``load``: it, or a 404): the decorated
+    ``write(request, obj)`` runs through ``_flash``; back to ``page`` either way."""
+
+    def decorate(write: Callable[[HttpRequest, Any], str]) -> Callable[..., HttpResponse]:
+        @login_required
+        @require_POST
+        @functools.wraps(write)
+        def view(request: HttpRequest, pk: int) -> HttpResponse:
+            obj = load(request, pk)
+            _flash(request, lambda: write(request, obj))
+            return redirect(page, obj.pk)
+
+        return view
+
+    return decorate
 
 
 @login_required
@@ -174,34 +192,21 @@ def batch_detail(request, pk: int):
     )
 
 
-@login_required
-@require_POST
-def batch_message(request, pk: int):
-    batch = _batch_or_404(request, pk)
-    _flash(
-        request,
-        lambda: services.batch_message_post(
-            batch=batch, actor=request.user, body=request.POST.get("body")
-        ),
-    )
-    return redirect("agencies:batch", batch.pk)
+@_posted(_batch_or_404, "agencies:batch")
+def batch_message(request, batch) -> str:
+    services.batch_message_post(batch=batch, actor=request.user, body=request.POST.get("body"))
+    return ""
 
 
-@login_required
-@require_POST
-def batch_deliver(request, pk: int):
-    batch = _batch_or_404(request, pk)
-    _flash(
-        request,
-        lambda: services.batch_deliver(
-            batch=batch,
-            method=request.POST.get("method", ""),
-            actor=request.user,
-            note=request.POST.get("note", ""),
-        ),
-        _("已登记统一送达。"),
+@_posted(_batch_or_404, "agencies:batch")
+def batch_deliver(request, batch) -> str:
+    services.batch_deliver(
+        batch=batch,
+        method=request.POST.get("method", ""),
+        actor=request.user,
+        note=request.POST.get("note", ""),
     )
-    return redirect("agencies:batch", batch.pk)
+    return _("已登记统一送达。")
 
 
 @login_required
@@ -231,21 +236,15 @@ def agency_detail(request, pk: int):
     return render(request, "agencies/workspace.html", ctx)
 
 
-@login_required
-@require_POST
-def agency_status(request, pk: int):
-    agency = _agency_or_404(request, pk)
-    _flash(
-        request,
-        lambda: services.agency_status_set(
-            agency=agency,
-            status=request.POST.get("status", ""),
-            reason=request.POST.get("reason", ""),
-            actor=request.user,
-        ),
-        _("已变更代办机构状态。"),
+@_posted(_agency_or_404, "agencies:detail")
+def agency_status(request, agency) -> str:
+    services.agency_status_set(
+        agency=agency,
+        status=request.POST.get("status", ""),
+        reason=request.POST.get("reason", ""),
+        actor=request.user,
     )
-    return redirect("agencies:detail", agency.pk)
+    return _("已变更代办机构状态。")
 
 
 @login_required
@@ -303,12 +302,10 @@ def authorisation_new(request):
     """An agent files a client company's authorisation letter (PDF/JPEG/PNG) with its validity."""
     from onetrip.people.models import Company
 
-    user = request.user
-    if not (user.has_role(Role.AGENT) and user.agency_id):
-        raise Http404
+    user = _agent(request)
     agency = selectors.agency_get(user=user, agency_id=user.agency_id)
 
-    def write() -> None:
+    def write() -> str:
         code = (request.POST.get("credit_code") or "").strip().upper()
         company = Company.objects.filter(credit_code=code).first() if code else None
         if company is None:
@@ -329,6 +326,7 @@ def authorisation_new(request):
             letter=request.FILES.get("letter"),
             actor=user,
         )
+        return _("已登记授权委托书。")
 
-    _flash(request, write, _("已登记授权委托书。"))
+    _flash(request, write)
     return redirect("agencies:workspace")

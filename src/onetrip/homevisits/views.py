@@ -4,10 +4,12 @@ acceptance at the door (photos, on-screen signature) and home delivery."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from onetrip.errors import DomainError, NotFound
 from onetrip.homevisits import selectors, services
-from onetrip.homevisits.models import HomeVisitReason, HomeVisitState
+from onetrip.homevisits.models import HomeVisit, HomeVisitReason, HomeVisitState
 from onetrip.roles import Role
 
 
@@ -132,61 +134,56 @@ def _when(value: str):
         return None
 
 
-def _act(request, pk: int, fn):
-    try:
-        visit = selectors.home_visit_get(user=request.user, visit_id=pk)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-    try:
-        fn(visit)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    return redirect("homevisits:detail", pk)
+def _visit_action(act: Callable[[HttpRequest, HomeVisit], None]) -> Callable[..., HttpResponse]:
+    """A posted action on a visit the user may see: ``act(request, visit)``; its refusal
+    becomes an error message; back to the visit's page either way."""
+
+    @login_required
+    @require_POST
+    @functools.wraps(act)
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        try:
+            visit = selectors.home_visit_get(user=request.user, visit_id=pk)
+        except NotFound as exc:
+            raise Http404(str(exc)) from exc
+        try:
+            act(request, visit)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("homevisits:detail", pk)
+
+    return view
 
 
-@login_required
-@require_POST
-def visit_schedule(request, pk: int):
+@_visit_action
+def visit_schedule(request, visit) -> None:
     from onetrip.people.models import User
 
-    def do(visit):
-        assignee = (
-            request.user
-            if request.POST.get("take")
-            else User.objects.filter(pk=_int(request.POST.get("assignee"))).first()
-        )
-        if assignee is None:
-            raise NotFound(_("请选择上门人员。"), code="assignee_required")
-        services.home_visit_schedule(
-            visit=visit, actor=request.user, assignee=assignee, when=_when(request.POST.get("when"))
-        )
-
-    return _act(request, pk, do)
+    assignee = (
+        request.user
+        if request.POST.get("take")
+        else User.objects.filter(pk=_int(request.POST.get("assignee"))).first()
+    )
+    if assignee is None:
+        raise NotFound(_("请选择上门人员。"), code="assignee_required")
+    services.home_visit_schedule(
+        visit=visit, actor=request.user, assignee=assignee, when=_when(request.POST.get("when"))
+    )
 
 
-@login_required
-@require_POST
-def visit_accept(request, pk: int):
-    def do(visit):
-        services.home_visit_accept(
-            visit=visit,
-            actor=request.user,
-            photos=request.FILES.getlist("photos"),
-            signature=request.POST.get("signature", ""),
-            decide_now=bool(request.POST.get("decide_now")),
-        )
-        messages.success(request, _("已上门受理。"))
-
-    return _act(request, pk, do)
+@_visit_action
+def visit_accept(request, visit) -> None:
+    services.home_visit_accept(
+        visit=visit,
+        actor=request.user,
+        photos=request.FILES.getlist("photos"),
+        signature=request.POST.get("signature", ""),
+        decide_now=bool(request.POST.get("decide_now")),
+    )
+    messages.success(request, _("已上门受理。"))
 
 
-@login_required
-@require_POST
-def visit_deliver(request, pk: int):
-    def do(visit):
-        services.home_visit_deliver(
-            visit=visit, actor=request.user, note=request.POST.get("note", "")
-        )
-        messages.success(request, _("已送达上门。"))
-
-    return _act(request, pk, do)
+@_visit_action
+def visit_deliver(request, visit) -> None:
+    services.home_visit_deliver(visit=visit, actor=request.user, note=request.POST.get("note", ""))
+    messages.success(request, _("已送达上门。"))

@@ -195,6 +195,18 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 TICKET_ERRORS = {**ERRORS, 429: ErrorOut}
 
 
+def _staff_action(path: str, summary: str, operation_id: str | None = None):
+    """The route of a staff action on a ticket (or at a window): POST, staff token, the
+    ticket's row (``ActionOut``) or a refusal."""
+    return router.post(
+        path,
+        response={200: ActionOut, **ERRORS},
+        auth=staff_auth,
+        summary=summary,
+        operation_id=operation_id,
+    )
+
+
 @router.post(
     "/tickets",
     response={201: TicketOut, **TICKET_ERRORS},
@@ -262,12 +274,7 @@ def ticket_get(request, ticket_id: int, token: str = ""):
     return _public(ticket)
 
 
-@router.post(
-    "/tickets/{ticket_id}/walk-out",
-    response={200: ActionOut, **ERRORS},
-    auth=staff_auth,
-    summary="The applicant left before being called",
-)
+@_staff_action("/tickets/{ticket_id}/walk-out", "The applicant left before being called")
 def ticket_walk_out(request, ticket_id: int):
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None:
@@ -319,23 +326,13 @@ def window_close(request, window_id: int):
     return window_get(request, window_id)
 
 
-@router.post(
-    "/windows/{window_id}/call-next",
-    response={200: ActionOut, **ERRORS},
-    auth=staff_auth,
-    summary="Call the next ticket for this window",
-)
+@_staff_action("/windows/{window_id}/call-next", "Call the next ticket for this window")
 def window_call_next(request, window_id: int):
     ticket = services.ticket_call_next(window=_window(window_id, cached=True), user=_user(request))
     return _action_response(ticket)
 
 
-@router.post(
-    "/windows/{window_id}/call",
-    response={200: ActionOut, **ERRORS},
-    auth=staff_auth,
-    summary="Call a chosen ticket out of order",
-)
+@_staff_action("/windows/{window_id}/call", "Call a chosen ticket out of order")
 def window_call(request, window_id: int, payload: CallIn):
     window, ticket = _window_and_ticket(window_id, payload.ticket)
     if ticket is None:
@@ -365,22 +362,16 @@ for _path, _fn, _summary in [
     ("park", services.ticket_park, "Park a ticket while the applicant fills in a form"),
     ("resume", services.ticket_resume, "Put a parked ticket back in its queue"),
 ]:
-    router.add_api_operation(
+    _staff_action(
         f"/windows/{{window_id}}/{_path}",
-        ["POST"],
-        _simple(_fn),
-        response={200: ActionOut, **ERRORS},
-        auth=staff_auth,
-        summary=_summary,
+        _summary,
         operation_id=f"window_{_path.replace('-', '_')}",
-    )
+    )(_simple(_fn))
 
 
-@router.post(
+@_staff_action(
     "/windows/{window_id}/transfer",
-    response={200: ActionOut, **ERRORS},
-    auth=staff_auth,
-    summary="Transfer a ticket to another queue of the point (keeps its issue time)",
+    "Transfer a ticket to another queue of the point (keeps its issue time)",
 )
 def window_transfer(request, window_id: int, payload: TransferIn):
     window, ticket = _window_and_ticket(window_id, payload.ticket)
@@ -399,11 +390,9 @@ def window_transfer(request, window_id: int, payload: TransferIn):
     return _action_response(t)
 
 
-@router.post(
+@_staff_action(
     "/windows/{window_id}/finish",
-    response={200: ActionOut, **ERRORS},
-    auth=staff_auth,
-    summary="End service; with open_case the answer links to a new case for this ticket",
+    "End service; with open_case the answer links to a new case for this ticket",
 )
 def window_finish(request, window_id: int, payload: FinishIn | None = None):
     payload = payload or FinishIn()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -11,33 +14,39 @@ from onetrip.people.models import User
 from onetrip.signin.selectors import login_locked_out, otp_device_for
 from onetrip.signin.services import login_unlock, otp_devices_reset
 
-
-def _for_each(modeladmin, request, queryset, act, message) -> None:
-    """Run ``act`` on each selected user; report how many it changed (``message(n)``)."""
-    count = sum(1 for user in queryset if act(user))
-    modeladmin.message_user(request, message(count) % {"n": count}, messages.SUCCESS)
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
-@admin.action(description=_("解除登录锁定（密码错误次数过多）"))
-def unlock_logins(modeladmin, request, queryset):
-    _for_each(
-        modeladmin,
-        request,
-        queryset,
-        lambda user: login_unlock(username=user.username, actor=request.user),
-        lambda n: ngettext("已解除 %(n)d 个账号的登录锁定。", "已解除 %(n)d 个账号的登录锁定。", n),
-    )
+def _user_action(
+    name: str,
+    description: StrOrPromise,
+    act: Callable[[User, User], int],
+    message: Callable[[int], str],
+) -> Callable[..., None]:
+    """An admin action that runs ``act(user, actor)`` on each selected user and reports how
+    many it changed (``message(n)``)."""
+
+    def action(modeladmin, request, queryset) -> None:
+        count = sum(1 for user in queryset if act(user, request.user))
+        modeladmin.message_user(request, message(count) % {"n": count}, messages.SUCCESS)
+
+    action.__name__ = action.__qualname__ = name
+    return admin.action(description=description)(action)
 
 
-@admin.action(description=_("重置双因素认证（下次登录重新绑定验证器）"))
-def reset_second_factor(modeladmin, request, queryset):
-    _for_each(
-        modeladmin,
-        request,
-        queryset,
-        lambda user: otp_devices_reset(user=user, actor=request.user),
-        lambda n: ngettext("已重置 %(n)d 个账号的验证器。", "已重置 %(n)d 个账号的验证器。", n),
-    )
+unlock_logins = _user_action(
+    "unlock_logins",
+    _("解除登录锁定（密码错误次数过多）"),
+    lambda user, actor: login_unlock(username=user.username, actor=actor),
+    lambda n: ngettext("已解除 %(n)d 个账号的登录锁定。", "已解除 %(n)d 个账号的登录锁定。", n),
+)
+reset_second_factor = _user_action(
+    "reset_second_factor",
+    _("重置双因素认证（下次登录重新绑定验证器）"),
+    lambda user, actor: otp_devices_reset(user=user, actor=actor),
+    lambda n: ngettext("已重置 %(n)d 个账号的验证器。", "已重置 %(n)d 个账号的验证器。", n),
+)
 
 
 admin.site.unregister(User)

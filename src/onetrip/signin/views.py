@@ -43,19 +43,24 @@ def _demo_hint(device) -> dict:
     }
 
 
-def _code_posted(
-    request: HttpRequest, check: Callable[..., Any]
-) -> tuple[HttpResponse | None, str, int]:
-    """A posted code checked by ``check`` (verify or confirm): on success the session is
-    verified and the answer is the redirect onward; else the error and status to show."""
-    if request.method != "POST":
-        return None, "", 200
-    try:
-        device = check(user=request.user, token=request.POST.get("token", ""))
-    except DomainError as exc:
-        return None, exc.message, exc.status
-    django_otp.login(request, device)
-    return redirect(_next(request)), "", 200
+def _code_page(
+    request: HttpRequest, check: Callable[..., Any], template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A page asking for a 6-digit code. A posted code is checked by ``check`` (verify or
+    confirm): on success the session is verified and the answer is the redirect onward; else
+    ``template`` with ``context``, the error and its status."""
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            device = check(user=request.user, token=request.POST.get("token", ""))
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+        else:
+            django_otp.login(request, device)
+            return redirect(_next(request))
+    return render(
+        request, template, {**context, "error": error, "next": _next(request)}, status=status
+    )
 
 
 @login_required
@@ -67,15 +72,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect("/accounts/otp/setup/?" + urlencode({"next": _next(request)}))
     if request.user.is_verified():  # type: ignore[union-attr]  # set by OTPMiddleware
         return redirect(_next(request))
-    done, error, status = _code_posted(request, totp_verify)
-    if done is not None:
-        return done
-    return render(
-        request,
-        "signin/otp_verify.html",
-        {"error": error, "next": _next(request), **_demo_hint(device)},
-        status=status,
-    )
+    return _code_page(request, totp_verify, "signin/otp_verify.html", _demo_hint(device))
 
 
 @login_required
@@ -86,21 +83,16 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         # already enrolled: a new device only after an administrator's reset (recovery)
         return redirect("/accounts/otp/?" + urlencode({"next": _next(request)}))
     device = totp_device_start(user=request.user)
-    done, error, status = _code_posted(request, totp_device_confirm)
-    if done is not None:
-        return done
     from base64 import b32encode
 
-    return render(
+    return _code_page(
         request,
+        totp_device_confirm,
         "signin/otp_setup.html",
         {
             "qr": qr_svg(device.config_url, box_size=6),
             "secret": b32encode(device.bin_key).decode(),
-            "error": error,
-            "next": _next(request),
         },
-        status=status,
     )
 
 

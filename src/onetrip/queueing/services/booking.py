@@ -251,11 +251,13 @@ def _locked(appointment: Appointment) -> Appointment:
     )
 
 
-def _locked_before_slot(
-    appointment: Appointment, *, now: dt.datetime, not_booked: str, started: str
-) -> Appointment:
-    """The booking, locked, if it may still be changed: booked, and its slot not begun.
-    ``not_booked`` (with ``%(s)s``, the status) and ``started`` say why not."""
+def _locked_before_slot(appointment: Appointment, change: str, now: dt.datetime) -> Appointment:
+    """The booking, locked, if it may still be changed (``change``: "cancel" or "move"):
+    booked, and its slot not begun; else the refusal that names the change."""
+    not_booked, started = {
+        "cancel": (_("该预约当前为“%(s)s”，不能取消。"), _("预约时段已开始，不能再取消。")),
+        "move": (_("该预约当前为“%(s)s”，不能改约。"), _("预约时段已开始，不能再改约。")),
+    }[change]
     a = _locked(appointment)
     if a.status != AppointmentStatus.BOOKED:
         raise Conflict(
@@ -271,12 +273,7 @@ def appointment_cancel(
     *, appointment: Appointment, actor: User | None = None, now: dt.datetime | None = None
 ) -> Appointment:
     now = now or timezone.now()
-    a = _locked_before_slot(
-        appointment,
-        now=now,
-        not_booked=_("该预约当前为“%(s)s”，不能取消。"),
-        started=_("预约时段已开始，不能再取消。"),
-    )
+    a = _locked_before_slot(appointment, "cancel", now)
     Appointment.objects.filter(pk=a.pk).update(status=AppointmentStatus.CANCELLED, cancelled_at=now)
     _give_back_place(a.slot_id)
     a.status, a.cancelled_at = AppointmentStatus.CANCELLED, now
@@ -294,12 +291,7 @@ def appointment_move(
 ) -> Appointment:
     """Move a booking to another slot of the same point (the old place is given back)."""
     now = now or timezone.now()
-    a = _locked_before_slot(
-        appointment,
-        now=now,
-        not_booked=_("该预约当前为“%(s)s”，不能改约。"),
-        started=_("预约时段已开始，不能再改约。"),
-    )
+    a = _locked_before_slot(appointment, "move", now)
     to = Slot.objects.select_related("queue", "queue__point", "point").get(pk=to_slot.pk)
     if to.point_id != a.point_id:
         raise ValidationFailed(_("只能改约到同一网点的时段。"), code="slot_out_of_scope")

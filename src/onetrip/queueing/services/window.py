@@ -300,17 +300,19 @@ class _CurrentTicketAction(Protocol):
         user: Any,
         ticket: Ticket | None = None,
         now: dt.datetime | None = None,
+        note: str = "",
     ) -> Ticket: ...
 
 
-def _current_ticket_action(action: str, doc: str) -> _CurrentTicketAction:
+def _current_ticket_action(
+    action: str, doc: str, *, need_open: bool = True
+) -> _CurrentTicketAction:
     """The public service of a window action on the ticket at the window (or a chosen one):
-    the five such actions differ only by name, so one definition serves them all."""
+    the seven such actions differ only by name (and whether the window must be open), so one
+    definition serves them all (``_CurrentTicketAction``'s arguments)."""
 
-    def act(
-        *, window: Window, user: Any, ticket: Ticket | None = None, now: dt.datetime | None = None
-    ) -> Ticket:
-        return _window_action(action=action, window=window, user=user, ticket=ticket, now=now)
+    def act(**arguments: Any) -> Ticket:
+        return _window_action(action=action, need_open=need_open, **arguments)
 
     act.__name__ = act.__qualname__ = f"ticket_{action}"
     act.__doc__ = doc
@@ -328,39 +330,14 @@ ticket_return = _current_ticket_action(
 )
 ticket_start = _current_ticket_action("start", "Begin serving the ticket at the window.")
 ticket_finish = _current_ticket_action("finish", "Serving the ticket at the window is done.")
-
-
-def ticket_park(
-    *,
-    window: Window,
-    user: Any,
-    ticket: Ticket | None = None,
-    note: str = "",
-    now: dt.datetime | None = None,
-) -> Ticket:
-    """Park a ticket while the applicant fills in a form (typically at window zero)."""
-    return _window_action(
-        action="park",
-        window=window,
-        user=user,
-        ticket=ticket,
-        now=now,
-        note=note,
-    )
-
-
-def ticket_resume(
-    *, window: Window, user: Any, ticket: Ticket, now: dt.datetime | None = None
-) -> Ticket:
-    """A parked ticket goes back to waiting with its original place in the queue."""
-    return _window_action(
-        action="resume",
-        window=window,
-        user=user,
-        ticket=ticket,
-        now=now,
-        need_open=False,
-    )
+ticket_park = _current_ticket_action(
+    "park", "Park a ticket while the applicant fills in a form (typically at window zero)."
+)
+ticket_resume = _current_ticket_action(
+    "resume",
+    "A parked ticket goes back to waiting with its original place in the queue.",
+    need_open=False,
+)
 
 
 @transaction.atomic

@@ -167,7 +167,7 @@ def _staff_window(request, window_id: int) -> Window:
 
 
 def _forbidden_page(request, exc: DomainError):
-    return render(request, "queueing/forbidden.html", {"message": exc.message}, status=exc.status)
+    return render(request, "onetrip/forbidden.html", {"message": exc.message}, status=exc.status)
 
 
 @login_required

@@ -56,16 +56,18 @@ def _check_window_operator(*, window: Window, user: Any) -> None:
 
 def _event(
     ticket: Ticket,
-    *,
     action: str,
     from_status: str,
-    to_status: str,
+    *,
     at: dt.datetime,
     actor: User | None = None,
     window: Window | None = None,
     note: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
+    """The ticket's event and its audit row: ``action`` took it from ``from_status`` to the
+    status it has now."""
+    to_status = ticket.status
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     TicketEvent.objects.create(

@@ -22,7 +22,6 @@ from onetrip.queueing.models import (
     Queue,
     Ticket,
     TicketChannel,
-    TicketStatus,
 )
 from onetrip.queueing.selectors import (
     local_day,
@@ -173,14 +172,6 @@ def ticket_issue(
             ticket.save(force_insert=True)
         except IntegrityError as exc:
             raise _refuse_duplicate() from exc
-        _event(
-            ticket,
-            action="issue",
-            from_status="",
-            to_status=TicketStatus.WAITING,
-            at=now,
-            actor=actor,
-            data={"channel": channel},
-        )
+        _event(ticket, "issue", "", at=now, actor=actor, data={"channel": channel})
         transaction.on_commit(lambda: ticket_issued.send(sender=Ticket, ticket=ticket))
     return ticket

@@ -136,16 +136,7 @@ def _record_call(
     ticket: Ticket, *, window: Window, user: Any, now: dt.datetime, note: str = ""
 ) -> None:
     """What follows a claimed call on the ORM path: the audit event and ``ticket_called``."""
-    _event(
-        ticket,
-        action="call",
-        from_status=TicketStatus.WAITING,
-        to_status=TicketStatus.CALLED,
-        at=now,
-        actor=user,
-        window=window,
-        note=note,
-    )
+    _event(ticket, "call", TicketStatus.WAITING, at=now, actor=user, window=window, note=note)
     ticket_called.send(sender=Ticket, ticket=ticket, window=window, user=user, at=now)
 
 
@@ -279,16 +270,7 @@ def _act_locked(
     computed = [k for k, v in fields.items() if hasattr(v, "resolve_expression")]
     if computed:
         t.refresh_from_db(fields=computed)
-    _event(
-        t,
-        action=action,
-        from_status=before,
-        to_status=target,
-        at=now,
-        actor=user,
-        window=window,
-        note=note,
-    )
+    _event(t, action, before, at=now, actor=user, window=window, note=note)
     return t
 
 
@@ -377,9 +359,8 @@ def ticket_transfer(
     t.save(update_fields=["transferred_from", "queue", "status", "window"])
     _event(
         t,
-        action="transfer",
-        from_status=before,
-        to_status=target,
+        "transfer",
+        before,
         at=now,
         actor=user,
         window=locked,
@@ -406,15 +387,7 @@ def ticket_walk_out(
     before = locked.status
     locked.status, locked.walked_out_at, locked.window = target, now, None
     locked.save(update_fields=["status", "walked_out_at", "window"])
-    _event(
-        locked,
-        action="walk_out",
-        from_status=before,
-        to_status=target,
-        at=now,
-        actor=actor,
-        note=note,
-    )
+    _event(locked, "walk_out", before, at=now, actor=actor, note=note)
     return locked
 
 
@@ -438,8 +411,6 @@ def tickets_close_day(*, before_day: dt.date, now: dt.datetime | None = None) ->
             else:
                 t.status, t.finished_at, action = TicketStatus.DONE, now, "finish"
             t.save(update_fields=["status", "walked_out_at", "no_show_at", "finished_at"])
-            _event(
-                t, action=action, from_status=status, to_status=t.status, at=now, note="day closed"
-            )
+            _event(t, action, status, at=now, note="day closed")
             closed += 1
     return closed

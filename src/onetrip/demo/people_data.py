@@ -69,22 +69,24 @@ class PersonSpec:
 
 
 @dataclass(frozen=True)
-class CompanySpec:
+class OrgSpec:
+    """A company or an agency, registered by its credit code (made from ``seq``); ``contact``
+    is a company's legal representative, an agency's contact person."""
+
     name: str
     seq: int
-    legal_representative: str
+    contact: str
     phone: str
     address: str
+
+
+@dataclass(frozen=True)
+class CompanySpec(OrgSpec):
     username: str = ""
 
 
 @dataclass(frozen=True)
-class AgencySpec:
-    name: str
-    seq: int
-    contact_name: str
-    phone: str
-    address: str
+class AgencySpec(OrgSpec):
     agent_username: str
     agent_name: str
     clients: tuple[str, ...] = field(default_factory=tuple)

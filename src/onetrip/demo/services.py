@@ -140,18 +140,7 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
 
     companies: dict[str, Any] = {}
     for c in pd.COMPANIES:
-        code = pd.uscc_make(seq=c.seq)
-        company, created = _found_or_registered(
-            Company.objects.filter(credit_code=code),
-            functools.partial(
-                company_register,
-                name=c.name,
-                credit_code=code,
-                legal_representative=c.legal_representative,
-                phone=c.phone,
-                address=c.address,
-            ),
-        )
+        company, created = _org_ensure(c, Company, company_register, legal_representative=c.contact)
         bump("companies", created)
         companies[c.name] = company
         if c.username:
@@ -163,18 +152,8 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
                 company.users.add(user)
 
     for a in pd.AGENCIES:
-        code = pd.uscc_make(seq=a.seq)
-        agency, created = _found_or_registered(
-            Agency.objects.filter(credit_code=code),
-            functools.partial(
-                agency_register,
-                district=district,
-                name=a.name,
-                credit_code=code,
-                contact_name=a.contact_name,
-                phone=a.phone,
-                address=a.address,
-            ),
+        agency, created = _org_ensure(
+            a, Agency, agency_register, district=district, contact_name=a.contact
         )
         bump("agencies", created)
         wanted = [companies[name].pk for name in a.clients]
@@ -190,6 +169,23 @@ def _people_load(*, district, counts: dict[str, int]) -> None:
             point=district,
         )
         bump("users", created)
+
+
+def _org_ensure(spec: pd.OrgSpec, model: Any, register: Any, **extra: Any) -> tuple[Any, bool]:
+    """The company or agency of ``spec`` found by its credit code, else registered with it;
+    and whether it is new. ``extra``: what only this kind of organisation is registered with."""
+    code = pd.uscc_make(seq=spec.seq)
+    return _found_or_registered(
+        model.objects.filter(credit_code=code),
+        functools.partial(
+            register,
+            name=spec.name,
+            credit_code=code,
+            phone=spec.phone,
+            address=spec.address,
+            **extra,
+        ),
+    )
 
 
 def _found_or_registered(existing: Any, register: Any) -> tuple[Any, bool]:

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Model
 
 from onetrip.safety.models import (
     DistrictBounds,
@@ -13,29 +16,27 @@ from onetrip.safety.models import (
     VolunteerRoleGrant,
 )
 
-
-@admin.register(GridCell)
-class GridCellAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "community", "roads"]
-    list_filter = ["district", "community"]
-    filter_horizontal = ["workers"]
-    search_fields = ["code", "name", "roads"]
-
-
-@admin.register(DistrictBounds)
-class DistrictBoundsAdmin(admin.ModelAdmin):
-    list_display = ["district", "south", "north", "west", "east"]
-
-
-@admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ["position", "name", "kind", "place", "day_type", "platform", "department"]
-    list_filter = ["district", "platform", "is_active"]
-
-
-@admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["district", "kind", "urgency", "amount", "unit"]
+#: The admins that are only a list page: model → its ModelAdmin options.
+LIST_ONLY: dict[type[Model], dict[str, Any]] = {
+    GridCell: {
+        "list_display": ["code", "name", "community", "roads"],
+        "list_filter": ["district", "community"],
+        "filter_horizontal": ["workers"],
+        "search_fields": ["code", "name", "roads"],
+    },
+    DistrictBounds: {"list_display": ["district", "south", "north", "west", "east"]},
+    RoutingRule: {
+        "list_display": ["position", "name", "kind", "place", "day_type", "platform", "department"],
+        "list_filter": ["district", "platform", "is_active"],
+    },
+    SlaPolicy: {"list_display": ["district", "kind", "urgency", "amount", "unit"]},
+    PatrolShift: {
+        "list_display": ["volunteer", "cell", "starts_at", "ends_at", "done"],
+        "raw_id_fields": ["volunteer"],
+    },
+}
+for model, options in LIST_ONLY.items():
+    admin.site.register(model, **options)
 
 
 @admin.register(Incident)
@@ -81,9 +82,3 @@ class AttendanceInline(admin.TabularInline):
 class TrainingSessionAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "held_on", "hours"]
     inlines = [AttendanceInline]
-
-
-@admin.register(PatrolShift)
-class PatrolShiftAdmin(admin.ModelAdmin):
-    list_display = ["volunteer", "cell", "starts_at", "ends_at", "done"]
-    raw_id_fields = ["volunteer"]

@@ -215,14 +215,7 @@ def incident_report(
         incident.number = f"PA{local(now):%Y%m%d}{incident.pk:06d}"
         Incident.objects.filter(pk=incident.pk).update(number=incident.number)
         for photo in checked:
-            record = IncidentPhoto(
-                incident=incident,
-                content_type=photo.content_type,
-                size=photo.size,
-                width=photo.width,
-                height=photo.height,
-                sha256=photo.sha256,
-            )
+            record = IncidentPhoto(incident=incident, **photo.columns())
             record.file.save(uuid.uuid4().hex + photo.ext, photo.upload, save=False)
             record.save()
         _audit(

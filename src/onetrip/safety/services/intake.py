@@ -39,6 +39,10 @@ class Photo:
     height: int
     sha256: str
 
+    def columns(self) -> dict[str, Any]:
+        """What an ``IncidentPhoto`` row stores of it beside the file itself."""
+        return {f: getattr(self, f) for f in ("content_type", "size", "width", "height", "sha256")}
+
 
 def as_id(value: Any) -> int | None:
     """A database id from form or JSON input, or None (never raises, never overflows)."""

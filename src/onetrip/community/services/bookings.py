@@ -114,7 +114,6 @@ def booking_create(
         move=move,
         roles={S.RESIDENT},
         was=S.NEW,
-        point=slot.complex.point,
         data={"slot": slot.pk},
     )
     return booking
@@ -137,7 +136,6 @@ def booking_cancelled(
         actor=actor,
         move=move,
         roles=roles,
-        point=booking.slot.complex.point,
         field="status",
         also=("cancelled_at",),
         note=note,
@@ -148,18 +146,13 @@ def booking_cancelled(
 def tell_booker(booking: Booking, template: str, **extra: str) -> bool:
     """SMS the holder of ``booking`` about its slot (title, place, time and ``extra``)."""
     slot = booking.slot
-    return tell(
-        user=booking.user,
-        template=template,
-        context={
-            "title": slot.title,
-            "place": f"{slot.complex.point.name}{slot.facility.name}",
-            "when": timezone.localtime(slot.starts_at).strftime("%m-%d %H:%M"),
-            **extra,
-        },
-        subject=booking,
-        district=slot.complex.district,
-    )
+    context = {
+        "title": slot.title,
+        "place": f"{slot.complex.point.name}{slot.facility.name}",
+        "when": timezone.localtime(slot.starts_at).strftime("%m-%d %H:%M"),
+        **extra,
+    }
+    return tell(user=booking.user, template=template, context=context, subject=booking)
 
 
 def _promote_next(*, slot: Slot, now: dt.datetime) -> Booking | None:
@@ -183,7 +176,6 @@ def _promote_next(*, slot: Slot, now: dt.datetime) -> Booking | None:
         actor=None,
         move=move,
         roles={S.SYSTEM},
-        point=slot.complex.point,
         field="status",
         also=("confirmed_at",),
         data={"slot": slot.pk, "notified": notified},

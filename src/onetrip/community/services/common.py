@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from onetrip.audit.services import audit_record
 from onetrip.cases.states import Transition
 from onetrip.community import states as S
+from onetrip.community.models import Booking, Complex
 from onetrip.errors import Conflict, DomainError, Forbidden, ValidationFailed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
+    from onetrip.catalogue.models import ServicePoint
     from onetrip.people.models import User
 
 logger = logging.getLogger("onetrip.community")
@@ -65,7 +67,6 @@ def audit(
     was: str,
     to: str,
     role: str,
-    point: Any,
     note: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
@@ -79,7 +80,7 @@ def audit(
         to_state=to,
         note=note,
         role=role,
-        point=point,
+        point=point_of(subject),
         data=data,
     )
 
@@ -91,7 +92,6 @@ def audit_move(
     move: Transition,
     roles: set[str],
     was: str,
-    point: Any,
     note: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
@@ -103,7 +103,6 @@ def audit_move(
         was=was,
         to=was if move.target == S.SAME else move.target,
         role=role_of(move, roles),
-        point=point,
         note=note,
         data=data,
     )
@@ -115,7 +114,6 @@ def move_row(
     actor: User | None,
     move: Transition,
     roles: set[str],
-    point: Any,
     field: str = "state",
     also: tuple[str, ...] = (),
     note: str = "",
@@ -126,7 +124,7 @@ def move_row(
     was = getattr(row, field)
     setattr(row, field, was if move.target == S.SAME else move.target)
     row.save(update_fields=[field, *also])
-    audit_move(row, actor=actor, move=move, roles=roles, was=was, point=point, note=note, data=data)
+    audit_move(row, actor=actor, move=move, roles=roles, was=was, note=note, data=data)
     return was
 
 
@@ -134,6 +132,16 @@ def locked(row: M, *related: str) -> M:
     """``row`` read again under a row lock (its own row only), with ``related`` joined."""
     rows = type(row)._default_manager.select_for_update(of=("self",))
     return rows.select_related(*related).get(pk=row.pk)
+
+
+def complex_of(row: Any) -> Complex:
+    """The complex a community row belongs to (a booking's: its slot's)."""
+    return row.slot.complex if isinstance(row, Booking) else row.complex
+
+
+def point_of(row: Any) -> ServicePoint:
+    """The service point of a community row's complex: where its audit events happen."""
+    return complex_of(row).point
 
 
 def subject_type_of(subject: Any) -> str:
@@ -148,11 +156,10 @@ def phone_of(user: User) -> str:
     return phone
 
 
-def tell(
-    *, user: User, template: str, context: dict[str, Any], subject: Any, district: Any
-) -> bool:
-    """SMS the user through the notices app (delivered after commit); False when they have
-    no usable phone number — the page still shows the change."""
+def tell(*, user: User, template: str, context: dict[str, Any], subject: Any) -> bool:
+    """SMS the user about ``subject`` (a community row) through the notices app (delivered
+    after commit, in its complex's district); False when they have no usable phone number —
+    the page still shows the change."""
     from onetrip.notices.services import notice_send
 
     phone = phone_of(user)
@@ -166,7 +173,7 @@ def tell(
             context=context,
             subject_type=subject_type_of(subject),
             subject_id=subject.pk,
-            district=district,
+            district=complex_of(subject).district,
         )
     except DomainError as exc:  # a malformed number on file: the change itself stands
         logger.warning("community notice %s not sent: %s", template, exc.code)

@@ -127,7 +127,7 @@ def slot_create(
         capacity=capacity,
         created_by=actor,
     )
-    audit_move(slot, actor=actor, move=move, roles=roles, was=S.NEW, point=complex.point)
+    audit_move(slot, actor=actor, move=move, roles=roles, was=S.NEW)
     return slot
 
 
@@ -167,14 +167,5 @@ def slot_transition(
                 tell_booker(b, "community_slot_cancelled", reason=note)
         slot.booked = 0
         also = ("booked",)
-    move_row(
-        slot,
-        actor=actor,
-        move=move,
-        roles=roles,
-        point=slot.complex.point,
-        field="status",
-        also=also,
-        note=note,
-    )
+    move_row(slot, actor=actor, move=move, roles=roles, field="status", also=also, note=note)
     return slot

@@ -47,19 +47,14 @@ OPEN_TOPICS_PER_PERSON = 5
 
 def _tell_raiser(topic: Topic, template: str, **extra: Any) -> bool:
     """SMS the topic's raiser about its progress (after commit, through the notices app)."""
-    complex = topic.complex
-    return tell(
-        user=topic.raised_by,
-        template=template,
-        context={
-            "title": topic.title,
-            "place": complex.point.name,
-            "url": reverse("community:topic", args=[complex.point.code, topic.pk]),
-            **extra,
-        },
-        subject=topic,
-        district=complex.district,
-    )
+    point = topic.complex.point
+    context = {
+        "title": topic.title,
+        "place": point.name,
+        "url": reverse("community:topic", args=[point.code, topic.pk]),
+        **extra,
+    }
+    return tell(user=topic.raised_by, template=template, context=context, subject=topic)
 
 
 @transaction.atomic
@@ -96,7 +91,7 @@ def topic_raise(*, complex: Complex, actor: User, title: Any, body: Any) -> Topi
         raiser_kind=member.kind if member else RaiserKind.RESIDENT,
         raiser_organisation=member.organisation if member else "",
     )
-    audit_move(topic, actor=actor, move=move, roles=roles, was=S.NEW, point=complex.point)
+    audit_move(topic, actor=actor, move=move, roles=roles, was=S.NEW)
     return topic
 
 
@@ -142,7 +137,6 @@ def _rise(topic: Topic) -> None:
             move=move,
             roles=roles,
             was=T.OPEN,
-            point=topic.complex.point,
             note=_("获得 %(n)d 位居民支持，自动列入议程") % {"n": topic.support_count},
         )
         topic.state = move.target
@@ -232,20 +226,10 @@ def topic_transition(
             was=S.NEW,
             to=decision.state,
             role=role_of(move, roles),
-            point=topic.complex.point,
             note=decision.text[:200],
         )
     topic.state_note = note
-    move_row(
-        topic,
-        actor=actor,
-        move=move,
-        roles=roles,
-        point=topic.complex.point,
-        also=tuple(fields),
-        note=note,
-        data=data,
-    )
+    move_row(topic, actor=actor, move=move, roles=roles, also=tuple(fields), note=note, data=data)
     if action == "to_agenda":
         _tell_raiser(topic, "community_topic_agenda")
     elif action == "decide":
@@ -282,7 +266,7 @@ def meeting_schedule(
             _("召开时间须晚于现在。"), code="meeting_past", fields={"starts_at": "> now"}
         )
     meeting = Meeting.objects.create(complex=complex, title=title, starts_at=starts_at, place=place)
-    audit_move(meeting, actor=actor, move=move, roles=roles, was=S.NEW, point=complex.point)
+    audit_move(meeting, actor=actor, move=move, roles=roles, was=S.NEW)
     return meeting
 
 
@@ -312,15 +296,7 @@ def meeting_transition(
         note = ""
     else:
         note = clean_text(note, field="note", label=_("原因"), min_len=2, max_len=300)
-    move_row(
-        meeting,
-        actor=actor,
-        move=move,
-        roles=roles,
-        point=meeting.complex.point,
-        also=tuple(fields),
-        note=note,
-    )
+    move_row(meeting, actor=actor, move=move, roles=roles, also=tuple(fields), note=note)
     if action == "cancel":
         for topic in Topic.objects.filter(meeting=meeting, state=T.SCHEDULED):
             topic_transition(topic=topic, action="unschedule", actor=actor, note=note, now=now)
@@ -345,15 +321,7 @@ def decision_transition(
     if move.target == S.DecisionState.DONE:
         decision.done_at = now
         also = ("done_at",)
-    move_row(
-        decision,
-        actor=actor,
-        move=move,
-        roles=roles,
-        point=decision.complex.point,
-        also=also,
-        note=note,
-    )
+    move_row(decision, actor=actor, move=move, roles=roles, also=also, note=note)
     target = decision.state
     DecisionUpdate.objects.create(
         decision=decision, by=actor, state=target, note=note or str(move.label)
@@ -368,12 +336,5 @@ def decision_transition(
         sys_move = check_move(S.TOPIC_TRANSITIONS, "complete", state=topic.state, roles=sys_roles)
         Topic.objects.filter(pk=topic.pk).update(state=sys_move.target)
         topic.complex = decision.complex
-        audit_move(
-            topic,
-            actor=None,
-            move=sys_move,
-            roles=sys_roles,
-            was=T.DECIDED,
-            point=decision.complex.point,
-        )
+        audit_move(topic, actor=None, move=sys_move, roles=sys_roles, was=T.DECIDED)
     return decision

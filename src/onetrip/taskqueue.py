@@ -20,4 +20,4 @@ class TasksDbConfig(TasksAppConfig):
 
         DBTaskResultAdmin.formatted_traceback.short_description = gettext_lazy("traceback")  # type: ignore[attr-defined]
         DBTaskResultAdmin.display_run_after.short_description = gettext_lazy("run after")  # type: ignore[attr-defined]
-        DBTaskResult.task_name.fget.short_description = gettext_lazy("task name")  # type: ignore[attr-defined,union-attr]
+        DBTaskResult.task_name.fget.short_description = gettext_lazy("task name")  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ caller may not see is reported as not found).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import transaction
 from django.http import HttpResponse
@@ -29,6 +29,9 @@ from onetrip.errors import ValidationFailed
 from onetrip.masking import mask_id_number, mask_name
 from onetrip.roles import Role
 
+if TYPE_CHECKING:
+    from pydantic.config import JsonValue
+
 router = Router(tags=["cases"])
 
 
@@ -44,9 +47,15 @@ class CaseApplicantIn(InSchema):
     phone: str = ""
 
 
+#: the enums of the schema (JSON lists: ``list`` is invariant, so built as such)
+_MATERIAL_STATUSES: list[JsonValue] = list(MaterialStatus.values)
+_CHANNELS: list[JsonValue] = list(Channel.values)
+_ACTIONS: list[JsonValue] = list(sorted(TRANSITIONS))
+
+
 class MaterialIn(InSchema):
     material: Id
-    status: str = Field("received", json_schema_extra={"enum": MaterialStatus.values})
+    status: str = Field("received", json_schema_extra={"enum": _MATERIAL_STATUSES})
     count: Int | None = None
     form: str | None = None
     commitment_signed: Bool = False
@@ -56,7 +65,7 @@ class MaterialIn(InSchema):
 class CaseIn(InSchema):
     matter: str
     applicant: CaseApplicantIn
-    channel: str = Field("window", json_schema_extra={"enum": Channel.values})
+    channel: str = Field("window", json_schema_extra={"enum": _CHANNELS})
     point: str | None = None
     district: str | None = None
     ticket: Id | None = None
@@ -66,7 +75,7 @@ class CaseIn(InSchema):
 
 
 class TransitionIn(InSchema):
-    action: str = Field(..., json_schema_extra={"enum": sorted(TRANSITIONS)})
+    action: str = Field(..., json_schema_extra={"enum": _ACTIONS})
     note: str = ""
     data: FreeData = {}
 
@@ -140,8 +149,8 @@ def case_out(case: Case, user) -> dict[str, Any]:
         "department": case.department.name,
         "applicant_kind": applicant_kind_of(case),
         "applicant_name": mask_name(case.applicant.name)
-        if case.applicant_id
-        else case.company.name,
+        if case.applicant is not None
+        else case.holder_name,
         "applicant_number": mask_id_number(case.holder_number),
         "channel": case.channel,
         "point": case.point.code,
@@ -254,7 +263,7 @@ def get_case(request, number: str):
 def transition_case(request, number: str, payload: TransitionIn):
     # The service reads the case by number and checks the caller's roles on it (a case the
     # caller may not see is "not found" there too), so it is not fetched here first.
-    data = dict(payload.data)
+    data: dict[str, Any] = dict(payload.data)  # the action's own arguments, checked there
     for reserved in ("case", "number", "action", "actor", "note", "now", "today", "tracking_token"):
         data.pop(reserved, None)
     case = services.case_transition_by_number(
@@ -273,8 +282,8 @@ def material_case(
     request,
     number: str,
     material: int = Form(...),
-    status: str = Form(None, max_length=20),  # type: ignore[assignment]
-    count: int = Form(None, ge=0, le=100_000),  # type: ignore[assignment]
+    status: str = Form(None, max_length=20),
+    count: int = Form(None, ge=0, le=100_000),
     commitment_signed: bool = Form(False),
     reason: str = Form(""),
     file: UploadedFile = File(None),  # noqa: B008

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.cases.states import OPEN, STATES, State
+from onetrip.people.models import Applicant, Company
 
 #: the states of ``cases.lists.BACKOFFICE_STATES`` (a test checks they stay equal)
 BACKOFFICE_INDEX_STATES = [s for s in OPEN if s != State.DRAFT] + [State.APPROVED, State.REJECTED]
@@ -239,24 +240,34 @@ class Case(models.Model):
         return self.number
 
     @property
-    def holder(self):
-        return self.applicant or self.company
+    def holder(self) -> Applicant | Company:
+        """The applicant or the company. The ``case_exactly_one_applicant`` constraint keeps
+        exactly one of them set on every stored case (reading ``applicant`` costs no query
+        when its id is empty)."""
+        applicant = self.applicant
+        if applicant is not None:
+            return applicant
+        if self.company is None:
+            raise ValueError(f"case {self.number!r} has neither an applicant nor a company")
+        return self.company
 
     @property
     def holder_number(self) -> str:
         """The holder's ID number or credit code; "" for a company being founded (it has no
         code until the registration issues one: see ``holder_number_label``)."""
-        if self.applicant_id:
-            return self.applicant.id_number
-        return self.company.credit_code or ""
+        holder = self.holder
+        if isinstance(holder, Company):
+            return holder.credit_code or ""
+        return holder.id_number
 
     @property
     def holder_being_founded(self) -> bool:
-        return not self.applicant_id and self.company.being_founded
+        holder = self.holder
+        return isinstance(holder, Company) and holder.being_founded
 
     @property
     def holder_name(self) -> str:
-        return self.applicant.name if self.applicant_id else self.company.name
+        return self.holder.name
 
     @property
     def bad_credit(self) -> bool:
@@ -317,7 +328,7 @@ class CaseFile(models.Model):
         verbose_name_plural = _("上传文件")
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
 
 
 class SupplementNotice(models.Model):

@@ -8,9 +8,10 @@ department, district).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple, cast
 
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from onetrip.cases import states as S
@@ -117,7 +118,7 @@ def _case_roles(*, user: Any, case: Case) -> set[str]:
     roles: set[str] = set()
     if user.is_superuser:
         return {S.MANAGER, S.REVIEWER, S.CLERK}
-    if case.applicant_id and case.applicant.user_id == user.pk:
+    if case.applicant is not None and case.applicant.user_id == user.pk:
         roles.add(S.APPLICANT)
     if case.company_id and case.company_id in _company_ids_for(user):
         roles.add(S.APPLICANT)
@@ -274,10 +275,37 @@ def case_counts(*, cases: QuerySet[Case]) -> dict[str, int]:
 # request on this CPU, so its SQL is built once per process (same text every call, which lets
 # PostgreSQL keep it prepared) and the instances are made with ``Model.from_db``.
 
-_CASE_READ: tuple[str, list[tuple[str, type, int, int]]] | None = None
+
+class _Part(NamedTuple):
+    """One model's columns in a hand-built row: ``row[start:end]`` are its concrete fields."""
+
+    name: str
+    model: type[Model]
+    start: int
+    end: int
+    attnames: list[str]
+
+    def build(self, db: str, row: Sequence[Any]) -> Model:
+        return self.model.from_db(db, self.attnames, row[self.start : self.end])
 
 
-def _case_read_plan() -> tuple[str, list[tuple[str, type, int, int]]]:
+def _select_list(alias: str, fields: Iterable[Field[Any, Any]]) -> list[str]:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    # cast: a concrete field always has a column (only non-concrete fields carry None)
+    return [f"{alias}.{quote(cast(str, f.column))}" for f in fields]
+
+
+def _plan_part(name: str, model: type[Model], at: int) -> _Part:
+    fields = model._meta.concrete_fields
+    return _Part(name, model, at, at + len(fields), [f.attname for f in fields])
+
+
+_CASE_READ: tuple[str, list[_Part]] | None = None
+
+
+def _case_read_plan() -> tuple[str, list[_Part]]:
     """SQL of the case by number with matter, department, point, district, applicant and
     company, plus the point's next two ancestors and the row's ``xmin`` (its version)."""
     global _CASE_READ
@@ -289,7 +317,7 @@ def _case_read_plan() -> tuple[str, list[tuple[str, type, int, int]]]:
     from onetrip.people.models import Applicant, Company
 
     quote = connection.ops.quote_name
-    parts = [
+    parts: list[tuple[str, type[Model], str, str]] = [
         ("", Case, "c", ""),
         ("matter", Matter, "m", "INNER JOIN {t} m ON m.id = c.matter_id"),
         ("department", Department, "d", "INNER JOIN {t} d ON d.id = c.department_id"),
@@ -298,14 +326,16 @@ def _case_read_plan() -> tuple[str, list[tuple[str, type, int, int]]]:
         ("applicant", Applicant, "ap", "LEFT JOIN {t} ap ON ap.id = c.applicant_id"),
         ("company", Company, "co", "LEFT JOIN {t} co ON co.id = c.company_id"),
     ]
-    columns, joins, plan, at = [], [], [], 0
+    columns: list[str] = []
+    joins: list[str] = []
+    plan: list[_Part] = []
+    at = 0
     for name, model, alias, join in parts:
-        fields = model._meta.concrete_fields
-        columns += [f"{alias}.{quote(f.column)}" for f in fields]
+        columns += _select_list(alias, model._meta.concrete_fields)
         if join:
             joins.append(join.format(t=quote(model._meta.db_table)))
-        plan.append((name, model, at, at + len(fields)))
-        at += len(fields)
+        plan.append(_plan_part(name, model, at))
+        at = plan[-1].end
     sp = quote(ServicePoint._meta.db_table)
     sql = (
         f"SELECT {', '.join(columns)}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
@@ -336,14 +366,11 @@ def case_for_transition(
         return None
     seed_calendar(calendar, year, row[-4])
     db = connection.alias
-    case = None
-    for name, model, start, end in plan:
-        values = row[start:end]
-        if not name:
-            case = Case.from_db(db, None, values)
-            continue
-        obj = None if values[0] is None else model.from_db(db, None, values)
-        case._state.fields_cache[name] = obj
+    case_part, *related = plan
+    case = Case.from_db(db, case_part.attnames, row[case_part.start : case_part.end])
+    for part in related:
+        obj = None if row[part.start] is None else part.build(db, row)
+        case._state.fields_cache[part.name] = obj
     parent2, parent3, version = row[-3], row[-2], row[-1]
     if user is not None and parent3 is None:  # the whole chain up to the top is known
         point = case.point
@@ -411,10 +438,10 @@ def material_rows_from_json(value: Any) -> list[dict[str, Any]]:
     return rows
 
 
-_INTAKE_READ: tuple[str, list[tuple[str, type, int, int]], list[Any]] | None = None
+_INTAKE_READ: tuple[str, list[_Part], list[Field[Any, Any]]] | None = None
 
 
-def _intake_read_plan():
+def _intake_read_plan() -> tuple[str, list[_Part], list[Field[Any, Any]]]:
     global _INTAKE_READ
     if _INTAKE_READ is not None:
         return _INTAKE_READ
@@ -425,7 +452,7 @@ def _intake_read_plan():
 
     quote = connection.ops.quote_name
     sp = quote(ServicePoint._meta.db_table)
-    parts = [
+    parts: list[tuple[str, type[Model], str, str]] = [
         ("point", ServicePoint, "p", ""),
         ("point.district", ServicePoint, "di", f"INNER JOIN {sp} di ON di.id = p.district_id"),
         (
@@ -449,18 +476,20 @@ def _intake_read_plan():
             f"LEFT JOIN {quote(Applicant._meta.db_table)} ap ON ap.id_number = %s",
         ),
     ]
-    columns, joins, plan, at = [], [], [], 0
+    columns: list[str] = []
+    joins: list[str] = []
+    plan: list[_Part] = []
+    at = 0
     for name, model, alias, join in parts:
-        fields = model._meta.concrete_fields
-        columns += [f"{alias}.{quote(f.column)}" for f in fields]
+        columns += _select_list(alias, model._meta.concrete_fields)
         if join:
             joins.append(join)
-        plan.append((name, model, at, at + len(fields)))
-        at += len(fields)
+        plan.append(_plan_part(name, model, at))
+        at = plan[-1].end
     material_fields = list(Material._meta.concrete_fields)
     materials = (
         "(SELECT coalesce(json_agg(json_build_array("
-        + ", ".join(f"x.{quote(f.column)}" for f in material_fields)
+        + ", ".join(_select_list("x", material_fields))
         + f") ORDER BY x.position, x.id), '[]'::json) FROM {quote(Material._meta.db_table)} x"
         " WHERE x.matter_id = m.id)"
     )
@@ -504,11 +533,10 @@ def intake_read(
     seed_calendar(calendar, year, row[-4])
     db = connection.alias
     objs: dict[str, Any] = {}
-    for name, model, start, end in plan:
-        values = row[start:end]
-        obj = None if values[0] is None else model.from_db(db, None, values)
-        objs[name] = obj
-        owner, _dot, attr = name.rpartition(".")
+    for part in plan:
+        obj = None if row[part.start] is None else part.build(db, row)
+        objs[part.name] = obj
+        owner, _dot, attr = part.name.rpartition(".")
         if owner and objs[owner] is not None:
             objs[owner]._state.fields_cache[attr] = obj
     point, matter = objs["point"], objs["matter"]
@@ -516,7 +544,10 @@ def intake_read(
     if matter is not None:
         if isinstance(materials, str | bytes):
             materials = json.loads(materials)
-        matter.intake_materials = [Material.from_db(db, None, values) for values in materials or []]
+        names = [f.attname for f in material_fields]
+        matter.intake_materials = [
+            Material.from_db(db, names, values) for values in materials or []
+        ]
         for m in matter.intake_materials:
             m._state.fields_cache["matter"] = matter
     if user is not None and parent3 is None:

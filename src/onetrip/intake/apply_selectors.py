@@ -2,7 +2,7 @@
 catalogue's rule set (``catalogue.rules``) offers that kind of applicant online, and the
 materials plan — the same rule set the pre-check and the window intake read.
 
-A *holder* is one way the user may apply, a dict with ``key`` (sent by the form), ``kind``
+A *holder* (``Holder``) is one way the user may apply, a dict with ``key`` (sent by the form), ``kind``
 (a ``catalogue.rules.ApplicantKind``), ``label``, ``applicant`` / ``company`` (the records the
 case is opened for: a founder's company does not exist yet) and ``number`` (the number shared
 data is looked up by):
@@ -18,7 +18,7 @@ data is looked up by):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -26,7 +26,20 @@ from django.utils.translation import gettext as _
 from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.catalogue.rules import ApplicantKind, Handling, MatterRules, matter_rules
 from onetrip.clock import local_today
+from onetrip.people.models import Applicant, Company
 from onetrip.roles import Role
+
+
+class Holder(TypedDict):
+    """One way the user may apply (see the module docstring): exactly one of ``applicant``
+    (a person, or the founder of a company not registered yet) and ``company`` is set."""
+
+    key: str
+    kind: str
+    label: str
+    applicant: Applicant | None
+    company: Company | None
+    number: str
 
 
 def online_matters(*, district: ServicePoint) -> QuerySet[Matter]:
@@ -40,39 +53,48 @@ def online_matters(*, district: ServicePoint) -> QuerySet[Matter]:
     )
 
 
-def _holder(
-    key: str, kind: str, label: str, *, applicant: Any = None, company: Any = None
-) -> dict[str, Any]:
-    """One way the user may apply: as ``applicant`` (a person) or for ``company``; ``number``
-    is the holder's identity number or credit code."""
-    return {
-        "key": key,
-        "kind": kind,
-        "label": label,
-        "applicant": applicant,
-        "company": company,
-        "number": applicant.id_number if company is None else company.credit_code,
-    }
+def _person(key: str, kind: str, label: str, *, applicant: Applicant) -> Holder:
+    """The user applying as ``applicant`` (a person, or a company's founder): ``number`` is the
+    person's identity number."""
+    return Holder(
+        key=key,
+        kind=kind,
+        label=label,
+        applicant=applicant,
+        company=None,
+        number=applicant.id_number,
+    )
 
 
-def holders_for(*, user: Any, on: dt.date | None = None) -> list[dict[str, Any]]:
+def _company(key: str, kind: str, label: str, *, company: Company) -> Holder:
+    """The user applying for a registered ``company``: ``number`` is its credit code."""
+    return Holder(
+        key=key,
+        kind=kind,
+        label=label,
+        applicant=None,
+        company=company,
+        number=company.credit_code or "",
+    )
+
+
+def holders_for(*, user: Any, on: dt.date | None = None) -> list[Holder]:
     """The ways the signed-in user may apply (see the module docstring), in a stable order."""
-    from onetrip.people.models import Applicant, Company
     from onetrip.people.services import agent_authorised
 
-    out: list[dict[str, Any]] = []
+    out: list[Holder] = []
     if not getattr(user, "is_authenticated", False):
         return out
     me = Applicant.objects.filter(user=user).first()
     if me is not None:
         out.append(
-            _holder(
+            _person(
                 "me", ApplicantKind.PERSON, _("本人：%(name)s") % {"name": me.name}, applicant=me
             )
         )
     for company in user.companies.filter(credit_code__isnull=False).order_by("id"):
         out.append(
-            _holder(
+            _company(
                 f"company-{company.pk}",
                 ApplicantKind.COMPANY,
                 _("企业：%(name)s") % {"name": company.name},
@@ -81,7 +103,7 @@ def holders_for(*, user: Any, on: dt.date | None = None) -> list[dict[str, Any]]
         )
     if me is not None:
         out.append(
-            _holder(
+            _person(
                 "found",
                 ApplicantKind.FOUNDER,
                 _("设立新企业（设立人：%(name)s）") % {"name": me.name},
@@ -98,7 +120,7 @@ def holders_for(*, user: Any, on: dt.date | None = None) -> list[dict[str, Any]]
             if not agent_authorised(agent=user, company=company, on=day):
                 continue
             out.append(
-                _holder(
+                _company(
                     f"client-{company.pk}",
                     ApplicantKind.AGENT,
                     _("代办：%(name)s") % {"name": company.name},
@@ -110,8 +132,6 @@ def holders_for(*, user: Any, on: dt.date | None = None) -> list[dict[str, Any]]
 
 def _candidate_clients(agency_id: int) -> set[int]:
     """Companies the agency has on file: its clients and those with a letter for it."""
-    from onetrip.people.models import Company
-
     ids = set(Company.objects.filter(agencies__pk=agency_id).values_list("pk", flat=True))
     relation = getattr(Company, "authorisations", None)
     if relation is not None:
@@ -121,18 +141,18 @@ def _candidate_clients(agency_id: int) -> set[int]:
     return ids
 
 
-def holder_rules(*, matter: Matter, holder: dict[str, Any]) -> MatterRules:
+def holder_rules(*, matter: Matter, holder: Holder) -> MatterRules:
     """The matter's rule set for the holder's kind of applicant."""
     return matter_rules(matter=matter, applicant_kind=holder["kind"])
 
 
-def holder_fits(*, matter: Matter, holder: dict[str, Any]) -> bool:
+def holder_fits(*, matter: Matter, holder: Holder) -> bool:
     """The rule set lets this holder apply for the matter online."""
     rules = holder_rules(matter=matter, holder=holder)
     return rules.allowed and rules.online
 
 
-def holder_visit(*, matter: Matter, holder: dict[str, Any]) -> MatterRules | None:
+def holder_visit(*, matter: Matter, holder: Holder) -> MatterRules | None:
     """The rule set when this holder may apply but not online because of an on-site step
     (real-name verification): the one visit the catalogue promises. None otherwise."""
     rules = holder_rules(matter=matter, holder=holder)
@@ -141,16 +161,16 @@ def holder_visit(*, matter: Matter, holder: dict[str, Any]) -> MatterRules | Non
     return None
 
 
-def holder_numbers(holder: dict[str, Any]) -> dict[str, str]:
+def holder_numbers(holder: Holder) -> dict[str, str]:
     """The numbers government-held materials are looked up by for this holder: a person's
     (or founder's) ID number; a company's credit code and its legal representative's."""
     from onetrip.sharing.selectors import holder_numbers_for
 
-    return holder_numbers_for(applicant=holder.get("applicant"), company=holder.get("company"))
+    return holder_numbers_for(applicant=holder["applicant"], company=holder["company"])
 
 
 def material_plan(
-    *, matter: Matter, holder: dict[str, Any], on: dt.date | None = None
+    *, matter: Matter, holder: Holder, on: dt.date | None = None
 ) -> list[dict[str, Any]]:
     """Each material of the matter as the online form offers it, per the rule set:
 
@@ -202,7 +222,8 @@ def material_plan(
                 else:
                     item.update(required=True, note=_("共享数据中未找到，请上传。"))
             else:
-                source = m.issuing_department.name if m.issuing_department_id else _("政府部门")
+                issuer = m.issuing_department
+                source = issuer.name if issuer is not None else _("政府部门")
                 item.update(upload=False, required=False, source=source)
         elif rule.handling == Handling.LATER:
             if bad_credit:
@@ -213,14 +234,12 @@ def material_plan(
     return plan
 
 
-def _bad_credit(holder: dict[str, Any]) -> bool:
-    applicant, company = holder.get("applicant"), holder.get("company")
-    if holder["kind"] == ApplicantKind.FOUNDER:
-        company = None
-    return bool(getattr(applicant, "bad_credit", False) or getattr(company, "bad_credit", False))
+def _bad_credit(holder: Holder) -> bool:
+    holding = holder["applicant"] or holder["company"]
+    return holding is not None and holding.bad_credit
 
 
-def form_fields_for_holder(*, matter: Matter, holder: dict[str, Any] | None) -> list[dict]:
+def form_fields_for_holder(*, matter: Matter, holder: Holder | None) -> list[dict]:
     """The matter's application form for this kind of applicant: a company being founded has
     no credit code yet, so that field is left out (its name is asked for instead)."""
     from onetrip.intake.selectors import form_fields_for
@@ -235,23 +254,27 @@ def form_fields_for_holder(*, matter: Matter, holder: dict[str, Any] | None) -> 
     return fields
 
 
-def form_initial(*, holder: dict[str, Any] | None, user: Any = None) -> dict[str, str]:
+def form_initial(*, holder: Holder | None, user: Any = None) -> dict[str, str]:
     """What the form is prefilled with: the holder's own details and today's date."""
     if holder is None:
         return {}
     today = {"request_date": local_today().isoformat()}
-    applicant, company = holder.get("applicant"), holder.get("company")
-    if holder["kind"] == ApplicantKind.FOUNDER:
-        return {
+    applicant, company = holder["applicant"], holder["company"]
+    if applicant is not None:
+        person = {
             **today,
-            "legal_representative": applicant.name,
-            "contact_name": applicant.name,
-            "contact_id_number": applicant.id_number,
             "applicant_name": applicant.name,
             "id_number": applicant.id_number,
             "phone": applicant.phone,
             "address": applicant.address,
         }
+        if holder["kind"] == ApplicantKind.FOUNDER:
+            person.update(
+                legal_representative=applicant.name,
+                contact_name=applicant.name,
+                contact_id_number=applicant.id_number,
+            )
+        return person
     if company is not None:
         out = {
             **today,
@@ -265,10 +288,4 @@ def form_initial(*, holder: dict[str, Any] | None, user: Any = None) -> dict[str
             out["contact_name"] = user.display_name or ""
             out["phone"] = user.phone or company.phone
         return out
-    return {
-        **today,
-        "applicant_name": applicant.name,
-        "id_number": applicant.id_number,
-        "phone": applicant.phone,
-        "address": applicant.address,
-    }
+    return today

@@ -23,6 +23,7 @@ from onetrip.catalogue.rules import ApplicantKind
 from onetrip.clock import local_today
 from onetrip.errors import Forbidden, ValidationFailed
 from onetrip.intake.apply_selectors import (
+    Holder,
     form_fields_for_holder,
     holder_rules,
     holders_for,
@@ -35,7 +36,7 @@ from onetrip.roles import Role
 MAX_ADDRESS = 200
 
 
-def _holder_for(*, user: Any, holder_key: str, matter: Matter, on: dt.date) -> dict[str, Any]:
+def _holder_for(*, user: Any, holder_key: str, matter: Matter, on: dt.date) -> Holder:
     """The holder the form names, allowed by the rule set to apply online; else a 4xx."""
     holders = {h["key"]: h for h in holders_for(user=user, on=on)}
     holder = holders.get(holder_key or "")
@@ -102,7 +103,7 @@ def online_apply(
                 _("容缺材料无效。"), code="invalid_material", fields={"later": [_("无效")]}
             ) from None
     errors: dict[str, list[str]] = {}
-    holder = None
+    holder: Holder | None = None
     try:
         holder = _holder_for(user=actor, holder_key=holder_key, matter=matter, on=today)
     except ValidationFailed as exc:
@@ -168,7 +169,7 @@ def online_apply(
         )
     assert holder is not None
     applicant, company = holder["applicant"], holder["company"]
-    if holder["kind"] == ApplicantKind.FOUNDER:
+    if holder["kind"] == ApplicantKind.FOUNDER and applicant is not None:  # a founder is a person
         from onetrip.people.services import company_found
 
         company = company_found(

@@ -260,19 +260,19 @@ def grouped(
     at = {s: [(k, 1 + names.index(k)) for k in s] for s in sets}
     sum_at = list(enumerate(sums, start=1 + n))
     for row in rows:
-        s = by_mask.get(row[0])
-        if s is None:
+        found = by_mask.get(row[0])
+        if found is None:
             continue
-        item = {k: row[i] if k != "week" else _norm(k, row[i]) for k, i in at[s]}
+        item = {k: row[i] if k != "week" else _norm(k, row[i]) for k, i in at[found]}
         for i, c in sum_at:
             item[c] = row[i]
-        out[s].append(item)
+        out[found].append(item)
     return out
 
 
 # -- the per-key roll-ups ------------------------------------------------------------------------
 
-_KEY_MODELS = {"cases": CaseKey, "ratings": RatingKey}
+_KEY_MODELS: dict[str, type[CaseKey] | type[RatingKey]] = {"cases": CaseKey, "ratings": RatingKey}
 _GRAIN = {"day": "d", "week": "w", "month": "m"}
 
 

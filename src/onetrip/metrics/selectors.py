@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import Count, F, Q
@@ -305,23 +306,24 @@ def reform_figures(scope: Scope, *, today: dt.date | None = None) -> dict[str, A
 
 
 def _labels(by: str, ids: set[int]) -> dict[int, dict[str, Any]]:
+    rows: Iterable[Mapping[str, Any]]
     if by == "point":
         rows = ServicePoint.objects.filter(pk__in=ids).values("pk", "code", "name", "level")
     elif by == "department":
         rows = Department.objects.filter(pk__in=ids).values("pk", "code", "name")
     elif by == "matter":
-        rows = Matter.objects.filter(pk__in=ids).values(
-            "pk", "code", "name", "visits_needed", "online_depth"
-        )
+        rows = [
+            {**r, "five_star": r["visits_needed"] == 0 and r["online_depth"] == OnlineDepth.IV}
+            for r in Matter.objects.filter(pk__in=ids).values(
+                "pk", "code", "name", "visits_needed", "online_depth"
+            )
+        ]
     else:
         rows = Agency.objects.filter(pk__in=ids).values("pk", "name")
-    out = {}
+    out: dict[int, dict[str, Any]] = {}
     for r in rows:
-        r = dict(r)
-        pk = r.pop("pk")
-        if by == "matter":
-            r["five_star"] = r["visits_needed"] == 0 and r["online_depth"] == OnlineDepth.IV
-        out[pk] = r
+        label = dict(r)
+        out[label.pop("pk")] = label
     return out
 
 
@@ -487,7 +489,7 @@ def _partition(scope: Scope, a: Scope, b: Scope) -> bool:
     """Periods ``a`` then ``b`` (or ``b`` then ``a``) follow each other and make up ``scope``'s."""
     one = dt.timedelta(days=1)
     for x, y in ((a, b), (b, a)):
-        if None in (x.first_day, x.last_day, y.first_day, y.last_day):
+        if x.first_day is None or x.last_day is None or y.first_day is None or y.last_day is None:
             continue
         if (
             x.first_day == scope.first_day

@@ -139,7 +139,7 @@ def prometheus_metrics(request: HttpRequest) -> HttpResponse:
 
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = prometheus_client.CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
     else:
         registry = prometheus_client.REGISTRY
     return HttpResponse(

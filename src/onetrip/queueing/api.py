@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -354,14 +355,16 @@ def _simple(action):
     return endpoint
 
 
-for _path, _fn, _summary in [
+#: the simple window actions: (path, service, summary)
+_SIMPLE: list[tuple[str, Callable[..., Ticket], str]] = [
     ("recall", services.ticket_recall, "Call the current ticket again"),
     ("no-show", services.ticket_no_show, "Called but absent"),
     ("return", services.ticket_return, "Put the called ticket back in its queue"),
     ("start", services.ticket_start, "Start serving the called ticket"),
     ("park", services.ticket_park, "Park a ticket while the applicant fills in a form"),
     ("resume", services.ticket_resume, "Put a parked ticket back in its queue"),
-]:
+]
+for _path, _fn, _summary in _SIMPLE:
     _staff_action(
         f"/windows/{{window_id}}/{_path}",
         _summary,

@@ -193,6 +193,10 @@ def new_ticket_token() -> str:
 
 
 class Ticket(models.Model):
+    #: Not a column: the wait figures (windows, mean minutes, people ahead) read by the
+    #: statement that issued the ticket on PostgreSQL, for the reply; None: read them when needed.
+    issued_wait_figures: tuple[int, float | None, int] | None = None
+
     # queue and point have no index of their own: the composite indexes below start with them
     # (every index is written on every ticket issued)
     queue = models.ForeignKey(

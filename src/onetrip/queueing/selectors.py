@@ -6,10 +6,11 @@ import datetime as dt
 import logging
 import math
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Field, Q
 from django.utils import timezone
 
 from onetrip.masking import mask_phone
@@ -294,7 +295,7 @@ def ticket_public_status(*, ticket: Ticket, now: dt.datetime | None = None) -> d
     if ticket.status == TicketStatus.WAITING:
         # issuing on PostgreSQL computes these in its own statement and leaves them here
         figures = (
-            getattr(ticket, "issued_wait_figures", None)
+            ticket.issued_wait_figures
             or _wait_figures(queue_ids=[ticket.queue_id], day=ticket.day, ahead_of=ticket)[
                 ticket.queue_id
             ]
@@ -522,7 +523,7 @@ def forget_cached_rows(**kwargs: Any) -> None:
 _CONVERTERS: dict[tuple[str, Any], list] = {}
 
 
-def _convert(row: tuple, fields: list) -> list:
+def _convert(row: Sequence[Any], fields: Sequence[Field[Any, Any]]) -> list[Any]:
     """Apply the backend's and the fields' converters, as the ORM would (SQLite returns
     times, dates and booleans as text and integers)."""
     out = list(row)

@@ -4,6 +4,7 @@ the services and selectors and show DomainError messages next to the controls.""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -215,6 +216,14 @@ def _row_actions(ticket: Ticket, *, window: Window, can_act: bool, busy: bool) -
     return shown
 
 
+@dataclass(frozen=True)
+class ListedTicket:
+    """A ticket of the console's waiting or parked list and the buttons its row shows."""
+
+    ticket: Ticket
+    actions: set[str]
+
+
 def _live_context(request, window: Window) -> dict:
     """What the polled part of the console shows (waiting and parked lists) and the two
     versions the page carries: ``live_state`` (window and current ticket: a change re-renders
@@ -223,14 +232,20 @@ def _live_context(request, window: Window) -> dict:
     waiting = selectors.window_waiting_list(window=window)
     parked = selectors.window_parked_list(window=window)
     can_act = _can_operate(request, window)
-    for t in (*waiting, *parked):
-        t.actions = _row_actions(t, window=window, can_act=can_act, busy=current is not None)
+
+    def listed(tickets: list[Ticket]) -> list[ListedTicket]:
+        busy = current is not None
+        return [
+            ListedTicket(t, _row_actions(t, window=window, can_act=can_act, busy=busy))
+            for t in tickets
+        ]
+
     return {
         "window": window,
         "current": current,
         "can_act": can_act,
-        "waiting": waiting,
-        "parked": parked,
+        "waiting": listed(waiting),
+        "parked": listed(parked),
         "live_state": _digest(
             [
                 window.is_open,

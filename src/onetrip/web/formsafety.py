@@ -72,4 +72,4 @@ def install() -> None:
         value = [v for v in value if v in (None, "") or _valid_key(key, v)]
         return optgroups(self, name, value, attr)
 
-    widgets.AutocompleteMixin.optgroups = autocomplete_optgroups  # type: ignore[method-assign,attr-defined]
+    widgets.AutocompleteMixin.optgroups = autocomplete_optgroups  # type: ignore[method-assign]

@@ -17,4 +17,4 @@ def _without_server_banner(self) -> list[str]:
 
 
 if getattr(_wsgi.Response.default_headers, "__name__", "") != "_without_server_banner":
-    _wsgi.Response.default_headers = _without_server_banner  # type: ignore[method-assign]
+    _wsgi.Response.default_headers = _without_server_banner

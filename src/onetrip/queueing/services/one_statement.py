@@ -60,7 +60,7 @@ def _event_parts(
     *,
     source: str,
     action: str,
-    actor: User,
+    actor: User | None,
     point: Any,
     now: dt.datetime,
     from_sql: str,

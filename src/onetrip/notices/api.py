@@ -15,9 +15,11 @@ router = Router(tags=["notices"])
 
 
 class NoticeOut(Schema):
+    """A notice read from the row; the recipient masked, a login code's text hidden."""
+
     id: int
     channel: str
-    recipient: str  # masked
+    recipient: str
     template: str
     text: str
     status: str
@@ -30,30 +32,19 @@ class NoticeOut(Schema):
     created_at: dt.datetime
     sent_at: dt.datetime | None
 
+    @staticmethod
+    def resolve_recipient(notice: Notice) -> str:
+        return notice.masked_recipient
+
+    @staticmethod
+    def resolve_text(notice: Notice) -> str:
+        return notice_shown_text(notice)
+
 
 class NoticeFilter(Schema):
     status: str | None = "problem"
     template: str | None = None
     limit: int = Field(100, ge=1, le=500)
-
-
-def _out(notice: Notice) -> NoticeOut:
-    return NoticeOut(
-        id=notice.pk,
-        channel=notice.channel,
-        recipient=notice.masked_recipient,
-        template=notice.template,
-        text=notice_shown_text(notice),
-        status=notice.status,
-        attempts=notice.attempts,
-        max_attempts=notice.max_attempts,
-        next_attempt_at=notice.next_attempt_at,
-        last_error=notice.last_error,
-        subject_type=notice.subject_type,
-        subject_id=notice.subject_id,
-        created_at=notice.created_at,
-        sent_at=notice.sent_at,
-    )
 
 
 @router.get("/notices", response=list[NoticeOut], auth=staff_auth)
@@ -66,7 +57,7 @@ def list_notices(request, filters: Query[NoticeFilter]):
         template=filters.template,
         limit=max(1, min(filters.limit, 500)),
     )
-    return [_out(n) for n in notices]
+    return notices
 
 
 @router.post("/notices/{notice_id}/resend", response=NoticeOut, auth=staff_auth)
@@ -74,4 +65,4 @@ def resend_notice(request, notice_id: int):
     notice = notice_get(user=request.user, notice_id=notice_id)
     notice = notice_resend(notice=notice, actor=request.user)
     notice.refresh_from_db()  # an immediate backend may have delivered it already
-    return _out(notice)
+    return notice

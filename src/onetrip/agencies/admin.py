@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from onetrip.admin_readonly import NoChange, NoDelete, ReadOnlyInline
 from onetrip.agencies.models import AgencyStatusChange, Authorisation, Batch, BatchCase
 
 
@@ -11,15 +12,9 @@ class AuthorisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgencyStatusChange)
-class AgencyStatusChangeAdmin(admin.ModelAdmin):
+class AgencyStatusChangeAdmin(NoChange, NoDelete, admin.ModelAdmin):
     list_display = ("agency", "from_status", "to_status", "reason", "actor", "at")
     list_filter = ("to_status",)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class BatchCaseInline(admin.TabularInline):
@@ -43,15 +38,10 @@ from onetrip.people.admin import AgencyAdmin as _PeopleAgencyAdmin  # noqa: E402
 from onetrip.people.models import Agency  # noqa: E402
 
 
-class StatusHistoryInline(admin.TabularInline):
+class StatusHistoryInline(ReadOnlyInline):
     model = AgencyStatusChange
-    extra = 0
-    can_delete = False
     fields = ("at", "from_status", "to_status", "reason", "actor")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class AuthorisationInline(admin.TabularInline):

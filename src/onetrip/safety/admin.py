@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model
 
+from onetrip.admin_readonly import ReadOnlyAdmin
 from onetrip.safety.models import (
     DistrictBounds,
     GridCell,
@@ -40,22 +41,13 @@ for model, options in LIST_ONLY.items():
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(ReadOnlyAdmin):
     """Read-only: incidents change only through the transition service (audited)."""
 
     list_display = ["number", "kind", "urgency", "state", "street", "platform", "reported_at"]
     list_filter = ["district", "state", "kind", "platform"]
     search_fields = ["number"]
     exclude = ["reporter_name", "reporter_phone", "token"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RoleInline(admin.TabularInline):

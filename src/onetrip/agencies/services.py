@@ -310,6 +310,13 @@ def _check_rows(*, agency: Agency, rows: list[BatchRow], today: dt.date) -> list
     return plan
 
 
+def _complete(matter: Any, materials: dict[int, Any]) -> bool:
+    """Every material the matter requires is handed in or held by the government."""
+    return all(
+        m.pk in materials or m.government_held or not m.required for m in matter.materials.all()
+    )
+
+
 def _batch_number(batch: Batch, today: dt.date) -> str:
     """PC + the local date + the row id: unique by construction, so two agents submitting at
     the same moment never get the same number (no counter to race on)."""
@@ -376,35 +383,23 @@ def batch_submit(
     )
     batch.number = _batch_number(batch, today)
     Batch.objects.filter(pk=batch.pk).update(number=batch.number)
+    at_window = route == BatchRoute.WINDOW
     for item in plan:
-        if route == BatchRoute.ONLINE:
-            case = case_create(
-                matter=item["matter"],
-                actor=agent,
-                channel="agent",
-                point=district,
-                company=item["company"],
-                materials=item["materials"],
-                submit=True,
-            )
-        else:
-            complete = all(
-                m.pk in item["materials"] or m.government_held or not m.required
-                for m in item["matter"].materials.all()
-            )
-            case = case_create(
-                matter=item["matter"],
-                actor=actor,
-                channel="agent",
-                point=point,
-                company=item["company"],
-                agency=agency,
-                ticket=ticket,
-                materials=item["materials"],
-                submit=True,
-                accept=complete,
-            )
-            # the agent's one visit serves every case of the batch: each case records it
+        # online the agent submits each case; at the window the clerk accepts every complete
+        # one on the spot, and the agent's one visit (their ticket) serves every case
+        case = case_create(
+            matter=item["matter"],
+            actor=actor,
+            channel="agent",
+            point=point,
+            company=item["company"],
+            agency=agency if at_window else None,
+            ticket=ticket if at_window else None,
+            materials=item["materials"],
+            submit=True,
+            accept=at_window and _complete(item["matter"], item["materials"]),
+        )
+        if at_window:
             visit_record(case=case, kind="window", actor=actor, point=point, ticket=ticket)
         BatchCase.objects.create(
             batch=batch, case=case, row=item["row"], authorisation=item["auth"]

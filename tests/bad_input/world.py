@@ -96,7 +96,10 @@ def build() -> SimpleNamespace:
 
     from django.utils import timezone
 
-    start = timezone.now() + dt.timedelta(days=1)
+    # tomorrow at 10:00 local, inside the facility's opening hours at any time of day the
+    # suite runs (now + 1 day ran past its 20:00 closing after 19:00 local)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    start = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(10)))
     w.slot = community.slot_create(
         actor=w.social,
         facility=w.classroom,

@@ -67,3 +67,14 @@ class ErrorOut(Schema):
     code: str
     message: str
     fields: dict[str, list[str] | str] | None = None
+
+
+def required_text(value: str | None, message: Any, *, code: str, field: str) -> str:
+    """``value`` without surrounding blanks; when nothing is left, the refusal: ``message``
+    with ``code``, ``field`` marked required."""
+    from django.utils.translation import gettext as _
+
+    value = (value or "").strip()
+    if not value:
+        raise ValidationFailed(message, code=code, fields={field: [_("必填")]})
+    return value

@@ -28,7 +28,7 @@ from onetrip.agencies.models import (
 from onetrip.agencies.rules import matter_open_to_agents
 from onetrip.audit.services import audit_record
 from onetrip.clock import local_today
-from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed, required_text
 from onetrip.people.models import Agency, AgencyStatus, Company
 from onetrip.roles import Role
 
@@ -64,11 +64,7 @@ def agency_status_set(*, agency: Agency, status: str, reason: str, actor: User) 
         raise Forbidden(_("只有本区管理者可以变更代办机构状态。"), code="forbidden")
     if status not in AgencyStatus.values:
         raise ValidationFailed(_("状态无效。"), code="invalid_status", fields={"status": [""]})
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("请写明理由。"), code="reason_required", fields={"reason": [_("必填")]}
-        )
+    reason = required_text(reason, _("请写明理由。"), code="reason_required", field="reason")
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     if agency.status == status:
         raise Conflict(_("代办机构已是该状态。"), code="status_unchanged")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
-from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed, required_text
 from onetrip.homevisits.models import HomeVisit, HomeVisitPhoto, HomeVisitReason, HomeVisitState
 from onetrip.roles import Role
 
@@ -101,11 +101,9 @@ def home_visit_request(
         raise ValidationFailed(
             _("请选择上门原因。"), code="invalid_reason", fields={"reason": [""]}
         )
-    address = (address or "").strip()
-    if not address:
-        raise ValidationFailed(
-            _("请填写上门地址。"), code="address_required", fields={"address": [_("必填")]}
-        )
+    address = required_text(
+        address, _("请填写上门地址。"), code="address_required", field="address"
+    )
     phone = clean_phone(phone)
     if point is not None and point.district_id != matter.district_id:
         raise ValidationFailed(_("服务网点不属于本区县。"), code="out_of_scope")

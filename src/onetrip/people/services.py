@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
-from onetrip.errors import Conflict, ValidationFailed
+from onetrip.errors import Conflict, ValidationFailed, required_text
 from onetrip.people.models import Agency, ApiToken, Applicant, Company, PhoneCode, User
 from onetrip.people.selectors import registered_holder
 from onetrip.people.validators import clean_credit_code, clean_id_number, clean_phone
@@ -32,9 +32,7 @@ def _checked(
 ) -> tuple[str, str, str]:
     """The name (required), the number (``clean`` checks its check digits) and the phone
     (optional) of a person, company or agency being registered, cleaned."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(missing, code="name_required", fields={"name": [_("必填")]})
+    name = required_text(name, missing, code="name_required", field="name")
     number = clean(number)
     return name, number, clean_phone(phone) if phone else phone
 
@@ -441,13 +439,12 @@ def company_found(
     """A company being founded (设立中): a name and its founder, who is its legal
     representative; no credit code until the registration's result issues one
     (``company_credit_code_issue``). The founder's account may act for it."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(
-            _("设立企业须填写拟设立的企业名称。"),
-            code="company_name_required",
-            fields={"company_name": [_("必填")]},
-        )
+    name = required_text(
+        name,
+        _("设立企业须填写拟设立的企业名称。"),
+        code="company_name_required",
+        field="company_name",
+    )
     if len(name) > (Company._meta.get_field("name").max_length or 200):
         raise ValidationFailed(
             _("企业名称过长。"), code="company_name_too_long", fields={"company_name": [_("过长")]}

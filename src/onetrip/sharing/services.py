@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
-from onetrip.errors import Conflict, ValidationFailed
+from onetrip.errors import Conflict, ValidationFailed, required_text
 from onetrip.masking import mask_id_number
 from onetrip.people.validators import clean_credit_code, clean_id_number
 from onetrip.sharing.models import KIND_HOLDER, HolderKind, SharedDocument, ShareReadLog
@@ -157,11 +157,9 @@ def shared_document_issue(
 
 @transaction.atomic
 def shared_document_revoke(*, document: SharedDocument, reason: str, actor: User | None = None):
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("注销证照须说明原因。"), code="reason_required", fields={"reason": [_("必填")]}
-        )
+    reason = required_text(
+        reason, _("注销证照须说明原因。"), code="reason_required", field="reason"
+    )
     updated = SharedDocument.objects.filter(pk=document.pk, revoked=False).update(revoked=True)
     if updated:
         document.revoked = True

@@ -14,7 +14,7 @@ from onetrip.access import require_role
 from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import PointLevel, ServicePoint
 from onetrip.clock import local_today
-from onetrip.errors import Conflict, ValidationFailed
+from onetrip.errors import Conflict, ValidationFailed, required_text
 from onetrip.roles import Role
 from onetrip.safety.models import (
     PatrolShift,
@@ -54,11 +54,7 @@ def volunteer_register(
     today: dt.date | None = None,
 ) -> Volunteer:
     """Register a volunteer of a community with one or more of the six roles."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(
-            _("请填写姓名。"), code="name_required", fields={"name": [_("必填")]}
-        )
+    name = required_text(name, _("请填写姓名。"), code="name_required", field="name")
     if community.level != PointLevel.COMMUNITY:
         raise ValidationFailed(_("请选择社区。"), code="community_required")
     roles = _clean_roles(roles)

@@ -106,7 +106,7 @@ def test_failure_midway_rolls_back(monkeypatch):
     """All-or-nothing even when something breaks after rows were written."""
     before = _snapshot()
 
-    def boom(**kwargs):
+    def boom(*args, **kwargs):
         raise RuntimeError("audit store down")
 
     monkeypatch.setattr(services, "audit_record", boom)

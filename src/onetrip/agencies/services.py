@@ -75,10 +75,9 @@ def agency_status_set(*, agency: Agency, status: str, reason: str, actor: User) 
         agency=agency, from_status=before, to_status=status, reason=reason[:2000], actor=actor
     )
     audit_record(
+        agency,
+        "agency.status",
         actor=actor,
-        subject_type="agency",
-        subject_id=agency.pk,
-        action="agency.status",
         from_state=before,
         to_state=status,
         note=reason[:500],
@@ -150,10 +149,9 @@ def authorisation_create(
     auth.save()
     agency.clients.add(company)
     audit_record(
+        agency,
+        "agency.authorisation",
         actor=actor,
-        subject_type="agency",
-        subject_id=agency.pk,
-        action="agency.authorisation",
         to_state="valid",
         note=f"{company.pk} {valid_from}..{valid_until}",
     )
@@ -401,10 +399,9 @@ def batch_submit(
             batch=batch, case=case, row=item["row"], authorisation=item["auth"]
         )
     audit_record(
+        batch,
+        "batch.submit",
         actor=actor,
-        subject_type="batch",
-        subject_id=batch.pk,
-        action="batch.submit",
         to_state=BatchState.HELD,
         note=f"{len(plan)} cases, {route}",
         data={"agency": agency.pk, "cases": len(plan), "route": route},
@@ -448,7 +445,7 @@ def batch_message_post(*, batch: Batch, actor: User, body: str) -> BatchMessage:
     msg = BatchMessage.objects.create(
         batch=batch, author=actor, role="agent" if "agent" in roles else "staff", body=body
     )
-    audit_record(actor=actor, subject_type="batch", subject_id=batch.pk, action="batch.message")
+    audit_record(batch, "batch.message", actor=actor)
     return msg
 
 
@@ -477,14 +474,7 @@ def batch_case_supplement_noted(*, case: Any) -> BatchNotice | None:
     }
     notice.items = [e for e in notice.items if e.get("case") != case.number] + [entry]
     notice.save(update_fields=["items"])
-    audit_record(
-        actor=None,
-        subject_type="batch",
-        subject_id=batch.pk,
-        action="batch.notice",
-        to_state=str(notice.round),
-        note=case.number,
-    )
+    audit_record(batch, "batch.notice", actor=None, to_state=str(notice.round), note=case.number)
     return notice
 
 
@@ -501,12 +491,7 @@ def batch_refresh(*, batch: Batch, now: dt.datetime | None = None) -> Batch:
         batch.state, batch.ready_at = BatchState.READY, now
         batch.save(update_fields=["state", "ready_at"])
         audit_record(
-            actor=None,
-            subject_type="batch",
-            subject_id=batch.pk,
-            action="batch.ready",
-            from_state=BatchState.HELD,
-            to_state=BatchState.READY,
+            batch, "batch.ready", actor=None, from_state=BatchState.HELD, to_state=BatchState.READY
         )
     return batch
 
@@ -563,10 +548,9 @@ def batch_deliver(*, batch: Batch, method: str, actor: User, note: str = "") -> 
         update_fields=["state", "delivered_at", "delivery_method", "delivery_note", "visit_count"]
     )
     audit_record(
+        batch,
+        "batch.deliver",
         actor=actor,
-        subject_type="batch",
-        subject_id=batch.pk,
-        action="batch.deliver",
         from_state=before,
         to_state=BatchState.DELIVERED,
         note=note[:200],

@@ -44,10 +44,9 @@ def matter_save(*, matter: Matter, actor: User | None = None) -> Matter:
     """Validate (model fields + quality rules) and save a matter; used by admin and services."""
     created = _checked_save(matter)
     audit_record(
+        matter,
+        "matter.create" if created else "matter.update",
         actor=actor,
-        subject_type="matter",
-        subject_id=matter.pk,
-        action="matter.create" if created else "matter.update",
         point=matter.district,
         note=matter.code,
     )
@@ -80,10 +79,9 @@ def material_save(*, material: Material, actor: User | None = None) -> Material:
     created = _checked_save(material)
     _clean_materials(material.matter)
     audit_record(
+        material,
+        "material.create" if created else "material.update",
         actor=actor,
-        subject_type="material",
-        subject_id=material.pk,
-        action="material.create" if created else "material.update",
         point=material.matter.district,
         note=f"{material.matter.code}: {material.name}",
     )

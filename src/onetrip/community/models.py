@@ -29,6 +29,8 @@ DEFAULT_CLOSES = dt.time(20, 0)
 class Complex(models.Model):
     """The "3+X" community service complex at one community service point."""
 
+    audit_subject = ("community.complex", "pk")
+
     point = models.OneToOneField(
         "catalogue.ServicePoint",
         verbose_name=_("社区网点"),

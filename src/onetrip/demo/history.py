@@ -464,10 +464,9 @@ def history_load(
         "simulated_tickets": len(written),
     }
     audit_record(
+        (MARKER, district.code),
+        "load",
         actor=None,
-        subject_type=MARKER,
-        subject_id=district.code,
-        action="load",
         note=summary["period"],
         point=district,
         data={k: v for k, v in summary.items() if isinstance(v, int | str)},

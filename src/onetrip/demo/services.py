@@ -87,14 +87,7 @@ def _user_ensure(spec: pd.StaffSpec | None = None, **kw: Any):
     user.password = _demo_password_hash()
     user.save()
     user.groups.add(*Group.objects.filter(name__in=roles))
-    audit_record(
-        actor=None,
-        subject_type="user",
-        subject_id=user.pk,
-        action="demo_create",
-        to_state="active",
-        note=",".join(roles),
-    )
+    audit_record(user, "demo_create", actor=None, to_state="active", note=",".join(roles))
     return user, True
 
 
@@ -284,10 +277,9 @@ def provisional_years_ensure(
         if not ScheduleYear.objects.filter(year=year).exists():
             ScheduleYear.objects.create(year=year, source=PROVISIONAL_SOURCE, note=PROVISIONAL_NOTE)
             audit_record(
+                ("workdays.schedule", year),
+                "schedule_provisional",
                 actor=None,
-                subject_type="workdays.schedule",
-                subject_id=year,
-                action="schedule_provisional",
                 to_state=PROVISIONAL_SOURCE,
                 note=PROVISIONAL_NOTE,
             )

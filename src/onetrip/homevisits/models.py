@@ -26,6 +26,7 @@ class HomeVisitReason(models.TextChoices):
 
 
 class HomeVisit(models.Model):
+    audit_subject = ("home_visit", "pk")
     district = models.ForeignKey(
         "catalogue.ServicePoint", verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+"
     )

@@ -33,13 +33,7 @@ JPEG = b"\xff\xd8\xff"
 
 def _audit(visit: HomeVisit, actor: User, action: str, before: str, after: str, note: str = ""):
     audit_record(
-        actor=actor,
-        subject_type="home_visit",
-        subject_id=visit.pk,
-        action=f"home_visit.{action}",
-        from_state=before,
-        to_state=after,
-        note=note,
+        visit, f"home_visit.{action}", actor=actor, from_state=before, to_state=after, note=note
     )
 
 

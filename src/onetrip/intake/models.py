@@ -100,6 +100,8 @@ class FormDefinition(models.Model):
     "max_length"?}``. Matters without a definition get default fields by audience.
     """
 
+    audit_subject = ("form_definition", "pk")
+
     matter = models.OneToOneField(
         "catalogue.Matter",
         verbose_name=_("事项"),

@@ -360,10 +360,9 @@ def precheck_run(
         next_detail=detail,
     )
     audit_record(
+        precheck,
+        "precheck",
         actor=actor,
-        subject_type="precheck",
-        subject_id=precheck.pk,
-        action="precheck",
         to_state="complete" if precheck.complete else "incomplete",
         point=point,
         data={"matter": matter.code, "missing": len(missing), "next_step": step},
@@ -381,13 +380,7 @@ def precheck_link_case(
         raise ValidationFailed(_("请填写办件编号。"), code="case_required")
     PreCheck.objects.filter(pk=precheck.pk).update(case_number=case_number)
     precheck.case_number = case_number
-    audit_record(
-        actor=actor,
-        subject_type="precheck",
-        subject_id=precheck.pk,
-        action="link_case",
-        note=case_number,
-    )
+    audit_record(precheck, "link_case", actor=actor, note=case_number)
     return precheck
 
 
@@ -399,13 +392,7 @@ def form_definition_save(
     definition, created = FormDefinition.objects.update_or_create(
         matter=matter, defaults={"fields": cleaned, "title": (title or "").strip()}
     )
-    audit_record(
-        actor=actor,
-        subject_type="form_definition",
-        subject_id=definition.pk,
-        action="create" if created else "update",
-        note=matter.code,
-    )
+    audit_record(definition, "create" if created else "update", actor=actor, note=matter.code)
     return definition
 
 

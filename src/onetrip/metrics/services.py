@@ -151,11 +151,10 @@ def rating_submit(
         **dims,
     )
     audit_record(
+        case,
+        "rate",
         actor=user,
         role=S.APPLICANT,
-        subject_type="case",
-        subject_id=case.number,
-        action="rate",
         note=comment[:200],
         point=case.point,
         data={"score": score, "stage": stage, "via": via, **{k: v for k, v in dims.items() if v}},
@@ -182,11 +181,10 @@ def _followup_open(*, rating: Rating, case: Case, now: dt.datetime) -> FollowUp:
         due=working_days_after(start=today, days=followup_days()),
     )
     audit_record(
+        follow_up,
+        "open",
         actor=None,
         role=S.SYSTEM,
-        subject_type="followup",
-        subject_id=str(follow_up.pk),
-        action="open",
         note=case.number,
         point=case.point,
         data={"case": case.number, "due": follow_up.due.isoformat(), "score": rating.score},
@@ -243,11 +241,10 @@ def followup_transition(
         fu.closed_at, fu.report_note = now, note
     fu.save()
     audit_record(
+        fu,
+        action,
         actor=actor,
         role="staff",
-        subject_type="followup",
-        subject_id=str(fu.pk),
-        action=action,
         from_state=before,
         to_state=fu.state,
         note=note[:200],

@@ -193,10 +193,9 @@ def _record_success(notice: Notice, now: dt.datetime, provider_id: str) -> Notic
     )
     if updated:
         audit_record(
+            notice,
+            "notice_sent",
             actor=None,
-            subject_type="notice",
-            subject_id=notice.pk,
-            action="notice_sent",
             from_state=NoticeStatus.SENDING,
             to_state=NoticeStatus.SENT,
             point=notice.district,
@@ -216,10 +215,9 @@ def _record_failure(notice: Notice, now: dt.datetime, error: str) -> Notice:
     ).update(status=status, last_error=error[:2000], next_attempt_at=next_at, updated_at=now)
     if updated:
         audit_record(
+            notice,
+            "notice_given_up" if give_up else "notice_failed",
             actor=None,
-            subject_type="notice",
-            subject_id=notice.pk,
-            action="notice_given_up" if give_up else "notice_failed",
             from_state=NoticeStatus.SENDING,
             to_state=status,
             note=error[:500],
@@ -278,10 +276,9 @@ def notice_resend(*, notice: Notice, actor: AbstractBaseUser) -> Notice:
     locked.max_attempts = max(locked.max_attempts, locked.attempts + 1)
     locked.save(update_fields=["sender", "status", "next_attempt_at", "max_attempts", "updated_at"])
     audit_record(
+        locked,
+        "notice_resent",
         actor=actor,
-        subject_type="notice",
-        subject_id=locked.pk,
-        action="notice_resent",
         from_state=before,
         to_state=NoticeStatus.PENDING,
         point=locked.district,

@@ -198,6 +198,8 @@ class Agency(models.Model):
 class ApiToken(models.Model):
     """A per-client API token (kiosks, agency systems). Only the SHA-256 of the key is kept."""
 
+    audit_subject = ("api_token", "pk")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("代表用户"),

@@ -52,10 +52,9 @@ def _registered(
         raise Conflict(taken, code=taken_code)
     row = model._default_manager.create(**unique, **fields)
     audit_record(
+        (subject_type, row.pk),
+        "register",
         actor=actor,
-        subject_type=subject_type,
-        subject_id=row.pk,
-        action="register",
         to_state=str(getattr(row, "status", "registered")),
     )
     return row
@@ -201,10 +200,9 @@ def api_token_create(
         roles=roles,
     )
     audit_record(
+        token,
+        "create",
         actor=actor,
-        subject_type="api_token",
-        subject_id=token.pk,
-        action="create",
         to_state="active",
         note=name,
         data={"user": user.pk, "roles": roles, "expires_at": expires_at and expires_at.isoformat()},
@@ -217,14 +215,7 @@ def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(
-            actor=actor,
-            subject_type="api_token",
-            subject_id=token.pk,
-            action="revoke",
-            from_state="active",
-            to_state="revoked",
-        )
+        audit_record(token, "revoke", actor=actor, from_state="active", to_state="revoked")
     return token
 
 
@@ -387,15 +378,7 @@ def applicant_account_bind(
         applicant.user = user
         applicant.phone = applicant.phone or phone
         applicant.save(update_fields=["user", "phone"])
-    audit_record(
-        actor=user,
-        subject_type="user",
-        subject_id=user.pk,
-        action="register",
-        to_state="active",
-        role=Role.APPLICANT,
-        note=note,
-    )
+    audit_record(user, "register", actor=user, to_state="active", role=Role.APPLICANT, note=note)
     return applicant
 
 
@@ -459,14 +442,7 @@ def company_found(
     )
     if founder.user_id:
         company.users.add(founder.user_id)
-    audit_record(
-        actor=actor,
-        subject_type="company",
-        subject_id=company.pk,
-        action="found",
-        to_state="being_founded",
-        note=name,
-    )
+    audit_record(company, "found", actor=actor, to_state="being_founded", note=name)
     return company
 
 
@@ -496,10 +472,9 @@ def company_credit_code_issue(
     company.registered_at = timezone.now()
     company.save(update_fields=["credit_code", "registered_at"])
     audit_record(
+        company,
+        "register",
         actor=actor,
-        subject_type="company",
-        subject_id=company.pk,
-        action="register",
         from_state="being_founded",
         to_state="registered",
         note=company.credit_code,

@@ -47,6 +47,8 @@ def kind_label(kind: str) -> str:
 class SharedDocument(models.Model):
     """One certificate or record a department issued to a person or company."""
 
+    audit_subject = ("shared_document", "pk")
+
     kind = models.SlugField(_("证照类型"), max_length=40)
     holder_kind = models.CharField(_("持有人类型"), max_length=10, choices=HolderKind.choices)
     holder_number = models.CharField(

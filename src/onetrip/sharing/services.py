@@ -144,14 +144,7 @@ def shared_document_issue(
         valid_until=valid_until,
         data=data or {},
     )
-    audit_record(
-        actor=actor,
-        subject_type="shared_document",
-        subject_id=document.pk,
-        action="issue",
-        to_state="valid",
-        note=f"{kind} {number}",
-    )
+    audit_record(document, "issue", actor=actor, to_state="valid", note=f"{kind} {number}")
     return document
 
 
@@ -164,12 +157,6 @@ def shared_document_revoke(*, document: SharedDocument, reason: str, actor: User
     if updated:
         document.revoked = True
         audit_record(
-            actor=actor,
-            subject_type="shared_document",
-            subject_id=document.pk,
-            action="revoke",
-            from_state="valid",
-            to_state="revoked",
-            note=reason,
+            document, "revoke", actor=actor, from_state="valid", to_state="revoked", note=reason
         )
     return document

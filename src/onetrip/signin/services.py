@@ -23,10 +23,9 @@ def login_unlock(*, username: str, actor: Any = None, reason: str = "") -> int:
 
     removed = reset(username=username)
     audit_record(
+        ("login", username),
+        "unlock",
         actor=actor,
-        subject_type="login",
-        subject_id=username,
-        action="unlock",
         from_state="locked" if removed else "",
         to_state="open",
         note=(reason or _("管理员解除登录锁定")) + f" ({username})",
@@ -83,14 +82,7 @@ def totp_device_confirm(*, user: Any, token: str) -> TOTPDevice:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-            audit_record(
-                actor=user,
-                subject_type="user",
-                subject_id=user.pk,
-                action="otp_enrol",
-                from_state="",
-                to_state="enrolled",
-            )
+            audit_record(user, "otp_enrol", actor=user, from_state="", to_state="enrolled")
     _token_accepted(allowed=allowed, ok=ok)
     return device
 
@@ -112,10 +104,9 @@ def otp_devices_reset(*, user: Any, actor: Any = None, reason: str = "") -> int:
     """Recovery: remove a user's TOTP devices; the next sign-in enrols a new one."""
     removed, _detail = TOTPDevice.objects.filter(user=user).delete()
     audit_record(
+        user,
+        "otp_reset",
         actor=actor,
-        subject_type="user",
-        subject_id=user.pk,
-        action="otp_reset",
         from_state="enrolled" if removed else "",
         to_state="not_enrolled",
         note=reason or _("管理员重置双因素认证"),

@@ -70,11 +70,10 @@ def message_post_by_token(
         at=now or timezone.now(),
     )
     audit_record(
+        case,
+        "message",
         actor=author,
         role=Role.APPLICANT,
-        subject_type="case",
-        subject_id=case.number,
-        action="message",
         point=case.point,
         data={"message": message.pk, "via": "tracking"},
     )
@@ -96,11 +95,10 @@ def message_reply(*, case: Case, actor: User, body: str, now: dt.datetime | None
         case=case, author_kind=AuthorKind.STAFF, author=actor, body=body, at=now
     )
     audit_record(
+        case,
+        "message_reply",
         actor=actor,
         role=sorted(roles)[0],
-        subject_type="case",
-        subject_id=case.number,
-        action="message_reply",
         point=case.point,
         data={"message": message.pk},
     )
@@ -209,11 +207,10 @@ def _token_audit(
 ) -> None:
     """The audit event of a change to the case's tracking link (by its first staff role)."""
     audit_record(
+        case,
+        action,
         actor=actor,
         role=sorted(roles)[0],
-        subject_type="case",
-        subject_id=case.number,
-        action=action,
         from_state=was,
         to_state=to,
         note=note,

@@ -138,10 +138,9 @@ class ScheduleYearAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change or form.changed_data:
             audit_record(
+                obj,
+                "schedule_changed" if change else "schedule_created",
                 actor=request.user,
-                subject_type="workdays.schedule",
-                subject_id=obj.year,
-                action="schedule_changed" if change else "schedule_created",
                 note=gettext("后台修改字段：%(fields)s") % {"fields": ", ".join(form.changed_data)},
                 data={"fields": form.changed_data, "source": obj.source},
             )
@@ -157,10 +156,9 @@ class ScheduleYearAdmin(admin.ModelAdmin):
         }
         if any(changed.values()):
             audit_record(
+                form.instance,
+                "schedule_days_changed",
                 actor=request.user,
-                subject_type="workdays.schedule",
-                subject_id=form.instance.year,
-                action="schedule_days_changed",
                 note=gettext("后台修改节假日/调休：新增 %(a)s，修改 %(c)s，删除 %(d)s")
                 % {
                     "a": len(changed["added"]),
@@ -172,10 +170,9 @@ class ScheduleYearAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         audit_record(
+            obj,
+            "schedule_deleted",
             actor=request.user,
-            subject_type="workdays.schedule",
-            subject_id=obj.year,
-            action="schedule_deleted",
             note=gettext("后台删除 %(year)s 年安排") % {"year": obj.year},
         )
         super().delete_model(request, obj)

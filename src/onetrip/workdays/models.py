@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 class ScheduleYear(models.Model):
     """A year whose official holiday schedule is known. Deadlines in other years are refused."""
 
+    audit_subject = ("workdays.schedule", "year")
+
     year = models.PositiveSmallIntegerField(_("年份"), unique=True)
     source = models.CharField(_("来源"), max_length=100, default="chinese-calendar")
     published_at = models.DateField(_("国务院通知发布日期"), null=True, blank=True)

@@ -184,10 +184,9 @@ def schedule_import(
     ]
     DayException.objects.bulk_create(rows)
     audit_record(
+        schedule,
+        "schedule_replaced" if existing is not None else "schedule_imported",
         actor=actor,
-        subject_type="workdays.schedule",
-        subject_id=year,
-        action="schedule_replaced" if existing is not None else "schedule_imported",
         note=_("导入 %(year)s 年节假日安排：%(h)s 天节假日，%(w)s 天调休上班。")
         % {"year": year, "h": len(clean["holidays"]), "w": len(clean["workdays"])},
         data={

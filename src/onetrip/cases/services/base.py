@@ -169,11 +169,10 @@ def change_records(
         data=data or {},
     )
     audit = audit_event(
+        case,
+        action,
         actor=user,
         role=role,
-        subject_type="case",
-        subject_id=case.number,
-        action=action,
         from_state=from_state,
         to_state=to_state,
         note=note,

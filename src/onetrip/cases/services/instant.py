@@ -57,12 +57,7 @@ def delegation_grant(*, user: Any, matter: Any, actor: User, note: str = "") -> 
         note=(note or "")[:200],
     )
     audit_record(
-        actor=actor,
-        subject_type="delegation",
-        subject_id=d.pk,
-        action="delegation.grant",
-        to_state="active",
-        note=f"{user.pk} {matter.code}",
+        d, "delegation.grant", actor=actor, to_state="active", note=f"{user.pk} {matter.code}"
     )
     return d
 
@@ -78,12 +73,7 @@ def delegation_revoke(*, delegation: Delegation, actor: User) -> Delegation:
         raise Conflict(_("授权已撤销。"), code="delegation_revoked")
     delegation.refresh_from_db()
     audit_record(
-        actor=actor,
-        subject_type="delegation",
-        subject_id=delegation.pk,
-        action="delegation.revoke",
-        from_state="active",
-        to_state="revoked",
+        delegation, "delegation.revoke", actor=actor, from_state="active", to_state="revoked"
     )
     return delegation
 
@@ -145,10 +135,9 @@ def sample_check_record(*, case: Case, actor: User, verdict: str, note: str = ""
         note=(note or "")[:2000],
     )
     audit_record(
+        case,
+        "instant.sample_check",
         actor=actor,
-        subject_type="case",
-        subject_id=case.number,
-        action="instant.sample_check",
         to_state=verdict,
         note=(note or "")[:500],
         role=S.REVIEWER,

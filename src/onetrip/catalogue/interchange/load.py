@@ -208,10 +208,9 @@ def catalogue_import(*, path: Path, actor: User | None = None) -> ImportReport:
         ) from exc
     if report.changed:
         audit_record(
+            ("catalogue", district.code),
+            "catalogue.import",
             actor=actor,
-            subject_type="catalogue",
-            subject_id=district.code,
-            action="catalogue.import",
             note=path.name,
             point=district,
             data=report.as_dict(),

@@ -72,10 +72,9 @@ def audit(
 ) -> None:
     """The audit event of one community row (``community.<model>``) moving from ``was``."""
     audit_record(
+        (subject_type_of(subject), subject.pk),
+        action,
         actor=actor,
-        subject_type=subject_type_of(subject),
-        subject_id=subject.pk,
-        action=action,
         from_state="" if was == S.NEW else was,
         to_state=to,
         note=note,

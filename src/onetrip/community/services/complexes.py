@@ -34,14 +34,7 @@ def complex_ensure(*, point: ServicePoint, intro: str = "", actor: User | None =
         return found
     complex = Complex.objects.create(point=point, intro=intro)
     complex_core_ensure(complex=complex)
-    audit_record(
-        actor=actor,
-        subject_type="community.complex",
-        subject_id=complex.pk,
-        action="create",
-        to_state="published",
-        point=point,
-    )
+    audit_record(complex, "create", actor=actor, to_state="published", point=point)
     return complex
 
 

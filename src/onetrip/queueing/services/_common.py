@@ -86,10 +86,9 @@ def _event(
     else:
         point = ticket.point if ticket.point_id else None
     audit_record(
+        ticket,
+        action,
         actor=actor,
-        subject_type="ticket",
-        subject_id=ticket.pk,
-        action=action,
         from_state=from_status,
         to_state=to_status,
         note=note,

@@ -66,10 +66,9 @@ def _audit(
     appointment: Appointment, *, action: str, before: str, actor: User | None = None, **data
 ):
     audit_record(
+        appointment,
+        action,
         actor=actor,
-        subject_type="appointment",
-        subject_id=appointment.pk,
-        action=action,
         from_state=before,
         to_state=appointment.status,
         point=appointment.point,
@@ -143,10 +142,9 @@ def slots_open(
     Slot.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
         audit_record(
+            queue,
+            "slots_open",
             actor=actor,
-            subject_type="queue",
-            subject_id=queue.pk,
-            action="slots_open",
             point=point,
             data={"day": day.isoformat(), "slots": len(rows), "capacity": capacity},
         )

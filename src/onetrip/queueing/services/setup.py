@@ -79,12 +79,7 @@ def queue_create(
     if matters:
         queue.matters.set(matters)
     audit_record(
-        actor=actor,
-        subject_type="queue",
-        subject_id=queue.pk,
-        action="create",
-        to_state="open" if is_open else "closed",
-        point=point,
+        queue, "create", actor=actor, to_state="open" if is_open else "closed", point=point
     )
     return queue
 
@@ -109,10 +104,9 @@ def _switch(
     for name, value in columns.items():
         setattr(row, name, value)
     audit_record(
+        row,
+        "open" if is_open else "close",
         actor=actor,
-        subject_type=row._meta.model_name,
-        subject_id=row.pk,
-        action="open" if is_open else "close",
         from_state=from_state,
         to_state="open" if is_open else "closed",
         point=point,
@@ -144,14 +138,7 @@ def window_create(
     WindowQueue.objects.bulk_create(
         [WindowQueue(window=window, queue=q, position=i) for i, q in enumerate(queues)]
     )
-    audit_record(
-        actor=actor,
-        subject_type="window",
-        subject_id=window.pk,
-        action="create",
-        to_state="closed",
-        point=point,
-    )
+    audit_record(window, "create", actor=actor, to_state="closed", point=point)
     return window
 
 

@@ -55,6 +55,8 @@ class RoutingRule(models.Model):
     """One ordered routing rule: the first active rule whose conditions all match decides the
     platform and department (and may raise the urgency). Empty conditions match anything."""
 
+    audit_subject = ("routing_rule", "pk")
+
     district = models.ForeignKey(
         "catalogue.ServicePoint",
         verbose_name=_("区县"),
@@ -152,6 +154,8 @@ class Incident(models.Model):
     ``state`` changes only through ``safety.services.incident_transition`` (table in
     ``safety.states``); each change writes an audit event (subject ``incident``).
     """
+
+    audit_subject = ("incident", "number")
 
     number = models.CharField(_("事件编号"), max_length=24, unique=True)
     token = models.CharField(_("查询令牌"), max_length=32, unique=True)

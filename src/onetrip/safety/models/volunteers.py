@@ -17,6 +17,7 @@ class VolunteerRole(models.TextChoices):
 
 
 class Volunteer(models.Model):
+    audit_subject = ("volunteer", "code")
     district = models.ForeignKey(
         "catalogue.ServicePoint", verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+"
     )

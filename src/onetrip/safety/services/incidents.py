@@ -36,8 +36,6 @@ from onetrip.workdays.selectors import NoSchedule, WorkdayCalendar
 if TYPE_CHECKING:
     from onetrip.people.models import User
 
-SUBJECT = "incident"
-
 
 class IllegalTransition(Conflict):
     code = "illegal_transition"
@@ -84,11 +82,10 @@ def _audit(
     at: dt.datetime | None = None,
 ) -> None:
     event = audit_record(
+        incident,
+        action,
         actor=actor,
         role=role,
-        subject_type=SUBJECT,
-        subject_id=incident.number,
-        action=action,
         from_state=from_state,
         to_state=to_state,
         note=note,

@@ -79,10 +79,9 @@ def volunteer_register(
         [VolunteerRoleGrant(volunteer=volunteer, role=r) for r in roles]
     )
     audit_record(
+        volunteer,
+        "register",
         actor=actor or user,
-        subject_type="volunteer",
-        subject_id=volunteer.code,
-        action="register",
         to_state="active",
         point=community,
         data={"roles": roles},
@@ -101,10 +100,9 @@ def attendance_record(
         session=session, volunteer=volunteer, defaults={"attended": attended}
     )
     audit_record(
+        volunteer,
+        "attendance",
         actor=actor,
-        subject_type="volunteer",
-        subject_id=volunteer.code,
-        action="attendance",
         note=session.title,
         data={"session": session.code, "attended": attended},
     )
@@ -130,11 +128,7 @@ def shift_record(
         volunteer=volunteer, cell=cell, starts_at=starts_at, ends_at=ends_at, done=done
     )
     audit_record(
-        actor=actor,
-        subject_type="volunteer",
-        subject_id=volunteer.code,
-        action="shift",
-        data={"shift": shift.pk, "cell": cell.code, "done": done},
+        volunteer, "shift", actor=actor, data={"shift": shift.pk, "cell": cell.code, "done": done}
     )
     return shift
 
@@ -177,10 +171,9 @@ def rule_save(*, rule: RoutingRule, actor: User) -> RoutingRule:
     except IntegrityError as exc:  # pragma: no cover - no unique constraints besides pk
         raise Conflict(str(exc)) from exc
     audit_record(
+        rule,
+        "create" if created else "update",
         actor=actor,
-        subject_type="routing_rule",
-        subject_id=rule.pk,
-        action="create" if created else "update",
         data={f: str(getattr(rule, f + "_id", getattr(rule, f, ""))) for f in RULE_FIELDS},
     )
     return rule
@@ -189,11 +182,5 @@ def rule_save(*, rule: RoutingRule, actor: User) -> RoutingRule:
 @transaction.atomic
 def rule_delete(*, rule: RoutingRule, actor: User) -> None:
     require_role(actor, Role.OPERATOR, Role.MANAGER)
-    audit_record(
-        actor=actor,
-        subject_type="routing_rule",
-        subject_id=rule.pk,
-        action="delete",
-        note=rule.name,
-    )
+    audit_record(rule, "delete", actor=actor, note=rule.name)
     rule.delete()

@@ -265,3 +265,23 @@ def state_label(state: str) -> str:
         return str(State(state).label)
     except ValueError:
         return state
+
+
+#: timeline labels for events that are not transitions of the state machine (module level:
+#: lazy, so each request gets its own language)
+EVENT_LABELS = {
+    "create": _("创建办件"),
+    "material": _("材料状态更新"),
+    "upload": _("上传材料"),
+    "escalate": _("超期督办"),
+}
+#: who took a step, as the case's timeline names them
+ROLE_LABELS = {
+    APPLICANT: _("申请人"),
+    AGENT: _("代办员"),
+    CLERK: _("窗口工作人员"),
+    SOCIAL_WORKER: _("社工"),
+    REVIEWER: _("审批人员"),
+    MANAGER: _("管理者"),
+    SYSTEM: _("系统"),
+}

@@ -12,7 +12,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from onetrip.cases import lists, services
@@ -188,24 +187,6 @@ def case_new(request):
     )
 
 
-#: timeline labels for events that are not transitions of the state machine
-EVENT_LABELS = {
-    "create": _lazy("创建办件"),
-    "material": _lazy("材料状态更新"),
-    "upload": _lazy("上传材料"),
-    "escalate": _lazy("超期督办"),
-}
-ROLE_LABELS = {
-    S.APPLICANT: _lazy("申请人"),
-    S.AGENT: _lazy("代办员"),
-    S.CLERK: _lazy("窗口工作人员"),
-    S.SOCIAL_WORKER: _lazy("社工"),
-    S.REVIEWER: _lazy("审批人员"),
-    S.MANAGER: _lazy("管理者"),
-    S.SYSTEM: _lazy("系统"),
-}
-
-
 def _status_label(code: str) -> str:
     """A case state or, for a material's event, a material status — in words, not codes."""
     if not code:
@@ -220,7 +201,7 @@ def _timeline(case: Case) -> list[dict]:
     rows = []
     for e in case.events.select_related("actor").order_by("at", "id"):
         transition = S.TRANSITIONS.get(e.action)
-        label = transition.label if transition else EVENT_LABELS.get(e.action, e.action)
+        label = transition.label if transition else S.EVENT_LABELS.get(e.action, e.action)
         rows.append(
             {
                 "at": e.at,
@@ -229,7 +210,7 @@ def _timeline(case: Case) -> list[dict]:
                 "to_state": _status_label(e.to_state),
                 "changed": e.from_state != e.to_state,
                 "actor": e.actor,
-                "role": ROLE_LABELS.get(e.role, e.role),
+                "role": S.ROLE_LABELS.get(e.role, e.role),
                 "note": e.note,
             }
         )

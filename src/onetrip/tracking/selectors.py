@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, MaterialStatus
@@ -37,22 +36,6 @@ STAFF_CASE_ROLES = {S.CLERK, S.SOCIAL_WORKER, S.REVIEWER, S.MANAGER}
 STAFF_USER_ROLES = (Role.CLERK, Role.SOCIAL_WORKER, Role.REVIEWER, Role.MANAGER, Role.ADMIN)
 #: actions whose note is meant for the applicant (reasons they are entitled to read)
 PUBLIC_NOTES = {"refuse", "reject", "suspend", "extend", "request_supplement"}
-#: module level: lazy, so each request gets its own language
-EXTRA_LABELS = {
-    "create": gettext_lazy("创建办件"),
-    "material": gettext_lazy("材料状态更新"),
-    "upload": gettext_lazy("上传材料"),
-    "escalate": gettext_lazy("超期督办"),
-}
-ROLE_LABELS = {
-    S.APPLICANT: gettext_lazy("申请人"),
-    S.AGENT: gettext_lazy("代办员"),
-    S.CLERK: gettext_lazy("窗口工作人员"),
-    S.SOCIAL_WORKER: gettext_lazy("社工"),
-    S.REVIEWER: gettext_lazy("审批人员"),
-    S.MANAGER: gettext_lazy("管理者"),
-    S.SYSTEM: gettext_lazy("系统"),
-}
 
 
 def _not_found() -> NotFound:
@@ -80,7 +63,7 @@ def holder_masked(case: Case) -> str:
 
 
 def _actor_label(event) -> str:
-    role = ROLE_LABELS.get(event.role, _("工作人员"))
+    role = S.ROLE_LABELS.get(event.role, _("工作人员"))
     if event.role in (S.APPLICANT, S.AGENT, S.SYSTEM, "") or event.actor_id is None:
         return str(role)
     name = event.actor.display_name or event.actor.username
@@ -92,7 +75,7 @@ def case_timeline(*, case: Case) -> list[dict[str, Any]]:
     rows = []
     for e in case.events.select_related("actor").order_by("at", "id"):
         t = S.TRANSITIONS.get(e.action)
-        label = str(t.label) if t else str(EXTRA_LABELS.get(e.action, e.action))
+        label = str(t.label) if t else str(S.EVENT_LABELS.get(e.action, e.action))
         if e.action in ("material", "upload"):
             material_id = (e.data or {}).get("material")
             material = names.get(material_id) if material_id is not None else None

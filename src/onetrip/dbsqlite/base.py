@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.db import OperationalError
@@ -77,20 +78,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._holds_write_line = False
             _WRITE_LINE.release()
 
-    def _commit(self) -> None:
+    def _then_leave_write_line(self, step: Callable[[], None]) -> None:
+        """Run ``step`` (the connection's commit, rollback or close), then leave the write line
+        whatever it raised."""
         try:
-            super()._commit()  # type: ignore[misc]
+            step()
         finally:
             self._leave_write_line()
+
+    def _commit(self) -> None:
+        self._then_leave_write_line(super()._commit)  # type: ignore[misc]
 
     def _rollback(self) -> None:
-        try:
-            super()._rollback()  # type: ignore[misc]
-        finally:
-            self._leave_write_line()
+        self._then_leave_write_line(super()._rollback)  # type: ignore[misc]
 
     def _close(self) -> None:
-        try:
-            super()._close()  # type: ignore[misc]
-        finally:
-            self._leave_write_line()
+        self._then_leave_write_line(super()._close)  # type: ignore[misc]

@@ -66,12 +66,13 @@ def _person(key: str, kind: str, label: str, *, applicant: Applicant) -> Holder:
     )
 
 
-def _company(key: str, kind: str, label: str, *, company: Company) -> Holder:
-    """The user applying for a registered ``company``: ``number`` is its credit code."""
+def _company(prefix: str, kind: str, label: str, company: Company) -> Holder:
+    """The user applying for a registered ``company``, keyed ``<prefix>-<pk>``: ``label`` takes
+    its name as ``%(name)s``; ``number`` is its credit code."""
     return Holder(
-        key=key,
+        key=f"{prefix}-{company.pk}",
         kind=kind,
-        label=label,
+        label=label % {"name": company.name},
         applicant=None,
         company=company,
         number=company.credit_code or "",
@@ -93,14 +94,7 @@ def holders_for(*, user: Any, on: dt.date | None = None) -> list[Holder]:
             )
         )
     for company in user.companies.filter(credit_code__isnull=False).order_by("id"):
-        out.append(
-            _company(
-                f"company-{company.pk}",
-                ApplicantKind.COMPANY,
-                _("企业：%(name)s") % {"name": company.name},
-                company=company,
-            )
-        )
+        out.append(_company("company", ApplicantKind.COMPANY, _("企业：%(name)s"), company))
     if me is not None:
         out.append(
             _person(
@@ -119,14 +113,7 @@ def holders_for(*, user: Any, on: dt.date | None = None) -> list[Holder]:
         for company in clients.order_by("id"):
             if not agent_authorised(agent=user, company=company, on=day):
                 continue
-            out.append(
-                _company(
-                    f"client-{company.pk}",
-                    ApplicantKind.AGENT,
-                    _("代办：%(name)s") % {"name": company.name},
-                    company=company,
-                )
-            )
+            out.append(_company("client", ApplicantKind.AGENT, _("代办：%(name)s"), company))
     return out
 
 

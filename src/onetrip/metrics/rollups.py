@@ -200,15 +200,6 @@ def _rating_source(where: Q) -> QuerySet:
     )
 
 
-def _insert_ratings(where: Q) -> int:
-    return _insert_from(
-        RatingDay,
-        CASE_KEYS + RATING_SUMS,
-        _RATING_SOURCE_KEYS + _RATING_SOURCE_SUMS,
-        _rating_source(where),
-    )
-
-
 def _insert_from(model, columns: Iterable[str], source_columns: Iterable[str], qs) -> int:
     """INSERT INTO model's table (columns) SELECT source_columns FROM (qs) — all in SQL."""
     sql, params = qs.query.sql_with_params()
@@ -221,25 +212,6 @@ def _insert_from(model, columns: Iterable[str], source_columns: Iterable[str], q
             params,
         )
         return cur.rowcount
-
-
-def _insert_cases(where: Q) -> int:
-    counts = raw.CASE_COUNTS
-    return _insert_from(
-        CaseDay,
-        CASE_KEYS + counts,
-        _CASE_SOURCE_KEYS + counts,
-        _case_source(where),
-    )
-
-
-def _insert_waits(where: Q) -> int:
-    return _insert_from(
-        WaitDay,
-        WAIT_KEYS + WAIT_SUMS,
-        _WAIT_SOURCE_KEYS + WAIT_SUMS,
-        _wait_source(where),
-    )
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -433,6 +405,19 @@ CASES = Rollup(CaseDay, CaseWeek, CaseMonth, CaseWeekTotal, CASE_KEYS, CASE_SUMS
 WAITS = Rollup(WaitDay, WaitWeek, WaitMonth, WaitWeekTotal, WAIT_KEYS, WAIT_SUMS)
 RATINGS = Rollup(RatingDay, RatingWeek, RatingMonth, RatingWeekTotal, CASE_KEYS, RATING_SUMS)
 ROLLUPS = (CASES, WAITS, RATINGS)
+#: the grouped raw rows that fill each roll-up's daily table, and their columns in the order of
+#: its keys and sums
+_SOURCES = {
+    CASES: (_case_source, _CASE_SOURCE_KEYS + CASE_SUMS),
+    WAITS: (_wait_source, _WAIT_SOURCE_KEYS + WAIT_SUMS),
+    RATINGS: (_rating_source, _RATING_SOURCE_KEYS + _RATING_SOURCE_SUMS),
+}
+
+
+def _insert_days(r: Rollup, where: Q) -> int:
+    """Write ``r``'s daily rows from the raw rows ``where`` selects, all in SQL."""
+    source, columns = _SOURCES[r]
+    return _insert_from(r.daily, r.keys + r.sums, columns, source(where))
 
 
 def _insert_totals(weekly, totals, sums: tuple[str, ...], where: Q) -> int:
@@ -469,17 +454,17 @@ def weeks_from_days(*, district_id: int | None = None) -> int:
 
 def _recompute(case_buckets, ticket_buckets, rating_buckets) -> None:
     tables = (
-        (case_buckets, CASES, _insert_cases, "submitted_at", ""),
-        (ticket_buckets, WAITS, _insert_waits, "issued_at", "point__"),
-        (rating_buckets, RATINGS, _insert_ratings, "at", "case__"),
+        (case_buckets, CASES, "submitted_at", ""),
+        (ticket_buckets, WAITS, "issued_at", "point__"),
+        (rating_buckets, RATINGS, "at", "case__"),
     )
-    for buckets, r, insert, field, prefix in tables:
+    for buckets, r, field, prefix in tables:
         by_district: dict[int, set[dt.date]] = defaultdict(set)
         for district_id, day in buckets:
             by_district[district_id].add(day)
         for district_id, days in by_district.items():
             r.daily.objects.filter(district_id=district_id, day__in=days).delete()
-            insert(Q(**{f"{prefix}district_id": district_id}) & _period_q(field, days))
+            _insert_days(r, Q(**{f"{prefix}district_id": district_id}) & _period_q(field, days))
             months = {_month_of(d) for d in days}
             r.monthly.objects.filter(district_id=district_id, day__in=months).delete()
             _insert_months(
@@ -515,9 +500,9 @@ def rollups_rebuild(*, district_id: int | None = None) -> dict[str, int]:
             r.daily.objects.filter(mq).delete()
             r.monthly.objects.filter(mq).delete()
         written = {
-            "case_days": _insert_cases(cq),
-            "wait_days": _insert_waits(tq),
-            "rating_days": _insert_ratings(rq),
+            "case_days": _insert_days(CASES, cq),
+            "wait_days": _insert_days(WAITS, tq),
+            "rating_days": _insert_days(RATINGS, rq),
         }
         for name, r in (("case", CASES), ("wait", WAITS), ("rating", RATINGS)):
             written[f"{name}_months"] = _insert_months(r.daily, r.monthly, r.keys, r.sums, mq)

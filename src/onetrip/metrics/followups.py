@@ -4,12 +4,13 @@ the reads for the staff pages and the callback-rate figure."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.cases.states import Transition
 from onetrip.clock import in_period
 from onetrip.metrics.models import FollowUp, FollowUpState, Rating
 from onetrip.roles import Role
@@ -19,34 +20,22 @@ UNIT = "unit"  # a reviewer of the handling department, or a clerk of the case's
 MANAGER = "manager"  # a manager of the district
 
 
-@dataclass(frozen=True)
-class FollowUpTransition:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    roles: tuple[str, ...]
-    label: Any
-    needs_note: bool = True
+#: a move of the follow-up: a transition of the same shape as a case's, always with a note
+#: (what was done, said or appealed)
+_move = partial(Transition, needs_note=True)
 
-
-FOLLOWUP_TRANSITIONS: dict[str, FollowUpTransition] = {
+FOLLOWUP_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        FollowUpTransition("call_back", (S.OPEN,), S.CALLED_BACK, (UNIT, MANAGER), _("回访")),
-        FollowUpTransition("fix", (S.CALLED_BACK,), S.FIXED, (UNIT, MANAGER), _("整改")),
-        FollowUpTransition(
-            "explain", (S.CALLED_BACK,), S.EXPLAINED, (UNIT, MANAGER), _("解释说明")
-        ),
-        FollowUpTransition(
+        _move("call_back", (S.OPEN,), S.CALLED_BACK, (UNIT, MANAGER), _("回访")),
+        _move("fix", (S.CALLED_BACK,), S.FIXED, (UNIT, MANAGER), _("整改")),
+        _move("explain", (S.CALLED_BACK,), S.EXPLAINED, (UNIT, MANAGER), _("解释说明")),
+        _move(
             "appeal", (S.OPEN, S.CALLED_BACK), S.APPEALED, (UNIT, MANAGER), _("申诉（恶意差评）")
         ),
-        FollowUpTransition("uphold_appeal", (S.APPEALED,), S.DISMISSED, (MANAGER,), _("申诉成立")),
-        FollowUpTransition(
-            "reject_appeal", (S.APPEALED,), S.CALLED_BACK, (MANAGER,), _("申诉不成立")
-        ),
-        FollowUpTransition(
-            "report_back", (S.FIXED, S.EXPLAINED), S.CLOSED, (UNIT, MANAGER), _("反馈申请人")
-        ),
+        _move("uphold_appeal", (S.APPEALED,), S.DISMISSED, (MANAGER,), _("申诉成立")),
+        _move("reject_appeal", (S.APPEALED,), S.CALLED_BACK, (MANAGER,), _("申诉不成立")),
+        _move("report_back", (S.FIXED, S.EXPLAINED), S.CLOSED, (UNIT, MANAGER), _("反馈申请人")),
     ]
 }
 
@@ -73,7 +62,7 @@ def followup_roles(*, user: Any, follow_up: FollowUp) -> set[str]:
     return roles
 
 
-def actions_for(*, user: Any, follow_up: FollowUp) -> list[FollowUpTransition]:
+def actions_for(*, user: Any, follow_up: FollowUp) -> list[Transition]:
     roles = followup_roles(user=user, follow_up=follow_up)
     return [
         t

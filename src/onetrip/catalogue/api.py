@@ -102,6 +102,9 @@ class MatterPageOut(Schema):
 
 
 class MatterFilters(Schema):
+    """The query of ``GET /matters``: the district, the page, and ``matter_search``'s filters
+    (every other field is passed to it by name)."""
+
     q: str | None = None
     audience: Literal["individual", "company", "both"] | None = None
     level: Literal["district", "street", "community"] | None = None
@@ -165,17 +168,8 @@ def _summary(m: Matter, district_code: str, url_prefix: str | None = None, suffi
 @router.get("/matters", response=MatterPageOut, summary="Search the catalogue (事项检索)")
 def matters_list(request, filters: Query[MatterFilters]):
     district = selectors.district_get(code=filters.district)
-    qs = selectors.matter_search(
-        district=district,
-        q=filters.q,
-        audience=filters.audience,
-        level=filters.level,
-        visits=filters.visits,
-        department=filters.department,
-        channel=filters.channel,
-        with_materials=False,
-        summary=True,
-    )
+    search = filters.model_dump(exclude={"district", "page", "page_size"})
+    qs = selectors.matter_search(district=district, **search, with_materials=False, summary=True)
     prefix = reverse("catalogue:matters")
     suffix = selectors.district_query(district)
     page_size = max(1, min(filters.page_size, 100))

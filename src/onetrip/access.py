@@ -27,3 +27,19 @@ def require_role(user: Any, *roles: Role) -> None:
         raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)
     if not user.has_role(*roles):
         raise Forbidden(_("您的角色无权进行此操作。"), code="wrong_role")
+
+
+def manages_district(user: Any, district_id: int | None) -> bool:
+    """The user is signed in as a manager posted in the district ``district_id`` (at its
+    office or one of its points)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.has_role(Role.MANAGER)
+        and user.point_id
+        and user.point.district_id == district_id
+    )
+
+
+def is_district_manager(user: Any, district_id: int | None) -> bool:
+    """``manages_district``, or a superuser (who manages every district)."""
+    return bool(getattr(user, "is_superuser", False)) or manages_district(user, district_id)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import is_district_manager
 from onetrip.agencies.models import (
     AgencyStatusChange,
     Authorisation,
@@ -44,23 +45,13 @@ def _local_today() -> dt.date:
     return local_today()
 
 
-def _is_district_manager(user: Any, district_id: int) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    return bool(
-        user.has_role(Role.MANAGER) and user.point_id and user.point.district_id == district_id
-    )
-
-
 # ------------------------------------------------------------------ register
 
 
 @transaction.atomic
 def agency_status_set(*, agency: Agency, status: str, reason: str, actor: User) -> Agency:
     """Warn, suspend or reinstate an agency, with the reason kept in its history."""
-    if not _is_district_manager(actor, agency.district_id):
+    if not is_district_manager(actor, agency.district_id):
         raise Forbidden(_("只有本区管理者可以变更代办机构状态。"), code="forbidden")
     if status not in AgencyStatus.values:
         raise ValidationFailed(_("状态无效。"), code="invalid_status", fields={"status": [""]})
@@ -126,7 +117,7 @@ def authorisation_create(
         and actor.has_role(Role.AGENT)
         and actor.agency_id == agency.pk
     )
-    if not (own_agent or _is_district_manager(actor, agency.district_id)):
+    if not (own_agent or is_district_manager(actor, agency.district_id)):
         raise Forbidden(_("无权为该代办机构登记授权委托。"), code="forbidden")
     if valid_until < valid_from:
         raise ValidationFailed(

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from onetrip.access import manages_district
 from onetrip.cases import states as S
 from onetrip.cases.models import Case
 from onetrip.cases.selectors import (
@@ -46,11 +47,7 @@ def _sees_whole_department(user: Any, department: Any) -> bool:
         return True
     if user.has_role(Role.REVIEWER) and user.department_id == department.pk:
         return True
-    return bool(
-        user.has_role(Role.MANAGER)
-        and user.point_id
-        and user.point.district_id == department.district_id
-    )
+    return manages_district(user, department.district_id)
 
 
 def backoffice_queue(

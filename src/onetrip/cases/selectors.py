@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, cast
 from django.db.models import Field, Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from onetrip.access import manages_district
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseMaterial, MaterialStatus
 from onetrip.catalogue.models import ServicePoint
@@ -133,7 +134,7 @@ def _case_roles(*, user: Any, case: Case) -> set[str]:
         roles.add(S.SPECIALIST)
     if user.has_role(Role.REVIEWER) and user.department_id == case.department_id:
         roles.add(S.REVIEWER)
-    if user.has_role(Role.MANAGER) and user.point_id and user.point.district_id == case.district_id:
+    if manages_district(user, case.district_id):
         roles.add(S.MANAGER)
     return roles
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.access import manages_district
 from onetrip.cases.states import Transition
 from onetrip.clock import in_period
 from onetrip.metrics.models import FollowUp, FollowUpState, Rating
@@ -47,11 +48,7 @@ def followup_roles(*, user: Any, follow_up: FollowUp) -> set[str]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
     roles = set()
-    if (
-        user.has_role(Role.MANAGER)
-        and user.point_id
-        and user.point.district_id == follow_up.district_id
-    ):
+    if manages_district(user, follow_up.district_id):
         roles.add(MANAGER)
     if user.has_role(Role.REVIEWER) and user.department_id == follow_up.department_id:
         roles.add(UNIT)

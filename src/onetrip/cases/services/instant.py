@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import is_district_manager
 from onetrip.audit.services import audit_record
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent, Delegation, SampleCheck
@@ -22,22 +23,10 @@ if TYPE_CHECKING:
     from onetrip.people.models import User
 
 
-def _manager_of(actor: User, district_id: int) -> bool:
-    if not getattr(actor, "is_authenticated", False):
-        return False
-    if actor.is_superuser:
-        return True
-    return bool(
-        actor.has_role(Role.MANAGER)
-        and actor.point is not None
-        and actor.point.district_id == district_id
-    )
-
-
 @transaction.atomic
 def delegation_grant(*, user: Any, matter: Any, actor: User, note: str = "") -> Delegation:
     """A district manager lets a front-line clerk or social worker decide an instant matter."""
-    if not _manager_of(actor, matter.district_id):
+    if not is_district_manager(actor, matter.district_id):
         raise Forbidden(_("只有本区管理者可以授权即办件审批。"), code="forbidden")
     if matter.kind != "instant":
         raise ValidationFailed(
@@ -64,7 +53,7 @@ def delegation_grant(*, user: Any, matter: Any, actor: User, note: str = "") -> 
 
 @transaction.atomic
 def delegation_revoke(*, delegation: Delegation, actor: User) -> Delegation:
-    if not _manager_of(actor, delegation.matter.district_id):
+    if not is_district_manager(actor, delegation.matter.district_id):
         raise Forbidden(_("只有本区管理者可以撤销授权。"), code="forbidden")
     updated = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()

@@ -303,6 +303,25 @@ def _plan_part(name: str, model: type[Model], at: int) -> _Part:
     return _Part(name, model, at, at + len(fields), [f.attname for f in fields])
 
 
+def _joined_select(
+    parts: Iterable[tuple[str, type[Model], str, str]],
+) -> tuple[str, str, list[_Part]]:
+    """The select list, the joins and the row plan of ``parts``: (name, model, alias, join),
+    in the row's order; ``{t}`` in a join stands for the model's table."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    columns: list[str] = []
+    joins: list[str] = []
+    plan: list[_Part] = []
+    for name, model, alias, join in parts:
+        columns += _select_list(alias, model._meta.concrete_fields)
+        if join:
+            joins.append(join.format(t=quote(model._meta.db_table)))
+        plan.append(_plan_part(name, model, plan[-1].end if plan else 0))
+    return ", ".join(columns), " ".join(joins), plan
+
+
 _CASE_READ: tuple[str, list[_Part]] | None = None
 
 
@@ -318,29 +337,21 @@ def _case_read_plan() -> tuple[str, list[_Part]]:
     from onetrip.people.models import Applicant, Company
 
     quote = connection.ops.quote_name
-    parts: list[tuple[str, type[Model], str, str]] = [
-        ("", Case, "c", ""),
-        ("matter", Matter, "m", "INNER JOIN {t} m ON m.id = c.matter_id"),
-        ("department", Department, "d", "INNER JOIN {t} d ON d.id = c.department_id"),
-        ("point", ServicePoint, "p", "INNER JOIN {t} p ON p.id = c.point_id"),
-        ("district", ServicePoint, "di", "INNER JOIN {t} di ON di.id = c.district_id"),
-        ("applicant", Applicant, "ap", "LEFT JOIN {t} ap ON ap.id = c.applicant_id"),
-        ("company", Company, "co", "LEFT JOIN {t} co ON co.id = c.company_id"),
-    ]
-    columns: list[str] = []
-    joins: list[str] = []
-    plan: list[_Part] = []
-    at = 0
-    for name, model, alias, join in parts:
-        columns += _select_list(alias, model._meta.concrete_fields)
-        if join:
-            joins.append(join.format(t=quote(model._meta.db_table)))
-        plan.append(_plan_part(name, model, at))
-        at = plan[-1].end
+    columns, joins, plan = _joined_select(
+        [
+            ("", Case, "c", ""),
+            ("matter", Matter, "m", "INNER JOIN {t} m ON m.id = c.matter_id"),
+            ("department", Department, "d", "INNER JOIN {t} d ON d.id = c.department_id"),
+            ("point", ServicePoint, "p", "INNER JOIN {t} p ON p.id = c.point_id"),
+            ("district", ServicePoint, "di", "INNER JOIN {t} di ON di.id = c.district_id"),
+            ("applicant", Applicant, "ap", "LEFT JOIN {t} ap ON ap.id = c.applicant_id"),
+            ("company", Company, "co", "LEFT JOIN {t} co ON co.id = c.company_id"),
+        ]
+    )
     sp = quote(ServicePoint._meta.db_table)
     sql = (
-        f"SELECT {', '.join(columns)}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
-        f" c.xmin::text FROM {quote(Case._meta.db_table)} c {' '.join(joins)}"
+        f"SELECT {columns}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
+        f" c.xmin::text FROM {quote(Case._meta.db_table)} c {joins}"
         f" LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
         " WHERE c.number = %s"
     )
@@ -453,40 +464,21 @@ def _intake_read_plan() -> tuple[str, list[_Part], list[Field[Any, Any]]]:
 
     quote = connection.ops.quote_name
     sp = quote(ServicePoint._meta.db_table)
-    parts: list[tuple[str, type[Model], str, str]] = [
-        ("point", ServicePoint, "p", ""),
-        ("point.district", ServicePoint, "di", f"INNER JOIN {sp} di ON di.id = p.district_id"),
-        (
-            "matter",
-            Matter,
-            "m",
-            f"LEFT JOIN {quote(Matter._meta.db_table)} m"
-            " ON m.district_id = p.district_id AND m.code = %s",
-        ),
-        (
-            "matter.department",
-            Department,
-            "d",
-            f"LEFT JOIN {quote(Department._meta.db_table)} d ON d.id = m.department_id",
-        ),
-        ("matter.district", ServicePoint, "md", f"LEFT JOIN {sp} md ON md.id = m.district_id"),
-        (
-            "applicant",
-            Applicant,
-            "ap",
-            f"LEFT JOIN {quote(Applicant._meta.db_table)} ap ON ap.id_number = %s",
-        ),
-    ]
-    columns: list[str] = []
-    joins: list[str] = []
-    plan: list[_Part] = []
-    at = 0
-    for name, model, alias, join in parts:
-        columns += _select_list(alias, model._meta.concrete_fields)
-        if join:
-            joins.append(join)
-        plan.append(_plan_part(name, model, at))
-        at = plan[-1].end
+    columns, joins, plan = _joined_select(
+        [
+            ("point", ServicePoint, "p", ""),
+            ("point.district", ServicePoint, "di", "INNER JOIN {t} di ON di.id = p.district_id"),
+            (
+                "matter",
+                Matter,
+                "m",
+                "LEFT JOIN {t} m ON m.district_id = p.district_id AND m.code = %s",
+            ),
+            ("matter.department", Department, "d", "LEFT JOIN {t} d ON d.id = m.department_id"),
+            ("matter.district", ServicePoint, "md", "LEFT JOIN {t} md ON md.id = m.district_id"),
+            ("applicant", Applicant, "ap", "LEFT JOIN {t} ap ON ap.id_number = %s"),
+        ]
+    )
     material_fields = list(Material._meta.concrete_fields)
     materials = (
         "(SELECT coalesce(json_agg(json_build_array("
@@ -495,8 +487,8 @@ def _intake_read_plan() -> tuple[str, list[_Part], list[Field[Any, Any]]]:
         " WHERE x.matter_id = m.id)"
     )
     sql = (
-        f"SELECT {', '.join(columns)}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
-        f" {materials} FROM {sp} p {' '.join(joins)}"
+        f"SELECT {columns}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
+        f" {materials} FROM {sp} p {joins}"
         f" LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
         " WHERE p.id = %s"
     )

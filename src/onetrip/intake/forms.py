@@ -7,7 +7,7 @@ Pure functions; no database writes here.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -45,16 +45,7 @@ class FieldDef:
     max_length: int = 200
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "type": self.type,
-            "required": self.required,
-            "sample": self.sample,
-            "help": self.help,
-            "choices": list(self.choices),
-            "max_length": self.max_length,
-        }
+        return asdict(self)
 
 
 def _person_fields() -> list[FieldDef]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import yaml
@@ -72,13 +72,7 @@ class ImportReport:
         return bool(self.total_created or self.total_updated or self.total_deleted)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "district": self.district,
-            "created": self.created,
-            "updated": self.updated,
-            "deleted": self.deleted,
-            "unchanged": self.unchanged,
-        }
+        return asdict(self)
 
     def summary(self) -> str:
         kinds = ("points", "departments", "matters", "materials")

@@ -53,6 +53,16 @@ def audit_event(
     )
 
 
+#: the fields an app's own history row (a CaseEvent) shares with the audit event mirroring it
+_MIRRORED = ("actor", "role", "from_state", "to_state", "note", "data")
+
+
+def audit_event_mirroring(row: Any, subject: Subject, *, point: Any | None = None) -> AuditEvent:
+    """The audit event, not yet written, mirroring ``row``: an app's own history row about
+    ``subject`` with the same action, actor, role, states, note and data."""
+    return audit_event(subject, row.action, point=point, **{f: getattr(row, f) for f in _MIRRORED})
+
+
 def audit_record(subject: Subject, action: str, **fields: Any) -> AuditEvent:
     """Append one audit event about ``subject`` (``audit_event``'s fields). Call inside the
     transaction of the change it records."""

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onetrip.audit.models import AuditEvent
-from onetrip.audit.services import audit_event
+from onetrip.audit.services import audit_event_mirroring
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent, MaterialStatus
 from onetrip.cases.selectors import case_roles
@@ -168,18 +168,7 @@ def change_records(
         note=note,
         data=data or {},
     )
-    audit = audit_event(
-        case,
-        action,
-        actor=user,
-        role=role,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        point=case.point,
-        data=data,
-    )
-    return event, audit
+    return event, audit_event_mirroring(event, case, point=case.point)
 
 
 def _event(**fields: Any) -> CaseEvent:

@@ -78,3 +78,13 @@ def required_text(value: str | None, message: Any, *, code: str, field: str) -> 
     if not value:
         raise ValidationFailed(message, code=code, fields={field: [_("必填")]})
     return value
+
+
+def limited_text(value: str, limit: int, message: Any, *, code: str, field: str) -> str:
+    """``value`` when it is at most ``limit`` characters; otherwise the refusal: ``message``
+    with ``code``, ``field`` marked too long."""
+    from django.utils.translation import gettext as _
+
+    if len(value) > limit:
+        raise ValidationFailed(message, code=code, fields={field: [_("过长")]})
+    return value

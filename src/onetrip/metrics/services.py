@@ -18,7 +18,7 @@ from onetrip.cases.models import Case, CaseEvent
 from onetrip.cases.notify import case_context, case_holder_notify, holder_phone
 from onetrip.cases.selectors import case_roles
 from onetrip.db import create_once
-from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed, limited_text
 from onetrip.metrics.followups import FOLLOWUP_TRANSITIONS, followup_roles
 from onetrip.metrics.models import (
     BAD_LEVELS,
@@ -119,13 +119,10 @@ def rating_submit(
         field: _level((dimensions or {}).get(field), field, required=False)
         for field, _label in DIMENSIONS
     }
-    comment = (comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        raise ValidationFailed(
-            _("评价内容不能超过%(n)s字。") % {"n": MAX_COMMENT},
-            code="comment_too_long",
-            fields={"comment": [_("过长")]},
-        )
+    too_long = _("评价内容不能超过%(n)s字。") % {"n": MAX_COMMENT}
+    comment = limited_text(
+        (comment or "").strip(), MAX_COMMENT, too_long, code="comment_too_long", field="comment"
+    )
     open_stage = rating_stage_open(case)
     stage = stage or open_stage
     if stage is None or stage != open_stage:
@@ -225,8 +222,7 @@ def followup_transition(
         raise ValidationFailed(
             _("请填写说明。"), code="note_required", fields={"note": [_("必填")]}
         )
-    if len(note) > 2000:
-        raise ValidationFailed(_("说明过长。"), code="note_too_long", fields={"note": [_("过长")]})
+    limited_text(note, 2000, _("说明过长。"), code="note_too_long", field="note")
     before = fu.state
     fu.state = t.target
     if action == "call_back":

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
-from onetrip.errors import Conflict, ValidationFailed, required_text
+from onetrip.errors import Conflict, ValidationFailed, limited_text, required_text
 from onetrip.masking import mask_id_number
 from onetrip.people.validators import clean_credit_code, clean_id_number
 from onetrip.sharing.models import KIND_HOLDER, HolderKind, SharedDocument, ShareReadLog
@@ -20,20 +20,12 @@ if TYPE_CHECKING:
 
 
 def _clean_purpose(purpose: str) -> str:
-    purpose = (purpose or "").strip()
-    if not purpose:
-        raise ValidationFailed(
-            _("读取共享数据必须说明用途。"),
-            code="purpose_required",
-            fields={"purpose": [_("请填写用途")]},
-        )
-    if len(purpose) > 200:
-        raise ValidationFailed(
-            _("用途说明不能超过200个字。"),
-            code="purpose_too_long",
-            fields={"purpose": [_("用途过长")]},
-        )
-    return purpose
+    purpose = required_text(
+        purpose, _("读取共享数据必须说明用途。"), code="purpose_required", field="purpose"
+    )
+    return limited_text(
+        purpose, 200, _("用途说明不能超过200个字。"), code="purpose_too_long", field="purpose"
+    )
 
 
 @transaction.atomic

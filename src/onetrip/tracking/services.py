@@ -18,7 +18,7 @@ from onetrip.cases import states as S
 from onetrip.cases.models import Case, MaterialStatus, new_tracking_token
 from onetrip.cases.notify import case_holder_notify, holder_phone, tracking_url
 from onetrip.cases.selectors import case_roles
-from onetrip.errors import Forbidden, NotFound, ValidationFailed
+from onetrip.errors import Forbidden, NotFound, ValidationFailed, limited_text, required_text
 from onetrip.roles import Role
 from onetrip.tracking.models import AuthorKind, Message
 from onetrip.tracking.selectors import (
@@ -35,18 +35,14 @@ MAX_ADDRESS = 200
 
 
 def _clean_body(body: Any) -> str:
-    body = (body if isinstance(body, str) else "").strip()
-    if not body:
-        raise ValidationFailed(
-            _("请填写留言内容。"), code="body_required", fields={"body": [_("必填")]}
-        )
-    if len(body) > MAX_MESSAGE:
-        raise ValidationFailed(
-            _("留言不能超过%(n)d个字。") % {"n": MAX_MESSAGE},
-            code="body_too_long",
-            fields={"body": [_("过长")]},
-        )
-    return body
+    body = required_text(
+        body if isinstance(body, str) else "",
+        _("请填写留言内容。"),
+        code="body_required",
+        field="body",
+    )
+    too_long = _("留言不能超过%(n)d个字。") % {"n": MAX_MESSAGE}
+    return limited_text(body, MAX_MESSAGE, too_long, code="body_too_long", field="body")
 
 
 # -- messages --------------------------------------------------------------------------------

@@ -71,9 +71,8 @@ def test_api_list_pages_by_keyset(cw, client):
 def _backoffice_all(cw, user, size, **kw):
     out, after, pages = [], None, 0
     while True:
-        rows, after = lists.backoffice_page(
-            user=user, department=cw.civil, today=D, after=after, size=size, **kw
-        )
+        queue = lists.backoffice_queue(user=user, department=cw.civil, today=D, **kw)
+        rows, after = lists.backoffice_page(queue=queue, after=after, size=size)
         out += [c.number for c in rows]
         pages += 1
         if after is None:
@@ -93,10 +92,9 @@ def test_backoffice_pages_by_keyset(cw):
             assert paged == full, (user, size)
             assert pages == max(1, -(-len(full) // size))
     # a cursor that is not one gives the first page
-    first, _ = lists.backoffice_page(user=cw.manager, department=cw.civil, today=D, size=3)
-    junk, _ = lists.backoffice_page(
-        user=cw.manager, department=cw.civil, today=D, size=3, after="x.y"
-    )
+    queue = lists.backoffice_queue(user=cw.manager, department=cw.civil, today=D)
+    first, _ = lists.backoffice_page(queue=queue, size=3)
+    junk, _ = lists.backoffice_page(queue=queue, size=3, after="x.y")
     assert [c.pk for c in junk] == [c.pk for c in first]
 
 

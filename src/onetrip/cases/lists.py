@@ -93,30 +93,23 @@ def _cursor_in(cursor: str | None) -> tuple[bool, dt.date | None, int] | None:
 
 
 def backoffice_page(
-    *,
-    user: Any,
-    department: Any,
-    today: dt.date,
-    state: str | None = None,
-    due: str | None = None,
-    after: str | None = None,
-    size: int = PAGE_SIZE,
+    *, queue: QuerySet[Case], after: str | None = None, size: int = PAGE_SIZE
 ) -> tuple[list[Case], str | None]:
-    """One page of ``backoffice_queue`` after the cursor ``after`` (keyset pagination on
-    (promised_due, id): every page costs the same however deep), and the next page's cursor
-    (None: this is the last page). Dated cases and undated ones are read by two index range
-    scans rather than one OR, so the database never walks the pages before the cursor."""
-    qs = backoffice_queue(user=user, department=department, today=today, state=state, due=due)
+    """One page of ``queue`` (a ``backoffice_queue``) after the cursor ``after`` (keyset
+    pagination on (promised_due, id): every page costs the same however deep), and the next
+    page's cursor (None: this is the last page). Dated cases and undated ones are read by two
+    index range scans rather than one OR, so the database never walks the pages before the
+    cursor."""
     cursor = _cursor_in(after)
     rows: list[Case] = []
     if cursor is None or cursor[0]:
-        dated = qs.filter(promised_due__isnull=False)
+        dated = queue.filter(promised_due__isnull=False)
         if cursor is not None:
             _has, day, pk = cursor
             dated = dated.filter(promised_due__gte=day).exclude(promised_due=day, id__lte=pk)
         rows = list(dated[: size + 1])
     if len(rows) <= size:
-        undated = qs.filter(promised_due__isnull=True)
+        undated = queue.filter(promised_due__isnull=True)
         if cursor is not None and not cursor[0]:
             undated = undated.filter(id__gt=cursor[2])
         rows += list(undated[: size + 1 - len(rows)])

@@ -430,13 +430,11 @@ def backoffice(request):
     cases, next_after = [], None
     if dept is not None:
         soon = sel.soon_date(today=today)
+        queue = lists.backoffice_queue(
+            user=user, department=dept, today=today, state=state, due=due
+        )
         cases, next_after = lists.backoffice_page(
-            user=user,
-            department=dept,
-            today=today,
-            state=state,
-            due=due,
-            after=request.GET.get("after") or None,
+            queue=queue, after=request.GET.get("after") or None
         )
         detail = reverse("cases:detail", args=["0"])[:-2]  # reversed once, not once a row
         for case in cases:

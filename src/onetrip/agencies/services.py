@@ -31,6 +31,7 @@ from onetrip.audit.services import audit_record
 from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed, required_text
 from onetrip.people.models import Agency, AgencyStatus, Company
+from onetrip.people.selectors import authorisation_in_force
 from onetrip.roles import Role
 
 if TYPE_CHECKING:
@@ -191,13 +192,7 @@ def batch_rows(entries: Iterable[BatchEntry], *, start: int = 1) -> list[BatchRo
 
 def _valid_authorisation(agency: Agency, company: Company, day: dt.date) -> Authorisation | None:
     return (
-        Authorisation.objects.filter(
-            agency=agency,
-            company=company,
-            revoked_at__isnull=True,
-            valid_from__lte=day,
-            valid_until__gte=day,
-        )
+        Authorisation.objects.filter(authorisation_in_force(day), agency=agency, company=company)
         .order_by("-valid_until")
         .first()
     )

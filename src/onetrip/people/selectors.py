@@ -5,6 +5,7 @@ import json
 from typing import cast
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from onetrip.people.models import ApiToken, Applicant, Company, User
@@ -91,3 +92,10 @@ def registered_holder(*, kind: str, number: str) -> tuple[str, Applicant | None,
     if kind == "person":
         return number, Applicant.objects.filter(id_number=number).first(), None
     return number, None, Company.objects.filter(credit_code=number).first()
+
+
+def authorisation_in_force(day: dt.date) -> Q:
+    """An agency's authorisation letter for a company (the agencies app's ``Authorisation``,
+    or ``Company.authorisations``) that is in force on ``day``: not revoked, and ``day``
+    within its validity."""
+    return Q(revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day)

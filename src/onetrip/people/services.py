@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, ValidationFailed, required_text
 from onetrip.people.models import Agency, ApiToken, Applicant, Company, PhoneCode, User
-from onetrip.people.selectors import registered_holder
+from onetrip.people.selectors import authorisation_in_force, registered_holder
 from onetrip.people.validators import clean_credit_code, clean_id_number, clean_phone
 from onetrip.roles import Role
 
@@ -498,9 +498,7 @@ def agent_authorised(*, agent: Any, company: Company, on: dt.date | None = None)
         mine = letters.filter(agency_id=agency_id)
         if mine.exists():
             day = on or local_today()
-            return mine.filter(
-                revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day
-            ).exists()
+            return mine.filter(authorisation_in_force(day)).exists()
     return company.agencies.filter(pk=agency_id).exists()
 
 

@@ -70,30 +70,12 @@ def _apply_sla(incident: Incident, *, start: dt.datetime, calendar=None) -> None
 
 
 def _audit(
-    incident: Incident,
-    *,
-    actor: User | None,
-    role: str,
-    action: str,
-    from_state: str,
-    to_state: str,
-    note: str = "",
-    data: dict | None = None,
-    at: dt.datetime | None = None,
+    incident: Incident, action: str, *, at: dt.datetime | None = None, **fields: Any
 ) -> None:
-    event = audit_record(
-        incident,
-        action,
-        actor=actor,
-        role=role,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        point=incident.street,
-        data=data,
-    )
+    """The audit event of a change to ``incident`` (``audit_record``'s fields), at its street.
+    A change recorded with its own time ``at`` (imports, the demo's history) keeps that time."""
+    event = audit_record(incident, action, point=incident.street, **fields)
     if at is not None and abs((timezone.now() - at).total_seconds()) > 60:
-        # a change recorded with its own time (imports, the demo's history): keep that time
         AuditEvent.objects.filter(pk=event.pk).update(at=at)
         event.at = at
 
@@ -217,10 +199,9 @@ def incident_report(
             record.save()
         _audit(
             incident,
+            "report",
             actor=actor if signed_in and not anonymous else None,
             role=reporter_kind,
-            action="report",
-            from_state="",
             to_state=incident.state,
             data={"channel": channel, "photos": len(checked), "kind": kind},
             at=now,
@@ -402,9 +383,9 @@ def _transition(
     incident.save(update_fields=sorted(fields))
     _audit(
         incident,
+        action,
         actor=actor,
         role=role_used[0],
-        action=action,
         from_state=before,
         to_state=target,
         note=note,

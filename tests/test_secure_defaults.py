@@ -181,3 +181,46 @@ def test_no_template_carries_inline_script_or_handlers():
         found += [f"{path.relative_to(src)}: {m.group(0)}" for m in script.finditer(text)]
         found += [f"{path.relative_to(src)}: {m.group(0)}" for m in handler.finditer(text)]
     assert found == []
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    return {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+
+
+def test_content_security_policy_kept_per_process_is_django_csps(rf, settings):
+    """The header text is built once (onetrip.web.middleware.CSPMiddleware) and is the text
+    django-csp builds; a per-view policy and a nonce still get their own; new settings count."""
+    from csp.utils import build_policy
+    from django.http import HttpResponse
+
+    from onetrip.web.middleware import CSPMiddleware
+
+    middleware = CSPMiddleware(lambda request: HttpResponse("ok"))
+    first = middleware(rf.get("/"))["Content-Security-Policy"]
+    again = middleware(rf.get("/x"))["Content-Security-Policy"]
+    assert first == again and _directives(first) == _directives(build_policy())
+    assert "Content-Security-Policy-Report-Only" not in middleware(rf.get("/"))
+
+    def updated(request):
+        response = HttpResponse("ok")
+        response._csp_update = {"img-src": ["https://maps.example"]}
+        return response
+
+    own = CSPMiddleware(updated)(rf.get("/"))["Content-Security-Policy"]
+    assert _directives(own)["img-src"] == ["'self'", "data:", "blob:", "https://maps.example"]
+
+    def with_nonce(request):
+        str(request.csp_nonce)
+        return HttpResponse("ok")
+
+    request = rf.get("/")
+    nonced = CSPMiddleware(with_nonce)(request)["Content-Security-Policy"]
+    assert nonced == first  # the policy asks for no nonce: the same text
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"script-src": ["'self'"]}}
+    response = middleware(rf.get("/"))
+    assert _directives(response["Content-Security-Policy"])["default-src"] == ["'none'"]
+    report_only = _directives(response["Content-Security-Policy-Report-Only"])
+    assert report_only == _directives(build_policy(report_only=True))
+    assert report_only["script-src"] == ["'self'"]

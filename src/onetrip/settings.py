@@ -108,7 +108,7 @@ MIDDLEWARE = [
     "onetrip.web.middleware.PermissionsPolicyMiddleware",
     "onetrip.web.middleware.ApiSessionCsrfMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "onetrip.web.middleware.CSPMiddleware",  # django-csp's, the header built once
 ]
 
 # Headers and cookies. Django already sends nosniff, Referrer-Policy and X-Frame-Options: DENY;

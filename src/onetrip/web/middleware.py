@@ -7,8 +7,13 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as _CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.signals import setting_changed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext as _
 
 from onetrip.apischema import MAX_INPUT_CHARS
@@ -239,3 +244,73 @@ class RequestSizeLimitMiddleware:
             response["Connection"] = "close"  # do not read the rest of the body to reuse it
             return response
         return self.get_response(request)
+
+
+#: what a view sets on its response to change its policy (django-csp's decorators)
+_CSP_RESPONSE_PARTS = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+
+
+class CSPMiddleware(_CSPMiddleware):
+    """django-csp's middleware, with the header text built once per process.
+
+    django-csp rebuilds both policy strings (enforced and report-only) from the settings on
+    every response, ~0.1 ms of each request. A response without a per-view policy (django-csp's
+    ``@csp_update`` and friends) to a request that used no nonce gets the same text every
+    time, so that text is kept; any other response is left to django-csp. Changing the
+    settings (tests) forgets what was kept."""
+
+    #: report_only -> (header text, excluded URL prefixes)
+    _built: dict[bool, tuple[str, tuple[str, ...]]] = {}
+
+    @classmethod
+    def _policy(cls, report_only: bool) -> tuple[str, tuple[str, ...]]:
+        built = cls._built.get(report_only)
+        if built is None:
+            setting = (
+                "CONTENT_SECURITY_POLICY_REPORT_ONLY" if report_only else "CONTENT_SECURITY_POLICY"
+            )
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            built = cls._built[report_only] = (
+                build_policy(report_only=report_only),
+                tuple(prefixes),
+            )
+        return built
+
+    @classmethod
+    def forget(cls, **kwargs: Any) -> None:
+        cls._built.clear()
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(getattr(response, name, None) is not None for name in _CSP_RESPONSE_PARTS)
+            or (settings.DEBUG and response.status_code in (404, 500))
+        ):
+            return super().process_response(request, response)
+        for report_only, header, exempt in (
+            (False, HEADER, "_csp_exempt"),
+            (True, HEADER_REPORT_ONLY, "_csp_exempt_ro"),
+        ):
+            policy, prefixes = self._policy(report_only)
+            if (
+                policy
+                and header not in response
+                and getattr(response, exempt, False) is False
+                and not request.path_info.startswith(prefixes)
+            ):
+                response[header] = policy
+        # as django-csp: a nonce asked for after the header is written is an error
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
+
+
+setting_changed.connect(CSPMiddleware.forget, weak=False)

@@ -65,7 +65,7 @@ def _test_settings(settings, tmp_path):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 
-    cache.clear()  # throttle counts and rate limits start afresh in every test
+    cache.clear()  # (the abuse limits count in the database: onetrip.throttles)
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ on the primary (``default``). Without a replica (the default) ``replica_reads()`
 The router keeps on the primary, even inside ``replica_reads()``:
 - any write (``db_for_write`` is always the primary),
 - reads inside a transaction on the primary (a write followed by its read must see the write),
-- sessions, the cache table (rate limits) and the task queue: state that must be read where it
-  was just written.
+- sessions, the cache table, the abuse-limit counts and the task queue: state that must be
+  read where it was just written.
 
 ``replica_reads()`` checks the replica connection once on entry and falls back to the primary
 (with a warning in the log) when it cannot connect, so a lost replica slows the dashboard down
@@ -34,7 +34,9 @@ _read_alias: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 #: App labels whose rows are read where they were just written (never from the replica).
-PRIMARY_ONLY_APPS = frozenset({"sessions", "django_cache", "django_tasks_database", "contenttypes"})
+PRIMARY_ONLY_APPS = frozenset(
+    {"sessions", "django_cache", "django_tasks_database", "contenttypes", "throttles"}
+)
 
 
 def replica_alias() -> str | None:

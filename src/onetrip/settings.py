@@ -273,8 +273,8 @@ ONETRIP_THROTTLE_RATES: dict[str, str | None] = {
     "safety_anon": os.environ.get("ONETRIP_THROTTLE_SAFETY_ANON", "5/10m"),
 }
 
-# Shared by every web process (rate limits on public token pages must hold across workers).
-# `onetrip serve` and the test runner create the table; a large deployment can point this at Redis.
+# Shared by every web process. `onetrip serve` and the test runner create the table; a large
+# deployment can point this at Redis. (The abuse limits count in their own table: onetrip.throttles.)
 CACHES = {
     "default": {
         "BACKEND": os.environ.get(
@@ -456,6 +456,8 @@ ONETRIP_THROTTLE_RATES.update(
         "login": _rate("login", "30/10m"),
     }
 )
+#: where the limits count (one statement per hit on PostgreSQL; onetrip.throttles.store)
+INSTALLED_APPS += ["onetrip.throttles"]
 for _scope in ("precheck", "precheck_token"):  # "" turns the existing ones off too
     ONETRIP_THROTTLE_RATES[_scope] = ONETRIP_THROTTLE_RATES[_scope] or None
 #: A request body declared larger than this (Content-Length) is refused (413) before it is read.

@@ -13,12 +13,14 @@ Rates are read per request, so a deployment (or a test) can change them in setti
 - Pages, declaratively: ``@throttled_view("scope", phone_field="phone")`` (per client, or per
   signed-in staff member; a localised 429 page via ``limited_page``).
 
-Counts live in Django's cache (``CACHES``: the database cache, shared by every web process).
+Counts live in the database, shared by every web process: one statement per hit on PostgreSQL
+(``onetrip.throttles.store``), in the ``throttles`` app's table.
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -62,13 +64,21 @@ class ClientThrottle(SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
         if self.rate is None:  # no rate configured: not limited
             return True
-        return super().allow_request(request)
+        from onetrip.throttles.store import hit
+
+        # ninja's sliding window (SimpleRateThrottle.allow_request), counted in one statement
+        key, now = self.get_cache_key(request), time.time()
+        allowed, history = hit(
+            key=key, now=now, limit=self.num_requests or 0, duration=self.duration or 0
+        )
+        self.key, self.now, self.history = key, now, history
+        return allowed
 
     def allow_request(self, request: HttpRequest) -> bool:
         ident, rate = self._key_and_rate(request)
         return self._allow(ident, rate, request)
 
-    def get_cache_key(self, request: HttpRequest) -> str | None:
+    def get_cache_key(self, request: HttpRequest) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self._ident}
 
     def refuse(self, message=None, **kwargs) -> RateLimited:

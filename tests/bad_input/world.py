@@ -40,8 +40,9 @@ BAD_JSON = {
     "bool": True,
     "null": None,
 }
-#: Tables that legitimately change on any request (sessions, the cache table).
-UNCOUNTED = {"sessions.Session"}
+#: Tables that legitimately change on any request: sessions, and the abuse-limit counts (a
+#: refused request still counts against its client's limit; that is what the limit is for).
+UNCOUNTED = {"sessions.Session", "throttles.ThrottleHistory"}
 
 
 def _counted_models():

@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 
 from onetrip.apischema import Bool, FreeData, Id, InSchema, Int
 from onetrip.auth import staff_auth
-from onetrip.cases import lists, services
+from onetrip.cases import lists, prepared, services
 from onetrip.cases import selectors as sel
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent, Channel, MaterialStatus
@@ -166,7 +166,7 @@ def case_out(case: Case, user) -> dict[str, Any]:
         # a one-statement write brings the materials back with it (``Case.material_rows``)
         "materials": case.material_rows
         if case.material_rows is not None
-        else sel.case_material_rows(case_id=case.pk),
+        else prepared.case_material_rows(case_id=case.pk),
         "allowed_actions": [t.action for t in sel.allowed_actions(user=user, case=case)],
         "tracking_url": f"/t/{case.tracking_token}",
     }

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from onetrip.access import manages_district
 from onetrip.cases import states as S
 from onetrip.cases.models import Case
+from onetrip.cases.prepared import MATERIAL_KEYS
 from onetrip.cases.selectors import (
     cases_visible_to,
     due_soon_q,
@@ -179,7 +180,7 @@ def cases_list_page(
 
 
 def case_material_rows_many(*, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """``case_material_rows`` for many cases in one query."""
+    """``prepared.case_material_rows`` for many cases in one query."""
     from django.db.models import Count
 
     from onetrip.cases.models import CaseMaterial
@@ -193,7 +194,6 @@ def case_material_rows_many(*, case_ids: list[int]) -> dict[int, list[dict[str, 
             "case_id", "id", "name", "required", "status", "count", "reason", "later_due", "n_files"
         )
     )
-    keys = ("id", "name", "required", "status", "count", "reason", "later_due", "files")
     for row in rows:
-        out[row[0]].append(dict(zip(keys, row[1:], strict=True)))
+        out[row[0]].append(dict(zip(MATERIAL_KEYS, row[1:], strict=True)))
     return out

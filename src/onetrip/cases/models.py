@@ -73,7 +73,7 @@ class CaseCounter(models.Model):
 
 class Case(models.Model):
     audit_subject = ("case", "number")
-    #: Not a column: the case's materials as ``selectors.case_material_rows`` reads them, when
+    #: Not a column: the case's materials as ``prepared.case_material_rows`` reads them, when
     #: they were read along with the case (a one-statement write's reply, a page of the list
     #: endpoint); None: read them when needed.
     material_rows: list[dict] | None = None

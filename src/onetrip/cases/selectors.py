@@ -1,4 +1,5 @@
 """Reads for cases: who may see a case and in which role, work queues, deadline flags.
+(The prepared PostgreSQL reads of the hot paths are in ``cases.prepared``.)
 
 Every page and endpoint gets its case through ``case_get_for_user`` (object-level check) and its
 lists through ``cases_visible_to`` (scope by relationship: own, agency, point subtree,
@@ -8,21 +9,17 @@ department, district).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any
 
-from django.db.models import Field, Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from onetrip.access import manages_district
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseMaterial, MaterialStatus
 from onetrip.catalogue.models import ServicePoint
-from onetrip.clock import local_today as local_today  # re-exported for older callers
 from onetrip.errors import Forbidden, NotFound
 from onetrip.roles import Role
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def point_subtree_ids(point: ServicePoint | None) -> set[int]:
@@ -77,6 +74,11 @@ def _company_ids_for(user: Any) -> set[int]:
         ids = set(user.companies.values_list("pk", flat=True))
         user.__dict__["_ot_company_ids"] = ids
     return ids
+
+
+def remember_ancestors(user: Any, point_id: int, ancestor_ids: set[int]) -> None:
+    """Seed the ``_ancestors_for`` memo with a point's chain read by another query."""
+    user.__dict__.setdefault("_ot_point_ancestors", {}).setdefault(point_id, ancestor_ids)
 
 
 def prime_ancestors(user: Any, point_ids: set[int]) -> None:
@@ -266,326 +268,6 @@ def case_counts(*, cases: QuerySet[Case]) -> dict[str, int]:
         "zero_visit": cases.filter(visit_count=0).count(),
         "one_visit": cases.filter(visit_count=1).count(),
         "supplement_twice": cases.filter(supplement_rounds__gte=2).count(),
-    }
-
-
-# -- the hot read of a state change ----------------------------------------------------------
-#
-# A transition through the API reads its case with the rows the checks, the reply and the
-# notification need. Compiling that select_related query costs milliseconds of Python per
-# request on this CPU, so its SQL is built once per process (same text every call, which lets
-# PostgreSQL keep it prepared) and the instances are made with ``Model.from_db``.
-
-
-class _Part(NamedTuple):
-    """One model's columns in a hand-built row: ``row[start:end]`` are its concrete fields."""
-
-    name: str
-    model: type[Model]
-    start: int
-    end: int
-    attnames: list[str]
-
-    def build(self, db: str, row: Sequence[Any]) -> Model:
-        return self.model.from_db(db, self.attnames, row[self.start : self.end])
-
-
-def _select_list(alias: str, fields: Iterable[Field[Any, Any]]) -> list[str]:
-    from django.db import connection
-
-    quote = connection.ops.quote_name
-    # cast: a concrete field always has a column (only non-concrete fields carry None)
-    return [f"{alias}.{quote(cast(str, f.column))}" for f in fields]
-
-
-def _plan_part(name: str, model: type[Model], at: int) -> _Part:
-    fields = model._meta.concrete_fields
-    return _Part(name, model, at, at + len(fields), [f.attname for f in fields])
-
-
-def _joined_select(
-    parts: Iterable[tuple[str, type[Model], str, str]],
-) -> tuple[str, str, list[_Part]]:
-    """The select list, the joins and the row plan of ``parts``: (name, model, alias, join),
-    in the row's order; ``{t}`` in a join stands for the model's table."""
-    from django.db import connection
-
-    quote = connection.ops.quote_name
-    columns: list[str] = []
-    joins: list[str] = []
-    plan: list[_Part] = []
-    for name, model, alias, join in parts:
-        columns += _select_list(alias, model._meta.concrete_fields)
-        if join:
-            joins.append(join.format(t=quote(model._meta.db_table)))
-        plan.append(_plan_part(name, model, plan[-1].end if plan else 0))
-    return ", ".join(columns), " ".join(joins), plan
-
-
-_CASE_READ: tuple[str, list[_Part]] | None = None
-
-
-def _case_read_plan() -> tuple[str, list[_Part]]:
-    """SQL of the case by number with matter, department, point, district, applicant and
-    company, plus the point's next two ancestors and the row's ``xmin`` (its version)."""
-    global _CASE_READ
-    if _CASE_READ is not None:
-        return _CASE_READ
-    from django.db import connection
-
-    from onetrip.catalogue.models import Department, Matter
-    from onetrip.people.models import Applicant, Company
-
-    quote = connection.ops.quote_name
-    columns, joins, plan = _joined_select(
-        [
-            ("", Case, "c", ""),
-            ("matter", Matter, "m", "INNER JOIN {t} m ON m.id = c.matter_id"),
-            ("department", Department, "d", "INNER JOIN {t} d ON d.id = c.department_id"),
-            ("point", ServicePoint, "p", "INNER JOIN {t} p ON p.id = c.point_id"),
-            ("district", ServicePoint, "di", "INNER JOIN {t} di ON di.id = c.district_id"),
-            ("applicant", Applicant, "ap", "LEFT JOIN {t} ap ON ap.id = c.applicant_id"),
-            ("company", Company, "co", "LEFT JOIN {t} co ON co.id = c.company_id"),
-        ]
-    )
-    sp = quote(ServicePoint._meta.db_table)
-    sql = (
-        f"SELECT {columns}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
-        f" c.xmin::text FROM {quote(Case._meta.db_table)} c {joins}"
-        f" LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
-        " WHERE c.number = %s"
-    )
-    _CASE_READ = (sql, plan)
-    return _CASE_READ
-
-
-def case_for_transition(
-    *, number: str, user: Any, year: int, calendar: Any = None
-) -> tuple[Case, str] | None:
-    """PostgreSQL: the case by number (related rows attached) and its row version (``xmin``),
-    in one prepared query without ORM compilation; None when there is no such case. The
-    working-day exceptions of ``year`` come along for ``calendar`` (see ``seed_calendar``).
-
-    The point's ancestors read along are memoised on ``user`` the way ``_ancestors_for`` does,
-    so the role check needs no further query. No access check here: the caller checks roles."""
-    from django.db import connection
-
-    sql, plan = _case_read_plan()
-    with connection.cursor() as cur:
-        cur.execute(sql, [year, number])
-        row = cur.fetchone()
-    if row is None:
-        return None
-    seed_calendar(calendar, year, row[-4])
-    db = connection.alias
-    case_part, *related = plan
-    case = Case.from_db(db, case_part.attnames, row[case_part.start : case_part.end])
-    for part in related:
-        obj = None if row[part.start] is None else part.build(db, row)
-        case._state.fields_cache[part.name] = obj
-    parent2, parent3, version = row[-3], row[-2], row[-1]
-    if user is not None and parent3 is None:  # the whole chain up to the top is known
-        point = case.point
-        chain = [point.pk, point.parent_id, parent2]
-        memo = user.__dict__.setdefault("_ot_point_ancestors", {})
-        memo.setdefault(point.pk, {p for p in chain if p is not None})
-    return case, version
-
-
-_MATERIALS_SQL: str | None = None
-
-
-def case_material_rows(*, case_id: int) -> list[dict[str, Any]]:
-    """The case's materials as the API shows them (with their file counts), in one prepared
-    query: id, name, required, status, count, reason, later_due, files."""
-    global _MATERIALS_SQL
-    from django.db import connection
-
-    from onetrip.cases.models import CaseFile, CaseMaterial
-
-    if _MATERIALS_SQL is None:
-        cm, cf = CaseMaterial._meta.db_table, CaseFile._meta.db_table
-        _MATERIALS_SQL = (
-            "SELECT cm.id, cm.name, cm.required, cm.status, cm.count, cm.reason, cm.later_due,"
-            f" (SELECT count(*) FROM {cf} f WHERE f.case_material_id = cm.id)"
-            f" FROM {cm} cm WHERE cm.case_id = %s ORDER BY cm.position, cm.id"
-        )
-    keys = ("id", "name", "required", "status", "count", "reason", "later_due", "files")
-    with connection.cursor() as cur:
-        cur.execute(_MATERIALS_SQL, [case_id])
-        return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
-
-
-_MATERIALS_JSON_SQL: str | None = None
-_MATERIAL_KEYS = ("id", "name", "required", "status", "count", "reason", "later_due", "files")
-
-
-def case_materials_json_sql() -> str:
-    """A scalar subquery (one ``%s``: the case id) giving the case's materials as
-    ``case_material_rows`` does, as one JSON value: a write statement's final SELECT carries
-    them back for the reply instead of a further query (see ``material_rows_from_json``)."""
-    global _MATERIALS_JSON_SQL
-    if _MATERIALS_JSON_SQL is None:
-        from onetrip.cases.models import CaseFile, CaseMaterial
-
-        cm, cf = CaseMaterial._meta.db_table, CaseFile._meta.db_table
-        _MATERIALS_JSON_SQL = (
-            "(SELECT coalesce(json_agg(json_build_array(cm.id, cm.name, cm.required, cm.status,"
-            " cm.count, cm.reason, cm.later_due,"
-            f" (SELECT count(*) FROM {cf} f WHERE f.case_material_id = cm.id))"
-            f" ORDER BY cm.position, cm.id), '[]'::json) FROM {cm} cm WHERE cm.case_id = %s)"
-        )
-    return _MATERIALS_JSON_SQL
-
-
-def material_rows_from_json(value: Any) -> list[dict[str, Any]]:
-    import json
-
-    if isinstance(value, str | bytes):
-        value = json.loads(value)
-    rows = [dict(zip(_MATERIAL_KEYS, item, strict=True)) for item in value or []]
-    for row in rows:
-        if row["later_due"]:
-            row["later_due"] = dt.date.fromisoformat(row["later_due"])
-    return rows
-
-
-_INTAKE_READ: tuple[str, list[_Part], list[Field[Any, Any]]] | None = None
-
-
-def _intake_read_plan() -> tuple[str, list[_Part], list[Field[Any, Any]]]:
-    global _INTAKE_READ
-    if _INTAKE_READ is not None:
-        return _INTAKE_READ
-    from django.db import connection
-
-    from onetrip.catalogue.models import Department, Material, Matter
-    from onetrip.people.models import Applicant
-
-    quote = connection.ops.quote_name
-    sp = quote(ServicePoint._meta.db_table)
-    columns, joins, plan = _joined_select(
-        [
-            ("point", ServicePoint, "p", ""),
-            ("point.district", ServicePoint, "di", "INNER JOIN {t} di ON di.id = p.district_id"),
-            (
-                "matter",
-                Matter,
-                "m",
-                "LEFT JOIN {t} m ON m.district_id = p.district_id AND m.code = %s",
-            ),
-            ("matter.department", Department, "d", "LEFT JOIN {t} d ON d.id = m.department_id"),
-            ("matter.district", ServicePoint, "md", "LEFT JOIN {t} md ON md.id = m.district_id"),
-            ("applicant", Applicant, "ap", "LEFT JOIN {t} ap ON ap.id_number = %s"),
-        ]
-    )
-    material_fields = list(Material._meta.concrete_fields)
-    materials = (
-        "(SELECT coalesce(json_agg(json_build_array("
-        + ", ".join(_select_list("x", material_fields))
-        + f") ORDER BY x.position, x.id), '[]'::json) FROM {quote(Material._meta.db_table)} x"
-        " WHERE x.matter_id = m.id)"
-    )
-    sql = (
-        f"SELECT {columns}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
-        f" {materials} FROM {sp} p {joins}"
-        f" LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
-        " WHERE p.id = %s"
-    )
-    _INTAKE_READ = (sql, plan, material_fields)
-    return _INTAKE_READ
-
-
-def intake_read(
-    *,
-    point_id: int,
-    matter_code: str,
-    user: Any,
-    id_number: str = "",
-    year: int,
-    calendar: Any = None,
-) -> tuple[Any, Any, Any] | None:
-    """PostgreSQL, a window intake: the clerk's point (its district attached), the district's
-    matter with this code (department, district and its materials, in order, attached as
-    ``matter.intake_materials``; None when there is no such matter) and the applicant
-    registered under ``id_number`` (a checked number; None when there is none), in one prepared
-    query. The point's ancestors are memoised on ``user`` as ``_ancestors_for`` does, and the
-    working-day exceptions of ``year`` handed to ``calendar``. None: no such point."""
-    import json
-
-    from django.db import connection
-
-    from onetrip.catalogue.models import Material
-
-    sql, plan, material_fields = _intake_read_plan()
-    with connection.cursor() as cur:
-        cur.execute(sql, [year, matter_code or "", id_number or "", point_id])
-        row = cur.fetchone()
-    if row is None:
-        return None
-    seed_calendar(calendar, year, row[-4])
-    db = connection.alias
-    objs: dict[str, Any] = {}
-    for part in plan:
-        obj = None if row[part.start] is None else part.build(db, row)
-        objs[part.name] = obj
-        owner, _dot, attr = part.name.rpartition(".")
-        if owner and objs[owner] is not None:
-            objs[owner]._state.fields_cache[attr] = obj
-    point, matter = objs["point"], objs["matter"]
-    parent2, parent3, materials = row[-3], row[-2], row[-1]
-    if matter is not None:
-        if isinstance(materials, str | bytes):
-            materials = json.loads(materials)
-        names = [f.attname for f in material_fields]
-        matter.intake_materials = [
-            Material.from_db(db, names, values) for values in materials or []
-        ]
-        for m in matter.intake_materials:
-            m._state.fields_cache["matter"] = matter
-    if user is not None and parent3 is None:
-        chain = [point.pk, point.parent_id, parent2]
-        memo = user.__dict__.setdefault("_ot_point_ancestors", {})
-        memo.setdefault(point.pk, {p for p in chain if p is not None})
-    return point, matter, objs["applicant"]
-
-
-_YEAR_SQL: str | None = None
-
-
-def year_table_sql() -> str:
-    """A scalar subquery (one ``%s``: a year) giving that year's working-day exceptions as
-    ``workdays.selectors._year_table`` reads them: NULL when the year has no schedule, else a
-    JSON array of [date, is_workday] (one [null, null] for a schedule without exceptions). The
-    hot reads carry the current year along; ``seed_calendar`` hands it to the request's
-    calendar, so a deadline in this year costs no query of its own."""
-    global _YEAR_SQL
-    if _YEAR_SQL is None:
-        from django.db import connection
-
-        from onetrip.workdays.models import DayException, ScheduleYear
-
-        quote = connection.ops.quote_name
-        _YEAR_SQL = (
-            "(SELECT json_agg(json_build_array(d.date, d.is_workday))"
-            f" FROM {quote(ScheduleYear._meta.db_table)} y"
-            f" LEFT JOIN {quote(DayException._meta.db_table)} d ON d.schedule_id = y.id"
-            " WHERE y.year = %s)"
-        )
-    return _YEAR_SQL
-
-
-def seed_calendar(calendar: Any, year: int, value: Any) -> None:
-    """Give ``calendar`` (a ``WorkdayCalendar``) the year read by ``year_table_sql``. A year
-    without a schedule is left out: the calendar then reads it and refuses, as usual."""
-    import json
-
-    if calendar is None or value is None:
-        return
-    if isinstance(value, str | bytes):
-        value = json.loads(value)
-    calendar.years[year] = {
-        dt.date.fromisoformat(day): bool(workday) for day, workday in value if day is not None
     }
 
 

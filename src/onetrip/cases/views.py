@@ -496,6 +496,6 @@ def instant_checks(request):
         rate = min(max(float(request.GET.get("rate") or 0.2), 0.01), 1.0)
     except ValueError:
         rate = 0.2
-    seed = sel.local_today().toordinal() + user.pk  # the same sample all day for one reviewer
+    seed = local_today().toordinal() + user.pk  # the same sample all day for one reviewer
     sample = services.instant_sample(district=district, reviewer=user, rate=rate, seed=seed)
     return render(request, "cases/instant_checks.html", {"sample": sample, "rate": rate})

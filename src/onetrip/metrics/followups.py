@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onetrip.access import manages_district
 from onetrip.cases.states import Transition
-from onetrip.clock import in_period
+from onetrip.clock import in_period, local_today
 from onetrip.metrics.models import FollowUp, FollowUpState, Rating
 from onetrip.roles import Role
 
@@ -101,8 +101,6 @@ def followup_figures(
     """Bad ratings opened in the period: how many, the callback rate of the named ones (target
     100%), how many are still open and how many of those are past their deadline
     (definitions: ``metrics.definitions``, part ``followups``)."""
-    from onetrip.cases.selectors import local_today
-
     today = today or local_today()
     qs = FollowUp.objects.filter(in_period("opened_at", since, until), district=district)
     if cuts is not None:

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from onetrip.cases.selectors import local_today
+from onetrip.clock import local_today
 from onetrip.errors import DomainError
 from onetrip.masking import mask_name
 from onetrip.metrics import followups as F

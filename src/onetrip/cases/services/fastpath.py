@@ -21,7 +21,7 @@ from onetrip.cases.models import (
     Visit,
     VisitKind,
 )
-from onetrip.cases.selectors import (
+from onetrip.cases.prepared import (
     case_for_transition,
     case_materials_json_sql,
     material_rows_from_json,
@@ -168,7 +168,7 @@ def _open_in_one_statement(
     for cm, pk in zip(rows, ids, strict=True):
         cm.pk, cm.case_id = pk, case.pk
         cm._state.adding = False
-    # the reply's materials, as ``selectors.case_material_rows`` would read them back
+    # the reply's materials, as ``prepared.case_material_rows`` would read them back
     rows.sort(key=lambda cm: (cm.position, cm.pk))
     case.material_rows = [
         {

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from onetrip.cases.models import Case, Channel
-from onetrip.cases.selectors import intake_read
+from onetrip.cases.prepared import intake_read
 from onetrip.cases.services.base import _CALENDAR, _now, _shared_calendar, service_transaction
 from onetrip.cases.services.create import _check_scope, _creator_role, case_create
 from onetrip.cases.services.fastpath import _open_in_one_statement

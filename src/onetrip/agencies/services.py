@@ -29,7 +29,14 @@ from onetrip.agencies.models import (
 from onetrip.agencies.rules import matter_open_to_agents
 from onetrip.audit.services import audit_record
 from onetrip.clock import local_today
-from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed, required_text
+from onetrip.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    limited_text,
+    required_text,
+)
 from onetrip.people.models import Agency, AgencyStatus, Company
 from onetrip.people.selectors import authorisation_in_force
 from onetrip.roles import Role
@@ -423,11 +430,8 @@ def batch_message_post(*, batch: Batch, actor: User, body: str) -> BatchMessage:
     roles = batch_roles(user=actor, batch=batch)
     if not roles:
         raise NotFound(_("未找到该批次。"), code="batch_not_found")
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(_("请输入留言内容。"), code="body_required", fields={"body": [""]})
-    if len(body) > 2000:
-        raise ValidationFailed(_("留言不超过2000字。"), code="body_too_long", fields={"body": [""]})
+    body = required_text(body, _("请输入留言内容。"), code="body_required", field="body")
+    body = limited_text(body, 2000, _("留言不超过2000字。"), code="body_too_long", field="body")
     msg = BatchMessage.objects.create(
         batch=batch, author=actor, role="agent" if "agent" in roles else "staff", body=body
     )

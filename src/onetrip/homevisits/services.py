@@ -304,8 +304,7 @@ def home_visit_cancel(*, visit: HomeVisit, actor: User, reason: str) -> HomeVisi
         raise NotFound(_("未找到该上门服务。"), code="visit_not_found")
     if visit.state not in (HomeVisitState.REQUESTED, HomeVisitState.SCHEDULED):
         raise Conflict(_("已上门受理，不能取消。"), code="visit_not_open")
-    if not (reason or "").strip():
-        raise ValidationFailed(_("请写明取消原因。"), code="reason_required")
+    reason = required_text(reason, _("请写明取消原因。"), code="reason_required", field="reason")
     before = visit.state
     visit.state = HomeVisitState.CANCELLED
     visit.save(update_fields=["state"])

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
-from onetrip.errors import Conflict, ValidationFailed, required_text
+from onetrip.errors import Conflict, ValidationFailed, limited_text, required_text
 from onetrip.people.models import Agency, ApiToken, Applicant, Company, PhoneCode, User
 from onetrip.people.selectors import authorisation_in_force, registered_holder
 from onetrip.people.validators import clean_credit_code, clean_id_number, clean_phone
@@ -326,10 +326,7 @@ def applicant_account_register(
     _identity_check(
         applicant=Applicant.objects.filter(id_number=id_number).first(), name=name, phone=phone
     )
-    if not (name or "").strip():
-        raise ValidationFailed(
-            _("请填写姓名。"), code="name_required", fields={"name": [_("必填")]}
-        )
+    name = required_text(name, _("请填写姓名。"), code="name_required", field="name")
     # A wrong code's attempt count is committed on its own, before the error is raised.
     with transaction.atomic():
         code_ok = _phone_code_use(phone=phone, code=code, purpose="register", now=now)
@@ -396,12 +393,12 @@ def applicant_resolve(
     number, applicant, company = registered_holder(kind=kind, number=number)
     if applicant is not None or company is not None:
         return applicant, company
-    if not (name or "").strip():
-        raise ValidationFailed(
-            _("新申请人须填写姓名。") if kind == "person" else _("新企业须填写企业名称。"),
-            code="applicant_name_required",
-            fields={"applicant.name": [_("必填")]},
-        )
+    name = required_text(
+        name,
+        _("新申请人须填写姓名。") if kind == "person" else _("新企业须填写企业名称。"),
+        code="applicant_name_required",
+        field="applicant.name",
+    )
     if kind == "person":
         return applicant_register(
             name=name, id_number=number, phone=phone, actor=actor, user=link_user
@@ -428,10 +425,13 @@ def company_found(
         code="company_name_required",
         field="company_name",
     )
-    if len(name) > (Company._meta.get_field("name").max_length or 200):
-        raise ValidationFailed(
-            _("企业名称过长。"), code="company_name_too_long", fields={"company_name": [_("过长")]}
-        )
+    name = limited_text(
+        name,
+        Company._meta.get_field("name").max_length or 200,
+        _("企业名称过长。"),
+        code="company_name_too_long",
+        field="company_name",
+    )
     company = Company.objects.create(
         name=name,
         credit_code=None,

@@ -31,7 +31,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
-from onetrip.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from onetrip.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    required_text,
+)
 from onetrip.people.validators import clean_phone
 from onetrip.queueing.models import (
     Appointment,
@@ -211,12 +218,9 @@ def appointment_book(
         user = None
     if not phone and user is not None:
         phone = user.phone or ""
-    if not phone:
-        raise ValidationFailed(
-            _("请填写手机号，用于预约确认和提醒。"),
-            code="phone_required",
-            fields={"phone": [_("必填")]},
-        )
+    phone = required_text(
+        phone, _("请填写手机号，用于预约确认和提醒。"), code="phone_required", field="phone"
+    )
     phone = clean_phone(phone)
     slot = Slot.objects.select_related("queue", "queue__point", "point").get(pk=slot.pk)
     _check_bookable(slot, now)
@@ -320,9 +324,9 @@ def appointment_move(
 
 
 def _find_for_check_in(*, point: Any, code: str, now: dt.datetime) -> Appointment:
-    code = (code or "").strip()
-    if not code:
-        raise ValidationFailed(_("请扫描预约二维码或输入预约手机号。"), code="code_required")
+    code = required_text(
+        code, _("请扫描预约二维码或输入预约手机号。"), code="code_required", field="code"
+    )
     found = Appointment.objects.select_related("point")
     if code.isdigit() and len(code) == 11:  # the phone the booking was made with
         here = found.filter(phone=code, point=point, day=local_day(now)).order_by(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.access import require_role
 from onetrip.audit.services import audit_record
-from onetrip.errors import Conflict, Forbidden, ValidationFailed
+from onetrip.errors import Conflict, Forbidden, ValidationFailed, required_text
 from onetrip.queueing.models import (
     ApplicantType,
     Queue,
@@ -124,9 +124,9 @@ def window_create(
     queues: list[Queue] | tuple[Queue, ...] = (),
     actor: User | None = None,
 ) -> Window:
-    number = (number or "").strip()
-    if not number:
-        raise ValidationFailed(_("请填写窗口号。"), code="window_number_required")
+    number = required_text(
+        number, _("请填写窗口号。"), code="window_number_required", field="number"
+    )
     if kind not in WindowKind.values:
         raise ValidationFailed(_("窗口类型无效。"), code="bad_window_kind")
     for q in queues:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -37,58 +37,123 @@ SHEETS = (
 )
 
 
-def _columns() -> list[tuple[str, Any, bool]]:
-    """(header, getter on a breakdown row, is a rate) for every breakdown sheet."""
-    return [
-        (_("办件数"), lambda r: r["cases"]["cases"], False),
-        (_("首次提交通过率"), lambda r: r["cases"]["first_pass_rate"], True),
-        (_("一次性补正率"), lambda r: r["cases"]["one_go_supplement_rate"], True),
-        (_("件均跑动次数"), lambda r: r["cases"]["avg_visits"], False),
-        (_("零跑动办件占比"), lambda r: r["cases"]["zero_visit_share"], True),
-        (_("街道社区办件占比"), lambda r: r["cases"]["local_share"], True),
-        (_("超期率"), lambda r: r["cases"]["overdue_rate"], True),
-        (_("差错率"), lambda r: r["cases"]["error_rate"], True),
-        (_("叫号数"), lambda r: r["waits"]["tickets"], False),
-        (_("平均等候（分钟）"), lambda r: r["waits"]["avg_wait_minutes"], False),
-        (_("90%等候（分钟）"), lambda r: r["waits"]["p90_wait_minutes"], False),
-        (_("评价数"), lambda r: r["satisfaction"]["ratings"], False),
-        (_("平均评分"), lambda r: r["satisfaction"]["avg_score"], False),
-        (_("满意率"), lambda r: r["satisfaction"]["satisfied_share"], True),
-    ]
+class _Figure(NamedTuple):
+    part: str  # the part of the report (or of a breakdown row) the figure is in
+    label: str
+    rate: bool  # a fraction, shown in percent format
+
+
+def _figures() -> dict[str, _Figure]:
+    """Every figure the files show, by its key: the one table the summary, breakdown and trend
+    sheets take their headers from (built per call: the labels in the request's language)."""
+    return {
+        "cases": _Figure("cases", _("办件数"), False),
+        "first_pass_rate": _Figure("cases", _("首次提交通过率"), True),
+        "first_pass_rate_with_precheck": _Figure("cases", _("经预检的首次提交通过率"), True),
+        "one_go_supplement_rate": _Figure("cases", _("一次性补正率"), True),
+        "one_go_supplement_rate_companies": _Figure("cases", _("企业一次性补正率"), True),
+        "avg_visits": _Figure("cases", _("件均跑动次数"), False),
+        "zero_visit_share": _Figure("cases", _("零跑动办件占比"), True),
+        "local_share": _Figure("cases", _("街道社区办件占比"), True),
+        "overdue_rate": _Figure("cases", _("超期率"), True),
+        "error_rate": _Figure("cases", _("差错率"), True),
+        "tickets": _Figure("waits", _("叫号数"), False),
+        "avg_wait_minutes": _Figure("waits", _("平均等候（分钟）"), False),
+        "p90_wait_minutes": _Figure("waits", _("90%等候（分钟）"), False),
+        "matters": _Figure("matters", _("事项数"), False),
+        "zero_visit_matter_share": _Figure("matters", _("零跑动事项占比"), True),
+        "five_star_matter_share": _Figure("matters", _("五星级事项占比"), True),
+        "ratings": _Figure("satisfaction", _("评价数"), False),
+        "avg_score": _Figure("satisfaction", _("平均评分"), False),
+        "satisfied_share": _Figure("satisfaction", _("满意率"), True),
+        "bad_ratings": _Figure("followups", _("差评数"), False),
+        "callback_rate": _Figure("followups", _("实名差评回访率"), True),
+    }
+
+
+#: the columns of every breakdown sheet (point, department, matter, agency)
+BREAKDOWN_FIGURES = (
+    "cases",
+    "first_pass_rate",
+    "one_go_supplement_rate",
+    "avg_visits",
+    "zero_visit_share",
+    "local_share",
+    "overdue_rate",
+    "error_rate",
+    "tickets",
+    "avg_wait_minutes",
+    "p90_wait_minutes",
+    "ratings",
+    "avg_score",
+    "satisfied_share",
+)
+#: the weekly series of the trend sheet
+TREND_FIGURES = (
+    "cases",
+    "tickets",
+    "avg_wait_minutes",
+    "p90_wait_minutes",
+    "first_pass_rate",
+    "one_go_supplement_rate",
+    "zero_visit_share",
+    "avg_visits",
+    "local_share",
+    "overdue_rate",
+    "satisfied_share",
+)
+#: the summary's figures before and after its visit counts
+_SUMMARY_HEAD = (
+    "tickets",
+    "avg_wait_minutes",
+    "p90_wait_minutes",
+    "cases",
+    "first_pass_rate",
+    "first_pass_rate_with_precheck",
+    "one_go_supplement_rate",
+    "one_go_supplement_rate_companies",
+    "avg_visits",
+)
+_SUMMARY_TAIL = (
+    "zero_visit_share",
+    "local_share",
+    "overdue_rate",
+    "matters",
+    "zero_visit_matter_share",
+    "five_star_matter_share",
+    "ratings",
+    "avg_score",
+    "satisfied_share",
+    "bad_ratings",
+    "callback_rate",
+)
+
+
+def _figure_rows(figures: dict[str, Any], keys: tuple[str, ...]) -> list[tuple[str, Any, bool]]:
+    """(header, value, is a rate) of ``keys`` in ``figures`` (the report's, or a breakdown
+    row's: both are grouped by part)."""
+    table = _figures()
+    rows = []
+    for key in keys:
+        figure = table[key]
+        rows.append((figure.label, figures[figure.part][key], figure.rate))
+    return rows
 
 
 def summary_rows(report: dict[str, Any]) -> list[tuple[str, Any, bool]]:
     """(label, value, is a rate) for the summary sheet."""
     f = report["figures"]
-    c, w, m, s = f["cases"], f["waits"], f["matters"], f["satisfaction"]
+    visits = f["cases"]["visits"]
     return [
         (_("区县"), report["district"]["name"], False),
         (_("起始日期"), report["period"]["since"] or "", False),
         (_("截止日期"), report["period"]["until"] or "", False),
         (_("数据截至"), as_of_text(report), False),
-        (_("叫号数"), w["tickets"], False),
-        (_("平均等候（分钟）"), w["avg_wait_minutes"], False),
-        (_("90%等候（分钟）"), w["p90_wait_minutes"], False),
-        (_("办件数"), c["cases"], False),
-        (_("首次提交通过率"), c["first_pass_rate"], True),
-        (_("经预检的首次提交通过率"), c["first_pass_rate_with_precheck"], True),
-        (_("一次性补正率"), c["one_go_supplement_rate"], True),
-        (_("企业一次性补正率"), c["one_go_supplement_rate_companies"], True),
-        (_("件均跑动次数"), c["avg_visits"], False),
-        (_("零跑动办件"), c["visits"]["0"], False),
-        (_("跑动1次办件"), c["visits"]["1"], False),
-        (_("跑动2次及以上办件"), c["visits"]["2+"], False),
-        (_("零跑动办件占比"), c["zero_visit_share"], True),
-        (_("街道社区办件占比"), c["local_share"], True),
-        (_("超期率"), c["overdue_rate"], True),
-        (_("事项数"), m["matters"], False),
-        (_("零跑动事项占比"), m["zero_visit_matter_share"], True),
-        (_("五星级事项占比"), m["five_star_matter_share"], True),
-        (_("评价数"), s["ratings"], False),
-        (_("平均评分"), s["avg_score"], False),
-        (_("满意率"), s["satisfied_share"], True),
-        (_("差评数"), f["followups"]["bad_ratings"], False),
-        (_("实名差评回访率"), f["followups"]["callback_rate"], True),
+        *_figure_rows(f, _SUMMARY_HEAD),
+        (_("零跑动办件"), visits["0"], False),
+        (_("跑动1次办件"), visits["1"], False),
+        (_("跑动2次及以上办件"), visits["2+"], False),
+        *_figure_rows(f, _SUMMARY_TAIL),
     ]
 
 
@@ -103,37 +168,22 @@ def _table(report: dict[str, Any], key: str, trend: dict[str, Any] | None = None
         return [_("指标"), _("数值")], [[label, value] for label, value, _r in figures], None
     if key == "trend":
         trend = trend or {}
-        series = _trend_columns()
-        header = [_("周（周一）")] + [title for _k, title, _rate in series]
+        table = _figures()
+        header = [_("周（周一）")] + [table[k].label for k in TREND_FIGURES]
         rows = [
-            [week] + [trend["series"][k][i] for k, _t, _rate in series]
+            [week] + [trend["series"][k][i] for k in TREND_FIGURES]
             for i, week in enumerate(trend.get("weeks", []))
         ]
-        rates = [i + 1 for i, (_k, _t, rate) in enumerate(series) if rate]
+        rates = [i + 1 for i, k in enumerate(TREND_FIGURES) if table[k].rate]
         return header, rows, rates
-    cols = _columns()
     first = [_("名称")] + ([_("编码")] if key != "agency" else [])
     for row in report["breakdowns"].get(key, []):
         head = [row["name"]] + ([row.get("code", "")] if key != "agency" else [])
-        rows.append(head + [get(row) for _h, get, _rate in cols])
-    rates = [len(first) + i for i, (_h, _get, rate) in enumerate(cols) if rate]
-    return first + [h for h, _get, _rate in cols], rows, rates
-
-
-def _trend_columns() -> list[tuple[str, str, bool]]:
-    return [
-        ("cases", _("办件数"), False),
-        ("tickets", _("叫号数"), False),
-        ("avg_wait_minutes", _("平均等候（分钟）"), False),
-        ("p90_wait_minutes", _("90%等候（分钟）"), False),
-        ("first_pass_rate", _("首次提交通过率"), True),
-        ("one_go_supplement_rate", _("一次性补正率"), True),
-        ("zero_visit_share", _("零跑动办件占比"), True),
-        ("avg_visits", _("件均跑动次数"), False),
-        ("local_share", _("街道社区办件占比"), True),
-        ("overdue_rate", _("超期率"), True),
-        ("satisfied_share", _("满意率"), True),
-    ]
+        rows.append(head + [value for _h, value, _r in _figure_rows(row, BREAKDOWN_FIGURES)])
+    table = _figures()
+    header = first + [table[k].label for k in BREAKDOWN_FIGURES]
+    rates = [len(first) + i for i, k in enumerate(BREAKDOWN_FIGURES) if table[k].rate]
+    return header, rows, rates
 
 
 def report_csv(report: dict[str, Any], key: str, *, trend: dict[str, Any] | None = None) -> str:
@@ -222,6 +272,15 @@ def drill_csv(cases) -> str:
     return "".join(drill_csv_lines(cases))
 
 
+def _append_table(sheet: Any, header: list[Any], rows: list[list[Any]], rates: Any) -> None:
+    """A table from ``_table`` on ``sheet``, its rate columns (0-based) in percent format."""
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+        for column in rates:
+            sheet.cell(row=sheet.max_row, column=column + 1).number_format = PERCENT
+
+
 def metrics_workbook(report: dict[str, Any], *, trend: dict[str, Any] | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
@@ -232,26 +291,12 @@ def metrics_workbook(report: dict[str, Any], *, trend: dict[str, Any] | None = N
         if rate:
             ws.cell(row=ws.max_row, column=2).number_format = PERCENT
     ws.column_dimensions["A"].width = 28
-    cols = _columns()
     for by, title in SHEETS:
-        sheet = wb.create_sheet(title)
-        first = [_("名称")] + ([_("编码")] if by != "agency" else [])
-        sheet.append(first + [h for h, _get, _rate in cols])
-        rate_columns = [len(first) + i + 1 for i, (_h, _get, rate) in enumerate(cols) if rate]
-        for row in report["breakdowns"].get(by, []):
-            head = [row["name"]] + ([row.get("code", "")] if by != "agency" else [])
-            sheet.append(head + [get(row) for _h, get, _rate in cols])
-            for column in rate_columns:
-                sheet.cell(row=sheet.max_row, column=column).number_format = PERCENT
-        sheet.column_dimensions["A"].width = 30
+        _append_table(wb.create_sheet(title), *_table(report, by))
+        wb[title].column_dimensions["A"].width = 30
     if trend is not None:
-        header, rows, rates = _table(report, "trend", trend)
         sheet = wb.create_sheet(_("每周趋势"))
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-            for column in rates:
-                sheet.cell(row=sheet.max_row, column=column + 1).number_format = PERCENT
+        _append_table(sheet, *_table(report, "trend", trend))
         sheet.column_dimensions["A"].width = 14
     for sheet in wb.worksheets:
         for cell in sheet[1]:

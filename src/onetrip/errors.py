@@ -40,6 +40,17 @@ class DomainError(Exception):
             }
         return body
 
+    def field_messages(self) -> dict[str, list[str]]:
+        """Each field's messages as text (a field may carry one message or a list of them)."""
+        return {
+            k: [str(m) for m in v] if isinstance(v, list | tuple) else [str(v)]
+            for k, v in self.fields.items()
+        }
+
+    def field_errors(self) -> dict[str, str]:
+        """Each field's first message: what a form shows beside the field."""
+        return {k: v[0] if v else "" for k, v in self.field_messages().items()}
+
 
 class ValidationFailed(DomainError):
     status = 422

@@ -36,13 +36,6 @@ def _district(request) -> ServicePoint:
     return district
 
 
-def _field_errors(exc: DomainError) -> dict[str, str]:
-    out = {}
-    for key, value in (exc.fields or {}).items():
-        out[key] = str(value[0] if isinstance(value, list | tuple) and value else value)
-    return out
-
-
 def _onsite_texts(rules) -> list[str]:
     return [str(ONSITE_TEXT.get(step, step)) for step in rules.onsite_steps]
 
@@ -130,7 +123,7 @@ def apply_matter(request, code: str):
                 commitment_signed=bool(request.POST.get("commitment_signed")),
             )
         except DomainError as exc:
-            errors = _field_errors(exc)
+            errors = exc.field_errors()
             error_message = str(exc.message)
             status = exc.status
         else:

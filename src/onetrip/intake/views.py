@@ -75,7 +75,7 @@ def precheck_page(request):
             )
         except DomainError as exc:
             message = str(exc.message)
-            errors = {k: v if isinstance(v, list) else [v] for k, v in exc.fields.items()}
+            errors = exc.field_messages()
         else:
             return redirect("intake:precheck_result", token=precheck.token)
     return render(
@@ -181,7 +181,7 @@ def form_page(request, code):
                     token=_session_draft_token(request, matter) or None,
                 )
             except DomainError as exc:
-                errors = {k: (v[0] if isinstance(v, list) else v) for k, v in exc.fields.items()}
+                errors = exc.field_errors()
                 status = 422
             else:
                 drafts = dict(request.session.get(DRAFT_SESSION_KEY, {}))

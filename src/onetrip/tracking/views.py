@@ -36,13 +36,6 @@ def _limited(request, exc: RateLimited):
     return limited_response(render(request, "tracking/rate_limited.html", status=429), exc)
 
 
-def _field_errors(exc: DomainError) -> dict[str, str]:
-    out = {}
-    for key, value in (exc.fields or {}).items():
-        out[key] = str(value[0] if isinstance(value, list | tuple) and value else value)
-    return out
-
-
 # -- public tracking page --------------------------------------------------------------------
 
 
@@ -126,7 +119,7 @@ def _tracking_post(request, token: str, action, *, second_factor: bool = True):
     except NotFound:
         return _not_found(request)
     except DomainError as exc:
-        errors = _field_errors(exc)
+        errors = exc.field_errors()
         errors["_"] = str(exc.message)
         return _tracking_response(request, token, errors=errors, status=exc.status, counted=True)
     messages.success(request, message)
@@ -240,7 +233,7 @@ def window_entry(request, point_code: str, window_number: str):
                 phone_last4=request.POST.get("phone_last4", ""),
             )
         except DomainError as exc:
-            errors = _field_errors(exc)
+            errors = exc.field_errors()
             errors["_"] = str(exc.message)
             status = 404 if isinstance(exc, NotFound) else 422
         else:

@@ -91,9 +91,8 @@ class ScheduleYearAdmin(admin.ModelAdmin):
                 )
             except DomainError as exc:
                 form.add_error(None, str(exc.message))
-                for key, msgs in exc.fields.items():
-                    for msg in msgs if isinstance(msgs, list | tuple) else [msgs]:
-                        problems.append(f"{key}: {msg}")
+                for key, msgs in exc.field_messages().items():
+                    problems += [f"{key}: {msg}" for msg in msgs]
             else:
                 self.message_user(
                     request,

@@ -34,9 +34,8 @@ class Command(BaseCommand):
             schedule = schedule_import(data=data, replace=options["replace"])
         except DomainError as exc:
             lines = [str(exc.message)]
-            for key, messages in exc.fields.items():
-                for message in messages if isinstance(messages, list) else [messages]:
-                    lines.append(f"  {key}: {message}")
+            for key, messages in exc.field_messages().items():
+                lines += [f"  {key}: {message}" for message in messages]
             raise CommandError("\n".join(lines)) from exc
         days = schedule.days.all()
         self.stdout.write(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.catalogue.selectors import name_query
-from onetrip.clock import in_period
+from onetrip.clock import in_period, local_today
 from onetrip.errors import NotFound, ValidationFailed
 from onetrip.intake.forms import default_fields
 from onetrip.intake.models import ApplicantKind, FormDraft, PreCheck
@@ -247,12 +247,10 @@ def form_draft_get(*, token: str, matter: Matter, user: Any = None) -> FormDraft
 def window_zero_opened(*, district: ServicePoint) -> dt.date | None:
     """The reform date as the records tell it: the first local day a guide pre-checked
     materials at the district's centre (window zero). None when no guide ever has."""
-    from django.utils import timezone
-
     first = (
         PreCheck.objects.filter(point=district, self_service=False)
         .order_by("at")
         .values_list("at", flat=True)
         .first()
     )
-    return None if first is None else timezone.localtime(first).date()
+    return None if first is None else local_today(first)

@@ -33,9 +33,9 @@ from onetrip.cases import states as S
 from onetrip.cases.models import Case, SupplementNotice
 from onetrip.cases.selectors import RUNNING
 from onetrip.catalogue.models import PointLevel
-from onetrip.clock import in_period
+from onetrip.clock import SHANGHAI, in_period
 from onetrip.metrics.models import Rating
-from onetrip.metrics.scope import SHANGHAI, Scope
+from onetrip.metrics.scope import Scope
 from onetrip.queueing.models import Queue, Ticket
 
 P90 = 0.9

@@ -41,6 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Floor, Least, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from onetrip.clock import SHANGHAI
 from onetrip.metrics import raw
 from onetrip.metrics.models import (
     CaseDay,
@@ -58,7 +59,6 @@ from onetrip.metrics.models import (
     WaitWeekTotal,
 )
 from onetrip.metrics.rollup_keys import keys_rebuild, keys_refresh
-from onetrip.metrics.scope import SHANGHAI
 
 #: ids below each mark read again on every refresh
 MARGIN = 200

@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from onetrip.catalogue.models import Department, Matter, PointLevel, ServicePoint
+from onetrip.clock import SHANGHAI
 from onetrip.people.models import Agency
 from onetrip.roles import Role
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 KINDS = ("person", "company")
 
 

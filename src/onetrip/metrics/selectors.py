@@ -21,11 +21,11 @@ from django.db.models.functions import TruncDate
 
 from onetrip.cases.models import RUNNING_STATES
 from onetrip.catalogue.models import Department, Matter, OnlineDepth, ServicePoint
-from onetrip.clock import local_today
+from onetrip.clock import SHANGHAI, local_today
 from onetrip.metrics import raw, reads
 from onetrip.metrics.followups import followup_scope_figures
 from onetrip.metrics.rollups import CASE_SUMS, RATING_SUMS, bin_width, rollups_as_of
-from onetrip.metrics.scope import SHANGHAI, Scope, district_for_user, period_bounds, scope_resolve
+from onetrip.metrics.scope import Scope, district_for_user, period_bounds, scope_resolve
 from onetrip.people.models import Agency
 from onetrip.queueing.models import Queue
 
@@ -585,9 +585,3 @@ def case_visit_summary(
         "zero_visit_share": raw.ratio(r["zero"], r["cases"]),
         "avg_visits": raw.num(r["avg"]),
     }
-
-
-def now_local() -> dt.datetime:
-    from django.utils import timezone
-
-    return timezone.localtime(timezone.now(), SHANGHAI)

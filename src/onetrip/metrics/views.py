@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from onetrip.cases.models import Channel
 from onetrip.catalogue.models import Department, PointLevel, ServicePoint
+from onetrip.clock import local_today
 from onetrip.dbrouter import replica_view
 from onetrip.errors import DomainError
 from onetrip.metrics import drill, selectors
@@ -161,7 +162,7 @@ def metrics_page(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     district = _district(request)
-    today = selectors.now_local().date()
+    today = local_today()
     g = request.GET
     errors = []
     a_default, b_default = default_periods(district=district, today=today)
@@ -329,7 +330,7 @@ def metrics_cases(request):
     if figure not in drill.DRILL:
         raise Http404
     scope = _scope_from_query(request, district)
-    today = selectors.now_local().date()
+    today = local_today()
     qs = drill.drill_cases(scope, figure=figure, today=today)
     if request.GET.get("format") == "csv":
         from django.http import StreamingHttpResponse
@@ -394,7 +395,7 @@ def metrics_csv(request):
     if table not in TABLE_KEYS:
         raise Http404
     scope = _scope_from_query(request, district)
-    today = selectors.now_local().date()
+    today = local_today()
     if table == "trend" and (scope.since is None or scope.until is None):
         raise Http404
     report = selectors.metrics_report(scope, today=today, trend=table == "trend")

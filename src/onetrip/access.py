@@ -21,6 +21,17 @@ STAFF_ROLES = (
 )
 
 
+def signed_in(user: Any) -> Any | None:
+    """``user`` when signed in, else None: a row records who acted, and an anonymous visitor
+    (a tracking link, a kiosk) or the system is recorded as no one."""
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def is_active_user(user: Any) -> bool:
+    """``user`` is signed in to an account that is not switched off."""
+    return signed_in(user) is not None and bool(user.is_active)
+
+
 def require_role(user: Any, *roles: Role) -> None:
     """Raise Forbidden unless the user is signed in and holds one of ``roles``."""
     if not getattr(user, "is_authenticated", False):

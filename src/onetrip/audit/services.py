@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import models
 
+from onetrip.access import signed_in
 from onetrip.audit.models import AuditEvent
 
 #: What an audit event is about: a model instance, or a ``(subject_type, subject_id)`` pair
@@ -36,8 +37,7 @@ def audit_event(
     """One audit event about ``subject``, not yet written: the one builder of audit rows.
     ``audit_record`` writes it; a one-statement write path inserts it as part of its
     statement."""
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
+    actor = signed_in(actor)
     subject_type, subject_id = audit_subject(subject)
     return AuditEvent(
         actor=actor,

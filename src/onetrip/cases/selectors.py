@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from onetrip.access import manages_district
+from onetrip.access import is_active_user, manages_district
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseMaterial, MaterialStatus
 from onetrip.catalogue.models import ServicePoint
@@ -99,7 +99,7 @@ def case_roles(*, user: Any, case: Case) -> set[str]:
 
     Memoised on the user object (which lives for one request) per case and state.
     """
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return set()
     memo = user.__dict__.setdefault("_ot_case_roles", {})
     key = (case.pk, case.point_id, case.department_id, case.agency_id)
@@ -144,7 +144,7 @@ def _case_roles(*, user: Any, case: Case) -> set[str]:
 def cases_visible_to(*, user: Any) -> QuerySet[Case]:
     """Every case ``user`` may see, by relationship."""
     qs = Case.objects.select_related("matter", "department", "applicant", "company", "point")
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return qs.none()
     if user.is_superuser:
         return qs

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onetrip.access import signed_in
 from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import MaterialForm, Matter, ServicePoint
 from onetrip.catalogue.rules import Handling, MatterRules, OnsiteStep, Route, rules_require
@@ -419,7 +420,7 @@ def form_draft_save(
             code="validation_failed",
             fields={k: [v] for k, v in errors.items()},
         )
-    owner = user if getattr(user, "is_authenticated", False) else None
+    owner = signed_in(user)
     if token:
         draft = form_draft_get(token=token, matter=matter, user=owner)
         draft.data = cleaned

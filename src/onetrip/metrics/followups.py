@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.access import manages_district
+from onetrip.access import is_active_user, manages_district
 from onetrip.cases.states import Transition
 from onetrip.clock import in_period, local_today
 from onetrip.metrics.models import FollowUp, FollowUpState, Rating
@@ -45,7 +45,7 @@ OPEN_STATES = (S.OPEN, S.CALLED_BACK, S.FIXED, S.EXPLAINED)
 
 
 def followup_roles(*, user: Any, follow_up: FollowUp) -> set[str]:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return set()
     roles = set()
     if manages_district(user, follow_up.district_id):

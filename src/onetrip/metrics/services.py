@@ -12,11 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import signed_in
 from onetrip.audit.services import audit_record
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseEvent
 from onetrip.cases.notify import case_context, case_holder_notify, holder_phone
 from onetrip.cases.selectors import case_roles
+from onetrip.clock import local_today
 from onetrip.db import create_once
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed, limited_text
 from onetrip.metrics.followups import FOLLOWUP_TRANSITIONS, followup_roles
@@ -132,7 +134,7 @@ def rating_submit(
         if done.exists():
             raise Conflict(_("该办件已评价过。"), code="already_rated")
         raise Conflict(_("办件受理后才能评价。"), code="not_rateable")
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = signed_in(actor)
     via = via if via in VIA else ("tracking" if tracking_token is not None else "account")
     rating = create_once(
         Rating,
@@ -167,7 +169,7 @@ def rating_submit(
 def _followup_open(*, rating: Rating, case: Case, now: dt.datetime) -> FollowUp:
     from onetrip.workdays.selectors import working_days_after
 
-    today = timezone.localtime(now).date()
+    today = local_today(now)
     follow_up = FollowUp.objects.create(
         rating=rating,
         case=case,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from onetrip.access import signed_in
 from onetrip.cases import states as S
 from onetrip.cases.models import (
     Case,
@@ -129,7 +130,7 @@ def _notice_write(
         round=case.supplement_rounds,
         items=items,
         due=working_days_after(start=today, days=limit),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=signed_in(actor),
         **texts,
     )
 

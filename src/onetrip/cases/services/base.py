@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
+from onetrip.access import signed_in
 from onetrip.audit.models import AuditEvent
 from onetrip.audit.services import audit_event_mirroring
 from onetrip.cases import states as S
@@ -156,7 +157,7 @@ def change_records(
 ) -> tuple[CaseEvent, AuditEvent]:
     """The CaseEvent and the audit record of one change, not yet written: the one builder both
     write paths use (the ORM path saves them, the one-statement paths insert them)."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = signed_in(actor)
     event = CaseEvent(
         case=case,
         at=now,

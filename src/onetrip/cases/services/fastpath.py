@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from onetrip.access import signed_in
 from onetrip.cases import states as S
 from onetrip.cases.models import (
     Case,
@@ -93,7 +94,7 @@ def _open_in_one_statement(
     if any(pk not in materials and not resolves_without_writes(m) for pk, m in known.items()):
         return None
     rows = _material_rows(case=case, known=known, materials=materials, today=today)
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = signed_in(actor)
     visit = None
     if _opened_in_person(role=role, channel=case.channel):
         visit = Visit(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
+from onetrip.access import signed_in
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, CaseFile, CaseMaterial, MaterialStatus
 from onetrip.cases.services.base import BAD, _event, _now, _roles_of, service, working_days_after
@@ -283,7 +284,7 @@ def case_file_upload(
         content_type=content_type,
         size=size,
         sha256=digest.hexdigest(),
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by=signed_in(actor),
     )
     record.file.save(uuid.uuid4().hex + ext, upload, save=False)
     record.save()

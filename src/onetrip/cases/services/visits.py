@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from onetrip.access import signed_in
 from onetrip.cases.models import Case, Visit, VisitKind
 from onetrip.cases.services.base import _now, service
 from onetrip.catalogue.models import ServicePoint
@@ -38,7 +39,7 @@ def visit_record(
         at=_now(at),
         point=point or case.point,
         ticket=ticket,
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by=signed_in(actor),
     )
     table = Case._meta.db_table
     with connection.cursor() as cur:  # count and read back in one statement

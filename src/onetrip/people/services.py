@@ -41,22 +41,17 @@ def _registered(
     model: type[R],
     *,
     actor: User | None,
-    subject_type: str,
     unique: dict[str, str],
     taken: str,
     taken_code: str,
     **fields: Any,
 ) -> R:
-    """Create the row unless one with the ``unique`` number exists; audit its registration."""
+    """Create the row unless one with the ``unique`` number exists; audit its registration
+    (the row names itself: applicant, company or agency and its id)."""
     if model._default_manager.filter(**unique).exists():
         raise Conflict(taken, code=taken_code)
     row = model._default_manager.create(**unique, **fields)
-    audit_record(
-        (subject_type, row.pk),
-        "register",
-        actor=actor,
-        to_state=str(getattr(row, "status", "registered")),
-    )
+    audit_record(row, "register", actor=actor, to_state=str(getattr(row, "status", "registered")))
     return row
 
 
@@ -76,7 +71,6 @@ def applicant_register(
     return _registered(
         Applicant,
         actor=actor,
-        subject_type="applicant",
         unique={"id_number": id_number},
         taken=_("该公民身份号码已登记。"),
         taken_code="applicant_exists",
@@ -108,7 +102,6 @@ def company_register(
     return _registered(
         Company,
         actor=actor,
-        subject_type="company",
         unique={"credit_code": credit_code},
         taken=_("该统一社会信用代码已登记。"),
         taken_code="company_exists",
@@ -140,7 +133,6 @@ def agency_register(
     return _registered(
         Agency,
         actor=actor,
-        subject_type="agency",
         unique={"credit_code": credit_code},
         taken=_("该代办机构已登记。"),
         taken_code="agency_exists",

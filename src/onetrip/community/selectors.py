@@ -302,3 +302,15 @@ def decision_roles(*, user: Caller, decision: Decision) -> set[str]:
     if _signed_in(user) and decision.owner_id == user.pk:
         roles.add(S.DECISION_OWNER)
     return roles
+
+
+def row_roles(*, user: Caller, row: Booking | Slot | Topic | Meeting | Decision) -> set[str]:
+    """The roles ``user`` holds on one stored community row, the ones its moves are checked
+    against: a booking's, topic's or decision's own roles, else those on the row's complex."""
+    if isinstance(row, Booking):
+        return booking_roles(user=user, booking=row)
+    if isinstance(row, Topic):
+        return topic_roles(user=user, topic=row)
+    if isinstance(row, Decision):
+        return decision_roles(user=user, decision=row)
+    return complex_roles(user=user, complex=row.complex)

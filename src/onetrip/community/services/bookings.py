@@ -19,7 +19,7 @@ from onetrip.community.services.common import (
     audit_move,
     check_move,
     clean_text,
-    locked,
+    locked_move,
     move_row,
     now_or,
     require_signed_in,
@@ -136,7 +136,6 @@ def booking_cancelled(
         actor=actor,
         move=move,
         roles=roles,
-        field="status",
         also=("cancelled_at",),
         note=note,
         data={"slot": booking.slot_id, **(data or {})},
@@ -176,7 +175,6 @@ def _promote_next(*, slot: Slot, now: dt.datetime) -> Booking | None:
         actor=None,
         move=move,
         roles={S.SYSTEM},
-        field="status",
         also=("confirmed_at",),
         data={"slot": slot.pk, "notified": notified},
     )
@@ -189,11 +187,13 @@ def booking_cancel(
 ) -> Booking:
     """Cancel a booking (its holder, or the complex's staff). A confirmed place goes to the
     first on the waiting list."""
-    require_signed_in(actor)
     now = now_or(now)
-    booking = locked(booking, "slot", "slot__facility", "slot__complex", "slot__complex__point")
-    roles = sel.booking_roles(user=actor, booking=booking)
-    move = check_move(S.BOOKING_TRANSITIONS, "cancel", state=booking.status, roles=roles)
+    booking, roles, move = locked_move(
+        booking,
+        "cancel",
+        actor=actor,
+        related=("slot", "slot__facility", "slot__complex", "slot__complex__point"),
+    )
     slot = booking.slot
     if slot.starts_at <= now and S.STAFF not in roles:
         raise Conflict(_("活动已经开始，不能再取消。"), code="slot_past")

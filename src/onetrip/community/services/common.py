@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from onetrip.audit.services import audit_record
 from onetrip.cases.states import Transition
+from onetrip.community import selectors as sel
 from onetrip.community import states as S
-from onetrip.community.models import Booking, Complex
+from onetrip.community.models import Booking, Complex, Decision, Meeting, Slot, Topic
 from onetrip.errors import Conflict, DomainError, Forbidden, ValidationFailed
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("onetrip.community")
 M = TypeVar("M", bound=models.Model)
+#: a community row that moves through one of ``states.TABLES``
+R = TypeVar("R", Booking, Slot, Topic, Meeting, Decision)
 
 
 def now_or(now: dt.datetime | None) -> dt.datetime:
@@ -113,13 +116,13 @@ def move_row(
     actor: User | None,
     move: Transition,
     roles: set[str],
-    field: str = "state",
     also: tuple[str, ...] = (),
     note: str = "",
     data: dict[str, Any] | None = None,
 ) -> str:
-    """Take ``move`` on ``row``: set its state ``field``, save it with the ``also`` fields the
-    caller changed, write the audit event. Returns the state it had."""
+    """Take ``move`` on ``row``: set its state, save it with the ``also`` fields the caller
+    changed, write the audit event. Returns the state it had."""
+    field = state_field(row)
     was = getattr(row, field)
     setattr(row, field, was if move.target == S.SAME else move.target)
     row.save(update_fields=[field, *also])
@@ -131,6 +134,26 @@ def locked(row: M, *related: str) -> M:
     """``row`` read again under a row lock (its own row only), with ``related`` joined."""
     rows = type(row)._default_manager.select_for_update(of=("self",))
     return rows.select_related(*related).get(pk=row.pk)
+
+
+def locked_move(
+    row: R, action: str, *, actor: User, related: tuple[str, ...]
+) -> tuple[R, set[str], Transition]:
+    """How every move on a stored community row starts: the actor must be signed in, the row
+    is read again under its lock (with ``related`` joined), so ``action`` is checked against
+    the row's table from the stored state, not the caller's copy, for the roles the actor
+    holds on it. Returns the locked row, those roles and the move."""
+    require_signed_in(actor)
+    row = locked(row, *related)
+    roles = sel.row_roles(user=actor, row=row)
+    table = S.TABLES[subject_type_of(row)]
+    move = check_move(table, action, state=getattr(row, state_field(row)), roles=roles)
+    return row, roles, move
+
+
+def state_field(row: Any) -> str:
+    """The field that holds a community row's state (bookings and slots call it ``status``)."""
+    return "status" if isinstance(row, (Booking, Slot)) else "state"
 
 
 def complex_of(row: Any) -> Complex:

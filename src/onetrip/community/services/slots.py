@@ -18,6 +18,7 @@ from onetrip.community.services.common import (
     check_move,
     clean_text,
     locked,
+    locked_move,
     move_row,
     now_or,
     require_signed_in,
@@ -137,11 +138,10 @@ def slot_transition(
 ) -> Slot:
     """Close, reopen or cancel a slot. Cancelling cancels every live booking and tells the
     residents who had a place."""
-    require_signed_in(actor)
     now = now_or(now)
-    slot = locked(slot, "complex", "complex__point", "facility")
-    roles = sel.complex_roles(user=actor, complex=slot.complex)
-    move = check_move(S.SLOT_TRANSITIONS, action, state=slot.status, roles=roles)
+    slot, roles, move = locked_move(
+        slot, action, actor=actor, related=("complex", "complex__point", "facility")
+    )
     if move.needs_note:
         note = clean_text(note, field="note", label=_("原因"), min_len=2, max_len=300)
     also: tuple[str, ...] = ()
@@ -167,5 +167,5 @@ def slot_transition(
                 tell_booker(b, "community_slot_cancelled", reason=note)
         slot.booked = 0
         also = ("booked",)
-    move_row(slot, actor=actor, move=move, roles=roles, field="status", also=also, note=note)
+    move_row(slot, actor=actor, move=move, roles=roles, also=also, note=note)
     return slot

@@ -28,7 +28,7 @@ from onetrip.community.services.common import (
     audit_move,
     check_move,
     clean_text,
-    locked,
+    locked_move,
     move_row,
     now_or,
     require_signed_in,
@@ -172,11 +172,10 @@ def topic_transition(
 ) -> Topic:
     """to_agenda / schedule (needs a meeting) / unschedule / decide (needs a held meeting and
     a decision: text, owner, due date) / decline (needs a reason) / withdraw (its raiser)."""
-    require_signed_in(actor)
     now = now_or(now)
-    topic = locked(topic, "complex", "complex__point", "meeting", "raised_by")
-    roles = sel.topic_roles(user=actor, topic=topic)
-    move = check_move(S.TOPIC_TRANSITIONS, action, state=topic.state, roles=roles)
+    topic, roles, move = locked_move(
+        topic, action, actor=actor, related=("complex", "complex__point", "meeting", "raised_by")
+    )
     note = str(note or "").replace("\x00", "").strip()
     if move.needs_note:
         note = clean_text(note, field="note", label=_("理由"), min_len=2, max_len=300)
@@ -281,11 +280,10 @@ def meeting_transition(
     now: dt.datetime | None = None,
 ) -> Meeting:
     """hold (with minutes) or cancel (with a reason; its topics go back to the agenda)."""
-    require_signed_in(actor)
     now = now_or(now)
-    meeting = locked(meeting, "complex", "complex__point")
-    roles = sel.complex_roles(user=actor, complex=meeting.complex)
-    move = check_move(S.MEETING_TRANSITIONS, action, state=meeting.state, roles=roles)
+    meeting, roles, move = locked_move(
+        meeting, action, actor=actor, related=("complex", "complex__point")
+    )
     fields: list[str] = []
     if action == "hold":
         meeting.minutes = clean_text(
@@ -309,11 +307,10 @@ def decision_transition(
 ) -> Decision:
     """start / progress / finish, each with a public note; when every decision on a topic is
     done the topic is done too."""
-    require_signed_in(actor)
     now = now_or(now)
-    decision = locked(decision, "complex", "complex__point", "topic")
-    roles = sel.decision_roles(user=actor, decision=decision)
-    move = check_move(S.DECISION_TRANSITIONS, action, state=decision.state, roles=roles)
+    decision, roles, move = locked_move(
+        decision, action, actor=actor, related=("complex", "complex__point", "topic")
+    )
     note = clean_text(
         note, field="note", label=_("进展说明"), min_len=2 if move.needs_note else 0, max_len=1000
     )

@@ -53,21 +53,21 @@ def file_url(matter: Matter, kind: str, material: Material | None = None) -> str
     return url + selectors.district_query(matter.district)
 
 
-def _scope(request) -> ServicePoint | None:
-    code = request.GET.get("district") or None
-    if not code:
-        return None
+def _district(request) -> ServicePoint:
+    """The district the page names (``?district=``), else the default; 404 when there is none."""
     try:
-        return selectors.district_get(code=code)
+        return selectors.district_get(code=request.GET.get("district") or None)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+
+
+def _scope(request) -> ServicePoint | None:
+    """The district the page names; None when it names none."""
+    return _district(request) if request.GET.get("district") else None
 
 
 def matter_list(request):
-    try:
-        district = selectors.district_get(code=request.GET.get("district") or None)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    district = _district(request)
     f = {
         "q": (request.GET.get("q") or "").strip(),
         "audience": request.GET.get("audience") or "",
@@ -207,10 +207,7 @@ def nearby(request):
     from onetrip.catalogue.api import NearestQuery, nearest_payload
     from onetrip.errors import DomainError
 
-    try:
-        district = selectors.district_get(code=request.GET.get("district") or None)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    district = _district(request)
     params = {
         k: request.GET.get(k, "").strip() for k in ("matter", "community", "address", "lat", "lng")
     }

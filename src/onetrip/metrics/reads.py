@@ -82,16 +82,23 @@ def spans(first: dt.date | None, last: dt.date | None, *, months: bool = True) -
 # -- which rows of which table -----------------------------------------------------------------
 
 
-def case_filter(scope: Scope) -> Q:
+def _key_filter(scope: Scope) -> Q:
+    """The scope's district, applicant kind and channel: the cuts every case and rating
+    roll-up (weekly totals and per-key rows) holds as columns."""
     f = Q(district_id=scope.district.pk)
-    for name in ("point", "department", "matter", "agency"):
-        value = getattr(scope, name)
-        if value is not None:
-            f &= Q(**{f"{name}_id": value.pk})
     if scope.kind:
         f &= Q(company=scope.kind == "company")
     if scope.channel:
         f &= Q(channel=scope.channel)
+    return f
+
+
+def case_filter(scope: Scope) -> Q:
+    f = _key_filter(scope)
+    for name in ("point", "department", "matter", "agency"):
+        value = getattr(scope, name)
+        if value is not None:
+            f &= Q(**{f"{name}_id": value.pk})
     return f
 
 
@@ -274,15 +281,6 @@ def grouped(
 
 _KEY_MODELS: dict[str, type[CaseKey] | type[RatingKey]] = {"cases": CaseKey, "ratings": RatingKey}
 _GRAIN = {"day": "d", "week": "w", "month": "m"}
-
-
-def _key_filter(scope: Scope) -> Q:
-    f = Q(district_id=scope.district.pk)
-    if scope.kind:
-        f &= Q(company=scope.kind == "company")
-    if scope.channel:
-        f &= Q(channel=scope.channel)
-    return f
 
 
 def _grouped_keys(

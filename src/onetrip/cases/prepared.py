@@ -69,6 +69,17 @@ def _joined_select(
     return ", ".join(columns), " ".join(joins), plan
 
 
+#: the columns ``_ancestor_joins`` adds: the point's grandparent and the point above that
+_ANCESTOR_COLUMNS = "p2.parent_id, p3.parent_id"
+
+
+def _ancestor_joins() -> str:
+    """Joins of the point ``p``'s parent (``p2``) and grandparent (``p3``), whose parents are
+    read along for ``_remember_chain``."""
+    sp = connection.ops.quote_name(ServicePoint._meta.db_table)
+    return f"LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
+
+
 def _remember_chain(
     user: Any, point: ServicePoint, parent2: int | None, parent3: int | None
 ) -> None:
@@ -100,11 +111,9 @@ def _case_read_plan() -> tuple[str, list[_Part]]:
             ("company", Company, "co", "LEFT JOIN {t} co ON co.id = c.company_id"),
         ]
     )
-    sp = quote(ServicePoint._meta.db_table)
     sql = (
-        f"SELECT {columns}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
-        f" c.xmin::text FROM {quote(Case._meta.db_table)} c {joins}"
-        f" LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
+        f"SELECT {columns}, {year_table_sql()}, {_ANCESTOR_COLUMNS},"
+        f" c.xmin::text FROM {quote(Case._meta.db_table)} c {joins} {_ancestor_joins()}"
         " WHERE c.number = %s"
     )
     _CASE_READ = (sql, plan)
@@ -223,9 +232,8 @@ def _intake_read_plan() -> tuple[str, list[_Part], list[Field[Any, Any]]]:
         " WHERE x.matter_id = m.id)"
     )
     sql = (
-        f"SELECT {columns}, {year_table_sql()}, p2.parent_id, p3.parent_id,"
-        f" {materials} FROM {sp} p {joins}"
-        f" LEFT JOIN {sp} p2 ON p2.id = p.parent_id LEFT JOIN {sp} p3 ON p3.id = p2.parent_id"
+        f"SELECT {columns}, {year_table_sql()}, {_ANCESTOR_COLUMNS},"
+        f" {materials} FROM {sp} p {joins} {_ancestor_joins()}"
         " WHERE p.id = %s"
     )
     _INTAKE_READ = (sql, plan, material_fields)

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from onetrip.access import is_active_user
 from onetrip.agencies.models import Authorisation, Batch, BatchNotice
 from onetrip.clock import local_today
 from onetrip.errors import NotFound
@@ -20,8 +21,7 @@ from onetrip.roles import Role
 
 def _staff_district_id(user: Any) -> int | None:
     if (
-        getattr(user, "is_authenticated", False)
-        and user.is_active
+        is_active_user(user)
         and user.has_role(Role.CLERK, Role.REVIEWER, Role.MANAGER)
         and user.point_id
     ):
@@ -31,7 +31,7 @@ def _staff_district_id(user: Any) -> int | None:
 
 def agencies_visible_to(*, user: Any) -> QuerySet[Agency]:
     qs = Agency.objects.select_related("district")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return qs.none()
     if user.is_superuser:
         return qs
@@ -54,7 +54,7 @@ def batches_visible_to(*, user: Any) -> QuerySet[Batch]:
     qs = Batch.objects.select_related("agency", "agent", "point").annotate(
         case_total=Count("items", distinct=True)
     )
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return qs.none()
     if user.is_superuser:
         return qs

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onetrip.access import is_district_manager
+from onetrip.access import is_active_user, is_district_manager
 from onetrip.agencies.models import (
     AgencyStatusChange,
     Authorisation,
@@ -409,7 +409,7 @@ def _batch_for_update(batch: Batch) -> Batch:
 def batch_roles(*, user: Any, batch: Batch) -> set[str]:
     """'agent' for the agency's own agents; 'staff' for the district's clerks, reviewers and
     managers; empty: no access (the batch is not found for them)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return set()
     roles = set()
     if user.is_superuser:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from onetrip.access import is_active_user
 from onetrip.errors import NotFound
 from onetrip.homevisits.models import HomeVisit
 from onetrip.roles import Role
@@ -17,7 +18,7 @@ def home_visits_visible_to(*, user: Any) -> QuerySet[HomeVisit]:
     qs = HomeVisit.objects.select_related(
         "matter", "applicant", "company", "assigned_to", "case", "point"
     )
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return qs.none()
     if user.is_superuser:
         return qs

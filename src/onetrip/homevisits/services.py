@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import is_district_manager
 from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed, required_text
 from onetrip.homevisits.models import HomeVisit, HomeVisitPhoto, HomeVisitReason, HomeVisitState
@@ -34,20 +35,6 @@ JPEG = b"\xff\xd8\xff"
 def _audit(visit: HomeVisit, actor: User, action: str, before: str, after: str, note: str = ""):
     audit_record(
         visit, f"home_visit.{action}", actor=actor, from_state=before, to_state=after, note=note
-    )
-
-
-def _is_manager(actor: User, district_id: int) -> bool:
-    return bool(
-        getattr(actor, "is_authenticated", False)
-        and (
-            actor.is_superuser
-            or (
-                actor.has_role(Role.MANAGER)
-                and actor.point is not None
-                and actor.point.district_id == district_id
-            )
-        )
     )
 
 
@@ -139,7 +126,7 @@ def home_visit_schedule(
     """A district manager assigns the visit (or a worker takes it) and fixes the time."""
     visit = _locked(visit)
     self_assign = assignee.pk == getattr(actor, "pk", None)
-    if not (_is_manager(actor, visit.district_id) or self_assign):
+    if not (is_district_manager(actor, visit.district_id) or self_assign):
         raise Forbidden(_("只有管理者可以派单。"), code="forbidden")
     if visit.state not in (HomeVisitState.REQUESTED, HomeVisitState.SCHEDULED):
         raise Conflict(_("该上门服务已受理，不能改派。"), code="visit_not_open")
@@ -300,7 +287,7 @@ def home_visit_deliver(*, visit: HomeVisit, actor: User, note: str = "") -> Home
 def home_visit_cancel(*, visit: HomeVisit, actor: User, reason: str) -> HomeVisit:
     visit = _locked(visit)
     own = visit.requested_by_id == getattr(actor, "pk", None)
-    if not (own or _is_manager(actor, visit.district_id)):
+    if not (own or is_district_manager(actor, visit.district_id)):
         raise NotFound(_("未找到该上门服务。"), code="visit_not_found")
     if visit.state not in (HomeVisitState.REQUESTED, HomeVisitState.SCHEDULED):
         raise Conflict(_("已上门受理，不能取消。"), code="visit_not_open")

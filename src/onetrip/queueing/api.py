@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from onetrip.access import signed_in
 from onetrip.apischema import Bool, Id, InSchema, Moment, one_of_required
 from onetrip.auth import optional_auth, staff_auth
 from onetrip.catalogue.models import ServicePoint
@@ -231,7 +232,7 @@ def ticket_create(request, payload: TicketIn):
         raise NotFound(_("未找到该队列。"), code="queue_not_found")
     user = _user(request)
     channel = TicketChannel.KIOSK
-    if getattr(user, "is_authenticated", False):
+    if signed_in(user) is not None:
         channel = TicketChannel.API
         if user.has_role(Role.GUIDE, Role.CLERK, Role.MANAGER) and selectors.staff_can_manage_point(
             user=user, point=queue.point
@@ -245,7 +246,7 @@ def ticket_create(request, payload: TicketIn):
         channel=channel,
         priority=payload.priority,
         slot_start=payload.slot_start,
-        actor=user if getattr(user, "is_authenticated", False) else None,
+        actor=signed_in(user),
     )
     return Status(201, _public(ticket))
 

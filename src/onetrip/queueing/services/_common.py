@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from onetrip.access import require_role
+from onetrip.access import require_role, signed_in
 from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import ServicePoint
 from onetrip.errors import Conflict, DomainError, Forbidden
@@ -68,8 +68,7 @@ def _event(
     """The ticket's event and its audit row: ``action`` took it from ``from_status`` to the
     status it has now."""
     to_status = ticket.status
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
+    actor = signed_in(actor)
     TicketEvent.objects.create(
         ticket=ticket,
         at=at,

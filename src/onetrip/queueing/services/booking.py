@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import signed_in
 from onetrip.audit.services import audit_record
 from onetrip.errors import (
     Conflict,
@@ -214,8 +215,7 @@ def appointment_book(
 ) -> Appointment:
     """Book a place in ``slot`` for a phone number (or the signed-in account's phone)."""
     now = now or timezone.now()
-    if user is not None and not getattr(user, "is_authenticated", False):
-        user = None
+    user = signed_in(user)
     if not phone and user is not None:
         phone = user.phone or ""
     phone = required_text(

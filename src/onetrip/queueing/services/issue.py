@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onetrip.access import require_role
+from onetrip.access import require_role, signed_in
 from onetrip.db import counter_next
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.people.validators import clean_phone
@@ -136,7 +136,7 @@ def ticket_issue(
         applicant=applicant,
         company=company,
         agency=agency,
-        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+        issued_by=signed_in(actor),
     )
     if (
         connection.vendor == "postgresql"

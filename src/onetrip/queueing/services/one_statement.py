@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from onetrip.access import signed_in
 from onetrip.audit.models import AuditEvent
 from onetrip.catalogue.models import ServicePoint
 from onetrip.db import InsertParts, constraint_name
@@ -264,7 +265,7 @@ def _issue_in_one_statement(ticket: Ticket, *, actor: User | None, now: dt.datet
     phone violates the partial unique index: the statement fails as a whole, the counter
     increment included, so a refusal leaves no gap in the day's numbers."""
     queue = ticket.queue
-    actor = actor if getattr(actor, "is_authenticated", False) else None
+    actor = signed_in(actor)
     number_sql = (
         "%s || CASE WHEN c.last < 1000 THEN lpad(c.last::text, 3, '0') ELSE c.last::text END"
     )

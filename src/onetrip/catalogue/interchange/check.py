@@ -126,13 +126,17 @@ class _Checker:
             if key not in allowed:
                 self.error((*path, key), "unknown_key", _("未知字段“%(key)s”。") % {"key": key})
 
+    def missing(self, key: str, path: tuple, *, required: bool) -> None:
+        """An absent field: an error when it is required (an optional one takes its default)."""
+        if required:
+            self.error((*path, key), "missing", _("缺少必填字段“%(key)s”。") % {"key": key})
+
     def text(
         self, data: dict, key: str, path: tuple, *, required=False, max_length=None, slug=False
     ) -> str:
         value = data.get(key)
         if value is None or value == "":
-            if required:
-                self.error((*path, key), "missing", _("缺少必填字段“%(key)s”。") % {"key": key})
+            self.missing(key, path, required=required)
             return ""
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.error((*path, key), "bad_type", _("“%(key)s”应为文本。") % {"key": key})
@@ -157,8 +161,7 @@ class _Checker:
     ):
         value = data.get(key)
         if value is None:
-            if required:
-                self.error((*path, key), "missing", _("缺少必填字段“%(key)s”。") % {"key": key})
+            self.missing(key, path, required=required)
             return default
         if isinstance(value, bool) or not isinstance(value, int):
             self.error((*path, key), "bad_type", _("“%(key)s”应为整数。") % {"key": key})
@@ -224,8 +227,7 @@ class _Checker:
     def choice(self, data: dict, key: str, path: tuple, choices, *, required=False, default=None):
         value = data.get(key)
         if value is None:
-            if required:
-                self.error((*path, key), "missing", _("缺少必填字段“%(key)s”。") % {"key": key})
+            self.missing(key, path, required=required)
             return default
         allowed = [c for c, _label in choices]
         if value not in allowed:

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import is_active_user
 from onetrip.community import states as S
 from onetrip.community.models import (
     Booking,
@@ -47,7 +48,8 @@ def valid_code(code: Any) -> str | None:
 
 
 def _signed_in(user: Caller) -> TypeGuard[User]:
-    return bool(user is not None and user.is_authenticated and user.is_active)
+    """``access.is_active_user``, telling the type checker the caller is a user."""
+    return is_active_user(user)
 
 
 def complex_roles(*, user: Caller, complex: Complex) -> set[str]:

@@ -6,11 +6,12 @@ import datetime as dt
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
+from onetrip.access import is_active_user
 from onetrip.errors import NotFound
 from onetrip.roles import Role
 from onetrip.safety import states as S
@@ -34,6 +35,11 @@ _RANK = Case(
 )
 
 
+def _signed_in(user: Caller) -> TypeGuard[User]:
+    """``access.is_active_user``, telling the type checker the caller is a user."""
+    return is_active_user(user)
+
+
 def user_district_id(user: Caller) -> int | None:
     point = getattr(user, "point", None)
     if point is None:
@@ -46,7 +52,7 @@ def incident_roles(*, incident: Incident, user: Caller, token: str | None = None
     roles: set[str] = set()
     if token and secrets.compare_digest(incident.token.encode(), str(token).encode()):
         roles.add(S.REPORTER)
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not _signed_in(user):
         return roles
     if incident.reporter_id == user.pk:
         roles.add(S.REPORTER)
@@ -71,7 +77,7 @@ def incidents_visible(*, user: Caller) -> QuerySet[Incident]:
     """Incidents the user may see: the command centre its district's, a grid worker their
     cells', a department those dispatched to it, a mediator those assigned, a reporter theirs."""
     qs = Incident.objects.select_related("cell__community", "street", "department")
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not _signed_in(user):
         return qs.none()
     if user.is_superuser:
         return qs

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import is_active_user
 from onetrip.audit.services import audit_record
 from onetrip.cases.states import Transition
 from onetrip.community import selectors as sel
@@ -35,7 +36,7 @@ def now_or(now: dt.datetime | None) -> dt.datetime:
 
 
 def require_signed_in(user: User | AnonymousUser | None) -> None:
-    if not (user is not None and getattr(user, "is_authenticated", False) and user.is_active):
+    if not is_active_user(user):
         raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import signed_in
 from onetrip.audit.models import AuditEvent
 from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import Department
@@ -83,7 +84,7 @@ def _audit(
 def _reporter(
     *, actor: User | None, anonymous: bool, reporter_phone: str, require_contact: bool
 ) -> tuple[str, Volunteer | None]:
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = signed_in(actor)
     volunteer = None
     kind = ReporterKind.CITIZEN
     if user is not None and user.has_role(Role.GRID_WORKER):
@@ -158,10 +159,10 @@ def incident_report(
             _("该网格所在社区未归属任何街道，暂不能上报。"), code="cell_without_street"
         )
     checked = check_photos(list(photos or []))
-    if not getattr(actor, "is_authenticated", False):
+    reporter = signed_in(actor)
+    if reporter is None:
         check_flood(client_key=client_key or "unknown")
 
-    signed_in = getattr(actor, "is_authenticated", False)
     calendar = WorkdayCalendar()
     route = route_for(
         district=district, kind=kind, cell=place.cell, at=now, urgency=urgency, calendar=calendar
@@ -181,7 +182,7 @@ def incident_report(
             longitude=place.longitude,
             state=S.State.REPORTED,
             reporter_kind=reporter_kind,
-            reporter=actor if signed_in else None,
+            reporter=reporter,
             volunteer=volunteer,
             reporter_name="" if anonymous else (reporter_name or "").strip()[:60],
             reporter_phone="" if anonymous else (reporter_phone or "").strip()[:20],
@@ -200,7 +201,7 @@ def incident_report(
         _audit(
             incident,
             "report",
-            actor=actor if signed_in and not anonymous else None,
+            actor=None if anonymous else reporter,
             role=reporter_kind,
             to_state=incident.state,
             data={"channel": channel, "photos": len(checked), "kind": kind},
@@ -279,7 +280,7 @@ def _record_mediation(
             "mediator_name": mediator_name,
             "agreement": agreement[:4000],
             "agreed": agreed,
-            "recorded_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "recorded_by": signed_in(actor),
             "recorded_at": now,
         },
     )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.access import is_active_user
 from onetrip.agencies.models import Authorisation, Batch, BatchNotice
-from onetrip.clock import local_today
+from onetrip.clock import in_period, local_today
 from onetrip.errors import NotFound
 from onetrip.people.models import Agency
 from onetrip.roles import Role
@@ -158,20 +158,11 @@ class AgencyQuality:
         return self.supplement_rounds / self.submitted if self.submitted else None
 
 
-def _period(since: dt.datetime | None, until: dt.datetime | None) -> Q:
-    q = Q()
-    if since is not None:
-        q &= Q(created_at__gte=since)
-    if until is not None:
-        q &= Q(created_at__lt=until)
-    return q
-
-
 def _quality_rows(agencies: QuerySet[Agency], since, until) -> dict[int, AgencyQuality]:
     from onetrip.cases.models import Case
 
     out = {a.pk: AgencyQuality(agency_id=a.pk, agency=a.name, status=a.status) for a in agencies}
-    cases = Case.objects.filter(_period(since, until), agency_id__in=out.keys())
+    cases = Case.objects.filter(in_period("created_at", since, until), agency_id__in=out.keys())
     for row in cases.values("agency_id").annotate(
         n=Count("id"),
         submitted=Count("id", filter=Q(submitted_at__isnull=False)),
@@ -195,7 +186,7 @@ def _quality_rows(agencies: QuerySet[Agency], since, until) -> dict[int, AgencyQ
     for agency_id, days in durations.items():
         out[agency_id].avg_days_to_decision = round(sum(days) / len(days), 2)
     for batch_row in (
-        Batch.objects.filter(_period(since, until), agency_id__in=out.keys())
+        Batch.objects.filter(in_period("created_at", since, until), agency_id__in=out.keys())
         .values("agency_id")
         .annotate(n=Count("id"), visits=Avg("visit_count"))
     ):

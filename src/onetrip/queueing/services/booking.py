@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,7 +86,9 @@ def _audit(
 
 
 def appointment_url(appointment: Appointment) -> str:
-    return settings.ONETRIP_SITE_URL.rstrip("/") + f"/appointments/{appointment.token}/"
+    """The appointment's page as a full link for the SMS (its path from the URL conf)."""
+    page = reverse("queueing:appointment", kwargs={"token": appointment.token})
+    return settings.ONETRIP_SITE_URL.rstrip("/") + page
 
 
 def _notify(appointment: Appointment, template: str, *, url: str = "") -> None:

@@ -153,3 +153,25 @@ def test_mask_id_numbers_in_text():
     assert mask_id_numbers_in("91330102MA0000001X") == "91330102MA0000001X"
     assert mask_id_numbers_in("1" * 20) == "1" * 20
     assert mask_id_numbers_in("") == "" and mask_id_numbers_in(None) == ""
+
+
+def _flashed(response) -> tuple[str, str]:
+    """The last message a response leaves for the next page: (level, text)."""
+    from django.contrib.messages import get_messages
+
+    return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)][-1]
+
+
+def test_case_page_posts_flash_their_outcome(cw, client):
+    """The case page's forms say on the next page whether the write went through."""
+    case = window_case(cw, day=D)
+    client.force_login(cw.civil_reviewer)
+    r = client.post(f"/cases/{case.number}/act/", {"action": "start_review"})
+    assert r.status_code == 302 and _flashed(r) == ("success", "操作已完成。")
+    case.refresh_from_db()
+    assert case.state == "in_review"
+    r = client.post(f"/cases/{case.number}/act/", {"action": "start_review"})
+    assert r.status_code == 302 and _flashed(r)[0] == "error"
+    client.force_login(cw.clerk)
+    r = client.post(f"/cases/{case.number}/materials/", {"upload": "1"})
+    assert r.status_code == 302 and _flashed(r) == ("error", "请选择要上传的文件。")

@@ -24,6 +24,7 @@ from onetrip.db import parse_id
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, ValidationFailed
 from onetrip.masking import mask_id_number, mask_id_numbers_in, mask_name
+from onetrip.pages import flash_posted
 from onetrip.qr import qr_svg
 from onetrip.roles import Role
 
@@ -290,14 +291,13 @@ def case_act(request, number: str):
         data["method"] = request.POST.get("method", "")
     if action == "extend":
         data["days"] = request.POST.get("days", "")
-    try:
-        services.case_transition(
+    flash_posted(
+        request,
+        lambda: services.case_transition(
             case=case, action=action, actor=request.user, note=request.POST.get("note", ""), **data
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("操作已完成。"))
+        ),
+        done=_("操作已完成。"),
+    )
     return redirect("cases:detail", number=case.number)
 
 
@@ -305,7 +305,8 @@ def case_act(request, number: str):
 @require_POST
 def case_material(request, number: str):
     case = _case_or_404(request, number)
-    try:
+
+    def save() -> None:
         upload = request.FILES.get("file")
         if upload is None and request.POST.get("upload"):
             raise ValidationFailed(_("请选择要上传的文件。"), code="file_required")
@@ -325,10 +326,8 @@ def case_material(request, number: str):
                 commitment_signed=bool(request.POST.get("commitment_signed")),
                 reason=request.POST.get("reason", ""),
             )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("材料已更新。"))
+
+    flash_posted(request, save, done=_("材料已更新。"))
     return redirect("cases:detail", number=case.number)
 
 
@@ -478,7 +477,8 @@ def instant_checks(request):
         raise Http404
     if request.method == "POST":
         case = sel.cases_visible_to(user=user).filter(number=request.POST.get("number")).first()
-        try:
+
+        def record() -> None:
             if case is None:
                 raise DomainError(_("未找到该办件。"), code="case_not_found", status=404)
             services.sample_check_record(
@@ -487,10 +487,8 @@ def instant_checks(request):
                 verdict=request.POST.get("verdict", ""),
                 note=request.POST.get("note", ""),
             )
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("已记录抽查结论。"))
+
+        flash_posted(request, record, done=_("已记录抽查结论。"))
         return redirect("cases:instant_checks")
     try:
         rate = min(max(float(request.GET.get("rate") or 0.2), 0.01), 1.0)

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from onetrip.audit.models import AuditEvent
+from onetrip.clock import local_today
 from onetrip.errors import DomainError
 from onetrip.queueing import selectors, services
 from onetrip.queueing.models import DailyCounter, Ticket, TicketEvent, TicketStatus
@@ -290,7 +291,7 @@ def test_board_scoped_to_point_and_window_share(hall):
 def test_close_day_sweep(hall):
     yesterday = timezone.now() - dt.timedelta(days=1)
     t = services.ticket_issue(queue=hall.qa, now=yesterday)
-    n = services.tickets_close_day(before_day=selectors.local_day(timezone.now()))
+    n = services.tickets_close_day(before_day=local_today())
     t.refresh_from_db()
     assert n == 1 and t.status == TicketStatus.WALKED_OUT
 

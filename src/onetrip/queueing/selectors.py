@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Count, Field, Q
 from django.utils import timezone
 
+from onetrip.clock import local_today
 from onetrip.masking import mask_phone
 from onetrip.queueing.models import (
     LIVE_STATUSES,
@@ -31,10 +32,6 @@ RECENT_SERVICE_SAMPLE = 20
 #: People ahead are counted up to this many ("200 or more"): no hall has more in one queue, and
 #: the count runs on every ticket issued, so a runaway backlog must not make issuing slower.
 AHEAD_COUNT_LIMIT = 200
-
-
-def local_day(at: dt.datetime) -> dt.date:
-    return timezone.localtime(at).date()
 
 
 # ------------------------------------------------------------------ opening hours
@@ -258,7 +255,7 @@ def people_ahead(*, ticket: Ticket) -> int:
 def queue_summaries(*, point: Any, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Each queue of the point with its waiting count and an estimated wait for a new ticket."""
     now = now or timezone.now()
-    day = local_day(now)
+    day = local_today(now)
     queues = queues_for_point(point=point)
     waiting = dict(
         Ticket.objects.filter(point=point, day=day, status=TicketStatus.WAITING)
@@ -342,7 +339,7 @@ def window_waiting_list(
     positions = dict(window.window_queues.values_list("queue_id", "position"))
     tickets = list(
         Ticket.objects.select_related("queue")
-        .filter(queue_id__in=positions, day=local_day(now), status=TicketStatus.WAITING)
+        .filter(queue_id__in=positions, day=local_today(now), status=TicketStatus.WAITING)
         .order_by("-priority", "sort_at", "id")[:500]
     )
     tickets.sort(key=lambda t: (not t.priority, positions.get(t.queue_id, 9999), t.sort_at, t.id))
@@ -353,7 +350,7 @@ def window_parked_list(*, window: Window, now: dt.datetime | None = None) -> lis
     now = now or timezone.now()
     return list(
         Ticket.objects.select_related("queue")
-        .filter(point_id=window.point_id, day=local_day(now), status=TicketStatus.PARKED)
+        .filter(point_id=window.point_id, day=local_today(now), status=TicketStatus.PARKED)
         .order_by("sort_at")
     )
 
@@ -383,7 +380,7 @@ def board_data(*, point: Any, now: dt.datetime | None = None, limit: int = 8) ->
     """The hall board: the latest calls still at a window (number → window; finished, absent
     and returned tickets drop off) and waiting counts. Cheap: two queries."""
     now = now or timezone.now()
-    day = local_day(now)
+    day = local_today(now)
     calls = list(
         Ticket.objects.filter(
             point=point, day=day, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]

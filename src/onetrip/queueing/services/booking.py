@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.access import signed_in
 from onetrip.audit.services import audit_record
+from onetrip.clock import local_today
 from onetrip.errors import (
     Conflict,
     DomainError,
@@ -50,7 +51,7 @@ from onetrip.queueing.models import (
     Ticket,
     TicketChannel,
 )
-from onetrip.queueing.selectors import local_day, point_is_open
+from onetrip.queueing.selectors import point_is_open
 from onetrip.queueing.services._common import _check_can_issue
 from onetrip.queueing.services.issue import ticket_issue
 
@@ -187,7 +188,7 @@ def _check_phone_limits(phone: str, now: dt.datetime) -> None:
     if mine.filter(created_at__gte=now - dt.timedelta(days=1)).count() >= MAX_BOOKINGS_PER_DAY:
         raise BookingFlood(_("该手机号24小时内预约次数过多，请明天再试。"), code="booking_flood")
     no_shows = mine.filter(
-        status=AppointmentStatus.NO_SHOW, day__gte=local_day(now - NO_SHOW_WINDOW)
+        status=AppointmentStatus.NO_SHOW, day__gte=local_today(now - NO_SHOW_WINDOW)
     ).count()
     if no_shows >= NO_SHOW_LIMIT:
         raise Forbidden(
@@ -332,13 +333,13 @@ def _find_for_check_in(*, point: Any, code: str, now: dt.datetime) -> Appointmen
     )
     found = Appointment.objects.select_related("point")
     if code.isdigit() and len(code) == 11:  # the phone the booking was made with
-        here = found.filter(phone=code, point=point, day=local_day(now)).order_by(
+        here = found.filter(phone=code, point=point, day=local_today(now)).order_by(
             "status", "slot__starts_at"
         )
         appointment = here.filter(status=AppointmentStatus.BOOKED).first() or here.first()
         if appointment is None:
             elsewhere = found.filter(
-                phone=code, day=local_day(now), status=AppointmentStatus.BOOKED
+                phone=code, day=local_today(now), status=AppointmentStatus.BOOKED
             ).first()
             appointment = elsewhere
     else:
@@ -374,7 +375,7 @@ def appointment_check_in(
                 code="appointment_not_booked",
             )
         slot = a.slot
-        if a.day != local_day(now):
+        if a.day != local_today(now):
             raise Conflict(
                 _("预约日期为%(d)s，请当天前来签到。") % {"d": a.day.isoformat()},
                 code="not_today",
@@ -414,7 +415,7 @@ def appointments_remind(*, now: dt.datetime | None = None) -> int:
     """Send the day-before reminder (SMS through the notices senders) to every booking of
     tomorrow not yet reminded; each claimed by a conditional UPDATE, so it is sent once."""
     now = now or timezone.now()
-    tomorrow = local_day(now) + dt.timedelta(days=1)
+    tomorrow = local_today(now) + dt.timedelta(days=1)
     sent = 0
     due = Appointment.objects.filter(
         day=tomorrow, status=AppointmentStatus.BOOKED, reminded_at__isnull=True

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.access import require_role, signed_in
+from onetrip.clock import local_today
 from onetrip.db import counter_next
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.people.validators import clean_phone
@@ -24,7 +25,6 @@ from onetrip.queueing.models import (
     TicketChannel,
 )
 from onetrip.queueing.selectors import (
-    local_day,
     point_is_open,
     queue_with_point,
     staff_can_manage_point,
@@ -119,7 +119,7 @@ def ticket_issue(
                 code="point_closed",
             )
         when = now
-    day = local_day(when)
+    day = local_today(when)
     if booked_slot is not None:  # checked in (now, at the point): its place is the slot
         slot_start = when = booked_slot
     ticket = Ticket(

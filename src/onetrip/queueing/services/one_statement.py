@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from onetrip.access import signed_in
 from onetrip.audit.models import AuditEvent
 from onetrip.catalogue.models import ServicePoint
+from onetrip.clock import local_today
 from onetrip.db import InsertParts, constraint_name
 from onetrip.errors import NotFound
 from onetrip.queueing.contract import call_order_sql, sql_sets
@@ -26,7 +27,6 @@ from onetrip.queueing.models import (
     WindowQueue,
 )
 from onetrip.queueing.selectors import (
-    local_day,
     queue_with_point,
     wait_figure_columns,
     wait_figures_from_row,
@@ -147,7 +147,7 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
     (guard, guard_params), event, audit = _window_write_parts(
         action="call", window=window, user=user, now=now, to=TicketStatus.CALLED
     )
-    day = local_day(now)
+    day = local_today(now)
     sets, set_params = sql_sets("call", now=now, user=user, window=window)
     sql = (
         f"WITH {guard},"

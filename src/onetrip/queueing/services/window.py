@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.access import require_role
+from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.queueing.contract import ONE_STATEMENT_ACTIONS, orm_updates
 from onetrip.queueing.models import (
@@ -23,7 +24,6 @@ from onetrip.queueing.models import (
     WindowQueue,
 )
 from onetrip.queueing.selectors import (
-    local_day,
     staff_can_manage_point,
 )
 from onetrip.queueing.services._common import (
@@ -56,7 +56,7 @@ def _next_waiting_id(window: Window, now: dt.datetime) -> int | None:
     answers without sorting the whole waiting list, so a long queue does not slow calling down.
     On PostgreSQL every probe skips tickets another window has locked this instant.
     """
-    day = local_day(now)
+    day = local_today(now)
     waiting = Ticket.objects.filter(status=TicketStatus.WAITING, day=day, sort_at__lte=now)
     if connection.features.has_select_for_update_skip_locked:
         waiting = waiting.select_for_update(skip_locked=True, of=("self",))

@@ -49,10 +49,6 @@ DECIDED = ("approved", "rejected", "refused", "withdrawn", "delivered", "closed"
 MAX_BATCH_ROWS = 200
 
 
-def _local_today() -> dt.date:
-    return local_today()
-
-
 # ------------------------------------------------------------------ register
 
 
@@ -350,7 +346,7 @@ def batch_submit(
             % {"name": agency.name, "reason": agency.status_reason or "-"},
             code="agency_suspended",
         )
-    today = _local_today()
+    today = local_today()
     plan = _check_rows(agency=agency, rows=rows, today=today)
     district = agency.district
     point = district if route == BatchRoute.ONLINE else actor.point

@@ -206,14 +206,9 @@ def online_apply(
 
 
 def _upload_problem(upload: Any) -> str:
-    size = getattr(upload, "size", 0) or 0
-    if size == 0:
-        return _("文件为空。")
-    if size > case_services.MAX_UPLOAD_BYTES:
-        return _("文件过大：最大 %(mb)s MB。") % {"mb": case_services.MAX_UPLOAD_BYTES // 2**20}
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if case_services.sniff_upload(head) is None:
-        return _("只接受 PDF、JPEG、PNG 文件。")
+    """Why the scan cannot be stored (``cases.services.upload_checked``); "" when it can."""
+    try:
+        case_services.upload_checked(upload)
+    except ValidationFailed as exc:
+        return str(exc.message)
     return ""

@@ -31,6 +31,7 @@ from onetrip.cases.services.materials import (
     case_file_upload,
     case_material_update,
     sniff_upload,
+    upload_checked,
 )
 from onetrip.cases.services.opening import case_open
 from onetrip.cases.services.sweep import cases_sweep_overdue, department_head
@@ -65,6 +66,7 @@ __all__ = [
     "cases_sweep_overdue",
     "department_head",
     "sniff_upload",
+    "upload_checked",
     "visit_record",
     "working_days_after",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -227,22 +227,16 @@ def sniff_upload(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-@service(calendar=False)
-def case_file_upload(
-    *,
-    case: Case,
-    case_material_id: int,
-    actor: User | None,
-    upload: Any,
-    now: dt.datetime | None = None,
-    tracking_token: str | None = None,
-) -> CaseFile:
-    """Store an uploaded scan for a material and mark it received.
+class CheckedUpload(NamedTuple):
+    content_type: str
+    ext: str
+    size: int
 
-    Only PDF, JPEG and PNG by their first bytes (the client's name and content type are ignored);
-    at most ``MAX_UPLOAD_BYTES``; stored under a random UUID name with the sniffed extension.
-    """
-    now = _now(now)
+
+def upload_checked(upload: Any) -> CheckedUpload:
+    """What an uploaded scan is when it may be stored: PDF, JPEG or PNG by its first bytes (the
+    client's name and content type are ignored), not empty, at most ``MAX_UPLOAD_BYTES``; else
+    the refusal. The one rule for the case page, the API and the online application."""
     if upload is None:
         raise ValidationFailed(
             _("请选择要上传的文件。"), code="file_required", fields={"file": [_("必填")]}
@@ -259,6 +253,7 @@ def case_file_upload(
         raise ValidationFailed(_("文件为空。"), code="file_empty", fields={"file": [_("空文件")]})
     upload.seek(0)
     kind = sniff_upload(upload.read(8))
+    upload.seek(0)
     if kind is None:
         raise ValidationFailed(
             _("只接受 PDF、JPEG、PNG 文件。"),
@@ -266,6 +261,23 @@ def case_file_upload(
             fields={"file": [_("文件类型不允许")]},
             status=415,
         )
+    return CheckedUpload(*kind, size)
+
+
+@service(calendar=False)
+def case_file_upload(
+    *,
+    case: Case,
+    case_material_id: int,
+    actor: User | None,
+    upload: Any,
+    now: dt.datetime | None = None,
+    tracking_token: str | None = None,
+) -> CaseFile:
+    """Store an uploaded scan for a material and mark it received: only one ``upload_checked``
+    accepts, stored under a random UUID name with the sniffed extension."""
+    now = _now(now)
+    checked = upload_checked(upload)
     case, cm, roles = _material_for_update(
         case=case,
         actor=actor,
@@ -273,7 +285,6 @@ def case_file_upload(
         tracking_token=tracking_token,
     )
     _may_edit(case, cm, MaterialStatus.RECEIVED, roles)
-    content_type, ext = kind
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
@@ -281,12 +292,12 @@ def case_file_upload(
     upload.seek(0)
     record = CaseFile(
         case_material=cm,
-        content_type=content_type,
-        size=size,
+        content_type=checked.content_type,
+        size=checked.size,
         sha256=digest.hexdigest(),
         uploaded_by=signed_in(actor),
     )
-    record.file.save(uuid.uuid4().hex + ext, upload, save=False)
+    record.file.save(uuid.uuid4().hex + checked.ext, upload, save=False)
     record.save()
     old = cm.status
     cm.status = MaterialStatus.RECEIVED
@@ -301,7 +312,7 @@ def case_file_upload(
         actor=actor,
         roles=roles,
         action="upload",
-        data={"file": record.pk, "content_type": content_type, "size": size},
+        data={"file": record.pk, "content_type": checked.content_type, "size": checked.size},
         now=now,
     )
     return record

@@ -20,6 +20,7 @@ from onetrip.agencies import selectors, services, spreadsheet
 from onetrip.agencies.models import BatchState, JointDelivery
 from onetrip.agencies.rules import matter_open_to_agents
 from onetrip.errors import DomainError, NotFound
+from onetrip.pages import flash_posted
 from onetrip.people.models import AgencyStatus
 from onetrip.roles import Role
 
@@ -140,23 +141,11 @@ def _agency_or_404(request, pk: int):
         raise Http404(str(exc)) from exc
 
 
-def _flash(request: HttpRequest, write: Callable[[], str]) -> None:
-    """Run a posted form's ``write``: its refusal as an error message, else the message it
-    returns (if any)."""
-    try:
-        done = write()
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        if done:
-            messages.success(request, done)
-
-
 def _posted(
     load: Callable[[HttpRequest, int], Any], page: str
 ) -> Callable[[Callable[[HttpRequest, Any], str]], Callable[..., HttpResponse]]:
     """A posted form on one batch or agency (``load``: it, or a 404): the decorated
-    ``write(request, obj)`` runs through ``_flash``; back to ``page`` either way."""
+    ``write(request, obj)`` runs through ``flash_posted``; back to ``page`` either way."""
 
     def decorate(write: Callable[[HttpRequest, Any], str]) -> Callable[..., HttpResponse]:
         @login_required
@@ -164,7 +153,7 @@ def _posted(
         @functools.wraps(write)
         def view(request: HttpRequest, pk: int) -> HttpResponse:
             obj = load(request, pk)
-            _flash(request, lambda: write(request, obj))
+            flash_posted(request, lambda: write(request, obj))
             return redirect(page, obj.pk)
 
         return view
@@ -328,5 +317,5 @@ def authorisation_new(request):
         )
         return _("已登记授权委托书。")
 
-    _flash(request, write)
+    flash_posted(request, write)
     return redirect("agencies:workspace")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from onetrip.errors import DomainError, NotFound
 from onetrip.homevisits import selectors, services
 from onetrip.homevisits.models import HomeVisit, HomeVisitReason, HomeVisitState
+from onetrip.pages import flash_posted
 from onetrip.roles import Role
 
 
@@ -134,9 +135,12 @@ def _when(value: str):
         return None
 
 
-def _visit_action(act: Callable[[HttpRequest, HomeVisit], None]) -> Callable[..., HttpResponse]:
-    """A posted action on a visit the user may see: ``act(request, visit)``; its refusal
-    becomes an error message; back to the visit's page either way."""
+def _visit_action(
+    act: Callable[[HttpRequest, HomeVisit], str | None],
+) -> Callable[..., HttpResponse]:
+    """A posted action on a visit the user may see: ``act(request, visit)`` runs through
+    ``flash_posted`` (its refusal or the message it returns); back to the visit's page either
+    way."""
 
     @login_required
     @require_POST
@@ -146,10 +150,7 @@ def _visit_action(act: Callable[[HttpRequest, HomeVisit], None]) -> Callable[...
             visit = selectors.home_visit_get(user=request.user, visit_id=pk)
         except NotFound as exc:
             raise Http404(str(exc)) from exc
-        try:
-            act(request, visit)
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
+        flash_posted(request, lambda: act(request, visit))
         return redirect("homevisits:detail", pk)
 
     return view
@@ -172,7 +173,7 @@ def visit_schedule(request, visit) -> None:
 
 
 @_visit_action
-def visit_accept(request, visit) -> None:
+def visit_accept(request, visit) -> str:
     services.home_visit_accept(
         visit=visit,
         actor=request.user,
@@ -180,10 +181,10 @@ def visit_accept(request, visit) -> None:
         signature=request.POST.get("signature", ""),
         decide_now=bool(request.POST.get("decide_now")),
     )
-    messages.success(request, _("已上门受理。"))
+    return _("已上门受理。")
 
 
 @_visit_action
-def visit_deliver(request, visit) -> None:
+def visit_deliver(request, visit) -> str:
     services.home_visit_deliver(visit=visit, actor=request.user, note=request.POST.get("note", ""))
-    messages.success(request, _("已送达上门。"))
+    return _("已送达上门。")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from onetrip.errors import DomainError, Forbidden, NotFound
+from onetrip.errors import Forbidden, NotFound
 from onetrip.notices.models import NoticeStatus
 from onetrip.notices.selectors import (
     demo_inbox,
@@ -21,6 +20,7 @@ from onetrip.notices.selectors import (
     notice_shown_text,
 )
 from onetrip.notices.services import RESENDABLE, notice_resend
+from onetrip.pages import flash_posted
 
 STATUS_FILTERS = [
     ("problem", gettext_lazy("待处理（未发出/失败）")),
@@ -71,16 +71,13 @@ def staff_notice_resend(request, notice_id: int):
         return _forbidden(request, str(exc.message))
     except NotFound:
         raise Http404 from None
-    try:
-        notice = notice_resend(notice=notice, actor=request.user)
-        notice.refresh_from_db()
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(
-            request,
-            _("已重新发送，当前状态：%(status)s。") % {"status": notice.get_status_display()},
-        )
+
+    def resend() -> str:
+        sent = notice_resend(notice=notice, actor=request.user)
+        sent.refresh_from_db()
+        return _("已重新发送，当前状态：%(status)s。") % {"status": sent.get_status_display()}
+
+    flash_posted(request, resend)
     return redirect(request.POST.get("next") or "/staff/notices/")
 
 

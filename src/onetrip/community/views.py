@@ -282,9 +282,8 @@ def my_complex(request):
     return redirect("community:list")
 
 
+@login_required
 def manage(request, code: str):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     try:
         complex = _staff_complex(request, code)
     except Forbidden as exc:

@@ -14,7 +14,7 @@ from onetrip.audit.services import audit_record
 from onetrip.catalogue.models import MaterialForm, Matter, ServicePoint
 from onetrip.catalogue.rules import Handling, MatterRules, OnsiteStep, Route, rules_require
 from onetrip.clock import local_today
-from onetrip.errors import Forbidden, NotFound, ValidationFailed
+from onetrip.errors import Forbidden, NotFound, ValidationFailed, required_text
 from onetrip.intake.forms import clean_definition, validate_data
 from onetrip.intake.models import ApplicantKind, FormDefinition, FormDraft, NextStep, PreCheck
 from onetrip.intake.selectors import (
@@ -376,9 +376,9 @@ def precheck_link_case(
     *, precheck: PreCheck, case_number: str, actor: User | None = None
 ) -> PreCheck:
     """Remember which case followed a pre-check (for the with/without pre-check comparison)."""
-    case_number = (case_number or "").strip()
-    if not case_number:
-        raise ValidationFailed(_("请填写办件编号。"), code="case_required")
+    case_number = required_text(
+        case_number, _("请填写办件编号。"), code="case_required", field="case_number"
+    )
     PreCheck.objects.filter(pk=precheck.pk).update(case_number=case_number)
     precheck.case_number = case_number
     audit_record(precheck, "link_case", actor=actor, note=case_number)

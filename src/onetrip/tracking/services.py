@@ -235,19 +235,29 @@ def tracking_token_renew(*, case: Case, actor: User) -> Case:
 # -- second factor for uploads and messages: the last four digits of the holder's phone -------
 
 
-def second_factor_check(*, case: Case, phone_last4: Any) -> None:
-    """Uploading and writing messages by a tracking link also need the last four digits of
-    the holder's phone: a forwarded or photographed link alone only shows progress."""
+def _last4(phone_last4: Any, message: Any) -> str:
+    """The four digits given (blanks around them ignored); else the refusal ``message``."""
     last4 = (phone_last4 if isinstance(phone_last4, str) else "").strip()
     if not (len(last4) == 4 and last4.isdigit()):
         raise ValidationFailed(
-            _("请输入办件预留手机号的后4位数字。"),
-            code="invalid_last4",
-            fields={"phone_last4": [_("4位数字")]},
+            message, code="invalid_last4", fields={"phone_last4": [_("4位数字")]}
         )
-    phone = holder_phone(case)
+    return last4
+
+
+def _phone_ends_in(case: Case | None, last4: str) -> bool:
+    """The case holder's phone ends in ``last4``, compared in constant time (no case, or no
+    phone of four digits, compares against a value no digits match)."""
+    phone = holder_phone(case) if case is not None else ""
     stored = phone[-4:] if len(phone) >= 4 else "----"
-    if not secrets.compare_digest(stored.encode(), last4.encode()):
+    return secrets.compare_digest(stored.encode(), last4.encode())
+
+
+def second_factor_check(*, case: Case, phone_last4: Any) -> None:
+    """Uploading and writing messages by a tracking link also need the last four digits of
+    the holder's phone: a forwarded or photographed link alone only shows progress."""
+    last4 = _last4(phone_last4, _("请输入办件预留手机号的后4位数字。"))
+    if not _phone_ends_in(case, last4):
         raise Forbidden(
             _("手机号后4位与办件预留的不符。"),
             code="second_factor_failed",
@@ -261,27 +271,15 @@ def second_factor_check(*, case: Case, phone_last4: Any) -> None:
 def window_lookup(*, point: Any, number: str, phone_last4: str) -> Case:
     """The case of this district with ``number`` whose holder's phone ends in ``phone_last4``.
     Every failure is the same NotFound, so numbers cannot be probed."""
-    number = (number or "").strip().upper()[:32]
-    last4 = (phone_last4 or "").strip()
-    if not (len(last4) == 4 and last4.isdigit()):
-        raise ValidationFailed(
-            _("请输入手机号后4位数字。"),
-            code="invalid_last4",
-            fields={"phone_last4": [_("4位数字")]},
-        )
-    if not number:
-        raise ValidationFailed(
-            _("请输入办件编号。"), code="number_required", fields={"number": [_("必填")]}
-        )
+    last4 = _last4(phone_last4, _("请输入手机号后4位数字。"))
+    number = required_text(number, _("请输入办件编号。"), code="number_required", field="number")
+    number = number.upper()[:32]
     case = (
         Case.objects.select_related("applicant", "company")
         .filter(number=number, district_id=point.district_id)
         .first()
     )
-    phone = holder_phone(case) if case is not None else ""
-    ok = secrets.compare_digest(
-        (phone[-4:] if len(phone) >= 4 else "----").encode(), last4.encode()
-    )
+    ok = _phone_ends_in(case, last4)  # compared even without a case: the same time either way
     if case is None or not ok or case.token_revoked_at is not None:
         raise NotFound(
             _("没有找到与办件编号和手机号匹配的办件。"),

@@ -8,12 +8,14 @@ from onetrip.simulation.figures import FIGURES
 from onetrip.simulation.layout import Layout
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK characters take two."""
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
+def pad_to_width(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (for plain-text tables)."""
+    return text + " " * max(0, width - display_width(text))
 
 
 def comparison_rows(runs: list[tuple[Layout, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -78,10 +80,12 @@ def comparison_text(
         out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         out += ["| " + " | ".join(line) + " |" for line in body]
         return "\n".join(out) + f"\n\n{note}\n"
-    widths = [max(_width(line[i]) for line in [head, *body]) for i in range(len(head))]
-    out = ["  ".join(_pad(c, w) for c, w in zip(head, widths, strict=True))]
+    widths = [max(display_width(line[i]) for line in [head, *body]) for i in range(len(head))]
+    out = ["  ".join(pad_to_width(c, w) for c, w in zip(head, widths, strict=True))]
     out.append("  ".join("-" * w for w in widths))
-    out += ["  ".join(_pad(c, w) for c, w in zip(line, widths, strict=True)) for line in body]
+    out += [
+        "  ".join(pad_to_width(c, w) for c, w in zip(line, widths, strict=True)) for line in body
+    ]
     return "\n".join(out) + f"\n{note}\n"
 
 

@@ -14,6 +14,7 @@ from onetrip.demo.services import (
     demo_load,
     demo_logins,
 )
+from onetrip.simulation.report import display_width, pad_to_width
 
 #: Pages worth a look; only those that exist in this build are printed.
 PLACES = [
@@ -36,15 +37,6 @@ def _resolves(path: str) -> bool:
     except Resolver404:
         return False
     return True
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
 
 
 class Command(BaseCommand):
@@ -84,7 +76,7 @@ class Command(BaseCommand):
     def print_logins(self) -> None:
         rows = demo_logins()
         head = {"role": "角色 role", "username": "用户名", "password": "密码", "try": "试试"}
-        widths = {k: max(_width(r[k]) for r in [head, *rows]) for k in ("role", "username")}
+        widths = {k: max(display_width(r[k]) for r in [head, *rows]) for k in ("role", "username")}
         self.stdout.write("")
         self.stdout.write(
             f"Demo logins (password for all: {DEMO_PASSWORD}) — http://127.0.0.1:8000/"
@@ -92,9 +84,9 @@ class Command(BaseCommand):
         for r in [head, *rows]:
             self.stdout.write(
                 "  "
-                + _pad(r["role"], widths["role"])
+                + pad_to_width(r["role"], widths["role"])
                 + "  "
-                + _pad(r["username"], widths["username"])
+                + pad_to_width(r["username"], widths["username"])
                 + "  "
                 + r["password"]
                 + "  "

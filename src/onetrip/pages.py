@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from onetrip.errors import DomainError
+
+
+def forbidden_page(request: HttpRequest, message: object, *, status: int = 403) -> HttpResponse:
+    """A refusal as a page in the site's layout, saying why, with a way home (not bare text)."""
+    return render(request, "onetrip/forbidden.html", {"message": message}, status=status)
 
 
 def flash_posted(request: HttpRequest, write: Callable[[], object], *, done: str = "") -> bool:

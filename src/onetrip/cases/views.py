@@ -24,7 +24,7 @@ from onetrip.db import parse_id
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, ValidationFailed
 from onetrip.masking import mask_id_number, mask_id_numbers_in, mask_name
-from onetrip.pages import flash_posted
+from onetrip.pages import flash_posted, forbidden_page
 from onetrip.qr import qr_svg
 from onetrip.roles import Role
 
@@ -68,11 +68,6 @@ def _all_matters(point):
     )
 
 
-def _forbidden(request, message: str):
-    """A 403 in the site's layout, saying why, with a way back (not a bare text response)."""
-    return render(request, "onetrip/forbidden.html", {"message": message}, status=403)
-
-
 def _agent_named(username: str):
     """The agency's user named at the window (None: nobody named, or not an agent)."""
     from onetrip.people.models import User
@@ -87,7 +82,7 @@ def _agent_named(username: str):
 def case_new(request):
     user = request.user
     if not user.has_role(*FRONT_ROLES) or user.point_id is None:
-        return _forbidden(request, _("只有窗口工作人员可以受理办件。"))
+        return forbidden_page(request, _("只有窗口工作人员可以受理办件。"))
     point = user.point
     ticket = None
     ticket_param = request.GET.get("ticket") or request.POST.get("ticket")
@@ -415,7 +410,7 @@ def case_result_pdf(request, number: str):
 def backoffice(request):
     user = request.user
     if not user.has_role(Role.REVIEWER, Role.MANAGER):
-        return _forbidden(request, _("只有后台审批人员和管理者可以查看工作队列。"))
+        return forbidden_page(request, _("只有后台审批人员和管理者可以查看工作队列。"))
     departments: list[Department] = []  # read once: the menu and the choice
     if user.department_id:
         departments = list(Department.objects.filter(pk=user.department_id))
@@ -471,7 +466,7 @@ def instant_checks(request):
     (即办件抽查): a random share of the unchecked ones of their department, and the verdict."""
     user = request.user
     if not (user.is_superuser or (user.has_role(Role.REVIEWER) and user.department_id)):
-        return _forbidden(request, _("只有后台审批人员可以抽查即办件。"))
+        return forbidden_page(request, _("只有后台审批人员可以抽查即办件。"))
     district = user.point.district if user.point_id else None
     if district is None:
         raise Http404

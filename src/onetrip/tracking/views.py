@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from onetrip.documents import pdf_response, render_pdf
 from onetrip.errors import DomainError, Forbidden, NotFound
 from onetrip.intake.models import OnlineApplication
+from onetrip.pages import forbidden_page
 from onetrip.qr import qr_svg
 from onetrip.throttles import RateLimited, limited_response, throttle_request, throttled_view
 from onetrip.tracking import selectors as sel
@@ -25,11 +26,6 @@ NOT_FOUND_TEMPLATE = "tracking/not_found.html"
 
 def _not_found(request):
     return render(request, NOT_FOUND_TEMPLATE, status=404)
-
-
-def _forbidden(request, message: str):
-    """A refusal as a page in the site layout, with a way home (not bare text)."""
-    return render(request, "onetrip/forbidden.html", {"message": message}, status=403)
 
 
 def _limited(request, exc: RateLimited):
@@ -269,7 +265,7 @@ def staff_messages(request):
             sel.staff_threads(user=request.user, unread_only=bool(request.GET.get("unread")))[:200]
         )
     except Forbidden:
-        return _forbidden(request, _("只有工作人员可以查看留言。"))
+        return forbidden_page(request, _("只有工作人员可以查看留言。"))
     for case in threads:
         case.holder_masked = sel.holder_masked(case)
     return render(request, "tracking/staff_list.html", {"threads": threads})
@@ -281,7 +277,7 @@ def staff_thread(request, number: str):
     try:
         case = sel.staff_case(user=request.user, number=number)
     except Forbidden:
-        return _forbidden(request, _("只有工作人员可以查看留言。"))
+        return forbidden_page(request, _("只有工作人员可以查看留言。"))
     except NotFound:
         raise Http404 from None
     error = ""

@@ -24,19 +24,11 @@ from onetrip.metrics import raw
 from onetrip.metrics.models import CaseKey, RatingKey
 from onetrip.metrics.rollup_keys import DIM_OF, TOTAL_DIM
 from onetrip.metrics.rollups import CASES, RATINGS, WAITS, Rollup
-from onetrip.metrics.scope import Scope
+from onetrip.metrics.scope import Scope, monday_of, next_month
 
 Span = tuple[str, dt.date | None, dt.date | None]  # (grain, first day, end day exclusive)
 #: PostgreSQL's work_mem for the grouped read (SET LOCAL: this statement's transaction only)
 WORK_MEM = "32MB"
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 def _before(a: dt.date | None, b: dt.date | None) -> bool:
@@ -47,8 +39,8 @@ def _before(a: dt.date | None, b: dt.date | None) -> bool:
 def _weeks_and_days(start: dt.date | None, end: dt.date | None) -> list[Span]:
     if start is not None and end is not None and start >= end:
         return []
-    w0 = start if start is None or start.weekday() == 0 else _monday(start) + dt.timedelta(days=7)
-    w1 = end if end is None or end.weekday() == 0 else _monday(end)
+    w0 = start if start is None or start.weekday() == 0 else monday_of(start) + dt.timedelta(days=7)
+    w1 = end if end is None or end.weekday() == 0 else monday_of(end)
     if not _before(w0, w1):
         return [("day", start, end)]
     out: list[Span] = []
@@ -66,7 +58,7 @@ def spans(first: dt.date | None, last: dt.date | None, *, months: bool = True) -
     end = None if last is None else last + dt.timedelta(days=1)
     if not months:
         return _weeks_and_days(first, end)
-    m0 = first if first is None or first.day == 1 else _next_month(first)
+    m0 = first if first is None or first.day == 1 else next_month(first)
     m1 = end if end is None or end.day == 1 else end.replace(day=1)
     if not _before(m0, m1):
         return _weeks_and_days(first, end)

@@ -59,6 +59,7 @@ from onetrip.metrics.models import (
     WaitWeekTotal,
 )
 from onetrip.metrics.rollup_keys import keys_rebuild, keys_refresh
+from onetrip.metrics.scope import monday_of, next_month
 
 #: ids below each mark read again on every refresh
 MARGIN = 200
@@ -345,14 +346,6 @@ def _month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def _insert_months(
     daily, monthly, keys: tuple[str, ...], sums: tuple[str, ...], where: Q, *, trunc=TruncMonth
 ) -> int:
@@ -374,7 +367,7 @@ def _insert_months(
 def _months_q(months: Iterable[dt.date]) -> Q:
     q = Q(pk__in=[])
     for first, last in _day_ranges(months):
-        q |= Q(day__gte=first, day__lt=_next_month(last))
+        q |= Q(day__gte=first, day__lt=next_month(last))
     return q
 
 
@@ -470,7 +463,7 @@ def _recompute(case_buckets, ticket_buckets, rating_buckets) -> None:
             _insert_months(
                 r.daily, r.monthly, r.keys, r.sums, Q(district_id=district_id) & _months_q(months)
             )
-            mondays = {_monday(d) for d in days}
+            mondays = {monday_of(d) for d in days}
             r.weekly.objects.filter(district_id=district_id, day__in=mondays).delete()
             r.totals.objects.filter(district_id=district_id, day__in=mondays).delete()
             in_weeks = Q(district_id=district_id) & _weeks_q(mondays)

@@ -66,6 +66,16 @@ class Scope:
         }
 
 
+def monday_of(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week (the weeks of the trend and the weekly roll-ups)."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def period_bounds(
     *, since: dt.date | None, until: dt.date | None
 ) -> tuple[dt.datetime | None, dt.datetime | None]:

@@ -25,7 +25,7 @@ from onetrip.clock import SHANGHAI, local_today
 from onetrip.metrics import raw, reads
 from onetrip.metrics.followups import followup_scope_figures
 from onetrip.metrics.rollups import CASE_SUMS, RATING_SUMS, bin_width, rollups_as_of
-from onetrip.metrics.scope import Scope, district_for_user, period_bounds, scope_resolve
+from onetrip.metrics.scope import Scope, district_for_user, monday_of, period_bounds, scope_resolve
 from onetrip.people.models import Agency
 from onetrip.queueing.models import Queue
 
@@ -162,7 +162,7 @@ class RunningOverdue:
     def by(self, key: str) -> dict[Any, int]:
         out: dict[Any, int] = defaultdict(int)
         for k, n in self.rows:
-            out[_monday(k["_day"]) if key == "week" else k[key]] += n
+            out[monday_of(k["_day"]) if key == "week" else k[key]] += n
         return out
 
 
@@ -432,16 +432,12 @@ TREND_FIGURES = (
 )
 
 
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def _trend(scope: Scope, sums: _Sums, running: RunningOverdue) -> dict[str, Any]:
     first, last = scope.first_day, scope.last_day
     if first is None or last is None:
         raise ValueError("a trend needs a bounded period")
     weeks = []
-    monday = _monday(first)
+    monday = monday_of(first)
     while monday <= last:
         weeks.append(monday)
         monday += dt.timedelta(days=7)

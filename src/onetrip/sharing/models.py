@@ -44,6 +44,16 @@ def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
 
 
+def valid_on(
+    *, issued_on: dt.date, valid_until: dt.date | None, revoked: bool, day: dt.date
+) -> bool:
+    """A record is valid on ``day`` when it is not revoked, was issued by then and has not
+    expired (the one rule for local documents and records of a non-local source)."""
+    if revoked or issued_on > day:
+        return False
+    return valid_until is None or valid_until >= day
+
+
 class SharedDocument(models.Model):
     """One certificate or record a department issued to a person or company."""
 
@@ -92,9 +102,9 @@ class SharedDocument(models.Model):
         return kind_label(self.kind)
 
     def is_valid_on(self, day: dt.date) -> bool:
-        if self.revoked or self.issued_on > day:
-            return False
-        return self.valid_until is None or self.valid_until >= day
+        return valid_on(
+            issued_on=self.issued_on, valid_until=self.valid_until, revoked=self.revoked, day=day
+        )
 
 
 class ShareReadLog(models.Model):

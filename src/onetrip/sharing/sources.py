@@ -37,7 +37,7 @@ from stdnum.cn import uscc
 
 from onetrip.people.validators import is_id_number
 from onetrip.registry import Registry
-from onetrip.sharing.models import KIND_LABELS, HolderKind, SharedDocument
+from onetrip.sharing.models import KIND_LABELS, HolderKind, SharedDocument, kind_label, valid_on
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +83,12 @@ class SharedRecord:
 
     @property
     def kind_label(self) -> str:
-        return str(KIND_LABELS.get(self.kind, self.kind))
+        return kind_label(self.kind)
 
     def is_valid_on(self, day: dt.date) -> bool:
-        if self.revoked or self.issued_on > day:
-            return False
-        return self.valid_until is None or self.valid_until >= day
+        return valid_on(
+            issued_on=self.issued_on, valid_until=self.valid_until, revoked=self.revoked, day=day
+        )
 
 
 class Source(Protocol):
@@ -193,7 +193,7 @@ class HttpSource:
                 record = SharedRecord(
                     kind=item["kind"],
                     number=item["number"],
-                    title=item.get("title") or str(KIND_LABELS.get(item["kind"], item["kind"])),
+                    title=item.get("title") or kind_label(item["kind"]),
                     holder_number=item.get("holder_number", holder_number),
                     holder_kind=holder_kind_of(holder_number) or "",
                     holder_name=item.get("holder_name", ""),

@@ -25,6 +25,11 @@ def local_today(now: dt.datetime | None = None) -> dt.date:
     return local_now(now).date()
 
 
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in Asia/Shanghai, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
+
+
 def in_period(field: str, since: dt.datetime | None, until: dt.datetime | None) -> Q:
     """``field`` in the half-open period ``[since, until)`` (None: open at that end)."""
     q = Q()

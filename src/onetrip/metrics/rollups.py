@@ -41,7 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Floor, Least, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from onetrip.clock import SHANGHAI
+from onetrip.clock import SHANGHAI, local_midnight
 from onetrip.metrics import raw
 from onetrip.metrics.models import (
     CaseDay,
@@ -215,10 +215,6 @@ def _insert_from(model, columns: Iterable[str], source_columns: Iterable[str], q
         return cur.rowcount
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
-
-
 def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     """Sorted days → runs of consecutive days (first, last)."""
     runs: list[tuple[dt.date, dt.date]] = []
@@ -235,8 +231,8 @@ def _period_q(field: str, days: Iterable[dt.date]) -> Q:
     for first, last in _day_ranges(days):
         q |= Q(
             **{
-                f"{field}__gte": _midnight(first),
-                f"{field}__lt": _midnight(last) + dt.timedelta(days=1),
+                f"{field}__gte": local_midnight(first),
+                f"{field}__lt": local_midnight(last) + dt.timedelta(days=1),
             }
         )
     return q

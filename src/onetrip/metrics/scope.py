@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from onetrip.catalogue.models import Department, Matter, PointLevel, ServicePoint
-from onetrip.clock import SHANGHAI
+from onetrip.clock import SHANGHAI, local_midnight
 from onetrip.people.models import Agency
 from onetrip.roles import Role
 
@@ -80,13 +80,9 @@ def period_bounds(
     *, since: dt.date | None, until: dt.date | None
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Inclusive local dates → half-open aware datetimes (Asia/Shanghai midnights)."""
-
-    def midnight(day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
-
     return (
-        midnight(since) if since else None,
-        midnight(until + dt.timedelta(days=1)) if until else None,
+        local_midnight(since) if since else None,
+        local_midnight(until + dt.timedelta(days=1)) if until else None,
     )
 
 

@@ -26,6 +26,14 @@ class NoDelete:
         return False
 
 
+class AllFieldsShown:
+    """Every field of the row shown, read-only (a record changed through the services)."""
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+        model = self.model  # type: ignore[attr-defined]  # set by the ModelAdmin it is mixed into
+        return [f.name for f in model._meta.fields]
+
+
 class ReadOnlyAdmin(NoAdd, NoChange, NoDelete, admin.ModelAdmin):
     """Rows nobody adds, edits or deletes in the admin (logs, events)."""
 

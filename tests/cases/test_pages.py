@@ -175,3 +175,16 @@ def test_case_page_posts_flash_their_outcome(cw, client):
     client.force_login(cw.clerk)
     r = client.post(f"/cases/{case.number}/materials/", {"upload": "1"})
     assert r.status_code == 302 and _flashed(r) == ("error", "请选择要上传的文件。")
+
+
+def test_admin_shows_a_case_and_its_events_read_only(cw, client, django_user_model):
+    """The admin shows every field of a case and of its events, none of them editable."""
+    case = window_case(cw, day=D)
+    client.force_login(django_user_model.objects.create_superuser("root", password="pw-1234-x"))
+    event = case.events.first()
+    for row in (case, event):
+        r = client.get(f"/admin/cases/{row._meta.model_name}/{row.pk}/change/")
+        assert r.status_code == 200
+        admin_form = r.context["adminform"]
+        assert {f.name for f in row._meta.fields} <= set(admin_form.readonly_fields)
+        assert not admin_form.form.fields  # nothing to edit

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from onetrip.admin_readonly import NoAdd, NoDelete, ReadOnlyAdmin, ReadOnlyInline
+from onetrip.admin_readonly import AllFieldsShown, NoAdd, NoDelete, ReadOnlyAdmin, ReadOnlyInline
 from onetrip.cases.models import (
     Case,
     CaseEvent,
@@ -36,23 +36,17 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(NoAdd, NoDelete, admin.ModelAdmin):
+class CaseAdmin(AllFieldsShown, NoAdd, NoDelete, admin.ModelAdmin):
     list_display = ("number", "matter", "state", "point", "promised_due", "visit_count")
     list_filter = ("state", "channel", "district")
     search_fields = ("number",)
     inlines = [MaterialInline, VisitInline, EventInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdmin):
+class CaseEventAdmin(AllFieldsShown, ReadOnlyAdmin):
     list_display = ("case", "at", "actor", "role", "action", "from_state", "to_state")
     list_filter = ("action", "role")
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
 
 
 @admin.register(DepartmentHead)

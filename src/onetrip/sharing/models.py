@@ -44,17 +44,28 @@ def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
 
 
-def valid_on(
-    *, issued_on: dt.date, valid_until: dt.date | None, revoked: bool, day: dt.date
-) -> bool:
-    """A record is valid on ``day`` when it is not revoked, was issued by then and has not
-    expired (the one rule for local documents and records of a non-local source)."""
-    if revoked or issued_on > day:
-        return False
-    return valid_until is None or valid_until >= day
+class SharedRecordRules:
+    """What any shared record answers the same way, a local ``SharedDocument`` or a record of
+    a non-local source (``sources.SharedRecord``): its kind's label and its validity."""
+
+    if TYPE_CHECKING:
+        kind: str
+        issued_on: dt.date
+        valid_until: dt.date | None
+        revoked: bool
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        """Not revoked, issued by ``day`` and not expired on it."""
+        if self.revoked or self.issued_on > day:
+            return False
+        return self.valid_until is None or self.valid_until >= day
 
 
-class SharedDocument(models.Model):
+class SharedDocument(SharedRecordRules, models.Model):
     """One certificate or record a department issued to a person or company."""
 
     audit_subject = ("shared_document", "pk")
@@ -96,15 +107,6 @@ class SharedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.number} ({mask_id_number(self.holder_number)})"
-
-    @property
-    def kind_label(self) -> str:
-        return kind_label(self.kind)
-
-    def is_valid_on(self, day: dt.date) -> bool:
-        return valid_on(
-            issued_on=self.issued_on, valid_until=self.valid_until, revoked=self.revoked, day=day
-        )
 
 
 class ShareReadLog(models.Model):

@@ -37,7 +37,13 @@ from stdnum.cn import uscc
 
 from onetrip.people.validators import is_id_number
 from onetrip.registry import Registry
-from onetrip.sharing.models import KIND_LABELS, HolderKind, SharedDocument, kind_label, valid_on
+from onetrip.sharing.models import (
+    KIND_LABELS,
+    HolderKind,
+    SharedDocument,
+    SharedRecordRules,
+    kind_label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +70,7 @@ class SourceDepartment:
 
 
 @dataclass
-class SharedRecord:
+class SharedRecord(SharedRecordRules):
     """A shared record from a non-local source; same attributes as ``SharedDocument``."""
 
     kind: str
@@ -80,15 +86,6 @@ class SharedRecord:
     data: dict[str, Any] = field(default_factory=dict)
     source: str = "http"
     pk: None = None
-
-    @property
-    def kind_label(self) -> str:
-        return kind_label(self.kind)
-
-    def is_valid_on(self, day: dt.date) -> bool:
-        return valid_on(
-            issued_on=self.issued_on, valid_until=self.valid_until, revoked=self.revoked, day=day
-        )
 
 
 class Source(Protocol):

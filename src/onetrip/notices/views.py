@@ -20,17 +20,12 @@ from onetrip.notices.selectors import (
     notice_shown_text,
 )
 from onetrip.notices.services import RESENDABLE, notice_resend
-from onetrip.pages import flash_posted
+from onetrip.pages import flash_posted, forbidden_page
 
 STATUS_FILTERS = [
     ("problem", gettext_lazy("待处理（未发出/失败）")),
     ("all", gettext_lazy("全部")),
 ] + [(value, label) for value, label in NoticeStatus.choices]
-
-
-def _forbidden(request, message: str):
-    """A refusal as a page in the site layout, with a way home (not bare text)."""
-    return render(request, "onetrip/forbidden.html", {"message": message}, status=403)
 
 
 def _rows(notices):
@@ -49,7 +44,7 @@ def staff_notices(request):
     try:
         notices = notice_list(user=request.user, status=status)
     except Forbidden as exc:
-        return _forbidden(request, str(exc.message))
+        return forbidden_page(request, exc.message)
     return render(
         request,
         "notices/staff_list.html",
@@ -68,7 +63,7 @@ def staff_notice_resend(request, notice_id: int):
     try:
         notice = notice_get(user=request.user, notice_id=notice_id)
     except Forbidden as exc:
-        return _forbidden(request, str(exc.message))
+        return forbidden_page(request, exc.message)
     except NotFound:
         raise Http404 from None
 

@@ -20,6 +20,7 @@ from onetrip.access import require_role
 from onetrip.catalogue.models import ServicePoint
 from onetrip.db import parse_id
 from onetrip.errors import DomainError
+from onetrip.pages import forbidden_page
 from onetrip.qr import qr_svg
 from onetrip.queueing import selectors, services
 from onetrip.queueing.models import Queue, Ticket, TicketChannel, TicketStatus, Window
@@ -110,7 +111,7 @@ def guide_ticket(request, code: str):
             actor=request.user,
         )
     except DomainError as exc:
-        return _forbidden_page(request, exc)
+        return forbidden_page(request, exc.message, status=exc.status)
     return redirect("queueing:kiosk_ticket", code=point.code, token=ticket.token)
 
 
@@ -167,16 +168,12 @@ def _staff_window(request, window_id: int) -> Window:
     return window
 
 
-def _forbidden_page(request, exc: DomainError):
-    return render(request, "onetrip/forbidden.html", {"message": exc.message}, status=exc.status)
-
-
 @login_required
 def console_index(request):
     try:
         require_role(request.user, *WINDOW_ROLES)
     except DomainError as exc:
-        return _forbidden_page(request, exc)
+        return forbidden_page(request, exc.message, status=exc.status)
     windows = selectors.windows_for_staff(user=request.user)
     points = {w.point for w in windows}
     return render(
@@ -281,7 +278,7 @@ def console_window(request, window_id: int):
     try:
         window = _staff_window(request, window_id)
     except DomainError as exc:
-        return _forbidden_page(request, exc)
+        return forbidden_page(request, exc.message, status=exc.status)
     ctx = _panel_context(request, window)
     if request.headers.get("HX-Request"):
         return render(request, "queueing/_console_panel.html", ctx)
@@ -300,7 +297,7 @@ def console_live(request, window_id: int):
     try:
         window = _staff_window(request, window_id)
     except DomainError as exc:
-        return _forbidden_page(request, exc)
+        return forbidden_page(request, exc.message, status=exc.status)
     ctx = _live_context(request, window)
     if ctx["live_state"] != request.GET.get("s"):
         response = render(
@@ -344,7 +341,7 @@ def console_action(request, window_id: int, action: str):
     try:
         window = _staff_window(request, window_id)
     except DomainError as exc:
-        return _forbidden_page(request, exc)
+        return forbidden_page(request, exc.message, status=exc.status)
     if action not in ACTIONS:
         raise Http404
     ticket = None

@@ -246,6 +246,12 @@ def main() -> int:
         help="the API's word for a citizen applicant (older checkouts such as 74cfcba: individual)",
     )
     ap.add_argument("--profile", default="", metavar="STEP", help="cProfile one step, e.g. noop")
+    ap.add_argument(
+        "--middleware",
+        default="",
+        metavar="A,B,…",
+        help="dotted middleware paths to use instead of settings.MIDDLEWARE (what they cost)",
+    )
     ap.add_argument("--profile-dump", default="", metavar="FILE", help="also write its pstats")
     args = ap.parse_args()
     url = os.environ.get("DATABASE_URL", "")
@@ -290,6 +296,8 @@ def main() -> int:
         hall = _hall()
         district = _district(applicants=max(args.lifecycles, 1))
         settings.ROOT_URLCONF = _noop_urlconf()
+        if args.middleware:
+            settings.MIDDLEWARE = [name for name in args.middleware.split(",") if name]
         client = Client(HTTP_HOST="127.0.0.1")
         opened = client.post(
             f"/api/v1/windows/{hall['window']}/open",

@@ -114,6 +114,31 @@ def test_over_long_text_is_refused_before_any_save(world):
     assert Applicant.objects.count() == 0
 
 
+def test_over_long_fields_names_every_text_field_over_its_limit_and_nothing_else(world):
+    """The length check looks only at text fields with a max_length (the field list is kept per
+    model): every one over its limit is named with that limit, a value at the limit, a field
+    without max_length, the primary key and non-text values are not."""
+    from onetrip.cases.models import CaseEvent
+    from onetrip.db import over_long_fields
+    from onetrip.people.models import Applicant
+
+    limits = {
+        f.name: f.max_length
+        for f in Applicant._meta.concrete_fields
+        if getattr(f, "max_length", None) and not f.primary_key
+    }
+    assert {"name", "id_number", "phone"} <= limits.keys()
+    fine = Applicant(name="张" * limits["name"], id_number="1" * limits["id_number"], phone="1")
+    assert over_long_fields(fine) == {}
+    too_long = Applicant(
+        name="张" * (limits["name"] + 1), id_number="1", phone="1" * (limits["phone"] + 5)
+    )
+    assert over_long_fields(too_long) == {"name": limits["name"], "phone": limits["phone"]}
+    assert over_long_fields(too_long) == {"name": limits["name"], "phone": limits["phone"]}
+    event = CaseEvent(action="x" * 200, note="y" * 100_000)  # note: no max_length
+    assert over_long_fields(event) == {"action": CaseEvent._meta.get_field("action").max_length}
+
+
 def test_form_and_query_values_over_the_cap_are_refused(world):
     from onetrip.web.middleware import MAX_INPUT_CHARS
 

@@ -138,16 +138,30 @@ def parse_id(value: Any) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+#: model -> (attname, name, max_length) of its concrete fields that have a max_length
+_LIMITED_FIELDS: dict[type[models.Model], tuple[tuple[str, str, int], ...]] = {}
+
+
+def _limited_fields(model: type[models.Model]) -> tuple[tuple[str, str, int], ...]:
+    fields = _LIMITED_FIELDS.get(model)
+    if fields is None:
+        fields = _LIMITED_FIELDS[model] = tuple(
+            (field.attname, field.name, limit)
+            for field in model._meta.concrete_fields
+            if (limit := getattr(field, "max_length", None)) and not field.primary_key
+        )
+    return fields
+
+
 def over_long_fields(instance: models.Model) -> dict[str, int]:
     """``{field name: max_length}`` for every text value of ``instance`` longer than its model
     field allows. PostgreSQL refuses such a value with a 500 (``value too long``) and SQLite
-    stores it whole; ``onetrip.web`` checks it before every save (lengths from the model)."""
+    stores it whole; ``onetrip.web`` checks it before every save (lengths from the model; the
+    list of fields with one is kept per model, since this runs on every insert of the hot
+    paths)."""
     found = {}
-    for field in instance._meta.concrete_fields:
-        limit = getattr(field, "max_length", None)
-        if not limit or field.primary_key:
-            continue
-        value = getattr(instance, field.attname, None)
+    for attname, name, limit in _limited_fields(type(instance)):
+        value = getattr(instance, attname, None)
         if isinstance(value, str) and len(value) > limit:
-            found[field.name] = limit
+            found[name] = limit
     return found

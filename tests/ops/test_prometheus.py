@@ -55,6 +55,29 @@ def test_counts_requests_tickets_and_calls(client, hall, django_capture_on_commi
     assert sample(after, name, method="POST") >= sample(before, name, method="POST") + 3
     name = "django_http_responses_total_by_status_total"
     assert sample(after, name, status="201") >= sample(before, name, status="201") + 1
+    # the latency by view (docs/deploy.md), one observation per request
+    name = "django_http_requests_latency_seconds_by_view_method_count"
+    assert sample(after, name, method="POST") >= sample(before, name, method="POST") + 3
+    assert sample(after, name, view="api:ticket_create") > 0
+
+
+def test_only_the_documented_request_series_are_recorded(client, hall):
+    """The request middleware records what docs/deploy.md lists (by method, by status, latency
+    by view; before/after totals) and not django-prometheus' other per-request series (body
+    sizes, charsets, transports, status by view), which cost every request and nobody reads."""
+    client.get("/")
+    text = scrape(client)
+    assert sample(text, "django_http_requests_total_by_method_total", method="GET") >= 1
+    assert sample(text, "django_http_responses_total_by_status_total", status="200") >= 1
+    for dropped in (
+        "django_http_requests_total_by_transport_total",
+        "django_http_requests_body_total_bytes_count",
+        "django_http_responses_body_total_bytes_count",
+        "django_http_responses_total_by_charset_total",
+        "django_http_responses_total_by_status_view_method_total",
+        "django_http_requests_total_by_view_transport_method_total",
+    ):
+        assert sample(text, dropped) == 0, dropped
 
 
 def test_not_for_the_public(client, settings):

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django_prometheus.middleware import PrometheusAfterMiddleware
+from django_prometheus.utils import Time, TimeSince
 
 from onetrip.ops.logs import request_id_from, request_id_var
 
@@ -46,3 +48,30 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+class RequestMetricsMiddleware(PrometheusAfterMiddleware):
+    """django-prometheus' after-middleware, recording only the request series docs/deploy.md
+    lists: requests by method, responses by status, latency by view and method (and the
+    exceptions by type and view, from the parent). Its parent also counts every request by
+    transport and by view, transport and method, responses by status, view and method, by
+    charset and streaming, and observes two body-size histograms: about 150 Python calls and
+    seven shared-memory writes a request (bench/steps_cpu_bench.py) for series nobody reads."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        self.metrics.requests_by_method.labels(method=self._method(request)).inc()
+        request.prometheus_after_middleware_event = Time()  # type: ignore[attr-defined]
+
+    def process_view(self, request: HttpRequest, view_func, *view_args, **view_kwargs) -> None:
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        self.metrics.responses_by_status.labels(status=str(response.status_code)).inc()
+        started = getattr(request, "prometheus_after_middleware_event", None)
+        if started is None:
+            self.metrics.requests_unknown_latency.inc()
+        else:
+            self.metrics.requests_latency_by_view_method.labels(
+                view=self._get_view_name(request), method=request.method
+            ).observe(TimeSince(started))
+        return response

@@ -336,8 +336,10 @@ ONETRIP_SHARING_SOURCES = None
 
 # Running for real (docs/deploy.md): a streaming replica for the dashboard and the exports
 # (onetrip.dbrouter; off unless ONETRIP_REPLICA_URL is set), PgBouncer, health and metrics.
-DATABASE_ROUTERS = ["onetrip.dbrouter.ReplicaRouter"]
 ONETRIP_REPLICA_URL = os.environ.get("ONETRIP_REPLICA_URL", "")
+# Only where there is a replica (and in the tests, which stand one in): without one the router
+# would only answer "default" to every query, at ~40 Python calls a case request.
+DATABASE_ROUTERS = ["onetrip.dbrouter.ReplicaRouter"] if ONETRIP_REPLICA_URL or _TESTING else []
 ONETRIP_REPLICA_ALIAS: str | None = None
 if ONETRIP_REPLICA_URL:
     DATABASES["replica"] = {

@@ -109,3 +109,36 @@ def test_other_pages_and_writes_stay_on_the_primary(client, history, replica):
         client.get("/matters/")
         client.get("/backoffice/")
     assert rep.captured_queries == []
+
+
+def test_the_router_is_installed_only_with_a_replica(tmp_path):
+    """Production settings without ONETRIP_REPLICA_URL route nothing (the router would answer
+    "default" to every query); with one, the router is in DATABASE_ROUTERS."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps(settings.DATABASE_ROUTERS))"
+    )
+
+    def routers(**extra: str) -> list[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ONETRIP_REPLICA")}
+        env.update(
+            DJANGO_SETTINGS_MODULE="onetrip.settings",
+            SECRET_KEY="k" * 50,
+            ONETRIP_VAR=str(tmp_path / "var"),
+            DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            **extra,
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert routers() == []
+    replica = "postgres://reader@127.0.0.1:1/onetrip"
+    assert routers(ONETRIP_REPLICA_URL=replica) == ["onetrip.dbrouter.ReplicaRouter"]

@@ -1,15 +1,14 @@
 from django.apps import AppConfig
 from django.db.models.signals import pre_save
+from django.utils.translation import gettext as _
+
+from onetrip.db import over_long_fields
+from onetrip.errors import ValidationFailed
 
 
 def refuse_over_long(instance) -> None:
     """Raise ``ValidationFailed`` (422, nothing written) when a text value is longer than its
-    model field allows."""
-    from django.utils.translation import gettext as _
-
-    from onetrip.db import over_long_fields
-    from onetrip.errors import ValidationFailed
-
+    model field allows. It runs before every save and insert: its imports are the module's."""
     found = over_long_fields(instance)
     if found:
         raise ValidationFailed(

@@ -4,7 +4,7 @@ page costs the same however deep), and the materials of a page of cases in one q
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -19,6 +19,12 @@ from onetrip.cases.selectors import (
     soon_date,
 )
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.catalogue.models import Department
+    from onetrip.people.models import User
 
 #: the back office's default view: every case a department still has work on
 BACKOFFICE_STATES = tuple(s for s in S.OPEN if s != S.State.DRAFT) + (
@@ -43,7 +49,7 @@ PAGE_FIELDS = (
 )
 
 
-def _sees_whole_department(user: Any, department: Any) -> bool:
+def _sees_whole_department(user: User, department: Department) -> bool:
     if user.is_superuser:
         return True
     if user.has_role(Role.REVIEWER) and user.department_id == department.pk:
@@ -53,8 +59,8 @@ def _sees_whole_department(user: Any, department: Any) -> bool:
 
 def backoffice_queue(
     *,
-    user: Any,
-    department: Any,
+    user: User,
+    department: Department,
     today: dt.date,
     state: str | None = None,
     due: str | None = None,
@@ -157,7 +163,7 @@ API_FIELDS = (
 
 def cases_list_page(
     *,
-    user: Any,
+    user: User | AnonymousUser | None,
     today: dt.date,
     state: str | None = None,
     due: str | None = None,

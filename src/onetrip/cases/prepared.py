@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from django.db import connection
 from django.db.models import Field, Model
@@ -23,6 +23,12 @@ from onetrip.cases.selectors import remember_ancestors
 from onetrip.catalogue.models import Department, Material, Matter, ServicePoint
 from onetrip.people.models import Applicant, Company
 from onetrip.workdays.models import DayException, ScheduleYear
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
+    from onetrip.workdays.selectors import WorkdayCalendar
 
 #: a material row as the API shows it (``case_material_rows`` and its JSON and list variants)
 MATERIAL_KEYS = ("id", "name", "required", "status", "count", "reason", "later_due", "files")
@@ -81,7 +87,10 @@ def _ancestor_joins() -> str:
 
 
 def _remember_chain(
-    user: Any, point: ServicePoint, parent2: int | None, parent3: int | None
+    user: User | AnonymousUser | None,
+    point: ServicePoint,
+    parent2: int | None,
+    parent3: int | None,
 ) -> None:
     """Memoise the point's ancestors read along (its parent's parent ``parent2``, and above
     that ``parent3``) on ``user``, so the role check needs no query of its own."""
@@ -121,7 +130,11 @@ def _case_read_plan() -> tuple[str, list[_Part]]:
 
 
 def case_for_transition(
-    *, number: str, user: Any, year: int, calendar: Any = None
+    *,
+    number: str,
+    user: User | AnonymousUser | None,
+    year: int,
+    calendar: WorkdayCalendar | None = None,
 ) -> tuple[Case, str] | None:
     """PostgreSQL: the case by number (related rows attached) and its row version (``xmin``),
     in one prepared query without ORM compilation; None when there is no such case. The
@@ -244,10 +257,10 @@ def intake_read(
     *,
     point_id: int,
     matter_code: str,
-    user: Any,
+    user: User | AnonymousUser | None,
     id_number: str = "",
     year: int,
-    calendar: Any = None,
+    calendar: WorkdayCalendar | None = None,
 ) -> tuple[Any, Any, Any] | None:
     """PostgreSQL, a window intake: the clerk's point (its district attached), the district's
     matter with this code (department, district and its materials, in order, attached as
@@ -306,7 +319,7 @@ def year_table_sql() -> str:
     return _YEAR_SQL
 
 
-def seed_calendar(calendar: Any, year: int, value: Any) -> None:
+def seed_calendar(calendar: WorkdayCalendar | None, year: int, value: Any) -> None:
     """Give ``calendar`` (a ``WorkdayCalendar``) the year read by ``year_table_sql``. A year
     without a schedule is left out: the calendar then reads it and refuses, as usual."""
     if calendar is None or value is None:

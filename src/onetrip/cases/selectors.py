@@ -9,7 +9,7 @@ department, district).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -20,6 +20,11 @@ from onetrip.cases.models import Case, CaseMaterial, MaterialStatus
 from onetrip.catalogue.models import ServicePoint
 from onetrip.errors import Forbidden, NotFound
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
 
 
 def point_subtree_ids(point: ServicePoint | None) -> set[int]:
@@ -59,7 +64,7 @@ def _point_ancestor_ids(point_id: int) -> set[int]:
     return ids
 
 
-def _ancestors_for(user: Any, point_id: int) -> set[int]:
+def _ancestors_for(user: User | AnonymousUser, point_id: int) -> set[int]:
     """``_point_ancestor_ids`` memoised on the user object, which lives for one request."""
     memo = user.__dict__.setdefault("_ot_point_ancestors", {})
     if point_id not in memo:
@@ -67,7 +72,7 @@ def _ancestors_for(user: Any, point_id: int) -> set[int]:
     return memo[point_id]
 
 
-def _company_ids_for(user: Any) -> set[int]:
+def _company_ids_for(user: User) -> set[int]:
     """The companies ``user`` acts for, memoised on the user object (one query a request)."""
     ids = user.__dict__.get("_ot_company_ids")
     if ids is None:
@@ -76,12 +81,12 @@ def _company_ids_for(user: Any) -> set[int]:
     return ids
 
 
-def remember_ancestors(user: Any, point_id: int, ancestor_ids: set[int]) -> None:
+def remember_ancestors(user: User | AnonymousUser, point_id: int, ancestor_ids: set[int]) -> None:
     """Seed the ``_ancestors_for`` memo with a point's chain read by another query."""
     user.__dict__.setdefault("_ot_point_ancestors", {}).setdefault(point_id, ancestor_ids)
 
 
-def prime_ancestors(user: Any, point_ids: set[int]) -> None:
+def prime_ancestors(user: User | AnonymousUser, point_ids: set[int]) -> None:
     """Fill the ``_ancestors_for`` memo for many points in one query (a list of cases)."""
     memo = user.__dict__.setdefault("_ot_point_ancestors", {})
     missing = {p for p in point_ids if p not in memo}
@@ -94,7 +99,7 @@ def prime_ancestors(user: Any, point_ids: set[int]) -> None:
         memo[row[0]] = {p for p in row if p is not None}
 
 
-def case_roles(*, user: Any, case: Case) -> set[str]:
+def case_roles(*, user: User | AnonymousUser | None, case: Case) -> set[str]:
     """The roles ``user`` holds on this one case (empty: no access at all).
 
     Memoised on the user object (which lives for one request) per case and state.
@@ -108,7 +113,7 @@ def case_roles(*, user: Any, case: Case) -> set[str]:
     return set(memo[key])
 
 
-def _delegated(user: Any, matter_id: int) -> bool:
+def _delegated(user: User, matter_id: int) -> bool:
     """The user holds an unrevoked delegation to decide this instant matter on the spot."""
     from onetrip.cases.models import Delegation
 
@@ -117,7 +122,7 @@ def _delegated(user: Any, matter_id: int) -> bool:
     ).exists()
 
 
-def _case_roles(*, user: Any, case: Case) -> set[str]:
+def _case_roles(*, user: User, case: Case) -> set[str]:
     roles: set[str] = set()
     if user.is_superuser:
         return {S.MANAGER, S.REVIEWER, S.CLERK}
@@ -127,7 +132,11 @@ def _case_roles(*, user: Any, case: Case) -> set[str]:
         roles.add(S.APPLICANT)
     if user.has_role(Role.AGENT) and user.agency_id and user.agency_id == case.agency_id:
         roles.add(S.AGENT)
-    front = [r for r in (S.CLERK, S.SOCIAL_WORKER) if user.has_role(r)]
+    front = [
+        r
+        for r, role in ((S.CLERK, Role.CLERK), (S.SOCIAL_WORKER, Role.SOCIAL_WORKER))
+        if user.has_role(role)
+    ]
     if front and user.point_id and user.point_id in _ancestors_for(user, case.point_id):
         roles.update(front)
         if case.matter.kind == "instant" and _delegated(user, case.matter_id):
@@ -141,7 +150,7 @@ def _case_roles(*, user: Any, case: Case) -> set[str]:
     return roles
 
 
-def cases_visible_to(*, user: Any) -> QuerySet[Case]:
+def cases_visible_to(*, user: User | AnonymousUser | None) -> QuerySet[Case]:
     """Every case ``user`` may see, by relationship."""
     qs = Case.objects.select_related("matter", "department", "applicant", "company", "point")
     if not is_active_user(user):
@@ -157,12 +166,14 @@ def cases_visible_to(*, user: Any) -> QuerySet[Case]:
         q |= Q(channel="door", created_by=user)
     if user.has_role(Role.REVIEWER) and user.department_id:
         q |= Q(department_id=user.department_id)
-    if user.has_role(Role.MANAGER) and user.point_id:
+    if user.has_role(Role.MANAGER) and user.point is not None:
         q |= Q(district_id=user.point.district_id)
     return qs.filter(q)
 
 
-def case_get_for_user(*, user: Any, number: str, lock: bool = False) -> Case:
+def case_get_for_user(
+    *, user: User | AnonymousUser | None, number: str, lock: bool = False
+) -> Case:
     """The case by number if ``user`` may see it: 404 when it does not exist or is not theirs.
 
     Not-theirs is reported as not found so case numbers cannot be probed.
@@ -202,7 +213,7 @@ def transition_refusal(*, case: Case, action: str, roles: set[str]) -> str | Non
     return None
 
 
-def allowed_actions(*, user: Any, case: Case) -> list[S.Transition]:
+def allowed_actions(*, user: User | AnonymousUser | None, case: Case) -> list[S.Transition]:
     roles = case_roles(user=user, case=case)
     return [
         t

@@ -48,10 +48,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from onetrip.catalogue.models import Material, Matter
 
 RULE_MESSAGES: dict[str, Any] = {
     "instant_limit": _("即办件的承诺时限必须为 0 个工作日，承诺时限为 0 的事项必须是即办件。"),
@@ -103,7 +106,7 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
-def matter_violations(matter: Any) -> list[RuleViolation]:
+def matter_violations(matter: Matter | dict[str, Any]) -> list[RuleViolation]:
     """Check one matter (a Matter instance, saved or not, or a dict of its fields)."""
     out: list[RuleViolation] = []
     kind = _get(matter, "kind")
@@ -158,7 +161,9 @@ def matter_violations(matter: Any) -> list[RuleViolation]:
     return out
 
 
-def material_violations(material: Any, *, district_id: int | None = None) -> list[RuleViolation]:
+def material_violations(
+    material: Material | dict[str, Any], *, district_id: int | None = None
+) -> list[RuleViolation]:
     """Check one material (a Material instance or a dict of its fields)."""
     out: list[RuleViolation] = []
     count = _get(material, "count", 1)
@@ -183,7 +188,9 @@ def material_violations(material: Any, *, district_id: int | None = None) -> lis
 
 
 def materials_set_violations(
-    materials: Iterable[Any], *, matter: Any = None
+    materials: Iterable[Material | dict[str, Any]],
+    *,
+    matter: Matter | dict[str, Any] | None = None,
 ) -> list[RuleViolation]:
     """Rules over all the materials of one matter (``matter``: its fields, when known)."""
     mats = list(materials)
@@ -212,13 +219,15 @@ def as_validation_error(violations: list[RuleViolation]) -> ValidationError:
     return ValidationError(by_field)
 
 
-def validate_matter(matter: Any) -> None:
+def validate_matter(matter: Matter | dict[str, Any]) -> None:
     violations = matter_violations(matter)
     if violations:
         raise as_validation_error(violations)
 
 
-def validate_material(material: Any, *, district_id: int | None = None) -> None:
+def validate_material(
+    material: Material | dict[str, Any], *, district_id: int | None = None
+) -> None:
     violations = material_violations(material, district_id=district_id)
     if violations:
         raise as_validation_error(violations)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,9 @@ from onetrip.cases.services.base import BAD, working_days_after, working_days_be
 from onetrip.cases.services.visits import visit_record
 from onetrip.catalogue.rules import decision_kind, later_days
 from onetrip.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 MAX_EXTENSION_DAYS = 30
 
@@ -119,7 +122,7 @@ def _notice_item(cm: CaseMaterial) -> dict[str, Any]:
 
 
 def _notice_write(
-    case: Case, *, items: list[dict[str, Any]], today: dt.date, actor: Any, **texts: str
+    case: Case, *, items: list[dict[str, Any]], today: dt.date, actor: User | None, **texts: str
 ) -> SupplementNotice:
     """The case's notice of this supplement round (``texts``: its note / manager_reason),
     due within the supplement state's limit."""

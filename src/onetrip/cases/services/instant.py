@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,11 +20,12 @@ from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onetrip.roles import Role
 
 if TYPE_CHECKING:
+    from onetrip.catalogue.models import Matter, ServicePoint
     from onetrip.people.models import User
 
 
 @transaction.atomic
-def delegation_grant(*, user: Any, matter: Any, actor: User, note: str = "") -> Delegation:
+def delegation_grant(*, user: User, matter: Matter, actor: User, note: str = "") -> Delegation:
     """A district manager lets a front-line clerk or social worker decide an instant matter."""
     if not is_district_manager(actor, matter.district_id):
         raise Forbidden(_("只有本区管理者可以授权即办件审批。"), code="forbidden")
@@ -33,7 +34,7 @@ def delegation_grant(*, user: Any, matter: Any, actor: User, note: str = "") -> 
             _("“%(m)s”不是即办件，不能授权窗口当场审批。") % {"m": matter.name},
             code="not_instant",
         )
-    if not (user.has_role(Role.CLERK, Role.SOCIAL_WORKER) and user.point_id):
+    if not (user.has_role(Role.CLERK, Role.SOCIAL_WORKER) and user.point is not None):
         raise ValidationFailed(_("只能授权给窗口受理人员或全能社工。"), code="not_front_line")
     if user.point.district_id != matter.district_id:
         raise ValidationFailed(_("被授权人不属于本区县。"), code="out_of_scope")
@@ -67,7 +68,7 @@ def delegation_revoke(*, delegation: Delegation, actor: User) -> Delegation:
     return delegation
 
 
-def _may_check(reviewer: Any, case: Case) -> bool:
+def _may_check(reviewer: User, case: Case) -> bool:
     return bool(
         getattr(reviewer, "is_authenticated", False)
         and (
@@ -78,7 +79,12 @@ def _may_check(reviewer: Any, case: Case) -> bool:
 
 
 def instant_sample(
-    *, district: Any, reviewer: Any, rate: float = 0.2, seed: int | None = None, since=None
+    *,
+    district: ServicePoint,
+    reviewer: User,
+    rate: float = 0.2,
+    seed: int | None = None,
+    since=None,
 ) -> list[Case]:
     """A random share ``rate`` (at least one, when any) of the instant decisions taken on the
     spot under delegation in the reviewer's department and not yet checked."""
@@ -91,7 +97,8 @@ def instant_sample(
         case__sample_check__isnull=True,
     )
     if not reviewer.is_superuser:
-        events = events.filter(case__department_id=reviewer.department_id)
+        # django-stubs: an exact lookup takes None too (it means IS NULL)
+        events = events.filter(case__department_id=reviewer.department_id)  # type: ignore[misc]
     if since is not None:
         events = events.filter(at__gte=since)
     ids = sorted(set(events.values_list("case_id", flat=True)))

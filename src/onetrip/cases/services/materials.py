@@ -19,6 +19,8 @@ from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
     from onetrip.people.models import User
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -233,7 +235,7 @@ class CheckedUpload(NamedTuple):
     size: int
 
 
-def upload_checked(upload: Any) -> CheckedUpload:
+def upload_checked(upload: UploadedFile | None) -> CheckedUpload:
     """What an uploaded scan is when it may be stored: PDF, JPEG or PNG by its first bytes (the
     client's name and content type are ignored), not empty, at most ``MAX_UPLOAD_BYTES``; else
     the refusal. The one rule for the case page, the API and the online application."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from onetrip.access import authenticated
 from onetrip.cases.models import Case, Channel
 from onetrip.cases.prepared import intake_read
 from onetrip.cases.services.base import _CALENDAR, _now, _shared_calendar, service_transaction
@@ -49,7 +50,7 @@ def case_open(
     today: dt.date | None = None,
     forward: bool = False,
     company_name: str = "",
-    agent: Any = None,
+    agent: User | None = None,
 ) -> Case:
     """Validate raw input (matter code in the scope, applicant numbers) and open a case.
     Used by the API and the intake page; everything rolls back on any error.
@@ -173,9 +174,7 @@ def case_open(
                 link_user = actor
         if applicant_kind == "agent" and agent is None:
             agent = actor
-        if applicant_kind == "agent" and not (
-            getattr(agent, "is_authenticated", False) and agent.has_role(Role.AGENT)
-        ):
+        if applicant_kind == "agent" and not (authenticated(agent) and agent.has_role(Role.AGENT)):
             raise ValidationFailed(
                 _("请选择代办的中介代办员。"), code="agent_required", fields={"agent": [_("必填")]}
             )

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from onetrip.queueing.models import Appointment, Slot
 from onetrip.queueing.services.booking import BOOK_AHEAD_DAYS
 
+if TYPE_CHECKING:
+    from onetrip.catalogue.models import ServicePoint
 
-def bookable_slots(*, point: Any, now: dt.datetime | None = None, days: int = 7) -> list[Slot]:
+
+def bookable_slots(
+    *, point: ServicePoint, now: dt.datetime | None = None, days: int = 7
+) -> list[Slot]:
     """Slots of ``point``'s open queues that have not begun, the next ``days`` days (full
     ones included, so the page can show them as full)."""
     now = now or timezone.now()

@@ -20,12 +20,15 @@ write the same rows.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import DateTimeField, F, Field, Value
 from django.db.models.functions import Coalesce
 
-from onetrip.queueing.models import Ticket
+from onetrip.queueing.models import Ticket, Window
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
 
 WRITES: dict[str, tuple[tuple[str, str], ...]] = {
     "call": (
@@ -63,11 +66,11 @@ def call_order_sql() -> str:
     return ", ".join(f"{key} DESC" if desc else key for key, desc in CALL_ORDER)
 
 
-def _value(kind: str, *, now: dt.datetime, user: Any, window: Any) -> Any:
+def _value(kind: str, *, now: dt.datetime, user: User, window: Window) -> Any:
     return {"now": now, "user": user, "window": window, "null": None}[kind]
 
 
-def orm_updates(action: str, *, now: dt.datetime, user: Any, window: Any) -> dict[str, Any]:
+def orm_updates(action: str, *, now: dt.datetime, user: User, window: Window) -> dict[str, Any]:
     """The field values (expressions for ``increment``/``first``) the ORM path writes."""
     out: dict[str, Any] = {}
     for field, kind in WRITES[action]:
@@ -80,7 +83,7 @@ def orm_updates(action: str, *, now: dt.datetime, user: Any, window: Any) -> dic
     return out
 
 
-def sql_sets(action: str, *, now: dt.datetime, user: Any, window: Any) -> tuple[str, list[Any]]:
+def sql_sets(action: str, *, now: dt.datetime, user: User, window: Window) -> tuple[str, list[Any]]:
     """``col = …`` assignments for ``UPDATE <ticket table> x SET status = …, <these>`` and
     their parameters, in order."""
     parts: list[str] = []

@@ -7,12 +7,13 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Count, Field, Q
 from django.utils import timezone
 
+from onetrip.access import authenticated
 from onetrip.clock import local_today
 from onetrip.masking import mask_phone
 from onetrip.queueing.models import (
@@ -25,6 +26,12 @@ from onetrip.queueing.models import (
     WindowQueue,
 )
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.catalogue.models import ServicePoint
+    from onetrip.people.models import User
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +72,7 @@ def _day_kind(day: dt.date) -> str:
     return kind
 
 
-def point_is_open(*, point: Any, at: dt.datetime) -> bool:
+def point_is_open(*, point: ServicePoint, at: dt.datetime) -> bool:
     """Whether ``point`` receives the public at ``at``: its hours and weekdays, statutory
     holidays (closed unless ``open_on_holidays``) and shifted working weekends (open).
     Years without a published schedule fall back to the weekday rule (and log a warning)."""
@@ -81,7 +88,7 @@ def point_is_open(*, point: Any, at: dt.datetime) -> bool:
     return str(local.isoweekday()) in (point.open_weekdays or "")
 
 
-def point_next_opening(*, point: Any, at: dt.datetime) -> dt.datetime | None:
+def point_next_opening(*, point: ServicePoint, at: dt.datetime) -> dt.datetime | None:
     """When ``point`` next opens its doors after ``at`` (None if not within two weeks)."""
     local = timezone.localtime(at)
     opens = _as_time(point.opens_at)
@@ -102,9 +109,9 @@ def _as_time(value: Any) -> dt.time:
 # ------------------------------------------------------------------ access
 
 
-def staff_can_manage_point(*, user: Any, point: Any) -> bool:
+def staff_can_manage_point(*, user: User | AnonymousUser | None, point: ServicePoint) -> bool:
     """Staff work at their own point; a manager at a district manages the district's points."""
-    if not getattr(user, "is_authenticated", False):
+    if not authenticated(user):
         return False
     if user.is_superuser:
         return True
@@ -119,8 +126,8 @@ def staff_can_manage_point(*, user: Any, point: Any) -> bool:
     )
 
 
-def windows_for_staff(*, user: Any) -> list[Window]:
-    if not getattr(user, "is_authenticated", False) or user.point_id is None:
+def windows_for_staff(*, user: User | AnonymousUser | None) -> list[Window]:
+    if not authenticated(user) or user.point_id is None:
         return []
     qs = Window.objects.select_related("point", "clerk")
     if user.is_superuser:
@@ -135,7 +142,7 @@ def windows_for_staff(*, user: Any) -> list[Window]:
 # ------------------------------------------------------------------ queues and waits
 
 
-def queues_for_point(*, point: Any) -> list[Queue]:
+def queues_for_point(*, point: ServicePoint) -> list[Queue]:
     return list(Queue.objects.filter(point=point).order_by("position", "code"))
 
 
@@ -252,7 +259,7 @@ def people_ahead(*, ticket: Ticket) -> int:
     )
 
 
-def queue_summaries(*, point: Any, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def queue_summaries(*, point: ServicePoint, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Each queue of the point with its waiting count and an estimated wait for a new ticket."""
     now = now or timezone.now()
     day = local_today(now)
@@ -376,7 +383,9 @@ def ticket_row(ticket: Ticket) -> dict[str, Any]:
 # ------------------------------------------------------------------ hall board
 
 
-def board_data(*, point: Any, now: dt.datetime | None = None, limit: int = 8) -> dict[str, Any]:
+def board_data(
+    *, point: ServicePoint, now: dt.datetime | None = None, limit: int = 8
+) -> dict[str, Any]:
     """The hall board: the latest calls still at a window (number → window; finished, absent
     and returned tickets drop off) and waiting counts. Cheap: two queries."""
     now = now or timezone.now()
@@ -413,7 +422,7 @@ def board_data(*, point: Any, now: dt.datetime | None = None, limit: int = 8) ->
     }
 
 
-def window_share(*, point: Any) -> dict[str, Any]:
+def window_share(*, point: ServicePoint) -> dict[str, Any]:
     """Share of self-service windows at a point (the reform asks for over 70%)."""
     counts = dict(
         Window.objects.filter(point=point)
@@ -432,7 +441,7 @@ def window_share(*, point: Any) -> dict[str, Any]:
     }
 
 
-def live_ticket_count(*, point: Any, day: dt.date) -> int:
+def live_ticket_count(*, point: ServicePoint, day: dt.date) -> int:
     return Ticket.objects.filter(point=point, day=day, status__in=LIVE_STATUSES).count()
 
 

@@ -6,23 +6,32 @@ Registered into ``onetrip.catalogue.resolvers.MATERIAL_RESOLVERS`` (id "sharing"
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onetrip.catalogue.resolvers import MATERIAL_RESOLVERS, MaterialResolver, ResolvedMaterial
 from onetrip.sharing.selectors import held_material_lookup, holder_numbers_for
 from onetrip.sharing.services import shared_document_read_log
 from onetrip.sharing.sources import holder_kind_of
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
+    from onetrip.sharing.models import SharedDocument
+    from onetrip.sharing.sources import SharedRecord
+
 CASE_PURPOSE = "办件材料核验（政府已有材料免提交）"
 
 
-def source_text(document: Any) -> str:
+def source_text(document: SharedDocument | SharedRecord) -> str:
     """What the reviewer sees as the source: department and document title (the number is
     carried separately in ``ResolvedMaterial.number``)."""
     return f"{document.source_department} {document.title}".strip()
 
 
-def shared_material_resolver(case: Any, material: Any, *, reader: Any = None):
+def shared_material_resolver(
+    case: Any, material: Any, *, reader: User | AnonymousUser | None = None
+):
     """``(case, material) -> ResolvedMaterial | None`` for materials with a ``shared_kind``:
     looked up for the right holder (a company case's 居民身份证 is its legal representative's)."""
     if not getattr(material, "shared_kind", ""):

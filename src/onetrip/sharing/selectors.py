@@ -6,10 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onetrip.clock import local_today
 from onetrip.sharing.sources import SourceUnavailable, holder_kind_of, sources_for
+
+if TYPE_CHECKING:
+    from onetrip.catalogue.models import ServicePoint
+    from onetrip.sharing.models import SharedDocument
+    from onetrip.sharing.sources import SharedRecord
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +28,7 @@ def shared_documents_for_holder(
     holder_number: str,
     kinds: list[str] | None = None,
     on: dt.date | None = None,
-    district: Any = None,
+    district: ServicePoint | None = None,
 ) -> list[Any]:
     """Every valid record (local table and registered sources) for the holder.
 
@@ -74,7 +79,11 @@ def _local_kinds(holder_number: str) -> list[str]:
 
 
 def shared_document_find(
-    *, holder_number: str, kind: str, on: dt.date | None = None, district: Any = None
+    *,
+    holder_number: str,
+    kind: str,
+    on: dt.date | None = None,
+    district: ServicePoint | None = None,
 ) -> Any | None:
     """The newest valid record of ``kind`` for the holder, from the first source that has one.
 
@@ -107,7 +116,7 @@ class HeldLookup:
     file), ``not_found`` when every source answered without a record, ``unavailable`` when a
     source that may hold it did not answer (the clerk then takes the paper copy)."""
 
-    document: Any | None
+    document: SharedDocument | SharedRecord | None
     reason: str = ""
     holder_number: str = ""
     #: the sources that did not answer, as (source name, why): a timeout, an error
@@ -134,7 +143,11 @@ def holder_numbers_for(*, applicant: Any = None, company: Any = None) -> dict[st
 
 
 def held_material_lookup(
-    *, kind: str, numbers: dict[str, str], on: dt.date | None = None, district: Any = None
+    *,
+    kind: str,
+    numbers: dict[str, str],
+    on: dt.date | None = None,
+    district: ServicePoint | None = None,
 ) -> HeldLookup:
     """The shared record of ``kind`` for the right holder among ``numbers`` (see
     ``holder_numbers_for``): a person's kind (居民身份证) is looked up by the person's number —
@@ -185,7 +198,7 @@ def source_failures_text(failed: tuple[tuple[str, str], ...] | list) -> str:
     return "；".join(parts)
 
 
-def share_reads_for_document(*, document: Any) -> list[Any]:
+def share_reads_for_document(*, document: SharedDocument) -> list[Any]:
     from onetrip.sharing.models import ShareReadLog
 
     return list(ShareReadLog.objects.filter(document=document).select_related("reader"))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from onetrip.access import signed_in
 from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, ValidationFailed, limited_text, required_text
 from onetrip.masking import mask_id_number
@@ -16,7 +17,11 @@ from onetrip.sharing.models import KIND_HOLDER, HolderKind, SharedDocument, Shar
 from onetrip.sharing.selectors import shared_documents_for_holder
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.catalogue.models import Department, ServicePoint
     from onetrip.people.models import User
+    from onetrip.sharing.sources import SharedRecord
 
 
 def _clean_purpose(purpose: str) -> str:
@@ -30,12 +35,15 @@ def _clean_purpose(purpose: str) -> str:
 
 @transaction.atomic
 def shared_document_read_log(
-    *, document: Any, reader: Any, purpose: str, case_ref: str = ""
+    *,
+    document: SharedDocument | SharedRecord,
+    reader: User | AnonymousUser | None,
+    purpose: str,
+    case_ref: str = "",
 ) -> ShareReadLog:
     """Record that ``reader`` (a user, or None for self-service) read ``document`` and why."""
     purpose = _clean_purpose(purpose)
-    if reader is not None and not getattr(reader, "is_authenticated", False):
-        reader = None
+    reader = signed_in(reader)  # self-service (no one signed in) is recorded as None
     return ShareReadLog.objects.create(
         document=document if isinstance(document, SharedDocument) else None,
         source=getattr(document, "source", "local") or "local",
@@ -51,11 +59,11 @@ def shared_document_read_log(
 def shared_documents_read(
     *,
     holder_number: str,
-    reader: Any,
+    reader: User | AnonymousUser | None,
     purpose: str,
     kinds: list[str] | None = None,
     on: dt.date | None = None,
-    district: Any = None,
+    district: ServicePoint | None = None,
     case_ref: str = "",
 ) -> list[Any]:
     """Find the holder's valid records and log one read per record returned."""
@@ -78,7 +86,7 @@ def shared_document_issue(
     holder_number: str,
     title: str,
     number: str,
-    source_department: Any,
+    source_department: Department,
     issued_on: dt.date,
     valid_until: dt.date | None = None,
     holder_name: str = "",

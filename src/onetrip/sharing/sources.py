@@ -29,7 +29,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
@@ -44,6 +44,9 @@ from onetrip.sharing.models import (
     SharedRecordRules,
     kind_label,
 )
+
+if TYPE_CHECKING:
+    from onetrip.catalogue.models import Department, ServicePoint
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ class SharedRecord(SharedRecordRules):
     title: str
     holder_number: str
     holder_kind: str
-    source_department: Any
+    source_department: Department | SourceDepartment
     issued_on: dt.date
     valid_until: dt.date | None = None
     holder_name: str = ""
@@ -94,7 +97,12 @@ class Source(Protocol):
     identities: frozenset[str]
 
     def lookup(
-        self, *, holder_number: str, kinds: Iterable[str], on: dt.date, district: Any = None
+        self,
+        *,
+        holder_number: str,
+        kinds: Iterable[str],
+        on: dt.date,
+        district: ServicePoint | None = None,
     ) -> list[Any]:
         """Records for the holder of the given kinds, valid on ``on`` (newest first)."""
 

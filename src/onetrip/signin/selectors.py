@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from onetrip.access import STAFF_ROLES
+from onetrip.access import STAFF_ROLES, authenticated
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
+    from onetrip.roles import Role
 
 
-def otp_device_for(*, user: Any, confirmed: bool | None = True) -> TOTPDevice | None:
+def otp_device_for(
+    *, user: User | AnonymousUser | None, confirmed: bool | None = True
+) -> TOTPDevice | None:
     """The user's TOTP device (confirmed ones only by default; None: either)."""
-    if not getattr(user, "is_authenticated", False):
+    if not authenticated(user):
         return None
     devices = TOTPDevice.objects.filter(user=user)
     if confirmed is not None:
@@ -21,16 +29,17 @@ def otp_device_for(*, user: Any, confirmed: bool | None = True) -> TOTPDevice | 
     return devices.order_by("-confirmed", "id").first()
 
 
-def otp_required_for(*, user: Any, enrolled: bool | None = None) -> bool:
+def otp_required_for(*, user: User | AnonymousUser | None, enrolled: bool | None = None) -> bool:
     """Must this signed-in user pass a TOTP code after the password?
 
     Superusers and the roles in ``ONETRIP_OTP_REQUIRED_ROLES`` (managers and administrators)
     always; other staff once they have enrolled a device (``enrolled``, when the caller knows
     it already); applicants and agents never.
     """
-    if not getattr(user, "is_authenticated", False):
+    if not authenticated(user):
         return False
-    required = settings.ONETRIP_OTP_REQUIRED_ROLES
+    #: role names from the environment; ``has_role`` compares names, and a Role is its name
+    required = cast("tuple[Role, ...]", settings.ONETRIP_OTP_REQUIRED_ROLES)
     if required and (user.is_superuser or user.has_role(*required)):
         return True
     if not user.has_role(*STAFF_ROLES):

@@ -5,7 +5,7 @@ Each is one transaction and writes an audit event (who unlocked or reset whom, a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,9 +15,12 @@ from onetrip.audit.services import audit_record
 from onetrip.errors import DomainError, ValidationFailed
 from onetrip.signin.selectors import otp_device_for
 
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
 
 @transaction.atomic
-def login_unlock(*, username: str, actor: Any = None, reason: str = "") -> int:
+def login_unlock(*, username: str, actor: User | None = None, reason: str = "") -> int:
     """Lift a login lockout (django-axes) for ``username``; returns the attempts removed."""
     from axes.utils import reset
 
@@ -34,7 +37,7 @@ def login_unlock(*, username: str, actor: Any = None, reason: str = "") -> int:
 
 
 @transaction.atomic
-def totp_device_start(*, user: Any) -> TOTPDevice:
+def totp_device_start(*, user: User) -> TOTPDevice:
     """The unconfirmed TOTP device a user is enrolling (a new random key when there is none)."""
     device = otp_device_for(user=user, confirmed=False)
     if device is None:
@@ -63,7 +66,7 @@ def _token_accepted(*, allowed: bool, ok: bool) -> None:
         )
 
 
-def totp_device_confirm(*, user: Any, token: str) -> TOTPDevice:
+def totp_device_confirm(*, user: User, token: str) -> TOTPDevice:
     """Confirm the enrolment with a code from the authenticator app (the key is then in use).
 
     A wrong code counts against the device's throttle and that count is committed before the
@@ -87,7 +90,7 @@ def totp_device_confirm(*, user: Any, token: str) -> TOTPDevice:
     return device
 
 
-def totp_verify(*, user: Any, token: str) -> TOTPDevice:
+def totp_verify(*, user: User, token: str) -> TOTPDevice:
     """Check a code against the user's confirmed device (throttled by django-otp: each wrong
     code doubles the wait before the next try); raises ValidationFailed when it does not match."""
     with transaction.atomic():
@@ -100,7 +103,7 @@ def totp_verify(*, user: Any, token: str) -> TOTPDevice:
 
 
 @transaction.atomic
-def otp_devices_reset(*, user: Any, actor: Any = None, reason: str = "") -> int:
+def otp_devices_reset(*, user: User, actor: User | None = None, reason: str = "") -> int:
     """Recovery: remove a user's TOTP devices; the next sign-in enrols a new one."""
     removed, _detail = TOTPDevice.objects.filter(user=user).delete()
     audit_record(
@@ -115,7 +118,7 @@ def otp_devices_reset(*, user: Any, actor: Any = None, reason: str = "") -> int:
 
 
 @transaction.atomic
-def totp_device_preenrol(*, user: Any, key: str, name: str = "demo") -> TOTPDevice:
+def totp_device_preenrol(*, user: User, key: str, name: str = "demo") -> TOTPDevice:
     """A confirmed device with a given key (the demo's shown secret); idempotent."""
     device, _created = TOTPDevice.objects.update_or_create(
         user=user, name=name, defaults={"key": key, "confirmed": True}

@@ -4,7 +4,7 @@ provincial identity service (OpenID Connect) beside the local login."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import django_otp
@@ -21,6 +21,14 @@ from onetrip.qr import qr_svg
 from onetrip.signin import oidc
 from onetrip.signin.selectors import otp_current_code, otp_device_for
 from onetrip.signin.services import totp_device_confirm, totp_device_start, totp_verify
+
+if TYPE_CHECKING:
+    from onetrip.people.models import User
+
+    class SignedInRequest(HttpRequest):
+        """A request behind ``login_required``: someone is signed in."""
+
+        user: User
 
 
 def _next(request: HttpRequest) -> str:
@@ -77,7 +85,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: SignedInRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code (or type the key), confirm with a code."""
     if otp_device_for(user=request.user) is not None:
         # already enrolled: a new device only after an administrator's reset (recovery)

@@ -34,7 +34,7 @@ class TransitionRefused(DomainError):
     code = "illegal_transition"
 
 
-def _check_window_staff(*, window: Window, user: Any) -> None:
+def _check_window_staff(*, window: Window, user: User) -> None:
     require_role(user, *WINDOW_ROLES)
     if not staff_can_manage_point(user=user, point=window.point):
         raise Forbidden(_("该窗口不属于您所在的网点。"), code="window_out_of_scope")
@@ -46,7 +46,7 @@ def _lock_window(window: Window) -> Window:
     return Window.objects.select_for_update(of=("self",)).select_related("point").get(pk=window.pk)
 
 
-def _check_window_operator(*, window: Window, user: Any) -> None:
+def _check_window_operator(*, window: Window, user: User) -> None:
     """The window must be open, and operated by the clerk who opened it (or a manager)."""
     if not window.is_open:
         raise Conflict(_("窗口尚未开窗，请先签到开窗。"), code="window_closed")

@@ -22,7 +22,7 @@ Rules (module constants, one home):
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -56,6 +56,9 @@ from onetrip.queueing.services._common import _check_can_issue
 from onetrip.queueing.services.issue import ticket_issue
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.catalogue.models import ServicePoint
     from onetrip.people.models import User
 
 BOOK_AHEAD_DAYS = 14
@@ -215,7 +218,11 @@ def _refuse_second_booking() -> Conflict:
 
 
 def appointment_book(
-    *, slot: Slot, phone: str = "", user: Any = None, now: dt.datetime | None = None
+    *,
+    slot: Slot,
+    phone: str = "",
+    user: User | AnonymousUser | None = None,
+    now: dt.datetime | None = None,
 ) -> Appointment:
     """Book a place in ``slot`` for a phone number (or the signed-in account's phone)."""
     now = now or timezone.now()
@@ -327,7 +334,7 @@ def appointment_move(
 # ------------------------------------------------------------------ check-in
 
 
-def _find_for_check_in(*, point: Any, code: str, now: dt.datetime) -> Appointment:
+def _find_for_check_in(*, point: ServicePoint, code: str, now: dt.datetime) -> Appointment:
     code = required_text(
         code, _("请扫描预约二维码或输入预约手机号。"), code="code_required", field="code"
     )
@@ -354,7 +361,7 @@ def _find_for_check_in(*, point: Any, code: str, now: dt.datetime) -> Appointmen
 
 
 def appointment_check_in(
-    *, point: Any, code: str, now: dt.datetime | None = None
+    *, point: ServicePoint, code: str, now: dt.datetime | None = None
 ) -> tuple[Appointment, Ticket]:
     """Check in at ``point``'s kiosk with the appointment's QR code (or the booking phone):
     one ticket, called ahead of walk-ins within the slot (as a walk-in when late)."""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -35,7 +35,7 @@ from onetrip.queueing.signals import ticket_issued
 from onetrip.roles import Role
 
 if TYPE_CHECKING:
-    from onetrip.people.models import User
+    from onetrip.people.models import Agency, Applicant, Company, User
 
 
 def _next_number(*, queue: Queue, day: dt.date) -> int:
@@ -49,9 +49,9 @@ def ticket_issue(
     queue: Queue,
     phone: str = "",
     channel: str = TicketChannel.KIOSK,
-    applicant: Any = None,
-    company: Any = None,
-    agency: Any = None,
+    applicant: Applicant | None = None,
+    company: Company | None = None,
+    agency: Agency | None = None,
     priority: bool = False,
     slot_start: dt.datetime | None = None,
     booked_slot: dt.datetime | None = None,

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 _CURRENT_SQL = f"('{TicketStatus.CALLED.value}', '{TicketStatus.SERVING.value}')"
 
 
-def _window_guard(window: Window, user: Any) -> tuple[str, list[Any]]:
+def _window_guard(window: Window, user: User) -> tuple[str, list[Any]]:
     """CTE ``w``: the window row, locked, if it is open and operated by this user (or a
     manager); empty otherwise (the ORM path then says why)."""
     return (
@@ -62,7 +62,7 @@ def _event_parts(
     source: str,
     action: str,
     actor: User | None,
-    point: Any,
+    point: ServicePoint,
     now: dt.datetime,
     from_sql: str,
     to: str,
@@ -99,7 +99,7 @@ def _event_parts(
 
 
 def _window_write_parts(
-    *, action: str, window: Window, user: Any, now: dt.datetime, to: str, note: str = ""
+    *, action: str, window: Window, user: User, now: dt.datetime, to: str, note: str = ""
 ) -> tuple[tuple[str, list[Any]], InsertParts, InsertParts]:
     """What every window action's statement shares: the window guard (CTE ``w``) and the
     event and audit rows for the ticket CTE ``upd`` returns (its ``before`` column holds the
@@ -138,7 +138,7 @@ def _ticket_returning() -> str:
     return ", ".join(f'x."{f.column}"' for f in Ticket._meta.concrete_fields)
 
 
-def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) -> Ticket | None:
+def _call_next_in_one_statement(*, window: Window, user: User, now: dt.datetime) -> Ticket | None:
     """Lock the window row (if open and ours), check no ticket is at it, take the head of each
     of its queues (green channel first) skipping rows other windows hold this instant, call the
     best one and write its event and audit record: one statement, one round trip. None when
@@ -208,7 +208,7 @@ def _call_next_in_one_statement(*, window: Window, user: Any, now: dt.datetime) 
         return _announce_call(row, window=window, user=user, now=now)
 
 
-def _announce_call(row: Any, *, window: Window, user: Any, now: dt.datetime) -> Ticket:
+def _announce_call(row: Any, *, window: Window, user: User, now: dt.datetime) -> Ticket:
     ticket = _ticket_from_values(row[:-2], window=window)
     # the same signal the ORM path sends (tracking's "3 ahead" reminder listens)
     ticket_called.send(sender=Ticket, ticket=ticket, window=window, user=user, at=now)
@@ -216,7 +216,7 @@ def _announce_call(row: Any, *, window: Window, user: Any, now: dt.datetime) -> 
 
 
 def _act_in_one_statement(
-    *, action: str, window: Window, user: Any, now: dt.datetime, note: str
+    *, action: str, window: Window, user: User, now: dt.datetime, note: str
 ) -> Ticket | None:
     """A window action on its current ticket (start, finish, no-show, return, recall) in one
     statement: lock the window row (if open and ours) and its current ticket, move the ticket

@@ -33,18 +33,19 @@ from onetrip.queueing.services._common import (
 from onetrip.roles import Role
 
 if TYPE_CHECKING:
+    from onetrip.catalogue.models import Department, ServicePoint
     from onetrip.people.models import User
 
 
 @transaction.atomic
 def queue_create(
     *,
-    point: Any,
+    point: ServicePoint,
     code: str,
     name: str,
     name_en: str = "",
     applicant_type: str = ApplicantType.SELF,
-    department: Any = None,
+    department: Department | None = None,
     matters: list[Any] | tuple[Any, ...] = (),
     position: int = 0,
     is_open: bool = True,
@@ -94,7 +95,13 @@ def queue_set_open(*, queue: Queue, is_open: bool, actor: User) -> Queue:
 
 
 def _switch(
-    row: Queue | Window, *, actor: Any, point: Any, from_state: str, is_open: bool, **columns: Any
+    row: Queue | Window,
+    *,
+    actor: User,
+    point: ServicePoint,
+    from_state: str,
+    is_open: bool,
+    **columns: Any,
 ) -> Any:
     """Open or close a queue or window: its row (and ``columns``), the cached rows the issue
     and call paths read, and the audit record."""
@@ -117,7 +124,7 @@ def _switch(
 @transaction.atomic
 def window_create(
     *,
-    point: Any,
+    point: ServicePoint,
     number: str,
     name: str = "",
     kind: str = WindowKind.SELF,
@@ -143,7 +150,7 @@ def window_create(
 
 
 @transaction.atomic
-def window_open(*, window: Window, user: Any, now: dt.datetime | None = None) -> Window:
+def window_open(*, window: Window, user: User, now: dt.datetime | None = None) -> Window:
     _check_window_staff(window=window, user=user)
     window = _lock_window(window)
     if window.is_open and window.clerk_id not in (None, user.pk):
@@ -165,7 +172,7 @@ def window_open(*, window: Window, user: Any, now: dt.datetime | None = None) ->
 
 
 @transaction.atomic
-def window_close(*, window: Window, user: Any) -> Window:
+def window_close(*, window: Window, user: User) -> Window:
     _check_window_staff(window=window, user=user)
     window = _lock_window(window)
     if not window.is_open:

@@ -120,7 +120,7 @@ def _current(window: Window) -> Ticket | None:
     return current
 
 
-def _claim(*, ticket_id: int, window: Window, user: Any, now: dt.datetime) -> Ticket | None:
+def _claim(*, ticket_id: int, window: Window, user: User, now: dt.datetime) -> Ticket | None:
     """The final guard: the ticket becomes ours only if it is still waiting (one UPDATE)."""
     updated = Ticket.objects.filter(pk=ticket_id, status=TicketStatus.WAITING).update(
         status=TicketStatus.CALLED, **orm_updates("call", now=now, user=user, window=window)
@@ -133,14 +133,14 @@ def _claim(*, ticket_id: int, window: Window, user: Any, now: dt.datetime) -> Ti
 
 
 def _record_call(
-    ticket: Ticket, *, window: Window, user: Any, now: dt.datetime, note: str = ""
+    ticket: Ticket, *, window: Window, user: User, now: dt.datetime, note: str = ""
 ) -> None:
     """What follows a claimed call on the ORM path: the audit event and ``ticket_called``."""
     _event(ticket, "call", TicketStatus.WAITING, at=now, actor=user, window=window, note=note)
     ticket_called.send(sender=Ticket, ticket=ticket, window=window, user=user, at=now)
 
 
-def ticket_call_next(*, window: Window, user: Any, now: dt.datetime | None = None) -> Ticket:
+def ticket_call_next(*, window: Window, user: User, now: dt.datetime | None = None) -> Ticket:
     """Call the next waiting ticket for this window: green-channel tickets first, then the
     window's queues in their order, oldest first. Never hands one ticket to two windows.
 
@@ -157,7 +157,7 @@ def ticket_call_next(*, window: Window, user: Any, now: dt.datetime | None = Non
         return _call_next_locked(window=window, user=user, now=now)
 
 
-def _call_next_locked(*, window: Window, user: Any, now: dt.datetime) -> Ticket:
+def _call_next_locked(*, window: Window, user: User, now: dt.datetime) -> Ticket:
     window = _lock_window(window)
     _check_window_operator(window=window, user=user)
     if _has_current(window):  # the window row lock keeps this true until we commit
@@ -195,7 +195,7 @@ def _ticket_at_window(*, window: Window, ticket: Ticket | None) -> Ticket:
 
 @transaction.atomic
 def ticket_call(
-    *, window: Window, ticket: Ticket, user: Any, now: dt.datetime | None = None
+    *, window: Window, ticket: Ticket, user: User, now: dt.datetime | None = None
 ) -> Ticket:
     """Call a chosen waiting ticket out of order (it must be one this window serves)."""
     _check_window_staff(window=window, user=user)
@@ -221,7 +221,7 @@ def _window_action(
     *,
     action: str,
     window: Window,
-    user: Any,
+    user: User,
     ticket: Ticket | None = None,
     now: dt.datetime | None = None,
     note: str = "",
@@ -249,7 +249,7 @@ def _act_locked(
     *,
     action: str,
     window: Window,
-    user: Any,
+    user: User,
     ticket: Ticket | None,
     now: dt.datetime,
     note: str,
@@ -279,7 +279,7 @@ class _CurrentTicketAction(Protocol):
         self,
         *,
         window: Window,
-        user: Any,
+        user: User,
         ticket: Ticket | None = None,
         now: dt.datetime | None = None,
         note: str = "",
@@ -326,7 +326,7 @@ ticket_resume = _current_ticket_action(
 def ticket_transfer(
     *,
     window: Window,
-    user: Any,
+    user: User,
     to_queue: Queue,
     ticket: Ticket | None = None,
     note: str = "",

@@ -7,10 +7,13 @@ the ``agent`` applicant kind is used, so the catalogue stays the one source of t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from onetrip.catalogue.models import Matter
 
 
-def matter_open_to_agents(matter: Any) -> bool:
+def matter_open_to_agents(matter: Matter) -> bool:
     if not matter.is_active:
         return False
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -18,18 +18,24 @@ from onetrip.errors import NotFound
 from onetrip.people.models import Agency
 from onetrip.roles import Role
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def _staff_district_id(user: Any) -> int | None:
+    from onetrip.catalogue.models import ServicePoint
+    from onetrip.people.models import User
+
+
+def _staff_district_id(user: User | AnonymousUser | None) -> int | None:
     if (
         is_active_user(user)
         and user.has_role(Role.CLERK, Role.REVIEWER, Role.MANAGER)
-        and user.point_id
+        and user.point is not None
     ):
         return user.point.district_id
     return None
 
 
-def agencies_visible_to(*, user: Any) -> QuerySet[Agency]:
+def agencies_visible_to(*, user: User | AnonymousUser | None) -> QuerySet[Agency]:
     qs = Agency.objects.select_related("district")
     if not is_active_user(user):
         return qs.none()
@@ -43,14 +49,14 @@ def agencies_visible_to(*, user: Any) -> QuerySet[Agency]:
     return qs.none()
 
 
-def agency_get(*, user: Any, agency_id: int) -> Agency:
+def agency_get(*, user: User | AnonymousUser | None, agency_id: int) -> Agency:
     agency = agencies_visible_to(user=user).filter(pk=agency_id).first()
     if agency is None:
         raise NotFound(_("未找到该代办机构。"), code="agency_not_found")
     return agency
 
 
-def batches_visible_to(*, user: Any) -> QuerySet[Batch]:
+def batches_visible_to(*, user: User | AnonymousUser | None) -> QuerySet[Batch]:
     qs = Batch.objects.select_related("agency", "agent", "point").annotate(
         case_total=Count("items", distinct=True)
     )
@@ -67,7 +73,7 @@ def batches_visible_to(*, user: Any) -> QuerySet[Batch]:
     return qs.filter(cond)
 
 
-def batch_get(*, user: Any, batch_id: int) -> Batch:
+def batch_get(*, user: User | AnonymousUser | None, batch_id: int) -> Batch:
     """One batch the user may see; another agency's batch is simply not found."""
     batch = batches_visible_to(user=user).filter(pk=batch_id).first()
     if batch is None:
@@ -219,7 +225,7 @@ def agency_quality(
 
 
 def agency_ranking(
-    *, district: Any, since: dt.datetime | None = None, until: dt.datetime | None = None
+    *, district: ServicePoint, since: dt.datetime | None = None, until: dt.datetime | None = None
 ) -> list[AgencyQuality]:
     """Every agency of the district, best first-submission pass rate first (agencies without
     cases last)."""

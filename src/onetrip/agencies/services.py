@@ -42,7 +42,12 @@ from onetrip.people.selectors import authorisation_in_force
 from onetrip.roles import Role
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.cases.models import Case
+    from onetrip.catalogue.models import Matter
     from onetrip.people.models import User
+    from onetrip.queueing.models import Ticket
 
 #: the case states in which a case of a batch is finished (nothing more to decide)
 DECIDED = ("approved", "rejected", "refused", "withdrawn", "delivered", "closed")
@@ -293,7 +298,7 @@ def _check_rows(*, agency: Agency, rows: list[BatchRow], today: dt.date) -> list
     return plan
 
 
-def _complete(matter: Any, materials: dict[int, Any]) -> bool:
+def _complete(matter: Matter, materials: dict[int, Any]) -> bool:
     """Every material the matter requires is handed in or held by the government."""
     return all(
         m.pk in materials or m.government_held or not m.required for m in matter.materials.all()
@@ -312,8 +317,8 @@ def batch_submit(
     actor: User,
     rows: list[BatchRow],
     route: str = BatchRoute.ONLINE,
-    agent: Any = None,
-    ticket: Any = None,
+    agent: User | None = None,
+    ticket: Ticket | None = None,
     source: str = "form",
 ) -> Batch:
     """Submit one batch: a case per row (company × matter), each with its own materials and the
@@ -402,7 +407,7 @@ def _batch_for_update(batch: Batch) -> Batch:
     return Batch.objects.select_for_update().select_related("agency").get(pk=batch.pk)
 
 
-def batch_roles(*, user: Any, batch: Batch) -> set[str]:
+def batch_roles(*, user: User | AnonymousUser | None, batch: Batch) -> set[str]:
     """'agent' for the agency's own agents; 'staff' for the district's clerks, reviewers and
     managers; empty: no access (the batch is not found for them)."""
     if not is_active_user(user):
@@ -414,7 +419,7 @@ def batch_roles(*, user: Any, batch: Batch) -> set[str]:
         roles.add("agent")
     if (
         user.has_role(Role.CLERK, Role.REVIEWER, Role.MANAGER)
-        and user.point_id
+        and user.point is not None
         and user.point.district_id == batch.district_id
     ):
         roles.add("staff")
@@ -436,7 +441,7 @@ def batch_message_post(*, batch: Batch, actor: User, body: str) -> BatchMessage:
 
 
 @transaction.atomic
-def batch_case_supplement_noted(*, case: Any) -> BatchNotice | None:
+def batch_case_supplement_noted(*, case: Case) -> BatchNotice | None:
     """A case of a batch was asked for a supplement: add it to the batch's open notice for the
     current round (one consolidated notice per round), or open the next round's notice."""
     item = BatchCase.objects.filter(case=case).select_related("batch").first()
@@ -450,7 +455,7 @@ def batch_case_supplement_noted(*, case: Any) -> BatchNotice | None:
     latest = case.supplement_notices.order_by("-round").first()
     entry = {
         "case": case.number,
-        "company": case.company.name if case.company_id else "",
+        "company": case.company.name if case.company is not None else "",
         "matter": case.matter.name,
         "round": latest.round if latest else case.supplement_rounds,
         "items": [

@@ -32,6 +32,7 @@ from onetrip.roles import Role
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
+    from onetrip.catalogue.models import ServicePoint
     from onetrip.people.models import User
 
     #: whoever asks: a signed-in user, the anonymous visitor, or no one
@@ -87,7 +88,7 @@ def complexes_managed_by(*, user: Caller) -> QuerySet[Complex]:
     return qs.filter(pk__in=ids)
 
 
-def complexes_list(*, district: Any | None = None) -> QuerySet[Complex]:
+def complexes_list(*, district: ServicePoint | None = None) -> QuerySet[Complex]:
     qs = Complex.objects.filter(is_published=True, point__is_active=True).select_related(
         "point", "point__parent"
     )

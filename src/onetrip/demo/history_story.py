@@ -14,6 +14,8 @@ from onetrip.demo.history_season import SH
 from onetrip.workdays.selectors import working_days_after
 
 if TYPE_CHECKING:
+    import random
+
     from onetrip.people.models import User
 
 DEFECTS = ["签字页缺失", "复印件不清晰", "与原件不一致", "填写内容不完整", "超过有效期"]
@@ -117,7 +119,7 @@ def client_for(*, agent, company, on: dt.date | None = None):
     return company
 
 
-def decide(case: Case, *, rng: Any, reviewer: Any, now: dt.datetime) -> Case:
+def decide(case: Case, *, rng: random.Random, reviewer: User, now: dt.datetime) -> Case:
     """The reviewer's decision: about one case in 25 rejected, the rest approved."""
     reject = rng.random() < 0.04
     return case_transition(
@@ -143,7 +145,7 @@ def supplement_answer(case: Case, chosen: list[Any], *, actor: User, now: dt.dat
 
 
 def supplement_request(
-    s: _Story, case: Case, *, rng: Any, reviewer: Any, rnd: int, now: dt.datetime
+    s: _Story, case: Case, *, rng: random.Random, reviewer: User, rnd: int, now: dt.datetime
 ) -> tuple[Case, list[Any]] | None:
     """The reviewer (the manager, on a second round) finds one or two materials defective and
     asks for them once: the case and the materials asked for; None when it has no materials."""

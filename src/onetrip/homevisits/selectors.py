@@ -3,7 +3,7 @@ to them; a manager the district's; a requester their own."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -13,8 +13,13 @@ from onetrip.errors import NotFound
 from onetrip.homevisits.models import HomeVisit
 from onetrip.roles import Role
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def home_visits_visible_to(*, user: Any) -> QuerySet[HomeVisit]:
+    from onetrip.people.models import User
+
+
+def home_visits_visible_to(*, user: User | AnonymousUser | None) -> QuerySet[HomeVisit]:
     qs = HomeVisit.objects.select_related(
         "matter", "applicant", "company", "assigned_to", "case", "point"
     )
@@ -25,12 +30,12 @@ def home_visits_visible_to(*, user: Any) -> QuerySet[HomeVisit]:
     q = Q(requested_by=user) | Q(applicant__user=user) | Q(company__users=user)
     if user.has_role(Role.SOCIAL_WORKER, Role.SPECIALIST):
         q |= Q(assigned_to=user)
-    if user.has_role(Role.MANAGER) and user.point_id:
+    if user.has_role(Role.MANAGER) and user.point is not None:
         q |= Q(district_id=user.point.district_id)
     return qs.filter(q).distinct()
 
 
-def home_visit_get(*, user: Any, visit_id: int) -> HomeVisit:
+def home_visit_get(*, user: User | AnonymousUser | None, visit_id: int) -> HomeVisit:
     visit = home_visits_visible_to(user=user).filter(pk=visit_id).first()
     if visit is None:
         raise NotFound(_("未找到该上门服务。"), code="visit_not_found")

@@ -23,7 +23,8 @@ from onetrip.homevisits.models import HomeVisit, HomeVisitPhoto, HomeVisitReason
 from onetrip.roles import Role
 
 if TYPE_CHECKING:
-    from onetrip.people.models import User
+    from onetrip.catalogue.models import Matter, ServicePoint
+    from onetrip.people.models import Applicant, Company, User
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 10
@@ -47,14 +48,14 @@ def worker_role(visit: HomeVisit) -> Role:
 def home_visit_request(
     *,
     actor: User,
-    matter: Any,
+    matter: Matter,
     address: str,
     phone: str,
     reason: str,
-    applicant: Any = None,
-    company: Any = None,
+    applicant: Applicant | None = None,
+    company: Company | None = None,
     note: str = "",
-    point: Any = None,
+    point: ServicePoint | None = None,
 ) -> HomeVisit:
     """Ask for a visit: the resident or the company itself, or a social worker, specialist or
     manager on their behalf. The matter must offer door-to-door service."""
@@ -121,7 +122,7 @@ def _locked(visit: HomeVisit) -> HomeVisit:
 
 @transaction.atomic
 def home_visit_schedule(
-    *, visit: HomeVisit, actor: User, assignee: Any, when: dt.datetime
+    *, visit: HomeVisit, actor: User, assignee: User, when: dt.datetime
 ) -> HomeVisit:
     """A district manager assigns the visit (or a worker takes it) and fixes the time."""
     visit = _locked(visit)
@@ -134,7 +135,7 @@ def home_visit_schedule(
     if not (
         assignee.is_active
         and assignee.has_role(role)
-        and assignee.point_id
+        and assignee.point is not None
         and assignee.point.district_id == visit.district_id
     ):
         raise ValidationFailed(

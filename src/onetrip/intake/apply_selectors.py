@@ -18,16 +18,22 @@ data is looked up by):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from onetrip.access import authenticated
 from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.catalogue.rules import ApplicantKind, Handling, MatterRules, matter_rules
 from onetrip.clock import local_today
 from onetrip.people.models import Applicant, Company
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
 
 
 class Holder(TypedDict):
@@ -79,12 +85,12 @@ def _company(prefix: str, kind: str, label: str, company: Company) -> Holder:
     )
 
 
-def holders_for(*, user: Any, on: dt.date | None = None) -> list[Holder]:
+def holders_for(*, user: User | AnonymousUser | None, on: dt.date | None = None) -> list[Holder]:
     """The ways the signed-in user may apply (see the module docstring), in a stable order."""
     from onetrip.people.services import agent_authorised
 
     out: list[Holder] = []
-    if not getattr(user, "is_authenticated", False):
+    if not authenticated(user):
         return out
     me = Applicant.objects.filter(user=user).first()
     if me is not None:
@@ -241,7 +247,7 @@ def form_fields_for_holder(*, matter: Matter, holder: Holder | None) -> list[dic
     return fields
 
 
-def form_initial(*, holder: Holder | None, user: Any = None) -> dict[str, str]:
+def form_initial(*, holder: Holder | None, user: User | None = None) -> dict[str, str]:
     """What the form is prefilled with: the holder's own details and today's date."""
     if holder is None:
         return {}

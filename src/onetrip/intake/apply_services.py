@@ -11,7 +11,7 @@ on any error nothing is written.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -33,10 +33,15 @@ from onetrip.intake.forms import validate_data
 from onetrip.intake.models import OnlineApplication, OnlineDelivery
 from onetrip.roles import Role
 
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from onetrip.people.models import User
+
 MAX_ADDRESS = 200
 
 
-def _holder_for(*, user: Any, holder_key: str, matter: Matter, on: dt.date) -> Holder:
+def _holder_for(*, user: User, holder_key: str, matter: Matter, on: dt.date) -> Holder:
     """The holder the form names, allowed by the rule set to apply online; else a 4xx."""
     holders = {h["key"]: h for h in holders_for(user=user, on=on)}
     holder = holders.get(holder_key or "")
@@ -71,7 +76,7 @@ def _holder_for(*, user: Any, holder_key: str, matter: Matter, on: dt.date) -> H
 @transaction.atomic
 def online_apply(
     *,
-    actor: Any,
+    actor: User,
     matter: Matter,
     holder_key: str,
     form_data: dict[str, Any],
@@ -205,7 +210,7 @@ def online_apply(
     return case_services.case_transition(case=case, action="submit", actor=actor, now=now)
 
 
-def _upload_problem(upload: Any) -> str:
+def _upload_problem(upload: UploadedFile | None) -> str:
     """Why the scan cannot be stored (``cases.services.upload_checked``); "" when it can."""
     try:
         case_services.upload_checked(upload)

@@ -7,18 +7,24 @@ import datetime as dt
 import hashlib
 import hmac
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from onetrip.access import authenticated
 from onetrip.catalogue.models import Matter, ServicePoint
 from onetrip.catalogue.selectors import name_query
 from onetrip.clock import in_period, local_today
 from onetrip.errors import NotFound, ValidationFailed
 from onetrip.intake.forms import default_fields
 from onetrip.intake.models import ApplicantKind, FormDraft, PreCheck
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
 
 
 def holder_hash(number: str) -> str:
@@ -234,12 +240,14 @@ def form_title_for(*, matter: Matter) -> str:
     return title or _("%(matter)s申请表") % {"matter": matter.name}
 
 
-def form_draft_get(*, token: str, matter: Matter, user: Any = None) -> FormDraft:
+def form_draft_get(
+    *, token: str, matter: Matter, user: User | AnonymousUser | None = None
+) -> FormDraft:
     draft = FormDraft.objects.filter(token=token, matter=matter).first() if token else None
     if draft is None:
         raise NotFound(_("未找到该草稿。"), code="draft_not_found")
     if draft.user_id is not None:
-        if not getattr(user, "is_authenticated", False) or user.pk != draft.user_id:
+        if not authenticated(user) or user.pk != draft.user_id:
             raise NotFound(_("未找到该草稿。"), code="draft_not_found")
     return draft
 

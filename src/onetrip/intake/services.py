@@ -30,6 +30,8 @@ from onetrip.people.validators import clean_credit_code, clean_id_number
 from onetrip.roles import Role
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from onetrip.people.models import User
 
 PRECHECK_PURPOSE = "导办预检：核对政府已有材料"
@@ -407,7 +409,7 @@ def form_check(*, matter: Matter, data: dict[str, Any], partial: bool = False):
 
 @transaction.atomic
 def form_draft_save(
-    *, matter: Matter, data: Any, user: Any = None, token: str | None = None
+    *, matter: Matter, data: Any, user: User | AnonymousUser | None = None, token: str | None = None
 ) -> FormDraft:
     """Save a draft: blanks allowed, but every filled field must be valid — else nothing saved."""
     if not isinstance(data, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,13 @@ from onetrip.cases.states import Transition
 from onetrip.clock import in_period, local_today
 from onetrip.metrics.models import FollowUp, FollowUpState, Rating
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.catalogue.models import ServicePoint
+    from onetrip.metrics.scope import Scope
+    from onetrip.people.models import User
 
 S = FollowUpState
 UNIT = "unit"  # a reviewer of the handling department, or a clerk of the case's point
@@ -44,7 +51,7 @@ FOLLOWUP_TRANSITIONS: dict[str, Transition] = {
 OPEN_STATES = (S.OPEN, S.CALLED_BACK, S.FIXED, S.EXPLAINED)
 
 
-def followup_roles(*, user: Any, follow_up: FollowUp) -> set[str]:
+def followup_roles(*, user: User | AnonymousUser | None, follow_up: FollowUp) -> set[str]:
     if not is_active_user(user):
         return set()
     roles = set()
@@ -59,7 +66,7 @@ def followup_roles(*, user: Any, follow_up: FollowUp) -> set[str]:
     return roles
 
 
-def actions_for(*, user: Any, follow_up: FollowUp) -> list[Transition]:
+def actions_for(*, user: User | AnonymousUser | None, follow_up: FollowUp) -> list[Transition]:
     roles = followup_roles(user=user, follow_up=follow_up)
     return [
         t
@@ -68,7 +75,7 @@ def actions_for(*, user: Any, follow_up: FollowUp) -> list[Transition]:
     ]
 
 
-def ratings_visible_to(*, user: Any) -> QuerySet[Rating]:
+def ratings_visible_to(*, user: User | AnonymousUser | None) -> QuerySet[Rating]:
     """Ratings (with comments) of the cases the staff member may see."""
     from onetrip.cases.selectors import cases_visible_to
 
@@ -80,7 +87,7 @@ def ratings_visible_to(*, user: Any) -> QuerySet[Rating]:
     )
 
 
-def followups_visible_to(*, user: Any) -> QuerySet[FollowUp]:
+def followups_visible_to(*, user: User | AnonymousUser | None) -> QuerySet[FollowUp]:
     from onetrip.cases.selectors import cases_visible_to
 
     return (
@@ -92,7 +99,7 @@ def followups_visible_to(*, user: Any) -> QuerySet[FollowUp]:
 
 def followup_figures(
     *,
-    district: Any,
+    district: ServicePoint,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     today: dt.date | None = None,
@@ -123,7 +130,7 @@ def followup_figures(
     }
 
 
-def followup_scope_figures(scope: Any, *, today: dt.date | None = None) -> dict[str, Any]:
+def followup_scope_figures(scope: Scope, *, today: dt.date | None = None) -> dict[str, Any]:
     """``followup_figures`` for a dashboard scope: its district and period, and its cuts applied
     to the rated case (point, department, matter, agency, applicant kind, channel)."""
     cuts = Q()

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onetrip.catalogue.models import Department, Matter, PointLevel, ServicePoint
 from onetrip.clock import SHANGHAI, local_midnight
 from onetrip.people.models import Agency
 from onetrip.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
 
 KINDS = ("person", "company")
 
@@ -147,15 +152,17 @@ def scope_resolve(
     )
 
 
-def district_for_user(*, user: Any, code: str | None = None) -> ServicePoint:
+def district_for_user(
+    *, user: User | AnonymousUser | None, code: str | None = None
+) -> ServicePoint:
     """The district a manager may read figures for: their own; administrators name any."""
     from django.utils.translation import gettext as _
 
     from onetrip.access import require_role
     from onetrip.errors import Forbidden, NotFound
 
-    require_role(user, Role.MANAGER, Role.ADMIN)
-    own = user.point.district if getattr(user, "point_id", None) else None
+    user = require_role(user, Role.MANAGER, Role.ADMIN)
+    own = user.point.district if user.point is not None else None
     admin = user.is_superuser or user.has_role(Role.ADMIN)
     if code:
         district = ServicePoint.objects.filter(code=code, level=PointLevel.DISTRICT).first()

@@ -23,12 +23,15 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from onetrip.registry import Registry
+
+if TYPE_CHECKING:
+    from onetrip.notices.models import Notice
 
 logger = logging.getLogger("onetrip.notices")
 
@@ -38,7 +41,7 @@ class SendError(Exception):
 
 
 class Sender(Protocol):
-    def send(self, notice: Any) -> str: ...
+    def send(self, notice: Notice) -> str: ...
 
 
 def _check(name: str, sender: Any) -> None:
@@ -51,9 +54,9 @@ SENDERS: Registry[Sender] = Registry("notice senders", check=_check)
 
 @dataclass(frozen=True)
 class _FunctionSender:
-    fn: Callable[[Any], str]
+    fn: Callable[[Notice], str]
 
-    def send(self, notice: Any) -> str:
+    def send(self, notice: Notice) -> str:
         return self.fn(notice)
 
 
@@ -85,7 +88,7 @@ def sender_for_channel(channel: str) -> str:
 
 @register("console")
 class ConsoleSender:
-    def send(self, notice: Any) -> str:
+    def send(self, notice: Notice) -> str:
         logger.info(
             "notice %s via %s to %s: %s",
             notice.pk,
@@ -98,13 +101,13 @@ class ConsoleSender:
 
 @register("outbox")
 class OutboxSender:
-    def send(self, notice: Any) -> str:
+    def send(self, notice: Notice) -> str:
         return f"outbox-{notice.pk}"
 
 
 @register("failing")
 class FailingSender:
-    def send(self, notice: Any) -> str:
+    def send(self, notice: Notice) -> str:
         raise SendError("simulated gateway failure (failing sender)")
 
 
@@ -123,7 +126,7 @@ class HttpSender:
     ``id`` field is an idempotency key: the gateway must not deliver the same key twice.
     """
 
-    def send(self, notice: Any) -> str:
+    def send(self, notice: Notice) -> str:
         import urllib.error
         import urllib.request
 

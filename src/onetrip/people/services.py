@@ -474,7 +474,7 @@ def company_credit_code_issue(
     return company
 
 
-def agent_authorised(*, agent: Any, company: Company, on: dt.date | None = None) -> bool:
+def agent_authorised(*, agent: User, company: Company, on: dt.date | None = None) -> bool:
     """Whether the agent's agency holds the company's authorisation (委托) on ``on`` (today by
     default). When the agencies app keeps dated authorisation letters (``company.authorisations``)
     for this agency and company, one of them must be unrevoked and valid that day (an expired

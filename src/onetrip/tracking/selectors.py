@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from onetrip.access import authenticated
 from onetrip.cases import states as S
 from onetrip.cases.models import Case, MaterialStatus
 from onetrip.cases.selectors import (
@@ -27,6 +28,11 @@ from onetrip.errors import Forbidden, NotFound
 from onetrip.masking import mask_name
 from onetrip.roles import Role
 from onetrip.tracking.models import AuthorKind, Message
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.people.models import User
 
 #: ``secrets.token_urlsafe(32)``: 43 characters of the URL-safe base64 alphabet
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -233,14 +239,16 @@ def case_public(*, case: Case) -> dict[str, Any]:
 # -- staff threads -----------------------------------------------------------------------------
 
 
-def require_staff(user: Any) -> None:
-    if not getattr(user, "is_authenticated", False):
+def require_staff(user: User | AnonymousUser | None) -> None:
+    if not authenticated(user):
         raise Forbidden(_("请先登录。"), code="not_authenticated", status=401)
     if not user.has_role(*STAFF_USER_ROLES):
         raise Forbidden(_("只有工作人员可以查看留言。"), code="wrong_role")
 
 
-def staff_threads(*, user: Any, unread_only: bool = False) -> QuerySet[Case]:
+def staff_threads(
+    *, user: User | AnonymousUser | None, unread_only: bool = False
+) -> QuerySet[Case]:
     """Cases the staff member may see (cases selectors) that have messages, newest first, with
     ``unread`` (applicant messages not yet read by staff) and ``last_at``."""
     require_staff(user)
@@ -264,7 +272,7 @@ def staff_threads(*, user: Any, unread_only: bool = False) -> QuerySet[Case]:
     return qs
 
 
-def staff_case(*, user: Any, number: str) -> Case:
+def staff_case(*, user: User | AnonymousUser | None, number: str) -> Case:
     """A case the user handles as staff (clerk of its point, reviewer of its department,
     manager of its district); NotFound otherwise."""
     require_staff(user)
@@ -277,7 +285,7 @@ def staff_case(*, user: Any, number: str) -> Case:
 # -- the applicant's own cases ---------------------------------------------------------------
 
 
-def my_cases(*, user: Any) -> QuerySet[Case]:
+def my_cases(*, user: User | AnonymousUser | None) -> QuerySet[Case]:
     """The signed-in applicant's cases, their companies' cases, and an agent's own cases (those
     they applied for on a company's behalf)."""
     if not getattr(user, "is_authenticated", False):
@@ -290,7 +298,7 @@ def my_cases(*, user: Any) -> QuerySet[Case]:
     )
 
 
-def my_case(*, user: Any, number: str) -> Case:
+def my_case(*, user: User | AnonymousUser | None, number: str) -> Case:
     case = my_cases(user=user).filter(number=number).first()
     if case is None:
         raise NotFound(_("未找到该办件。"), code="case_not_found")

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onetrip.access import authenticated
 from onetrip.audit.services import audit_record
 from onetrip.cases import services as case_services
 from onetrip.cases import states as S
@@ -27,6 +28,9 @@ from onetrip.tracking.selectors import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from onetrip.catalogue.models import ServicePoint
     from onetrip.people.models import User
 
 log = logging.getLogger(__name__)
@@ -50,13 +54,17 @@ def _clean_body(body: Any) -> str:
 
 @transaction.atomic
 def message_post_by_token(
-    *, token: str, body: str, user: Any = None, now: dt.datetime | None = None
+    *,
+    token: str,
+    body: str,
+    user: User | AnonymousUser | None = None,
+    now: dt.datetime | None = None,
 ) -> Message:
     """The applicant (anyone holding the live tracking token) writes to the staff."""
     case = case_by_token(token=token)
     body = _clean_body(body)
     author = None
-    if getattr(user, "is_authenticated", False) and S.APPLICANT in case_roles(user=user, case=case):
+    if authenticated(user) and S.APPLICANT in case_roles(user=user, case=case):
         author = user
     message = Message.objects.create(
         case=case,
@@ -268,7 +276,7 @@ def second_factor_check(*, case: Case, phone_last4: Any) -> None:
 # -- window QR: case number + last four digits of the phone ----------------------------------
 
 
-def window_lookup(*, point: Any, number: str, phone_last4: str) -> Case:
+def window_lookup(*, point: ServicePoint, number: str, phone_last4: str) -> Case:
     """The case of this district with ``number`` whose holder's phone ends in ``phone_last4``.
     Every failure is the same NotFound, so numbers cannot be probed."""
     last4 = _last4(phone_last4, _("请输入手机号后4位数字。"))

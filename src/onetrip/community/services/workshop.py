@@ -167,7 +167,7 @@ def topic_transition(
     text: Any = "",
     owner_name: Any = "",
     due_date: Any = None,
-    owner: Any = None,
+    owner: User | None = None,
     now: dt.datetime | None = None,
 ) -> Topic:
     """to_agenda / schedule (needs a meeting) / unschedule / decide (needs a held meeting and

@@ -35,7 +35,9 @@ from onetrip.safety.services.routing import local, route_for, sla_due, sla_for
 from onetrip.workdays.selectors import NoSchedule, WorkdayCalendar
 
 if TYPE_CHECKING:
+    from onetrip.catalogue.models import ServicePoint
     from onetrip.people.models import User
+    from onetrip.safety.models import RoutingRule
 
 
 class IllegalTransition(Conflict):
@@ -106,7 +108,7 @@ def _reporter(
 
 def incident_report(
     *,
-    district: Any,
+    district: ServicePoint,
     actor: User | None,
     kind: Any,
     description: str,
@@ -296,7 +298,7 @@ def _transition(
     note: str = "",
     data: dict | None = None,
     now: dt.datetime,
-    rule: Any = None,
+    rule: RoutingRule | None = None,
 ) -> Incident:
     t = S.TRANSITIONS.get(action)
     if t is None:

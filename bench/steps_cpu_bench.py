@@ -20,7 +20,8 @@ Steps, each round (``--rounds``, default 3; the table shows the median round and
   through ``/api/v1/cases`` (the same requests as cases_bench).
 
 Prints, per step, SQL statements per request, CPU ms per request and its ratio to the noop
-request. The scratch database (``onetrip_steps_bench``) is dropped afterwards. The script only
+request. It uses cases_bench's scratch database (``onetrip_cases_bench``, dropped afterwards) and
+small district, with a queue and a window in it open around the clock. The script only
 uses the HTTP API and tests.factories, so it runs unchanged on older checkouts (copy it there
 and put that checkout's ``src`` first on ``PYTHONPATH``) for a before/after comparison.
 """
@@ -38,25 +39,16 @@ import tempfile
 import time
 import types
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "onetrip_steps_bench"
+
+# the lifecycle bench's scratch database (dropped at the end) and small district
+from cases_bench import BENCH_DB, _prepare, _world  # noqa: E402
+
 QUEUE_STEPS = ["ticket issue", "call-next", "start", "finish"]
 CASE_STEPS = ["create+accept", "start_review", "approve", "deliver", "close"]
-
-
-def _scratch_database(url: str) -> tuple[str, str]:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return admin, urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
 
 
 def _noop_urlconf() -> str:
@@ -73,8 +65,9 @@ def _noop_urlconf() -> str:
     return module.__name__
 
 
-def _hall(windows: int = 1) -> dict:
-    """One service hall open around the clock, as queue_bench's SETUP builds it."""
+def _hall() -> dict:
+    """A queue open around the clock with one window and its clerk, in the district of
+    cases_bench's world (its opening hours widened to every hour of every day)."""
     from django.contrib.auth.models import Group
 
     from onetrip.catalogue.models import ServicePoint
@@ -82,63 +75,17 @@ def _hall(windows: int = 1) -> dict:
     from onetrip.people.services import api_token_create
     from onetrip.queueing.services import queue_create, window_create
 
-    city = ServicePoint.objects.create(code="bench-city", name="城市", level="city")
-    point = ServicePoint.objects.create(
-        code="bench",
-        name="压测大厅",
-        level="district",
-        parent=city,
-        opens_at=dt.time(0, 0),
-        closes_at=dt.time(23, 59, 59),
-        open_weekdays="1234567",
-        open_on_holidays=True,
+    every_hour = {"opens_at": dt.time(0, 0), "closes_at": dt.time(23, 59, 59)}
+    ServicePoint.objects.filter(code="sc").update(
+        **every_hour, open_weekdays="1234567", open_on_holidays=True
     )
+    point = ServicePoint.objects.get(code="sc")
     queue = queue_create(point=point, code="A", name="企业自办")
-    clerk_group = Group.objects.get(name="clerk")
     window = window_create(point=point, number="1", kind="self", queues=[queue])
     user = User.objects.create_user(username="bench-clerk", password="x" * 12, point=point)
-    user.groups.add(clerk_group)
+    user.groups.add(Group.objects.get(name="clerk"))
     _, key = api_token_create(user=user, name="bench")
     return {"queue": queue.pk, "window": window.pk, "token": key}
-
-
-def _district(applicants: int) -> dict:
-    """A small district with one matter of two materials, as cases_bench's _world builds it."""
-    from stdnum.cn import ric
-
-    from onetrip.catalogue.models import Material
-    from onetrip.people.models import Applicant
-    from onetrip.people.services import api_token_create
-    from onetrip.workdays.models import ScheduleYear
-    from tests.factories import make_matter, make_user, make_world, ric_number
-
-    next_year = dt.date.today().year + 1
-    if not ScheduleYear.objects.filter(year=next_year).exists():
-        ScheduleYear.objects.create(year=next_year, source="demo-provisional", note="BENCH only")
-    w = make_world()
-    matter = make_matter(
-        w.district, w.civil, "bench-001", "居住证明办理", promised_limit_days=5, legal_limit_days=20
-    )
-    Material.objects.create(matter=matter, position=1, name="申请表")
-    Material.objects.create(matter=matter, position=2, name="租赁合同")
-    reviewer = make_user("bench-reviewer", "reviewer", point=w.district, department=w.civil)
-    numbers: list[str] = []
-    i = 0
-    while len(numbers) < applicants:
-        i += 1
-        number = ric_number(seq=i)
-        if ric.is_valid(number):
-            Applicant.objects.get_or_create(
-                id_number=number, defaults={"name": f"申请人{i}", "phone": f"139{i:08d}"}
-            )
-            numbers.append(number)
-    return {
-        "clerk": api_token_create(user=w.clerk, name="bench")[1],
-        "reviewer": api_token_create(user=reviewer, name="bench")[1],
-        "numbers": numbers,
-        "materials": list(matter.materials.values_list("pk", flat=True)),
-        "matter": matter.code,
-    }
 
 
 class _Meter:
@@ -221,18 +168,18 @@ def _round(client, meter: _Meter, hall: dict, district: dict, args, round_no: in
             "accept": True,
         }
         created = meter.run(
-            "create+accept", 201, post, "/api/v1/cases", application, district["clerk"]
+            "create+accept", 201, post, "/api/v1/cases", application, district["keys"]["clerk"]
         )
         url = f"/api/v1/cases/{created.json()['number']}/transitions"
         for step, token, body in [
-            ("start_review", district["reviewer"], {"action": "start_review"}),
-            ("approve", district["reviewer"], {"action": "approve"}),
+            ("start_review", district["keys"]["reviewer"], {"action": "start_review"}),
+            ("approve", district["keys"]["reviewer"], {"action": "approve"}),
             (
                 "deliver",
-                district["clerk"],
+                district["keys"]["clerk"],
                 {"action": "deliver", "data": {"method": "e_certificate"}},
             ),
-            ("close", district["clerk"], {"action": "close"}),
+            ("close", district["keys"]["clerk"], {"action": "close"}),
         ]:
             meter.run(step, 200, post, url, body, token)
 
@@ -264,7 +211,7 @@ def main() -> int:
         return 2
     load_before = os.getloadavg()[0]
     var = Path(tempfile.mkdtemp(prefix="onetrip-steps-bench-"))
-    admin, bench_url = _scratch_database(url)
+    admin, bench_url = _prepare(url)
     os.environ.update(
         {
             "DATABASE_URL": bench_url,
@@ -297,8 +244,8 @@ def main() -> int:
         print(f"scratch database {BENCH_DB}; migrating…", flush=True)
         call_command("migrate", verbosity=0)
         call_command("createcachetable", verbosity=0)
+        district = _world()
         hall = _hall()
-        district = _district(applicants=max(args.lifecycles, 1))
         settings.ROOT_URLCONF = _noop_urlconf()
         if args.middleware:
             settings.MIDDLEWARE = [name for name in args.middleware.split(",") if name]

@@ -21,6 +21,7 @@ from onetrip.audit.services import audit_record
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed, required_text
 from onetrip.homevisits.models import HomeVisit, HomeVisitPhoto, HomeVisitReason, HomeVisitState
 from onetrip.roles import Role
+from onetrip.uploads import PNG, Refusal, UploadLimits, checked_files
 
 if TYPE_CHECKING:
     from onetrip.catalogue.models import Matter, ServicePoint
@@ -29,8 +30,7 @@ if TYPE_CHECKING:
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 10
 MAX_SIGNATURE_BYTES = 300 * 1024
-PNG = b"\x89PNG\r\n\x1a\n"
-JPEG = b"\xff\xd8\xff"
+PHOTO_LIMITS = UploadLimits(max_count=MAX_PHOTOS, max_bytes=MAX_PHOTO_BYTES, required=True)
 
 
 def _audit(visit: HomeVisit, actor: User, action: str, before: str, after: str, note: str = ""):
@@ -169,7 +169,7 @@ def _png_signature(data_url: str) -> bytes:
         raw = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ValidationFailed(_("签名数据无效。"), code="signature_invalid") from exc
-    if len(raw) > MAX_SIGNATURE_BYTES or not raw.startswith(PNG):
+    if len(raw) > MAX_SIGNATURE_BYTES or not raw.startswith(PNG.magic):
         raise ValidationFailed(_("签名数据无效。"), code="signature_invalid")
     try:
         img: Image.Image = Image.open(io.BytesIO(raw))
@@ -186,29 +186,29 @@ def _png_signature(data_url: str) -> bytes:
     return raw
 
 
-def _photo_bytes(photos: list[Any]) -> list[tuple[bytes, str]]:
-    if not photos:
-        raise ValidationFailed(
-            _("请拍摄原件照片（至少一张）。"), code="photos_required", fields={"photos": [""]}
-        )
-    if len(photos) > MAX_PHOTOS:
-        raise ValidationFailed(_("照片最多 %(n)s 张。") % {"n": MAX_PHOTOS}, code="too_many_photos")
-    out = []
-    for f in photos:
-        size = getattr(f, "size", 0) or 0
-        if size > MAX_PHOTO_BYTES:
-            raise ValidationFailed(_("照片过大。"), code="file_too_large", status=413)
-        f.seek(0)
-        data = f.read(MAX_PHOTO_BYTES + 1)
-        if data.startswith(JPEG):
-            out.append((data, "jpg"))
-        elif data.startswith(PNG):
-            out.append((data, "png"))
-        else:
-            raise ValidationFailed(
+def _photo_refusal(why: Refusal) -> ValidationFailed:
+    match why:
+        case Refusal.REQUIRED:
+            return ValidationFailed(
+                _("请拍摄原件照片（至少一张）。"), code="photos_required", fields={"photos": [""]}
+            )
+        case Refusal.TOO_MANY:
+            return ValidationFailed(
+                _("照片最多 %(n)s 张。") % {"n": MAX_PHOTOS}, code="too_many_photos"
+            )
+        case Refusal.TOO_LARGE | Refusal.TOO_MANY_PIXELS:
+            return ValidationFailed(_("照片过大。"), code="file_too_large", status=413)
+        case Refusal.WRONG_TYPE | Refusal.EMPTY:  # an empty file is no JPEG or PNG either
+            return ValidationFailed(
                 _("照片只接受 JPEG、PNG。"), code="file_type_not_allowed", status=415
             )
-    return out
+
+
+def _photo_bytes(photos: list[Any]) -> list[tuple[bytes, str]]:
+    """Each photo's bytes and extension ("jpg", "png"): JPEG or PNG by its first bytes, at most
+    ``MAX_PHOTO_BYTES``; one to ``MAX_PHOTOS`` of them."""
+    checked = checked_files(uploads=photos, limits=PHOTO_LIMITS, refuse=_photo_refusal)
+    return [(f.data, f.ext.removeprefix(".")) for f in checked]
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from onetrip.cases.services.base import BAD, _event, _now, _roles_of, service, w
 from onetrip.catalogue.resolvers import resolve_material
 from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onetrip.uploads import Refusal, UploadLimits, checked_files, sniff
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -24,10 +25,11 @@ if TYPE_CHECKING:
     from onetrip.people.models import User
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-SNIFF = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+UPLOAD_LIMITS = UploadLimits(
+    max_count=1,
+    max_bytes=MAX_UPLOAD_BYTES,
+    types=frozenset({"application/pdf", "image/jpeg", "image/png"}),
+    required=True,
 )
 EDITABLE_STATES = (S.State.DRAFT, S.State.SUBMITTED, S.State.SUPPLEMENT_REQUESTED)
 
@@ -223,10 +225,8 @@ def _material_event(
 
 
 def sniff_upload(head: bytes) -> tuple[str, str] | None:
-    for magic, content_type, ext in SNIFF:
-        if head.startswith(magic):
-            return content_type, ext
-    return None
+    kind = sniff(head, types=UPLOAD_LIMITS.types)
+    return (kind.content_type, kind.ext) if kind else None
 
 
 class CheckedUpload(NamedTuple):
@@ -235,35 +235,40 @@ class CheckedUpload(NamedTuple):
     size: int
 
 
+def _upload_refusal(why: Refusal) -> ValidationFailed:
+    match why:
+        case Refusal.REQUIRED:
+            return ValidationFailed(
+                _("请选择要上传的文件。"), code="file_required", fields={"file": [_("必填")]}
+            )
+        case Refusal.TOO_LARGE | Refusal.TOO_MANY_PIXELS:
+            return ValidationFailed(
+                _("文件过大：最大 %(mb)s MB。") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+                code="file_too_large",
+                fields={"file": [_("文件过大")]},
+                status=413,
+            )
+        case Refusal.EMPTY:
+            return ValidationFailed(
+                _("文件为空。"), code="file_empty", fields={"file": [_("空文件")]}
+            )
+        case Refusal.WRONG_TYPE:
+            return ValidationFailed(
+                _("只接受 PDF、JPEG、PNG 文件。"),
+                code="file_type_not_allowed",
+                fields={"file": [_("文件类型不允许")]},
+                status=415,
+            )
+        case Refusal.TOO_MANY:
+            raise AssertionError("upload_checked checks one upload")
+
+
 def upload_checked(upload: UploadedFile | None) -> CheckedUpload:
     """What an uploaded scan is when it may be stored: PDF, JPEG or PNG by its first bytes (the
     client's name and content type are ignored), not empty, at most ``MAX_UPLOAD_BYTES``; else
     the refusal. The one rule for the case page, the API and the online application."""
-    if upload is None:
-        raise ValidationFailed(
-            _("请选择要上传的文件。"), code="file_required", fields={"file": [_("必填")]}
-        )
-    size = getattr(upload, "size", None) or 0
-    if size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(
-            _("文件过大：最大 %(mb)s MB。") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
-            code="file_too_large",
-            fields={"file": [_("文件过大")]},
-            status=413,
-        )
-    if size == 0:
-        raise ValidationFailed(_("文件为空。"), code="file_empty", fields={"file": [_("空文件")]})
-    upload.seek(0)
-    kind = sniff_upload(upload.read(8))
-    upload.seek(0)
-    if kind is None:
-        raise ValidationFailed(
-            _("只接受 PDF、JPEG、PNG 文件。"),
-            code="file_type_not_allowed",
-            fields={"file": [_("文件类型不允许")]},
-            status=415,
-        )
-    return CheckedUpload(*kind, size)
+    (checked,) = checked_files(uploads=[upload], limits=UPLOAD_LIMITS, refuse=_upload_refusal)
+    return CheckedUpload(checked.content_type, checked.ext, checked.size)
 
 
 @service(calendar=False)

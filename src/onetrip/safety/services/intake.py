@@ -4,7 +4,6 @@ inside the district), the photos (real images within size limits) and the anonym
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,11 +13,14 @@ from django.utils.translation import gettext as _
 from onetrip.errors import ValidationFailed
 from onetrip.safety.models import DistrictBounds, GridCell
 from onetrip.throttles import throttle_key
+from onetrip.uploads import Refusal, UploadLimits, checked_files
 
 MAX_PHOTOS = 4
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
-PHOTO_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png")}
+PHOTO_LIMITS = UploadLimits(
+    max_count=MAX_PHOTOS, max_bytes=MAX_PHOTO_BYTES, max_pixels=MAX_PHOTO_PIXELS
+)
 
 
 @dataclass
@@ -126,66 +128,47 @@ def resolve_place(
     )
 
 
-def check_photos(uploads: list[Any]) -> list[Photo]:
-    """Every upload must be a real JPEG or PNG (decoded by Pillow, not trusted by name or content
-    type), at most ``MAX_PHOTO_BYTES`` and ``MAX_PHOTO_PIXELS``; at most ``MAX_PHOTOS`` of them."""
-    from PIL import Image, UnidentifiedImageError
-
-    uploads = [u for u in uploads if u is not None]
-    if len(uploads) > MAX_PHOTOS:
-        raise ValidationFailed(
-            _("最多上传 %(n)s 张照片。") % {"n": MAX_PHOTOS},
-            code="too_many_photos",
-            fields={"photos": [_("照片过多")]},
-        )
-    checked = []
-    for upload in uploads:
-        size = getattr(upload, "size", None) or 0
-        if size > MAX_PHOTO_BYTES:
-            raise ValidationFailed(
+def _photo_refusal(why: Refusal) -> ValidationFailed:
+    match why:
+        case Refusal.TOO_MANY:
+            return ValidationFailed(
+                _("最多上传 %(n)s 张照片。") % {"n": MAX_PHOTOS},
+                code="too_many_photos",
+                fields={"photos": [_("照片过多")]},
+            )
+        case Refusal.TOO_LARGE:
+            return ValidationFailed(
                 _("照片过大：每张最大 %(mb)s MB。") % {"mb": MAX_PHOTO_BYTES // (1024 * 1024)},
                 code="photo_too_large",
                 fields={"photos": [_("照片过大")]},
                 status=413,
             )
-        if size == 0:
-            raise ValidationFailed(
+        case Refusal.EMPTY:
+            return ValidationFailed(
                 _("照片为空。"), code="photo_empty", fields={"photos": [_("空文件")]}
             )
-        upload.seek(0)
-        data = upload.read()
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                fmt = img.format
-                width, height = img.size
-                if width * height > MAX_PHOTO_PIXELS:
-                    raise ValidationFailed(
-                        _("照片分辨率过大。"), code="photo_too_large", status=413
-                    )
-                img.verify()
-        except ValidationFailed:
-            raise
-        except (
-            UnidentifiedImageError,
-            OSError,
-            SyntaxError,
-            ValueError,
-            Image.DecompressionBombError,
-        ):
-            fmt = None
-        if fmt not in PHOTO_FORMATS:
-            raise ValidationFailed(
+        case Refusal.TOO_MANY_PIXELS:
+            return ValidationFailed(_("照片分辨率过大。"), code="photo_too_large", status=413)
+        case Refusal.WRONG_TYPE:
+            return ValidationFailed(
                 _("只接受 JPEG、PNG 格式的照片。"),
                 code="photo_not_image",
                 fields={"photos": [_("不是有效的图片")]},
                 status=415,
             )
-        upload.seek(0)
-        content_type, ext = PHOTO_FORMATS[fmt]
-        checked.append(
-            Photo(upload, content_type, ext, size, width, height, hashlib.sha256(data).hexdigest())
-        )
-    return checked
+        case Refusal.REQUIRED:
+            raise AssertionError("a report's photos are optional")
+
+
+def check_photos(uploads: list[Any]) -> list[Photo]:
+    """Every upload must be a real JPEG or PNG (decoded by Pillow, not trusted by name or content
+    type), at most ``MAX_PHOTO_BYTES`` and ``MAX_PHOTO_PIXELS``; at most ``MAX_PHOTOS`` of them."""
+    photos = []
+    for f in checked_files(uploads=uploads, limits=PHOTO_LIMITS, refuse=_photo_refusal):
+        width, height = f.dimensions or (0, 0)  # always decoded: PHOTO_LIMITS has max_pixels
+        digest = hashlib.sha256(f.data).hexdigest()
+        photos.append(Photo(f.upload, f.content_type, f.ext, f.size, width, height, digest))
+    return photos
 
 
 def check_flood(*, client_key: str) -> None:

@@ -19,6 +19,9 @@ from onetrip.phones import mobile_clean
         ("008613800000001", "13800000001"),
         ("12800000001", None),  # no mobile network starts 12
         ("1380000000", None),
+        # other scripts' digits match a bare \d: such a number could not be texted
+        ("13８00000001", None),
+        ("138\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0661", None),
         ("", None),
     ],
 )

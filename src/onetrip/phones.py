@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)  # ASCII: a full-width digit cannot be texted
 
 
 def mobile_clean(value: str | None) -> str | None:

@@ -33,8 +33,8 @@ def test_sliding_window_counts_only_the_hits_inside_it():
 def test_refusal_carries_the_wait_until_a_place_is_free(settings):
     settings.ONETRIP_THROTTLE_RATES = {**settings.ONETRIP_THROTTLE_RATES, "ticket": "2/m"}
     throttle = ClientThrottle("ticket")
-    assert throttle._allow("ip1", "2/m", None) and throttle._allow("ip1", "2/m", None)
-    assert not throttle._allow("ip1", "2/m", None)
+    assert throttle._allow("ip1", "2/m") and throttle._allow("ip1", "2/m")
+    assert not throttle._allow("ip1", "2/m")
     refusal = throttle.refuse()
     assert refusal.status == 429 and 0 < refusal.retry_after <= 60
 
@@ -111,3 +111,16 @@ def test_hits_at_the_same_moment_never_exceed_the_limit():
         t.join()
     assert errors == []
     assert allowed.count(True) == limit and len(allowed) == workers * each
+
+
+def test_a_scope_without_a_rate_counts_nothing_and_a_phone_counts_by_its_digits(settings):
+    from onetrip.throttles import RateLimited, phone_ident, throttle_key, throttle_phone
+
+    settings.ONETRIP_THROTTLE_RATES = {"ticket_phone": "1/m"}
+    throttle_key(scope="unlisted", ident="x")  # no rate: not limited, no row written
+    assert not ThrottleHistory.objects.exists()
+    assert phone_ident("+86 138-0000-0000") == phone_ident("13800000000") == "13800000000"
+    throttle_phone(scope="ticket", phone="138 0000 0000")
+    with pytest.raises(RateLimited):
+        throttle_phone(scope="ticket", phone="13800000000")
+    assert ThrottleHistory.objects.count() == 1

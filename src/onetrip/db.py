@@ -160,7 +160,10 @@ def over_long_fields(instance: models.Model) -> dict[str, int]:
     list of fields with one is kept per model, since this runs on every insert of the hot
     paths)."""
     found = {}
-    for attname, name, limit in _limited_fields(type(instance)):
+    fields = _LIMITED_FIELDS.get(type(instance))
+    if fields is None:
+        fields = _limited_fields(type(instance))
+    for attname, name, limit in fields:
         value = getattr(instance, attname, None)
         if isinstance(value, str) and len(value) > limit:
             found[name] = limit

@@ -67,7 +67,11 @@ class User(AbstractUser):
             return False
         if self.is_superuser:
             return True
-        return bool(self.role_names().intersection(roles))
+        # role_names() inlined: this runs several times on every staff request
+        names = self.__dict__.get("_role_names")
+        if names is None:
+            names = self.role_names()
+        return not names.isdisjoint(roles)
 
 
 class Applicant(models.Model):

@@ -59,7 +59,7 @@ class ClientThrottle(SimpleRateThrottle):
             return f"user{user.pk}", rates.get(f"{self.scope}_token")
         return f"ip{self.get_ident(request)}", rates.get(str(self.scope))
 
-    def _allow(self, ident: str, rate: str | None, request: HttpRequest) -> bool:
+    def _allow(self, ident: str, rate: str | None) -> bool:
         self._ident, self.rate = ident, rate
         self.num_requests, self.duration = self.parse_rate(self.rate)
         if self.rate is None:  # no rate configured: not limited
@@ -67,7 +67,7 @@ class ClientThrottle(SimpleRateThrottle):
         from onetrip.throttles.store import hit
 
         # ninja's sliding window (SimpleRateThrottle.allow_request), counted in one statement
-        key, now = self.get_cache_key(request), time.time()
+        key, now = self.get_cache_key(), time.time()
         allowed, history = hit(
             key=key, now=now, limit=self.num_requests or 0, duration=self.duration or 0
         )
@@ -76,9 +76,9 @@ class ClientThrottle(SimpleRateThrottle):
 
     def allow_request(self, request: HttpRequest) -> bool:
         ident, rate = self._key_and_rate(request)
-        return self._allow(ident, rate, request)
+        return self._allow(ident, rate)
 
-    def get_cache_key(self, request: HttpRequest) -> str:
+    def get_cache_key(self, request: HttpRequest | None = None) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self._ident}
 
     def refuse(self, message=None, **kwargs) -> RateLimited:
@@ -102,8 +102,11 @@ def throttle_request(request: HttpRequest, scope: str, message=None) -> None:
 
 def throttle_key(*, scope: str, ident: str, message=None) -> None:
     """Count one event for ``ident`` (a caller-given client key) against ``scope``."""
+    rate = settings.ONETRIP_THROTTLE_RATES.get(scope)
+    if rate is None:  # not limited: nothing to count
+        return
     throttle = ClientThrottle(scope)
-    if not throttle._allow(ident, settings.ONETRIP_THROTTLE_RATES.get(scope), HttpRequest()):
+    if not throttle._allow(ident, rate):
         raise throttle.refuse(message)
 
 
@@ -118,7 +121,7 @@ def limited_response(response: HttpResponse, exc: DomainError) -> HttpResponse:
 def phone_ident(phone: str) -> str:
     """The number a per-phone limit counts by: its digits (so ``138 0000 0000`` and
     ``13800000000`` are one number); empty when there are none."""
-    digits = "".join(ch for ch in str(phone or "")[:64] if ch.isdigit())
+    digits = "".join(filter(str.isdigit, str(phone or "")[:64]))
     return digits[-11:]
 
 

@@ -294,3 +294,34 @@ def test_a_broken_xlsx_is_refused_not_a_5xx(client, ag):
     client.force_login(ag.agent)
     resp = client.post("/agency/batches/new/", {"sheet": io.BytesIO(out.getvalue())})
     assert resp.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "content, size, code, status",
+    [
+        (b"MZ\x90\x00 not a pdf", None, "file_type_not_allowed", 415),
+        (b"", None, "file_type_not_allowed", 415),
+        (b"%PDF-1.4 letter", 5 * 1024 * 1024 + 1, "file_too_large", 413),  # declared size
+        (b"%PDF-1.4" + b"0" * (5 * 1024 * 1024), 0, "file_too_large", 413),  # what is read
+    ],
+)
+def test_a_letter_is_a_pdf_jpeg_or_png_of_at_most_5_mb(ag, content, size, code, status):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from onetrip.agencies.models import Authorisation
+    from onetrip.agencies.services import authorisation_create
+    from onetrip.errors import ValidationFailed
+    from onetrip.people.models import Company
+    from tests.factories import uscc_number
+
+    new = Company.objects.create(name="五号公司", credit_code=uscc_number())
+    letter = SimpleUploadedFile("l.pdf", content, content_type="application/pdf")
+    if size is not None:
+        letter.size = size
+    with pytest.raises(ValidationFailed) as refused:
+        authorisation_create(
+            agency=ag.agency, company=new, valid_from=ag.today, valid_until=ag.today,
+            actor=ag.agent, letter=letter,
+        )  # fmt: skip
+    assert (refused.value.code, refused.value.status) == (code, status)
+    assert not Authorisation.objects.filter(company=new).exists()

@@ -40,6 +40,7 @@ from onetrip.errors import (
 from onetrip.people.models import Agency, AgencyStatus, Company
 from onetrip.people.selectors import authorisation_in_force
 from onetrip.roles import Role
+from onetrip.uploads import KINDS, Refusal, UploadLimits, checked_files
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -87,26 +88,25 @@ def agency_status_set(*, agency: Agency, status: str, reason: str, actor: User) 
 
 
 MAX_LETTER_BYTES = 5 * 1024 * 1024
+LETTER_TYPES = frozenset(k.content_type for k in KINDS)  # PDF, JPEG, PNG
+LETTER_LIMITS = UploadLimits(max_count=1, max_bytes=MAX_LETTER_BYTES, types=LETTER_TYPES)
+
+
+def _letter_refusal(why: Refusal) -> ValidationFailed:
+    if why is Refusal.TOO_LARGE:
+        return ValidationFailed(
+            _("委托书文件过大（不超过 5 MB）。"), code="file_too_large", status=413
+        )
+    return ValidationFailed(  # empty, or not a PDF, JPEG or PNG
+        _("委托书只接受 PDF、JPEG、PNG 文件。"), code="file_type_not_allowed", status=415
+    )
 
 
 def _check_letter(letter: Any) -> None:
     """An authorisation letter is a PDF, JPEG or PNG (by its first bytes), at most 5 MB; it is
     stored under a random name with the sniffed extension."""
-    size = getattr(letter, "size", 0) or 0
-    if size > MAX_LETTER_BYTES:
-        raise ValidationFailed(
-            _("委托书文件过大（不超过 5 MB）。"), code="file_too_large", status=413
-        )
-    letter.seek(0)
-    head = letter.read(8)
-    letter.seek(0)
-    ext = {b"%PDF-": "pdf", b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
-    kind = next((e for magic, e in ext.items() if head.startswith(magic)), None)
-    if kind is None:
-        raise ValidationFailed(
-            _("委托书只接受 PDF、JPEG、PNG 文件。"), code="file_type_not_allowed", status=415
-        )
-    letter.name = f"{uuid.uuid4().hex}.{kind}"
+    (checked,) = checked_files(uploads=[letter], limits=LETTER_LIMITS, refuse=_letter_refusal)
+    letter.name = f"{uuid.uuid4().hex}{checked.ext}"
 
 
 @transaction.atomic

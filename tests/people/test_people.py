@@ -122,3 +122,23 @@ def test_shared_data_recognises_senior_numbers_too():
 
     assert holder_kind_of(ric_number(birth="19560315")) == "person"
     assert holder_kind_of("999999195603150778") is None
+
+
+def test_an_invalid_number_is_named_in_the_language_of_the_request():
+    from django.utils import translation
+
+    from onetrip.errors import ValidationFailed
+    from onetrip.people.validators import clean_credit_code, clean_id_number
+
+    for clean, code, en in (
+        (clean_id_number, "invalid_id_number", "Invalid citizen ID number"),
+        (clean_credit_code, "invalid_credit_code", "Invalid unified social credit code"),
+    ):
+        with translation.override("en"), pytest.raises(ValidationFailed) as refused:
+            clean("12345")
+        assert refused.value.code == code and "12345" in str(refused.value)
+        assert "is invalid" in str(refused.value)
+        assert refused.value.fields == {code.removeprefix("invalid_"): [en]}
+        with translation.override("zh-hans"), pytest.raises(ValidationFailed) as refused:
+            clean("12345")
+        assert "无效" in str(refused.value)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -41,14 +43,23 @@ def _validate_ric(value: str) -> str:
 
 
 def _stdnum_checked(
-    validate: Callable[[str], str], value: str, *, message: str, code: str, fields: dict
+    validate: Callable[[str], str],
+    value: str,
+    *,
+    message: Promise,
+    code: str,
+    field: str,
+    field_message: Promise,
 ) -> str:
     """``value`` in canonical form by a python-stdnum ``validate``, or ValidationFailed with
-    the localised ``message`` (it names the value)."""
+    the localised ``message`` (it names the value). The messages are lazy: most values are
+    valid, and every case opened checks one."""
     try:
         return validate(value or "")
     except StdnumError as exc:
-        raise ValidationFailed(message % {"value": value}, code=code, fields=fields) from exc
+        raise ValidationFailed(
+            message % {"value": value}, code=code, fields={field: [str(field_message)]}
+        ) from exc
 
 
 def clean_id_number(value: str, *, field: str = "id_number") -> str:
@@ -56,9 +67,10 @@ def clean_id_number(value: str, *, field: str = "id_number") -> str:
     return _stdnum_checked(
         _validate_ric,
         value,
-        message=_("公民身份号码“%(value)s”无效：请核对18位号码及末位校验码。"),
+        message=gettext_lazy("公民身份号码“%(value)s”无效：请核对18位号码及末位校验码。"),
         code="invalid_id_number",
-        fields={field: [_("公民身份号码无效")]},
+        field=field,
+        field_message=gettext_lazy("公民身份号码无效"),
     )
 
 
@@ -67,9 +79,10 @@ def clean_credit_code(value: str, *, field: str = "credit_code") -> str:
     return _stdnum_checked(
         uscc.validate,
         value,
-        message=_("统一社会信用代码“%(value)s”无效：请核对18位代码及末位校验码。"),
+        message=gettext_lazy("统一社会信用代码“%(value)s”无效：请核对18位代码及末位校验码。"),
         code="invalid_credit_code",
-        fields={field: [_("统一社会信用代码无效")]},
+        field=field,
+        field_message=gettext_lazy("统一社会信用代码无效"),
     )
 
 

@@ -15,6 +15,7 @@ from onetrip.access import is_active_user
 from onetrip.agencies.models import Authorisation, Batch, BatchNotice
 from onetrip.clock import in_period, local_today
 from onetrip.errors import NotFound
+from onetrip.numbers import ratio
 from onetrip.people.models import Agency
 from onetrip.roles import Role
 
@@ -157,11 +158,11 @@ class AgencyQuality:
 
     @property
     def first_pass_rate(self) -> float | None:
-        return self.first_pass / self.submitted if self.submitted else None
+        return ratio(self.first_pass, self.submitted)
 
     @property
     def rounds_per_case(self) -> float | None:
-        return self.supplement_rounds / self.submitted if self.submitted else None
+        return ratio(self.supplement_rounds, self.submitted)
 
 
 def _quality_rows(agencies: QuerySet[Agency], since, until) -> dict[int, AgencyQuality]:

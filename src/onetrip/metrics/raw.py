@@ -36,6 +36,7 @@ from onetrip.catalogue.models import PointLevel
 from onetrip.clock import SHANGHAI, in_period
 from onetrip.metrics.models import Rating
 from onetrip.metrics.scope import Scope
+from onetrip.numbers import ratio
 from onetrip.queueing.models import Queue, Ticket
 
 P90 = 0.9
@@ -71,10 +72,6 @@ class PercentileCont(Aggregate):
 def wait_seconds_expr():
     start = Coalesce(F("slot_start"), F("issued_at"))
     return Greatest(Seconds(F("first_called_at"), start), Value(0.0))
-
-
-def ratio(num: Any, den: Any) -> float | None:
-    return (num / den) if den else None
 
 
 def num(value: Any, digits: int = 2) -> float | None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.access import is_active_user
 from onetrip.errors import NotFound
+from onetrip.numbers import ratio
 from onetrip.roles import Role
 from onetrip.safety import states as S
 from onetrip.safety.models import Incident, Platform, Volunteer
@@ -213,11 +214,11 @@ class Figure:
 
     @property
     def on_time_rate(self) -> float | None:
-        return self.closed_on_time / self.closed if self.closed else None
+        return ratio(self.closed_on_time, self.closed)
 
     @property
     def avg_hours(self) -> float | None:
-        return self.hours_total / self.closed if self.closed else None
+        return ratio(self.hours_total, self.closed)
 
 
 def incident_figures(*, district_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:

@@ -32,6 +32,13 @@ def _limited(request, exc: RateLimited):
     return limited_response(render(request, "tracking/rate_limited.html", status=429), exc)
 
 
+def _form_errors(exc: DomainError) -> dict[str, str]:
+    """What a form shows: each field's first message, and the error itself under ``"_"``."""
+    errors = exc.field_errors()
+    errors["_"] = str(exc.message)
+    return errors
+
+
 # -- public tracking page --------------------------------------------------------------------
 
 
@@ -115,9 +122,9 @@ def _tracking_post(request, token: str, action, *, second_factor: bool = True):
     except NotFound:
         return _not_found(request)
     except DomainError as exc:
-        errors = exc.field_errors()
-        errors["_"] = str(exc.message)
-        return _tracking_response(request, token, errors=errors, status=exc.status, counted=True)
+        return _tracking_response(
+            request, token, errors=_form_errors(exc), status=exc.status, counted=True
+        )
     messages.success(request, message)
     return redirect("tracking:page", token=token)
 
@@ -229,8 +236,7 @@ def window_entry(request, point_code: str, window_number: str):
                 phone_last4=request.POST.get("phone_last4", ""),
             )
         except DomainError as exc:
-            errors = exc.field_errors()
-            errors["_"] = str(exc.message)
+            errors = _form_errors(exc)
             status = 404 if isinstance(exc, NotFound) else 422
         else:
             return redirect("tracking:page", token=case.tracking_token)

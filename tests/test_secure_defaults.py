@@ -3,13 +3,12 @@ secret key, `check --deploy` is clean in the documented production configuration
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.settings_probe import probe_json, run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,44 +30,15 @@ else:
 """
 
 
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "ONETRIP_DEMO", "ALLOWED_HOSTS", "ONETRIP_TLS"}
-        and k != "DJANGO_ALLOW_ASYNC_UNSAFE"  # set by conftest for Playwright only
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="onetrip.settings",
-        ONETRIP_VAR=str(tmp_path / "var"),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        **extra,
-    )
-    return env
-
-
-def _run(tmp_path: Path, args: list[str], **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, *args],
-        env=_env(tmp_path, **extra),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def _probe(tmp_path: Path, **extra: str) -> dict:
-    out = _run(tmp_path, ["-c", PROBE], **extra)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return probe_json(tmp_path, PROBE, **extra)
 
 
 def test_production_has_no_built_in_key_and_refuses_to_serve(tmp_path):
     assert "must not be empty" in _probe(tmp_path)["error"]
-    wsgi = _run(tmp_path, ["-c", "import onetrip.wsgi"])
+    wsgi = run_python(tmp_path, ["-c", "import onetrip.wsgi"])
     assert wsgi.returncode != 0 and "SECRET_KEY" in wsgi.stderr
-    serve = _run(tmp_path, ["-m", "onetrip.cli", "serve", "--no-migrate"])
+    serve = run_python(tmp_path, ["-m", "onetrip.cli", "serve", "--no-migrate"])
     assert serve.returncode != 0 and "SECRET_KEY" in serve.stderr
     assert not (tmp_path / "var" / "secret_key").exists()
 
@@ -98,7 +68,7 @@ def test_production_defaults(tmp_path):
 
 def test_check_deploy_is_clean_in_the_documented_production_configuration(tmp_path):
     key = "k3y-" + os.urandom(40).hex()
-    out = _run(
+    out = run_python(
         tmp_path,
         ["-m", "onetrip.cli", "check", "--deploy", "--fail-level", "WARNING"],
         SECRET_KEY=key,
@@ -108,7 +78,7 @@ def test_check_deploy_is_clean_in_the_documented_production_configuration(tmp_pa
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no issues" in out.stdout
     # ... and it is not clean without TLS: the check is not silenced.
-    plain = _run(
+    plain = run_python(
         tmp_path,
         ["-m", "onetrip.cli", "check", "--deploy", "--fail-level", "WARNING"],
         SECRET_KEY=key,

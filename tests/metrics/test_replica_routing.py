@@ -11,6 +11,7 @@ from onetrip.cases.models import Case
 from onetrip.dbrouter import ReplicaRouter, current_read_alias, primary_reads, replica_reads
 from onetrip.people.services import api_token_create
 from tests.metrics.test_page import Q
+from tests.settings_probe import probe_json
 
 # A second connection to the test database stands in for the replica: queries on it are the
 # queries that a real deployment sends to the replica.
@@ -114,30 +115,13 @@ def test_other_pages_and_writes_stay_on_the_primary(client, history, replica):
 def test_the_router_is_installed_only_with_a_replica(tmp_path):
     """Production settings without ONETRIP_REPLICA_URL route nothing (the router would answer
     "default" to every query); with one, the router is in DATABASE_ROUTERS."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     probe = (
         "import json, django; from django.conf import settings; django.setup(); "
         "print(json.dumps(settings.DATABASE_ROUTERS))"
     )
 
     def routers(**extra: str) -> list[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ONETRIP_REPLICA")}
-        env.update(
-            DJANGO_SETTINGS_MODULE="onetrip.settings",
-            SECRET_KEY="k" * 50,
-            ONETRIP_VAR=str(tmp_path / "var"),
-            DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            **extra,
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
-        )
-        assert out.returncode == 0, out.stderr
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        return probe_json(tmp_path, probe, SECRET_KEY="k" * 50, **extra)
 
     assert routers() == []
     replica = "postgres://reader@127.0.0.1:1/onetrip"

@@ -29,7 +29,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -40,6 +39,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from _common import drop_scratch, postgres_url
 from proc_cpu import cpu_seconds, cpu_used
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,9 +266,8 @@ def _pct(samples: list[float], q: int) -> float:
 
 
 def main() -> int:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("cases_bench needs DATABASE_URL=postgres://… (run scripts/pg.sh start)")
+    url = postgres_url("cases_bench")
+    if url is None:
         return 2
     load_before = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="onetrip-cases-bench-"))
@@ -421,12 +420,7 @@ def main() -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
-        connections.close_all()
-        import psycopg
-
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        shutil.rmtree(tmp, ignore_errors=True)
+        drop_scratch(admin, BENCH_DB, tmp)
 
 
 if __name__ == "__main__":

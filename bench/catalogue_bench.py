@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from _common import POSTGRES_SCHEMES, drop_scratch
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 DEMO_YAML = ROOT / "src/onetrip/demo/data/catalogue.yaml"
@@ -42,7 +44,7 @@ QUERIES = [
 def _prepare_database(tmp: Path) -> str | None:
     """Point DATABASE_URL at a fresh database; return the PostgreSQL admin URL to drop it later."""
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
+    if not url.startswith(POSTGRES_SCHEMES):
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
         return None
     import psycopg
@@ -130,7 +132,7 @@ def main() -> int:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection, connections
+    from django.db import connection
     from django.http import HttpResponse
     from django.test import Client
     from django.urls import include, path
@@ -195,13 +197,7 @@ def main() -> int:
         )
         return 0 if med < 50 else 1
     finally:
-        connections.close_all()
-        if admin_url:
-            import psycopg
-
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-        shutil.rmtree(tmp, ignore_errors=True)
+        drop_scratch(admin_url, BENCH_DB, tmp, force=False)
 
 
 urlpatterns: list = []

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -43,6 +42,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from _common import drop_scratch, postgres_url
 from cases_bench import _free_port, _gunicorn, _Http, _wait_up
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -509,9 +509,8 @@ def _measure(http: _Http, path: str, headers: dict, n: int) -> tuple[float, floa
 
 
 def main() -> int:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("metrics_bench needs DATABASE_URL=postgres://… (run scripts/pg.sh start)")
+    url = postgres_url("metrics_bench")
+    if url is None:
         return 2
     load_before = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="onetrip-metrics-bench-"))
@@ -746,13 +745,7 @@ def main() -> int:
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=10)
-        connections.close_all()
-        import psycopg
-
-        if not os.environ.get("BENCH_KEEP"):
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        shutil.rmtree(tmp, ignore_errors=True)
+        drop_scratch(admin, BENCH_DB, tmp, keep=bool(os.environ.get("BENCH_KEEP")))
 
 
 if __name__ == "__main__":

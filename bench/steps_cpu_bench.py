@@ -32,7 +32,6 @@ import argparse
 import datetime as dt
 import gc
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -45,6 +44,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 # the lifecycle bench's scratch database (dropped at the end) and small district
+from _common import drop_scratch, postgres_url  # noqa: E402
 from cases_bench import BENCH_DB, _prepare, _world  # noqa: E402
 
 QUEUE_STEPS = ["ticket issue", "call-next", "start", "finish"]
@@ -205,9 +205,8 @@ def main() -> int:
     )
     ap.add_argument("--profile-dump", default="", metavar="FILE", help="also write its pstats")
     args = ap.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("steps_cpu_bench needs DATABASE_URL=postgres://… (run scripts/pg.sh start)")
+    url = postgres_url("steps_cpu_bench")
+    if url is None:
         return 2
     load_before = os.getloadavg()[0]
     var = Path(tempfile.mkdtemp(prefix="onetrip-steps-bench-"))
@@ -237,7 +236,7 @@ def main() -> int:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection, connections
+    from django.db import connection
     from django.test import Client
 
     try:
@@ -304,12 +303,7 @@ def main() -> int:
                 rounds[-1].profiler.dump_stats(args.profile_dump)
         return 0
     finally:
-        connections.close_all()
-        import psycopg
-
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        shutil.rmtree(var, ignore_errors=True)
+        drop_scratch(admin, BENCH_DB, var)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import statistics
 from collections.abc import Iterable
 from typing import Any
 
+from onetrip.numbers import ratio
 from onetrip.simulation.layout import Layout
 from onetrip.simulation.model import DAY, SimResult, simulate
 
@@ -72,10 +73,6 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _ratio(num: float, den: float) -> float | None:
-    return num / den if den else None
-
-
 def run_figures(result: SimResult, *, warmup: int = 0) -> dict[str, Any]:
     """The figures of one run, for days ``warmup`` … end."""
     layout = result.layout
@@ -120,24 +117,24 @@ def run_figures(result: SimResult, *, warmup: int = 0) -> dict[str, Any]:
         "tickets": len(called) / days,
         "tickets_total": len(called),
         "walk_outs": sum(1 for t in tickets if t.walked_out is not None),
-        "walk_out_share": _ratio(sum(1 for t in tickets if t.walked_out is not None), len(tickets)),
+        "walk_out_share": ratio(sum(1 for t in tickets if t.walked_out is not None), len(tickets)),
         "cases": len(cases) / days,
         "cases_total": len(cases),
         "refused": sum(1 for c in cases if c.refused),
-        "first_pass_rate": _ratio(len(first_pass), len(decided)),
-        "headline_first_pass": _ratio(
+        "first_pass_rate": ratio(len(first_pass), len(decided)),
+        "headline_first_pass": ratio(
             sum(1 for c in head_counter if c.accepted and c.rounds == 0), len(head_counter)
         ),
-        "first_pass_rate_counter": _ratio(
+        "first_pass_rate_counter": ratio(
             sum(1 for c in counter if c.accepted and c.rounds == 0), len(counter)
         ),
         "supplemented": len(supplemented),
         "one_go": len(one_go),
-        "one_go_supplement_rate": _ratio(len(one_go), len(supplemented)),
+        "one_go_supplement_rate": ratio(len(one_go), len(supplemented)),
         "avg_visits": _mean([c.visits for c in cases]),
-        "zero_visit_share": _ratio(sum(1 for c in cases if c.visits == 0), len(cases)),
+        "zero_visit_share": ratio(sum(1 for c in cases if c.visits == 0), len(cases)),
         "precheck_wait": _mean(guide_waits),
-        "utilisation": _ratio(
+        "utilisation": ratio(
             sum(result.busy[w.name] for w in accepting), capacity
         ),  # may exceed 1: windows serve past the cut-off
         "self_service_share": layout.self_service_share,

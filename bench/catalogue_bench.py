@@ -126,6 +126,7 @@ def main() -> int:
     os.environ["ONETRIP_VAR"] = str(tmp)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
     os.environ.setdefault("SECRET_KEY", os.urandom(32).hex())  # production mode needs one
+    os.environ.setdefault("ONETRIP_ACCESS_LOG_LEVEL", "WARNING")  # no line per request
     admin_url = _prepare_database(tmp)
     import django
 
@@ -149,7 +150,7 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         print(f"database: {engine}; migrated in {time.perf_counter() - t0:.1f} s")
         print(_load_catalogue(tmp))
-        client = Client()
+        client = Client(HTTP_HOST="127.0.0.1")  # the production settings allow no "testserver"
         first = client.get("/api/v1/matters", QUERIES[0])
         assert first.status_code == 200, first.content
         for params in QUERIES:  # warm up and show what is being searched

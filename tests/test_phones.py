@@ -43,3 +43,20 @@ def test_people_and_notices_refuse_the_same_numbers(raw):
 
 def test_people_and_notices_accept_the_same_form():
     assert clean_phone("+86 138-0000-0001") == "13800000001"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "13800000001",
+        " +86 138-0000-0001 ",
+        "13８00000001",
+        "138\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0661",
+    ],
+)
+def test_the_api_pattern_accepts_what_the_rule_accepts(raw):
+    import re
+
+    from onetrip.phones import MOBILE_INPUT
+
+    assert (re.fullmatch(MOBILE_INPUT, raw) is not None) == (mobile_clean(raw) is not None)

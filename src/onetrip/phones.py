@@ -27,7 +27,7 @@ def _input_pattern() -> str:
     ends = r"[\s\x1c-\x1f]*"
     sep = "[ -]*"
     prefix = rf"(?:\+{sep}8{sep}6{sep}|0{sep}0{sep}8{sep}6{sep})?"
-    digits = rf"1{sep}[3-9](?:{sep}\d){{9}}"
+    digits = rf"1{sep}[3-9](?:{sep}[0-9]){{9}}"  # [0-9]: \d takes any script's digits
     return rf"{ends}{sep}{prefix}{digits}{sep}{ends}"
 
 

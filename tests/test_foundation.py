@@ -60,3 +60,19 @@ def test_serve_runs_granian_or_gunicorn_and_optionally_a_task_worker(monkeypatch
     assert started == []
     call_command("serve", "--no-migrate", "--worker")
     assert len(started) == 1 and "db_worker" in started[0]
+
+
+def test_no_top_level_module_shadows_the_standard_library():
+    """`make messages` runs Django from ``src/onetrip``, where a ``numbers.py`` would be
+    imported instead of the standard library's (``decimal`` then fails to import)."""
+    import sys
+    from pathlib import Path
+
+    import onetrip
+
+    here = Path(onetrip.__file__).parent
+    # a folder without __init__.py (locale/) is only a namespace portion: the library wins
+    names = {p.stem for p in here.glob("*.py")} | {
+        p.parent.name for p in here.glob("*/__init__.py")
+    }
+    assert not names & set(sys.stdlib_module_names)

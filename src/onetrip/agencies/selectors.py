@@ -15,8 +15,8 @@ from onetrip.access import is_active_user
 from onetrip.agencies.models import Authorisation, Batch, BatchNotice
 from onetrip.clock import in_period, local_today
 from onetrip.errors import NotFound
-from onetrip.numbers import ratio
 from onetrip.people.models import Agency
+from onetrip.ratios import ratio
 from onetrip.roles import Role
 
 if TYPE_CHECKING:

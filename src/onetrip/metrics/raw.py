@@ -36,8 +36,8 @@ from onetrip.catalogue.models import PointLevel
 from onetrip.clock import SHANGHAI, in_period
 from onetrip.metrics.models import Rating
 from onetrip.metrics.scope import Scope
-from onetrip.numbers import ratio
 from onetrip.queueing.models import Queue, Ticket
+from onetrip.ratios import ratio
 
 P90 = 0.9
 LOCAL_LEVELS = (PointLevel.STREET, PointLevel.COMMUNITY)

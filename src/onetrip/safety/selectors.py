@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.access import is_active_user
 from onetrip.errors import NotFound
-from onetrip.numbers import ratio
+from onetrip.ratios import ratio
 from onetrip.roles import Role
 from onetrip.safety import states as S
 from onetrip.safety.models import Incident, Platform, Volunteer

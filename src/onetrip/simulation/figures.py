@@ -23,7 +23,7 @@ import statistics
 from collections.abc import Iterable
 from typing import Any
 
-from onetrip.numbers import ratio
+from onetrip.ratios import ratio
 from onetrip.simulation.layout import Layout
 from onetrip.simulation.model import DAY, SimResult, simulate
 

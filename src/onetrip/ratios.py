@@ -1,4 +1,4 @@
-"""Small number helpers shared by the apps' figures (metrics, agencies, safety, …)."""
+"""Ratios shared by the apps' figures (metrics, agencies, safety, the simulator)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The shared number helpers (``onetrip.numbers``)."""
+"""The shared number helpers (``onetrip.ratios``)."""
 
 from onetrip.metrics import raw
-from onetrip.numbers import ratio
+from onetrip.ratios import ratio
 
 
 def test_ratio_divides():

@@ -103,7 +103,9 @@ def _decoded(data: bytes, *, max_pixels: int) -> tuple[str | None, tuple[int, in
             if width * height > max_pixels:
                 raise _TooManyPixels
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own limit, far over any app's: too many
+        raise _TooManyPixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None, (0, 0)
     return fmt, (width, height)
 

@@ -45,8 +45,9 @@ from proc_cpu import cpu_seconds, cpu_used
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
-# its own scratch database; BENCH_DB names another (two benches at once on one cluster)
-BENCH_DB = os.environ.get("BENCH_DB", "onetrip_cases_bench")
+# its own scratch database; BENCH_CASES_DB names another (two at once on one cluster; not
+# BENCH_DB, which names metrics_bench's, perhaps kept)
+BENCH_DB = os.environ.get("BENCH_CASES_DB", "onetrip_cases_bench")
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SECONDS = min(float(os.environ.get("BENCH_SECONDS", "20")), 30.0)
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))

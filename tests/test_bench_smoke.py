@@ -41,6 +41,6 @@ def test_the_steps_bench_runs_where_it_can():
         return
     out = _bench(
         "steps_cpu_bench.py", "--rounds", "1", "--noop", "5", "--tickets", "5", "--calls", "3",
-        "--lifecycles", "3", BENCH_DB="onetrip_steps_smoke",
+        "--lifecycles", "3", BENCH_CASES_DB="onetrip_steps_smoke",
     )  # fmt: skip
     assert "create+accept" in out and "÷ noop" in out

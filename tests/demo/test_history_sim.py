@@ -125,6 +125,7 @@ def test_database_figures_are_the_simulators_and_move_as_the_source_reports(demo
     assert b[1] == end and (a[1] - a[0]) == (b[1] - b[0])
 
 
+@pytest.mark.slow
 def test_history_ratings_are_named_and_bad_ones_followed_up(demo_world):  # noqa: F811
     from onetrip.metrics.followups import followup_figures
     from onetrip.metrics.models import FollowUp, Rating

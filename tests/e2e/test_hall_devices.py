@@ -56,6 +56,7 @@ def make_slot(queue, starts_at, *, minutes=30, capacity=2) -> Slot:
     )
 
 
+@pytest.mark.slow
 def test_book_on_phone_reminder_check_in_by_qr_called_ahead(live_server, browser, hall):
     base = live_server.url
     start = timezone.now() + dt.timedelta(seconds=15)
@@ -228,6 +229,7 @@ def test_slip_prints_at_80mm_and_its_qr_shows_the_ticket_only(live_server, brows
     assert page.locator("form").filter(has=page.locator("[name=body], [name=file]")).count() == 0
 
 
+@pytest.mark.slow
 def test_kiosk_slip_returns_to_the_start_after_20_seconds(live_server, browser, hall):
     page = browser.new_context(viewport=KIOSK, locale="zh-CN").new_page()
     page.goto(f"{live_server.url}/points/sc/kiosk/")

@@ -42,24 +42,24 @@ def _validate_ric(value: str) -> str:
     return number
 
 
+#: The messages of a refused number, made once: most numbers are valid, and every case opened
+#: checks one (they are translated only when one is refused).
+_ID_NUMBER_INVALID = gettext_lazy("公民身份号码“%(value)s”无效：请核对18位号码及末位校验码。")
+_ID_NUMBER_FIELD = gettext_lazy("公民身份号码无效")
+_CREDIT_CODE_INVALID = gettext_lazy("统一社会信用代码“%(value)s”无效：请核对18位代码及末位校验码。")
+_CREDIT_CODE_FIELD = gettext_lazy("统一社会信用代码无效")
+
+
 def _stdnum_checked(
-    validate: Callable[[str], str],
-    value: str,
-    *,
-    message: Promise,
-    code: str,
-    field: str,
-    field_message: Promise,
+    validate: Callable[[str], str], value: str, *, message: Promise, code: str, fields: dict
 ) -> str:
     """``value`` in canonical form by a python-stdnum ``validate``, or ValidationFailed with
-    the localised ``message`` (it names the value). The messages are lazy: most values are
-    valid, and every case opened checks one."""
+    the localised ``message`` (it names the value) and field messages."""
     try:
         return validate(value or "")
     except StdnumError as exc:
-        raise ValidationFailed(
-            message % {"value": value}, code=code, fields={field: [str(field_message)]}
-        ) from exc
+        fields = {name: [str(m) for m in messages] for name, messages in fields.items()}
+        raise ValidationFailed(message % {"value": value}, code=code, fields=fields) from exc
 
 
 def clean_id_number(value: str, *, field: str = "id_number") -> str:
@@ -67,10 +67,9 @@ def clean_id_number(value: str, *, field: str = "id_number") -> str:
     return _stdnum_checked(
         _validate_ric,
         value,
-        message=gettext_lazy("公民身份号码“%(value)s”无效：请核对18位号码及末位校验码。"),
+        message=_ID_NUMBER_INVALID,
         code="invalid_id_number",
-        field=field,
-        field_message=gettext_lazy("公民身份号码无效"),
+        fields={field: [_ID_NUMBER_FIELD]},
     )
 
 
@@ -79,10 +78,9 @@ def clean_credit_code(value: str, *, field: str = "credit_code") -> str:
     return _stdnum_checked(
         uscc.validate,
         value,
-        message=gettext_lazy("统一社会信用代码“%(value)s”无效：请核对18位代码及末位校验码。"),
+        message=_CREDIT_CODE_INVALID,
         code="invalid_credit_code",
-        field=field,
-        field_message=gettext_lazy("统一社会信用代码无效"),
+        fields={field: [_CREDIT_CODE_FIELD]},
     )
 
 

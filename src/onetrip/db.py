@@ -143,13 +143,12 @@ _LIMITED_FIELDS: dict[type[models.Model], tuple[tuple[str, str, int], ...]] = {}
 
 
 def _limited_fields(model: type[models.Model]) -> tuple[tuple[str, str, int], ...]:
-    fields = _LIMITED_FIELDS.get(model)
-    if fields is None:
-        fields = _LIMITED_FIELDS[model] = tuple(
-            (field.attname, field.name, limit)
-            for field in model._meta.concrete_fields
-            if (limit := getattr(field, "max_length", None)) and not field.primary_key
-        )
+    """Work out and keep ``model``'s entry of ``_LIMITED_FIELDS`` (its readers look there first)."""
+    fields = _LIMITED_FIELDS[model] = tuple(
+        (field.attname, field.name, limit)
+        for field in model._meta.concrete_fields
+        if (limit := getattr(field, "max_length", None)) and not field.primary_key
+    )
     return fields
 
 

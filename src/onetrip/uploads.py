@@ -2,7 +2,7 @@
 (by their first bytes, never the client's name or content type) and, for photos, how many pixels.
 
 One rule for every app that takes uploads (a case's scans, a safety report's photos, the photos of
-originals taken at the door); each app keeps its own limits and its own wording: it passes a
+originals taken at the door, an agency's authorisation letters); each app keeps its own limits and its own wording: it passes a
 ``refuse`` function that turns a ``Refusal`` into the error it raises.
 """
 
@@ -38,6 +38,7 @@ JPEG = Kind("image/jpeg", ".jpg", b"\xff\xd8\xff", "JPEG")
 PNG = Kind("image/png", ".png", b"\x89PNG\r\n\x1a\n", "PNG")
 KINDS = (PDF, JPEG, PNG)
 IMAGES = frozenset({JPEG.content_type, PNG.content_type})
+PDF_OR_IMAGE = frozenset(k.content_type for k in KINDS)  # scans, letters
 
 
 @dataclass(frozen=True, slots=True)

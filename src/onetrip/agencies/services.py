@@ -40,7 +40,7 @@ from onetrip.errors import (
 from onetrip.people.models import Agency, AgencyStatus, Company
 from onetrip.people.selectors import authorisation_in_force
 from onetrip.roles import Role
-from onetrip.uploads import KINDS, Refusal, UploadLimits, checked_files
+from onetrip.uploads import PDF_OR_IMAGE, Refusal, UploadLimits, checked_files
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -88,8 +88,7 @@ def agency_status_set(*, agency: Agency, status: str, reason: str, actor: User) 
 
 
 MAX_LETTER_BYTES = 5 * 1024 * 1024
-LETTER_TYPES = frozenset(k.content_type for k in KINDS)  # PDF, JPEG, PNG
-LETTER_LIMITS = UploadLimits(max_count=1, max_bytes=MAX_LETTER_BYTES, types=LETTER_TYPES)
+LETTER_LIMITS = UploadLimits(max_count=1, max_bytes=MAX_LETTER_BYTES, types=PDF_OR_IMAGE)
 
 
 def _letter_refusal(why: Refusal) -> ValidationFailed:

@@ -17,7 +17,7 @@ from onetrip.cases.services.base import BAD, _event, _now, _roles_of, service, w
 from onetrip.catalogue.resolvers import resolve_material
 from onetrip.clock import local_today
 from onetrip.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from onetrip.uploads import Refusal, UploadLimits, checked_files, sniff
+from onetrip.uploads import PDF_OR_IMAGE, Refusal, UploadLimits, checked_files, sniff
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -28,7 +28,7 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_LIMITS = UploadLimits(
     max_count=1,
     max_bytes=MAX_UPLOAD_BYTES,
-    types=frozenset({"application/pdf", "image/jpeg", "image/png"}),
+    types=PDF_OR_IMAGE,
     required=True,
 )
 EDITABLE_STATES = (S.State.DRAFT, S.State.SUBMITTED, S.State.SUPPLEMENT_REQUESTED)

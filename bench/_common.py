@@ -1,5 +1,5 @@
-"""What the PostgreSQL benches share: the DATABASE_URL guard and the clean-up of the scratch
-database. Not a bench itself (``make bench`` runs ``bench/*_bench.py``); a bench run as
+"""What the PostgreSQL benches share: the DATABASE_URL guard, and the creation and clean-up of
+the scratch database. Not a bench itself (``make bench`` runs ``bench/*_bench.py``); a bench run as
 ``python bench/x_bench.py`` has ``bench/`` first on ``sys.path``, so ``from _common import …``
 finds it."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 
@@ -19,6 +20,19 @@ def postgres_url(bench: str) -> str | None:
         print(f"{bench} needs DATABASE_URL=postgres://… (run scripts/pg.sh start)")
         return None
     return url
+
+
+def create_scratch(url: str, db: str) -> tuple[str, str]:
+    """A fresh, empty database ``db`` on the server of ``url`` (dropped first if left over):
+    (the server's admin URL, for ``drop_scratch``; the new database's URL)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}"')
+        conn.execute(f'CREATE DATABASE "{db}"')
+    return admin, urlunsplit(parts._replace(path=f"/{db}"))
 
 
 def drop_scratch(

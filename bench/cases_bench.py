@@ -37,9 +37,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from _common import drop_scratch, postgres_url
+from _common import create_scratch, drop_scratch, postgres_url
 from proc_cpu import cpu_seconds, cpu_used
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,17 +60,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _prepare(url: str) -> tuple[str, str]:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return admin, urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
 
 
 def _world() -> dict:
@@ -273,7 +262,7 @@ def main() -> int:
         return 2
     load_before = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="onetrip-cases-bench-"))
-    admin, bench_url = _prepare(url)
+    admin, bench_url = create_scratch(url, BENCH_DB)
     env = {
         **os.environ,
         "DATABASE_URL": bench_url,

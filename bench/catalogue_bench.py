@@ -19,9 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from _common import POSTGRES_SCHEMES, drop_scratch
+from _common import POSTGRES_SCHEMES, create_scratch, drop_scratch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -47,14 +46,7 @@ def _prepare_database(tmp: Path) -> str | None:
     if not url.startswith(POSTGRES_SCHEMES):
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
         return None
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    admin, os.environ["DATABASE_URL"] = create_scratch(url, BENCH_DB)
     return admin
 
 

@@ -44,8 +44,8 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 # the lifecycle bench's scratch database (dropped at the end) and small district
-from _common import drop_scratch, postgres_url  # noqa: E402
-from cases_bench import BENCH_DB, _prepare, _world  # noqa: E402
+from _common import create_scratch, drop_scratch, postgres_url  # noqa: E402
+from cases_bench import BENCH_DB, _world  # noqa: E402
 
 QUEUE_STEPS = ["ticket issue", "call-next", "start", "finish"]
 CASE_STEPS = ["create+accept", "start_review", "approve", "deliver", "close"]
@@ -210,7 +210,7 @@ def main() -> int:
         return 2
     load_before = os.getloadavg()[0]
     var = Path(tempfile.mkdtemp(prefix="onetrip-steps-bench-"))
-    admin, bench_url = _prepare(url)
+    admin, bench_url = create_scratch(url, BENCH_DB)
     os.environ.update(
         {
             "DATABASE_URL": bench_url,
